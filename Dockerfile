@@ -1,0 +1,15 @@
+# One image for web, worker and beat (the production shape; see docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    DJANGO_ENV=production PORTAL_VAR_DIR=/var/lib/portal
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+RUN pip install --upgrade pip && pip install .
+COPY . .
+RUN useradd --system --home /app portal && mkdir -p /var/lib/portal && chown portal /var/lib/portal \
+ && SECRET_KEY=collectstatic-only FIELD_ENCRYPTION_SALTS=x ALLOWED_HOSTS=x python manage.py collectstatic --no-input
+USER portal
+EXPOSE 8000
+CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

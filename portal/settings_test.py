@@ -1,0 +1,26 @@
+"""Settings for the test suite: the same as development, with a fast hasher and captured e-mail.
+
+``DATABASE_URL`` and ``REDIS_URL`` still switch to PostgreSQL and Redis, as CI does.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_ENV", "test")
+os.environ.setdefault("SANDBOX_TODAY", "2026-11-23")
+
+from .settings import *  # noqa: E402,F403
+from .settings import REDIS_URL  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DEBUG = False
+# The sandbox's processing clock runs fast in tests; a test that needs another clock overrides it.
+SANDBOX_FILE_PICKUP_SECONDS = 0.2
+SANDBOX_FILE_PROCESSING_SECONDS = 0.5
+
+# Without Redis the tests' Celery worker runs in-process on kombu's memory transport. With Redis
+# (CI), each test process gets its own queue so that no two runs take each other's tasks.
+if not REDIS_URL:
+    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+CELERY_TASK_DEFAULT_QUEUE = f"portal-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"

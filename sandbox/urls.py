@@ -1,0 +1,3 @@
+"""The carrier sandbox's routes (api.md). Mounted only when SANDBOX_ENABLED."""
+
+urlpatterns: list = []

@@ -1,0 +1,67 @@
+"""Fixtures shared by the whole suite: people, logins, and a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+from agencies.models import Broker
+
+from .factories import AgencyFactory, BrokerFactory
+
+# CI sets this so that a missing PostgreSQL, Redis or chromium fails the run instead of skipping.
+REQUIRE_SERVICES = os.environ.get("PORTAL_REQUIRE_SERVICES") == "1"
+
+
+def pytest_report_header(config) -> list[str]:
+    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return [f"portal: database={db} broker={settings.CELERY_BROKER_URL.split('://')[0]}"]
+
+
+def pytest_sessionstart(session) -> None:
+    if REQUIRE_SERVICES:
+        assert "postgresql" in settings.DATABASES["default"]["ENGINE"], "CI must test on PostgreSQL"
+        assert settings.CELERY_BROKER_URL.startswith("redis://"), "CI must test with a Redis broker"
+
+
+@pytest.fixture
+def agency():
+    return AgencyFactory(name="Bluegrass Benefits Group")
+
+
+@pytest.fixture
+def broker(agency) -> Broker:
+    return BrokerFactory(agency=agency, user__username="sam", user__first_name="Sam", user__last_name="Ortiz")
+
+
+@pytest.fixture
+def principal(agency) -> Broker:
+    return BrokerFactory(agency=agency, role=Broker.Role.PRINCIPAL, user__username="dana")
+
+
+@pytest.fixture
+def other_broker() -> Broker:
+    """A broker of another agency: must never see the first agency's groups."""
+    return BrokerFactory(agency=AgencyFactory(name="Elsewhere Insurance"), user__username="eve")
+
+
+@pytest.fixture
+def broker_client(client, broker):
+    client.force_login(broker.user)
+    return client
+
+
+@pytest.fixture
+def celery_worker_thread(transactional_db):
+    """A real Celery worker in a thread, on the configured broker (Redis in CI, memory here)."""
+    from celery.contrib.testing.worker import start_worker
+
+    from portal.celery import app
+
+    app.loader.import_module("celery.contrib.testing.tasks")
+    with start_worker(
+        app, pool="threads", concurrency=2, perform_ping_check=True, shutdown_timeout=30
+    ) as worker:
+        yield worker
