@@ -244,7 +244,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 
 # The carrier's Group Sales API. Development points at the sandbox this portal mounts.
 HUMANA_API_BASE_URL = env.str("HUMANA_API_BASE_URL", default=f"{SITE_URL}/sandbox/groupsales/v1")
-HUMANA_API_KEY = env.str("HUMANA_API_KEY", default="")
+# Outside production the default key is the one `seed_demo` gives the sandbox's demo partner.
+HUMANA_API_KEY = env.str("HUMANA_API_KEY", default="" if PRODUCTION else "sandbox-demo-partner-key-0001")
 HUMANA_SENDER_ID = env.str("HUMANA_SENDER_ID", default="PORTALDEV")
 HUMANA_API_CONNECT_TIMEOUT = env.float("HUMANA_API_CONNECT_TIMEOUT", default=3.05)
 HUMANA_API_READ_TIMEOUT = env.float("HUMANA_API_READ_TIMEOUT", default=30.0)

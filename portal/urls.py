@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("quotes/", include("catalogue.urls")),
+    path("", include("members.urls")),
     path("", include("enrollment.urls")),
 ]
 

@@ -3,6 +3,9 @@ partner and API key, and the sample rate file. Safe to run again: it changes not
 
 from __future__ import annotations
 
+import importlib
+
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -11,6 +14,8 @@ from django.db import transaction
 from agencies.models import Agency, Broker
 
 DEMO_PASSWORD = "enroll-demo-2026"
+# Order matters: the sandbox (carrier) first, then rates, then groups and their members.
+DEMO_APPS = ["sandbox", "catalogue", "enrollment", "members"]
 LOGINS = [
     # username, first, last, role (None for the staff admin), NPN
     ("broker", "Sam", "Ortiz", Broker.Role.BROKER, "17012345"),
@@ -53,5 +58,16 @@ class Command(BaseCommand):
             Broker.objects.get_or_create(user=user, defaults={"agency": agency, "role": role, "npn": npn})
 
     def _extra_steps(self) -> list:
-        """Steps that belong to other apps (sandbox partner, rate file, demo groups), in order."""
-        return []
+        """Each app may seed its own demo data in ``<app>/demo.py`` (``seed(*, stdout) -> None``)."""
+        steps = []
+        for app_label in DEMO_APPS:
+            if not apps.is_installed(app_label):
+                continue
+            try:
+                module = importlib.import_module(f"{app_label}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{app_label}.demo":
+                    raise
+                continue
+            steps.append(lambda module=module: module.seed(stdout=self.stdout))
+        return steps
