@@ -286,5 +286,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # pyx12 logs each validation error with the offending segment (names, SSNs, dates of
+        # birth); the portal reports those errors itself, masked, so pyx12 stays quiet.
+        "pyx12": {"handlers": [], "level": "CRITICAL", "propagate": False},
     },
 }

@@ -1,0 +1,553 @@
+"""Check an 834 against the X12 standard (pyx12) and against the companion guide.
+
+How pyx12's errors are captured: ``pyx12.x12n_document.x12n_document`` builds its own
+``error_handler.err_handler`` inside and only exposes it through writers (HTML, 999,
+JSON), and its JSON writer leaves out the ISA/GS/ST element errors (a bad ISA15, say).
+So ``_run_pyx12`` drives the same pyx12 pieces that ``x12n_document`` drives (X12Reader,
+the control and 834 maps, ``walk_tree``, ``apply_walk_errors``, ``apply_segment_errors``)
+with an ``err_handler`` of our own, then walks that error tree: interchange, group and
+transaction errors, and every segment and element error with its line (the segment's
+1-based ordinal from ISA), its position in the transaction set, and the element position
+and reference number the 999 needs.
+
+Note: pyx12 also *logs* each error at ERROR level on the ``pyx12`` loggers, bad values
+included (which can be member data); the project's logging settings should quieten them.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import pyx12.error_handler
+import pyx12.errors
+import pyx12.map_if
+import pyx12.map_index
+import pyx12.params
+import pyx12.x12file
+from pyx12.map_if._segment import apply_segment_errors
+from pyx12.map_walker import apply_walk_errors, walk_tree
+
+from .parser import SEGMENT_ID, ParsedInterchange, X12SyntaxError, is_interchange, parse_834
+from .writer import COMPONENT, ELEMENT, REPETITION, SEGMENT, VERSION
+
+logger = logging.getLogger(__name__)
+
+Level = Literal["interchange", "group", "transaction", "segment", "element"]
+
+
+@dataclass(frozen=True)
+class X12Issue:
+    """One error pyx12 found, in words a broker understands (``detail`` is pyx12's own)."""
+
+    line: int | None
+    segment_id: str | None
+    code: str  # the X12 acknowledgment code: IK304 / IK403 / IK502 / AK905 / TA105
+    message: str
+    level: Level = "segment"
+    detail: str = ""
+    element: str | None = None  # e.g. "INS02"
+    element_position: int | None = None
+    component_position: int | None = None
+    element_ref: str | None = None  # data element reference number, e.g. "1069"
+    bad_value: str | None = None
+    position_in_set: int | None = None  # IK302: segment count from ST
+    loop_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A business-rules.md FIL rule broken, with the line and segment it is about."""
+
+    code: str
+    line: int | None
+    segment: str | None
+    message: str
+
+
+SEGMENT_CODES = {
+    "1": "the segment is not recognised at this place",
+    "2": "the segment is not expected at this place",
+    "3": "a required segment is missing",
+    "4": "the loop occurs more often than allowed",
+    "5": "the segment occurs more often than allowed",
+    "6": "the segment does not belong in an 834",
+    "7": "the segment is out of order",
+    "8": "the segment has errors in its elements",
+    "I4": "the segment is not used in 005010X220A1",
+    "I6": "a segment required here is missing",
+    "I7": "the loop occurs fewer times than required",
+    "I9": "the segment is not used in this situation",
+    "SEG1": "the segment ends with an empty element (a trailing separator)",
+}
+ELEMENT_CODES = {
+    "1": "a required element is missing",
+    "2": "an element required together with another one is missing",
+    "3": "the segment has too many elements",
+    "4": "the value is too short",
+    "5": "the value is too long",
+    "6": "the value has characters that are not allowed",
+    "7": "the value is not one of the allowed codes",
+    "8": "the date is not a valid date",
+    "9": "the time is not a valid time",
+    "10": "the element is not used here (or excluded by another one)",
+    "12": "the element repeats too often",
+    "13": "the element has too many components",
+    "I10": "the element is not used in 005010X220A1",
+    "I11": "the element repeats too few times",
+    "I12": "the value does not have the required form",
+    "I13": "the element is not used in this situation",
+    "I6": "the code is not used in 005010X220A1",
+    "I9": "a required element is missing in this situation",
+}
+# Envelope errors pyx12 raises while reading: (level, code) -> (segment, words).
+ENVELOPE_CODES: dict[tuple[str, str], tuple[str, str]] = {
+    ("interchange", "001"): ("IEA", "IEA02 does not repeat the ISA13 interchange control number"),
+    ("interchange", "021"): ("IEA", "IEA01 does not count the functional groups"),
+    ("interchange", "023"): ("IEA", "the IEA trailer is missing"),
+    ("interchange", "024"): ("IEA", "an IEA trailer has no ISA"),
+    ("interchange", "025"): ("ISA", "the interchange control number is repeated"),
+    ("group", "3"): ("GE", "the GE trailer is missing"),
+    ("group", "4"): ("GE", "GE02 does not repeat the GS06 group control number"),
+    ("group", "5"): ("GE", "GE01 does not count the transaction sets"),
+    ("group", "6"): ("GS", "the group control number is repeated"),
+    ("transaction", "2"): ("SE", "the SE trailer is missing"),
+    ("transaction", "3"): ("SE", "SE02 does not repeat the ST02 transaction set control number"),
+    ("transaction", "4"): ("SE", "SE01 does not count the segments from ST to SE"),
+    ("transaction", "23"): ("ST", "the transaction set control number is repeated"),
+}
+# These are control numbers and counts: FIL-004, which companion_issues checks itself.
+CONTROL_CODES = frozenset(
+    {("interchange", "001"), ("interchange", "021"), ("group", "4"), ("group", "5"), ("transaction", "3"),
+     ("transaction", "4")}
+)  # fmt: skip
+
+_PARAMS: pyx12.params.ParamsBase | None = None
+
+
+def _params() -> pyx12.params.ParamsBase:
+    global _PARAMS
+    if _PARAMS is None:
+        _PARAMS = pyx12.params.params()
+    return _PARAMS
+
+
+def _run_pyx12(text: str) -> tuple[Any, list[X12Issue]]:
+    """Validate with pyx12 as ``x12n_document`` does, keeping the ``err_handler`` it fills.
+
+    Returns the error tree and any issue raised outside it (an unreadable file, a map that
+    does not exist for the GS08 version, an engine failure).
+    """
+    param = _params()
+    errh = pyx12.error_handler.err_handler()
+    try:
+        src = pyx12.x12file.X12Reader(io.StringIO(text))
+    except pyx12.errors.X12Error as exc:
+        return errh, [
+            X12Issue(1, "ISA", "ISA", f"The ISA segment cannot be read: {exc}", "interchange", str(exc))
+        ]
+    control_map_file = "x12.control.00501.xml" if src.icvn == "00501" else "x12.control.00401.xml"
+    control_map = pyx12.map_if.load_map_file(control_map_file, param)
+    map_index = pyx12.map_index.map_index()
+    map_file = control_map_file
+    node = control_map.getnodebypath("/ISA_LOOP/ISA")
+    walker = walk_tree()
+    icvn = None
+    cur_map: Any = None
+    try:
+        for seg in src:
+            orig_node = node
+            seg_id = seg.get_seg_id()
+            if seg_id == "ISA":
+                node = control_map.getnodebypath("/ISA_LOOP/ISA")
+                walker.forceWalkCounterToLoopStart("/ISA_LOOP", "/ISA_LOOP/ISA")
+            elif seg_id == "GS":
+                node = control_map.getnodebypath("/ISA_LOOP/GS_LOOP/GS")
+                walker.forceWalkCounterToLoopStart("/ISA_LOOP/GS_LOOP", "/ISA_LOOP/GS_LOOP/GS")
+            else:
+                node, _pop, _push, walk_errors = walker.walk_errors(
+                    node, seg, src.get_seg_count(), src.get_cur_line(), src.get_ls_id()
+                )
+                apply_walk_errors(errh, walk_errors)
+            if node is None:
+                node = orig_node
+                continue
+            if seg_id == "ISA":
+                errh.add_isa_loop(seg, src)
+                icvn = seg.get_value("ISA12")
+            elif seg_id == "IEA":
+                errh.handle_errors(src.pop_errors())
+                errh.close_isa_loop(node, seg, src)
+            elif seg_id == "GS":
+                new_map = map_index.get_filename(icvn, seg.get_value("GS08"), seg.get_value("GS01"))
+                if new_map is None:
+                    raise pyx12.errors.EngineError(
+                        f"no X12 map for GS01={seg.get_value('GS01')} GS08={seg.get_value('GS08')}"
+                    )
+                if new_map != map_file:
+                    map_file = new_map
+                    cur_map = pyx12.map_if.load_map_file(map_file, param)
+                node = cur_map.getnodebypath("/ISA_LOOP/GS_LOOP/GS")
+                errh.add_gs_loop(seg, src)
+            elif seg_id == "GE":
+                errh.handle_errors(src.pop_errors())
+                errh.close_gs_loop(node, seg, src)
+            elif seg_id == "ST":
+                errh.add_st_loop(seg, src)
+            elif seg_id == "SE":
+                errh.handle_errors(src.pop_errors())
+                errh.close_st_loop(node, seg, src)
+            else:
+                errh.add_seg(node, seg, src.get_seg_count(), src.get_cur_line(), src.get_ls_id())
+            errh.handle_errors(src.pop_errors())
+            apply_segment_errors(node, seg, errh)
+        src.cleanup()  # reports trailers that never came
+        errh.handle_errors(src.pop_errors())
+    except (pyx12.errors.EngineError, pyx12.errors.X12Error, AttributeError, IndexError, TypeError) as exc:
+        # pyx12 gives up on some malformed input; report where it stopped instead of failing.
+        line = src.get_cur_line()
+        logger.info("pyx12 stopped at segment %s: %s", line, exc)
+        return errh, [
+            X12Issue(
+                line,
+                None,
+                "ENGINE",
+                f"The file cannot be read as 005010X220A1 from line {line} on.",
+                "transaction",
+                str(exc),
+            )
+        ]
+    finally:
+        src.close()
+    return errh, []
+
+
+def _where(line: int | None, seg_id: str | None) -> str:
+    """``Line 31, INS`` (or just the segment when pyx12 gives no line)."""
+    return ", ".join(part for part in (f"Line {line}" if line else "", seg_id or "") if part)
+
+
+def _element_issue(seg_id: str, line: int | None, ele: Any, seg: Any | None) -> list[X12Issue]:
+    refdes = f"{seg_id}{ele.ele_pos:02d}" if ele.ele_pos else None
+    issues = []
+    for code, err_str, bad_value in ele.errors:
+        words = ELEMENT_CODES.get(code, "the element is not valid")
+        what = f"{ele.name} ({refdes})" if refdes else ele.name
+        value = f": '{bad_value}'" if bad_value not in (None, "") else ""
+        issues.append(
+            X12Issue(
+                line=line,
+                segment_id=seg_id,
+                code=code,
+                message=f"{_where(line, seg_id)}: {words} in {what}{value}.",
+                level="element",
+                detail=err_str,
+                element=refdes,
+                element_position=ele.ele_pos,
+                component_position=ele.subele_pos,
+                element_ref=ele.ele_ref_num,
+                bad_value=bad_value,
+                position_in_set=getattr(seg, "seg_count", None),
+                loop_id=getattr(seg, "ls_id", None),
+            )
+        )
+    return issues
+
+
+def _envelope_issues(level: Level, node: Any, header_id: str, header_line: int | None,
+                     trailer_line: int | None) -> list[X12Issue]:  # fmt: skip
+    issues = []
+    for code, err_str in node.errors:
+        seg_id, words = ENVELOPE_CODES.get((level, code), (header_id, "the envelope is not valid"))
+        line = trailer_line if seg_id in ("IEA", "GE", "SE") else header_line
+        issues.append(X12Issue(line, seg_id, code, f"{_where(line, seg_id)}: {words}.", level, err_str))
+    for ele in node.elements:
+        # Element errors of ISA/GS/ST (and of their trailers): err_str names which one.
+        seg_id = next((s for s in ("IEA", "GE", "SE") if f"({s}" in str(ele.errors)), header_id)
+        line = trailer_line if seg_id != header_id else header_line
+        issues += _element_issue(seg_id, line, ele, None)
+    return issues
+
+
+def _collect(errh: Any) -> list[X12Issue]:
+    issues: list[X12Issue] = []
+    for isa in errh.children:
+        issues += _envelope_issues("interchange", isa, "ISA", isa.cur_line_isa, isa.cur_line_iea)
+        for gs in isa.children:
+            issues += _envelope_issues("group", gs, "GS", gs.cur_line_gs, gs.cur_line_ge)
+            for st in gs.children:
+                issues += _envelope_issues("transaction", st, "ST", st.cur_line_st, st.cur_line_se)
+                for seg in st.children:
+                    line = seg.get_cur_line()
+                    for code, err_str, bad_value in seg.errors:
+                        words = SEGMENT_CODES.get(code, "the segment is not valid")
+                        issues.append(
+                            X12Issue(
+                                line=line,
+                                segment_id=seg.seg_id,
+                                code=code,
+                                message=f"{_where(line, seg.seg_id)}: {words} ({err_str}).",
+                                level="segment",
+                                detail=err_str,
+                                bad_value=bad_value,
+                                position_in_set=seg.seg_count,
+                                loop_id=seg.ls_id,
+                            )
+                        )
+                    for ele in seg.elements:
+                        issues += _element_issue(seg.seg_id, line, ele, seg)
+    return issues
+
+
+def pyx12_issues(text: str) -> list[X12Issue]:
+    """Every error pyx12 finds in ``text`` (an 834 or any X12 it has a map for), in file order."""
+    errh, fatal = _run_pyx12(text)
+    issues = _collect(errh) + fatal
+    return sorted(issues, key=lambda i: (i.line is None, i.line or 0))
+
+
+# --- companion guide -------------------------------------------------------------------------------
+
+
+def _count_issue(issues: list[Issue], line: int | None, segment: str, message: str) -> None:
+    issues.append(Issue("FIL-004", line, segment, message))
+
+
+def control_issues(parsed: ParsedInterchange) -> list[Issue]:
+    """FIL-004: SE01, GE01, IEA01 count right; ST02 = SE02, GS06 = GE02, ISA13 = IEA02."""
+    issues: list[Issue] = []
+    isa, iea = parsed.first("ISA"), parsed.last("IEA")
+    gs_list, ge_list = parsed.all("GS"), parsed.all("GE")
+    st_list, se_list = parsed.all("ST"), parsed.all("SE")
+    if iea is None:
+        _count_issue(issues, None, "IEA", "The IEA trailer is missing.")
+    else:
+        if isa is not None and iea.element(2) != isa.element(13):
+            _count_issue(
+                issues, iea.line, "IEA", f"IEA02 {iea.element(2)!r} differs from ISA13 {isa.element(13)!r}."
+            )
+        if iea.element(1) != str(len(gs_list)):
+            _count_issue(
+                issues, iea.line, "IEA", f"IEA01 says {iea.element(1)!r} groups, the file has {len(gs_list)}."
+            )
+    if len(ge_list) != len(gs_list):
+        _count_issue(issues, None, "GE", f"{len(gs_list)} GS segments but {len(ge_list)} GE trailers.")
+    for gs, ge in zip(gs_list, ge_list, strict=False):
+        if ge.element(2) != gs.element(6):
+            _count_issue(
+                issues, ge.line, "GE", f"GE02 {ge.element(2)!r} differs from GS06 {gs.element(6)!r}."
+            )
+        sets = sum(1 for st in st_list if gs.line < st.line < ge.line)
+        if ge.element(1) != str(sets):
+            _count_issue(
+                issues, ge.line, "GE", f"GE01 says {ge.element(1)!r} transaction sets, the group has {sets}."
+            )
+    if len(se_list) != len(st_list):
+        _count_issue(issues, None, "SE", f"{len(st_list)} ST segments but {len(se_list)} SE trailers.")
+    for st, se in zip(st_list, se_list, strict=False):
+        if se.element(2) != st.element(2):
+            _count_issue(
+                issues, se.line, "SE", f"SE02 {se.element(2)!r} differs from ST02 {st.element(2)!r}."
+            )
+        counted = se.line - st.line + 1
+        if se.element(1) != str(counted):
+            _count_issue(
+                issues, se.line, "SE", f"SE01 says {se.element(1)!r} segments, ST to SE holds {counted}."
+            )
+    return issues
+
+
+def header_issues(
+    parsed: ParsedInterchange,
+    *,
+    sender_id: str,
+    group_id: str,
+    fein: str,
+    usage_indicator: str,
+    effective_date: date | None = None,
+    receiver_id: str = "HUMANAGS",
+) -> list[Issue]:
+    """FIL-003: envelope and header as edi-834-companion.md fixes them."""
+    issues: list[Issue] = []
+
+    def bad(seg: Any, message: str, segment: str | None = None) -> None:
+        issues.append(Issue("FIL-003", seg.line if seg is not None else None, segment or seg.id, message))
+
+    d = parsed.delimiters
+    isa = parsed.isa
+    if (d.element, d.component, d.repetition, d.segment) != (ELEMENT, COMPONENT, REPETITION, SEGMENT):
+        bad(isa, f"Use the guide's delimiters: element {ELEMENT}, component {COMPONENT}, "
+                 f"repetition {REPETITION}, segment {SEGMENT}.")  # fmt: skip
+    if isa.element(5) != "ZZ" or isa.element(6).strip() != sender_id:
+        bad(isa, f"ISA05/ISA06 must be ZZ and the sender ID {sender_id}, padded to 15.")
+    if isa.element(7) != "ZZ" or isa.element(8).strip() != receiver_id:
+        bad(isa, f"ISA07/ISA08 must be ZZ and {receiver_id}, padded to 15.")
+    if isa.element(12) != "00501":
+        bad(isa, "ISA12 must be 00501.")
+    if isa.element(14) != "0":
+        bad(isa, "ISA14 must be 0 (the API reports the outcome).")
+    if isa.element(15) != usage_indicator:
+        bad(isa, f"ISA15 must be {usage_indicator} here, not {isa.element(15)!r}.")
+
+    gs_list, st_list = parsed.all("GS"), parsed.all("ST")
+    if len(gs_list) != 1 or len(st_list) != 1:
+        bad(
+            st_list[1] if len(st_list) > 1 else isa,
+            "Send one functional group with one transaction set.",
+            "ST",
+        )
+    gs = parsed.first("GS")
+    if gs is None:
+        bad(None, "The GS segment is missing.", "GS")
+    else:
+        if gs.element(1) != "BE" or gs.element(2) != sender_id or gs.element(3) != receiver_id:
+            bad(gs, f"GS must read GS*BE*{sender_id}*{receiver_id}*….")
+        if gs.element(8) != VERSION:
+            bad(gs, f"GS08 must be {VERSION}.")
+    st = parsed.first("ST")
+    if st is None:
+        bad(None, "The ST segment is missing.", "ST")
+    elif st.element(1) != "834" or st.element(3) != VERSION:
+        bad(st, f"ST must read ST*834*<control number>*{VERSION}.")
+
+    h = parsed.header
+    bgn = parsed.first("BGN")
+    if bgn is None:
+        bad(st, "The BGN segment is missing.", "BGN")
+    else:
+        if h.purpose not in ("00", "15"):
+            bad(bgn, f"BGN01 must be 00 (original) or 15 (resubmission), not {h.purpose!r}.")
+        elif h.purpose == "15" and not h.original_reference:
+            bad(bgn, "A resubmission (BGN01 15) carries the rejected file's BGN02 in BGN06.")
+        elif h.purpose == "00" and h.original_reference:
+            bad(bgn, "BGN06 is only for a resubmission (BGN01 15).")
+        if not h.reference or len(h.reference) > 30:
+            bad(bgn, "BGN02 must be a reference of 1 to 30 characters.")
+        if h.action != "2":
+            bad(
+                bgn,
+                f"BGN08 must be 2 (additions); {h.action or 'nothing'!r} is not accepted for new business.",
+            )
+    if h.group_id != group_id:
+        bad(parsed.first("REF") if h.group_id_line is None else _at(parsed, h.group_id_line),
+            f"REF*38 must carry the group ID {group_id}.", "REF")  # fmt: skip
+    if effective_date is not None and h.effective_date != effective_date:
+        bad(
+            parsed.first("DTP"), f"DTP*007 must be the group's effective date {effective_date:%Y%m%d}.", "DTP"
+        )
+
+    subscribers = sum(1 for m in parsed.members if m.subscriber_indicator == "Y")
+    expected = {"ET": subscribers, "DT": len(parsed.members) - subscribers, "TO": len(parsed.members)}
+    for qualifier, count in expected.items():
+        line = h.quantity_lines.get(qualifier)
+        if h.quantities.get(qualifier) != str(count):
+            where = _at(parsed, line) if line else bgn
+            bad(
+                where,
+                f"QTY*{qualifier} must be {count}, the file has {h.quantities.get(qualifier)!r}.",
+                "QTY",
+            )
+
+    p5, payer, broker = (h.parties.get(k) for k in ("P5", "IN", "BO"))
+    if p5 is None or p5.element(3) != "FI" or p5.element(4) != fein:
+        bad(p5 or bgn, f"N1*P5 must carry the employer's FEIN {fein} (N1*P5*<legal name>*FI*<FEIN>).", "N1")
+    if payer is None or payer.elements[1:] != ("IN", "HUMANA", "94", "HUMGS"):
+        bad(payer or bgn, "The payer must be N1*IN*HUMANA*94*HUMGS.", "N1")
+    if broker is None or broker.element(3) != "94" or not broker.element(4).isdigit():
+        bad(broker or bgn, "N1*BO must name the writing agent with qualifier 94 and the agent's NPN.", "N1")
+    return issues
+
+
+def _at(parsed: ParsedInterchange, line: int) -> Any:
+    return parsed.segments[line - 1]
+
+
+def lexical_issues(parsed: ParsedInterchange) -> list[Issue]:
+    """FIL-005 for what pyx12 does not reach: it stops reading at an empty segment (``~~``)."""
+    issues = []
+    for seg in parsed.segments:
+        if seg.elements == ("",):
+            issues.append(
+                Issue(
+                    "FIL-005",
+                    seg.line,
+                    None,
+                    f"Line {seg.line}: an empty segment (two terminators in a row).",
+                )
+            )
+        elif not SEGMENT_ID.match(seg.id):
+            issues.append(
+                Issue("FIL-005", seg.line, None, f"Line {seg.line}: {seg.id[:10]!r} is not a segment ID.")
+            )
+    return issues
+
+
+def structure_issues(x12: list[X12Issue]) -> list[Issue]:
+    """FIL-005 from pyx12's findings, leaving out the control numbers and counts FIL-004 reports."""
+    return [
+        Issue("FIL-005", i.line, i.segment_id, i.message)
+        for i in x12
+        if (i.level, i.code) not in CONTROL_CODES
+    ]
+
+
+def companion_issues(
+    parsed: ParsedInterchange,
+    *,
+    sender_id: str,
+    group_id: str,
+    fein: str,
+    usage_indicator: str,
+    effective_date: date | None = None,
+    x12_issues: list[X12Issue] | None = None,
+) -> list[Issue]:
+    """The whole-file rules FIL-003, FIL-004 and FIL-005, in file order.
+
+    Pass ``x12_issues`` when pyx12 has already run (the 999 needs them too); otherwise
+    pyx12 runs here on ``parsed.text``.
+    """
+    if x12_issues is None:
+        x12_issues = pyx12_issues(parsed.text)
+    issues = (
+        header_issues(
+            parsed,
+            sender_id=sender_id,
+            group_id=group_id,
+            fein=fein,
+            usage_indicator=usage_indicator,
+            effective_date=effective_date,
+        )
+        + control_issues(parsed)
+        + lexical_issues(parsed)
+        + structure_issues(x12_issues)
+    )
+    return sorted(issues, key=lambda i: (i.line is None, i.line or 0, i.code))
+
+
+def precheck(
+    text: str,
+    *,
+    sender_id: str,
+    group_id: str,
+    fein: str,
+    usage_indicator: str,
+    effective_date: date | None = None,
+) -> list[Issue]:
+    """Everything that would stop an upload or reject the file as a whole (for the portal)."""
+    if not is_interchange(text):
+        return [Issue("FIL-001", None, None, "The file is not an X12 interchange (ISA … IEA).")]
+    try:
+        parsed = parse_834(text)
+    except X12SyntaxError as exc:
+        return [Issue("FIL-001", None, None, str(exc))]
+    return companion_issues(
+        parsed,
+        sender_id=sender_id,
+        group_id=group_id,
+        fein=fein,
+        usage_indicator=usage_indicator,
+        effective_date=effective_date,
+    )
