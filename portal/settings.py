@@ -241,6 +241,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "portal.heartbeat", "schedule": 60.0},
 }
+CELERY_BEAT_SCHEDULE["catalogue-pull-etss"] = {"task": "catalogue.pull_etss", "schedule": 6 * 3600.0}
 
 # The carrier's Group Sales API. Development points at the sandbox this portal mounts.
 HUMANA_API_BASE_URL = env.str("HUMANA_API_BASE_URL", default=f"{SITE_URL}/sandbox/groupsales/v1")

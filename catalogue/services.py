@@ -1,0 +1,452 @@
+"""Loading the carrier's ETSS plan and rate files, and saving quotes.
+
+One importer, three ways in (``import_etss`` command, the admin upload, the scheduled SFTP pull): each
+calls :func:`etss_file_receive`, which archives the file, records an :class:`EtssFile` and processes it.
+
+Loading (:func:`etss_file_process`), one streaming read of the file:
+
+1. Check and stage: :class:`groupsales.etss.EtssReader` reads the file once (memory flat in the file
+   size), running every check, while its well-formed records go into temporary staging tables
+   (PostgreSQL ``COPY … FROM STDIN`` through psycopg 3; elsewhere batched ``executemany``). Every issue
+   is recorded with its line and field; any issue rejects the file and the staging is dropped.
+2. Order: a sequence already loaded with the same trailer digest is SKIPPED_DUPLICATE (nothing changes);
+   with another digest, or older than the last loaded one, it is REJECTED; a sequence beyond the last
+   loaded one + 1 is HELD until the missing one loads (held files then load in order) or an operator
+   forces it. The first file ever loaded may have any sequence.
+3. Publish, in ONE transaction: the file is claimed (RECEIVED/HELD -> LOADING by a conditional update);
+   a FULL file deletes, for its states, the rates whose range meets [COVERAGE_START, COVERAGE_END] and
+   the plans, areas, places and factors in force then; then each staging table is upserted into its
+   live table by the layout key with one set-based ``INSERT … SELECT … ON CONFLICT (key) DO UPDATE``;
+   the file becomes LOADED in the same transaction. Any failure rolls it all back: the rates in use stay
+   untouched and readers never see half a file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from agencies.models import Broker
+from groupsales.etss import AgeRate as EtssAgeRate
+from groupsales.etss import Area, EtssIssue, EtssReader, Factor, Geo, Header, Plan, TierRate, Trailer
+
+from . import models as m
+from .models import EtssFile, Quote, QuoteCensusRow
+
+log = logging.getLogger(__name__)
+
+Status = EtssFile.Status
+_BATCH = 5000
+
+
+class EtssLoadError(Exception):
+    """A permanent failure of one file (a bad file, a refused sequence): retrying cannot help."""
+
+
+class EtssPullRefused(EtssLoadError):
+    """The file server is not the one configured (host key): permanent, an operator must look."""
+
+
+class EtssTransientError(Exception):
+    """A failure worth retrying (the file server is unreachable, a timeout)."""
+
+
+def archive_dir() -> Path:
+    return Path(getattr(settings, "ETSS_ARCHIVE_DIR", settings.VAR_DIR / "etss-archive"))
+
+
+# --------------------------------------------------------------------------------------------------
+# Receiving
+
+
+def etss_file_receive(
+    *, path: str | os.PathLike[str], loaded_by: str, name: str | None = None, process: bool = True
+) -> EtssFile:
+    """Archive a delivered file, record it (RECEIVED) and, by default, process it at once."""
+    source = Path(path)
+    name = name or source.name
+    target_dir = archive_dir()
+    target_dir.mkdir(parents=True, exist_ok=True)
+    etss_file = EtssFile.objects.create(name=name, loaded_by=loaded_by[:150])
+    stored = target_dir / f"{etss_file.pk:08d}-{os.path.basename(name)}"
+    shutil.copyfile(source, stored)
+    etss_file.stored_path = str(stored)
+    etss_file.save(update_fields=["stored_path"])
+    if process:
+        etss_file = etss_file_process(etss_file_id=etss_file.pk)
+    return etss_file
+
+
+def _issue_dict(issue: EtssIssue) -> dict[str, Any]:
+    return {
+        "line": issue.line,
+        "recordType": issue.record_type,
+        "field": issue.field,
+        "message": issue.message,
+    }
+
+
+def _transition(etss_file: EtssFile, status: str, **fields: Any) -> EtssFile:
+    """Guarded state change, claimed by a conditional update so two workers never both make it."""
+    if not etss_file.can_become(status):
+        raise EtssLoadError(f"{etss_file.name}: {etss_file.status} cannot become {status}")
+    fields["status"] = status
+    if status in (Status.LOADED, Status.REJECTED, Status.SKIPPED_DUPLICATE):
+        fields.setdefault("finished_at", timezone.now())
+    claimed = EtssFile.objects.filter(pk=etss_file.pk, status=etss_file.status).update(**fields)
+    if claimed != 1:
+        raise EtssLoadError(f"{etss_file.name} was changed by another worker")
+    etss_file.refresh_from_db()
+    return etss_file
+
+
+def _refuse(etss_file: EtssFile, message: str, **fields: Any) -> EtssFile:
+    errors = list(etss_file.errors) + [{"line": 0, "recordType": "", "field": "", "message": message}]
+    return _transition(etss_file, Status.REJECTED, errors=errors, **fields)
+
+
+# --------------------------------------------------------------------------------------------------
+# Processing
+
+
+def etss_file_process(*, etss_file_id: int, force: bool = False) -> EtssFile:
+    """Check and (when its turn has come, or ``force``) load a RECEIVED or HELD file; see the module."""
+    started = time.monotonic()
+    etss_file = EtssFile.objects.get(pk=etss_file_id)
+    if etss_file.status not in (Status.RECEIVED, Status.HELD):
+        return etss_file
+    with _Staging() as staging:
+        reader = EtssReader(etss_file.stored_path, name=etss_file.name)
+        try:
+            with transaction.atomic():
+                staging.fill(reader)
+        except DatabaseError as error:
+            # e.g. a field longer than the portal's column: a permanent fault of this file
+            log.warning("ETSS %s could not be staged: %s", etss_file.name, error)
+            message = f"the rows could not be stored ({error.__class__.__name__}): is a field too long?"
+            return _refuse(etss_file, message, duration_ms=int((time.monotonic() - started) * 1000))
+        return _decide_and_publish(etss_file, reader, staging, force=force, started=started)
+
+
+def _decide_and_publish(
+    etss_file: EtssFile, reader: EtssReader, staging: _Staging, *, force: bool, started: float
+) -> EtssFile:
+    header, trailer = reader.header, reader.trailer
+    facts: dict[str, Any] = {
+        "counts": dict(reader.counts),
+        "file_sha256": reader.file_sha256 or "",
+        "content_sha256": trailer.sha256 if trailer else "",
+        "errors": [_issue_dict(issue) for issue in reader.issues],
+    }
+    if header is not None:
+        facts.update(
+            sequence=header.file_seq,
+            load_type=header.load_type,
+            states=",".join(header.states),
+            coverage_start=header.coverage_start,
+            coverage_end=header.coverage_end,
+        )
+    elapsed = {"duration_ms": int((time.monotonic() - started) * 1000)}
+    if not reader.ok or header is None or trailer is None:
+        return _transition(etss_file, Status.REJECTED, **facts, **elapsed)
+
+    EtssFile.objects.filter(pk=etss_file.pk).update(**facts)
+    etss_file.refresh_from_db()
+    loaded = EtssFile.objects.filter(status=Status.LOADED)
+    same_sequence = loaded.filter(sequence=header.file_seq).first()
+    if same_sequence is not None:
+        if same_sequence.content_sha256 == trailer.sha256:
+            return _transition(etss_file, Status.SKIPPED_DUPLICATE, **elapsed)
+        return _refuse(
+            etss_file,
+            f"sequence {header.file_seq:06d} was loaded from {same_sequence.name} with another digest",
+            **elapsed,
+        )
+    last = loaded.aggregate(last=Max("sequence"))["last"]
+    if last is not None and header.file_seq < last:
+        return _refuse(
+            etss_file, f"sequence {header.file_seq:06d} comes after {last:06d} was loaded", **elapsed
+        )
+    if last is not None and header.file_seq > last + 1 and not force:
+        if etss_file.status == Status.HELD:
+            return etss_file
+        return _transition(etss_file, Status.HELD, **elapsed)
+
+    etss_file = _transition(etss_file, Status.LOADING)
+    try:
+        with transaction.atomic():
+            _publish(staging, header)
+            _transition(etss_file, Status.LOADED, duration_ms=int((time.monotonic() - started) * 1000))
+    except Exception:
+        etss_file.refresh_from_db()
+        _transition(
+            etss_file,
+            Status.REJECTED,
+            errors=[{"line": 0, "recordType": "", "field": "", "message": "the load failed; see the logs"}],
+        )
+        raise
+    etss_file.refresh_from_db()
+    log.info("ETSS %s loaded: %s", etss_file.name, etss_file.counts)
+    _release_held(after=header.file_seq)
+    return etss_file
+
+
+def _release_held(*, after: int) -> None:
+    """Load the held file that follows ``after``, and so on, in sequence order."""
+    next_held = EtssFile.objects.filter(status=Status.HELD, sequence=after + 1).order_by("id").first()
+    if next_held is not None:
+        etss_file_process(etss_file_id=next_held.pk)
+
+
+def etss_file_force(*, etss_file_id: int) -> EtssFile:
+    """An operator loads a HELD file despite its sequence gap (admin action)."""
+    etss_file = EtssFile.objects.get(pk=etss_file_id)
+    if etss_file.status != Status.HELD:
+        raise EtssLoadError(f"{etss_file.name} is {etss_file.status}, not HELD")
+    return etss_file_process(etss_file_id=etss_file_id, force=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Publishing (inside the caller's transaction)
+
+_TABLES: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
+    # record type: (model, columns, key columns)
+    "PLN": (
+        m.Plan,
+        (
+            "plan_id", "plan_eff_date", "plan_exp_date", "state", "line", "carrier_plan_code",
+            "marketing_name", "plan_type", "metal_level", "rating_method", "tobacco_rated",
+            "composite_allowed", "max_children_u21", "dep_max_age", "service_area_id", "network_id",
+            "hsa_eligible", "ded_ind", "ded_fam", "moop_ind", "moop_fam",
+        ),
+        ("plan_id", "plan_eff_date"),
+    ),
+    "ARE": (
+        m.RatingArea,
+        ("state", "rating_area_id", "name", "basis", "eff_date", "exp_date"),
+        ("rating_area_id", "eff_date"),
+    ),
+    "GEO": (
+        m.GeoPlace,
+        ("state", "geo_type", "geo_value", "county_fips", "rating_area_id", "service_area_id",
+         "partial_county", "eff_date", "exp_date"),
+        ("geo_type", "geo_value", "county_fips", "eff_date"),
+    ),
+    "ARA": (
+        m.AgeRate,
+        ("state", "plan_id", "rating_area_id", "rate_eff_date", "rate_exp_date", "age_band", "rate",
+         "tobacco_rate"),
+        ("plan_id", "rating_area_id", "rate_eff_date", "age_band"),
+    ),
+    "TRA": (
+        m.TierRate,
+        ("state", "plan_id", "rating_area_id", "rate_eff_date", "rate_exp_date", "tier", "rate"),
+        ("plan_id", "rating_area_id", "rate_eff_date", "tier"),
+    ),
+    "FAC": (
+        m.Factor,
+        ("state", "scope", "scope_id", "factor_type", "key", "value", "eff_date", "exp_date"),
+        ("scope", "scope_id", "factor_type", "key", "eff_date"),
+    ),
+}  # fmt: skip
+
+
+def _row(record: Any) -> tuple[str, tuple]:
+    if isinstance(record, EtssAgeRate):
+        return "ARA", (record.plan_id[5:7], record.plan_id, record.rating_area_id, record.rate_eff_date,
+                       record.rate_exp_date, record.age_band, record.rate, record.tobacco_rate)  # fmt: skip
+    if isinstance(record, TierRate):
+        return "TRA", (record.plan_id[5:7], record.plan_id, record.rating_area_id, record.rate_eff_date,
+                       record.rate_exp_date, str(record.tier), record.rate)  # fmt: skip
+    if isinstance(record, Geo):
+        return "GEO", (record.state, record.geo_type, record.geo_value, record.county_fips,
+                       record.rating_area_id, record.service_area_id, record.partial_county,
+                       record.eff_date, record.exp_date)  # fmt: skip
+    if isinstance(record, Plan):
+        return "PLN", (record.plan_id, record.plan_eff_date, record.plan_exp_date, record.state,
+                       str(record.line), record.carrier_plan_code, record.marketing_name, record.plan_type,
+                       record.metal_level, record.rating_method, record.tobacco_rated,
+                       record.composite_allowed, record.max_children_u21, record.dep_max_age,
+                       record.service_area_id, record.network_id, record.hsa_eligible, record.ded_ind,
+                       record.ded_fam, record.moop_ind, record.moop_fam)  # fmt: skip
+    if isinstance(record, Area):
+        return "ARE", (record.state, record.rating_area_id, record.name, record.basis, record.eff_date,
+                       record.exp_date)  # fmt: skip
+    if isinstance(record, Factor):
+        state = record.scope_id if record.scope == "STATE" else record.scope_id[5:7]
+        return "FAC", (state, record.scope, record.scope_id, record.factor_type, record.key, record.value,
+                       record.eff_date, record.exp_date)  # fmt: skip
+    raise TypeError(record)
+
+
+def _delete_full_window(header: Header) -> None:
+    """FULL: for the file's states, drop what meets [COVERAGE_START, COVERAGE_END] (set-based DELETEs)."""
+    states, start, end = list(header.states), header.coverage_start, header.coverage_end
+    m.AgeRate.objects.filter(state__in=states, rate_eff_date__lte=end, rate_exp_date__gte=start).delete()
+    m.TierRate.objects.filter(state__in=states, rate_eff_date__lte=end, rate_exp_date__gte=start).delete()
+    m.Plan.objects.filter(state__in=states, plan_eff_date__lte=end, plan_exp_date__gte=start).delete()
+    m.RatingArea.objects.filter(state__in=states, eff_date__lte=end, exp_date__gte=start).delete()
+    m.GeoPlace.objects.filter(state__in=states, eff_date__lte=end, exp_date__gte=start).delete()
+    m.Factor.objects.filter(state__in=states, eff_date__lte=end, exp_date__gte=start).delete()
+
+
+class _Staging:
+    """Temporary staging tables, one per record type, filled while the reader checks the file.
+
+    PostgreSQL: ``COPY … FROM STDIN`` (psycopg 3 ``cursor.copy``); elsewhere batched ``executemany``.
+    The tables are temporary (this connection only) and dropped on exit.
+    """
+
+    def __init__(self) -> None:
+        self.postgres = connection.vendor == "postgresql"
+        self.tables = {kind: f"catalogue_stage_{kind.lower()}" for kind in _TABLES}
+
+    def __enter__(self) -> _Staging:
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for kind, (model, columns, _key) in _TABLES.items():
+                cursor.execute(f"DROP TABLE IF EXISTS {qn(self.tables[kind])}")
+                types = ", ".join(f"{qn(c)} {model._meta.get_field(c).db_type(connection)}" for c in columns)
+                cursor.execute(f"CREATE TEMPORARY TABLE {qn(self.tables[kind])} ({types})")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        qn = connection.ops.quote_name
+        if connection.connection is None:
+            return
+        with connection.cursor() as cursor:
+            for table in self.tables.values():
+                cursor.execute(f"DROP TABLE IF EXISTS {qn(table)}")
+
+    def _insert_sql(self, kind: str) -> str:
+        qn = connection.ops.quote_name
+        columns = _TABLES[kind][1]
+        return (
+            f"INSERT INTO {qn(self.tables[kind])} ({', '.join(qn(c) for c in columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(columns))})"
+        )
+
+    def fill(self, reader: EtssReader) -> None:
+        """Read the whole file (running every check) and stage its well-formed records."""
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            if self.postgres:
+                copy_kind, copy_cm, copy = None, None, None
+                try:
+                    for record in reader:
+                        if isinstance(record, Header | Trailer):
+                            continue
+                        kind, row = _row(record)
+                        if kind != copy_kind:
+                            if copy_cm is not None:
+                                copy_cm.__exit__(None, None, None)
+                            columns = ", ".join(qn(c) for c in _TABLES[kind][1])
+                            copy_cm = cursor.cursor.copy(
+                                f"COPY {qn(self.tables[kind])} ({columns}) FROM STDIN"
+                            )
+                            copy, copy_kind = copy_cm.__enter__(), kind
+                        copy.write_row(row)
+                finally:
+                    if copy_cm is not None:
+                        copy_cm.__exit__(None, None, None)
+                return
+            pending: dict[str, list[tuple]] = {kind: [] for kind in _TABLES}
+            sql = {kind: self._insert_sql(kind) for kind in _TABLES}
+            for record in reader:
+                if isinstance(record, Header | Trailer):
+                    continue
+                kind, row = _row(record)
+                rows = pending[kind]
+                rows.append(row)
+                if len(rows) >= _BATCH:
+                    cursor.executemany(sql[kind], rows)
+                    rows.clear()
+            for kind, rows in pending.items():
+                if rows:
+                    cursor.executemany(sql[kind], rows)
+
+    def publish_sql(self, kind: str) -> str:
+        """Set-based upsert of one staged table into its live table by the layout key."""
+        model, columns, key = _TABLES[kind]
+        qn = connection.ops.quote_name
+        names = ", ".join(qn(c) for c in columns)
+        updates = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in columns if c not in key)
+        # "WHERE true" keeps SQLite from reading ON CONFLICT as a join constraint.
+        return (
+            f"INSERT INTO {qn(model._meta.db_table)} ({names}) SELECT {names} FROM {qn(self.tables[kind])} "
+            f"WHERE true ON CONFLICT ({', '.join(qn(c) for c in key)}) DO UPDATE SET {updates}"
+        )
+
+
+def _publish(staging: _Staging, header: Header) -> None:
+    """Inside the caller's transaction: FULL deletes its window, then every staged table is upserted."""
+    if header.load_type == "FULL":
+        _delete_full_window(header)
+    with connection.cursor() as cursor:
+        for kind in _TABLES:
+            cursor.execute(staging.publish_sql(kind))
+
+
+# --------------------------------------------------------------------------------------------------
+# Quotes
+
+
+def quote_create(
+    *,
+    broker: Broker,
+    employer_name: str,
+    zip5: str,
+    county_fips: str,
+    effective_date: date,
+    composite: bool,
+    contributions: dict[str, dict[str, str]],
+    census: Sequence[Any],
+    created_by: AbstractBaseUser | None = None,
+) -> Quote:
+    """Save a quote with its census (``census``: :class:`catalogue.quoting.CensusRow` items)."""
+    with transaction.atomic():
+        quote = Quote.objects.create(
+            agency_id=broker.agency_id,
+            broker=broker,
+            employer_name=employer_name,
+            zip5=zip5,
+            county_fips=county_fips,
+            effective_date=effective_date,
+            composite=composite,
+            contributions=_plain(contributions),
+            created_by=created_by,
+        )
+        QuoteCensusRow.objects.bulk_create(
+            QuoteCensusRow(
+                quote=quote,
+                position=position,
+                member_ref=row.member_ref,
+                subscriber_ref=row.subscriber_ref,
+                relationship=row.relationship,
+                date_of_birth=row.date_of_birth,
+                tobacco_use=row.tobacco_use,
+                coverage_tier=row.coverage_tier or "",
+            )
+            for position, row in enumerate(census)
+        )
+    return quote
+
+
+def _plain(contributions: dict[str, Any]) -> dict[str, dict[str, str]]:
+    return {
+        line: {k: str(v) if isinstance(v, Decimal) else v for k, v in value.items()}
+        for line, value in contributions.items()
+    }

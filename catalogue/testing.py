@@ -1,0 +1,136 @@
+"""Building ETSS files for tests, the demo and benchmarks: edit the sample's lines, recompute the trailer.
+
+Not used by the running portal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+
+from groupsales.etss import AGE_BANDS
+
+SAMPLE_NAME = "HUM_ETSS_SG_KY_20261101_000001.txt"
+
+
+def sample_path() -> Path:
+    return Path(settings.SAMPLES_DIR) / SAMPLE_NAME
+
+
+def sample_lines() -> list[str]:
+    """The sample's lines without the TRL line (and without line ends)."""
+    lines = sample_path().read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if not line.startswith("TRL|")]
+
+
+def trailer(lines: Iterable[str], body_sha256: str) -> str:
+    counts = dict.fromkeys(("PLN", "ARE", "GEO", "ARA", "TRA", "FAC"), 0)
+    total = 1
+    sum_rate = sum_tobacco = Decimal("0.00")
+    for line in lines:
+        total += 1
+        fields = line.split("|")
+        if fields[0] in counts:
+            counts[fields[0]] += 1
+        if fields[0] == "ARA":
+            sum_rate += Decimal(fields[6])
+            if fields[7]:
+                sum_tobacco += Decimal(fields[7])
+        elif fields[0] == "TRA":
+            sum_rate += Decimal(fields[6])
+    c = counts
+    return (
+        f"TRL|{total}|{c['PLN']}|{c['ARE']}|{c['GEO']}|{c['ARA']}|{c['TRA']}|{c['FAC']}|"
+        f"{sum_rate:.2f}|{sum_tobacco:.2f}|{body_sha256}"
+    )
+
+
+def build_etss(lines: list[str]) -> bytes:
+    """A whole file from its lines before TRL, with a correct trailer."""
+    body = "".join(f"{line}\n" for line in lines).encode()
+    return body + (trailer(lines, hashlib.sha256(body).hexdigest()) + "\n").encode()
+
+
+def with_header(lines: list[str], *, seq: int | None = None, load_type: str | None = None) -> list[str]:
+    fields = lines[0].split("|")
+    if seq is not None:
+        fields[4] = f"{seq:06d}"
+    if load_type is not None:
+        fields[6] = load_type
+    return ["|".join(fields), *lines[1:]]
+
+
+def file_name(seq: int, state: str = "KY") -> str:
+    return f"HUM_ETSS_SG_{state}_20261101_{seq:06d}.txt"
+
+
+def write_etss(folder: Path, lines: list[str], *, seq: int, sidecar: bool = False) -> Path:
+    """Write ``lines`` as sequence ``seq`` (header and name agree) into ``folder``."""
+    data = build_etss(with_header(lines, seq=seq))
+    path = folder / file_name(seq)
+    path.write_bytes(data)
+    if sidecar:
+        (folder / f"{path.name}.sha256").write_text(f"{hashlib.sha256(data).hexdigest()}  {path.name}\n")
+    return path
+
+
+def generated_lines(*, plans: int, areas: int = 2, quarters: int = 4) -> Iterator[str]:
+    """A synthetic KY FULL file body: ``plans`` age-rated medical plans × ``areas`` × ``quarters`` × 51
+    bands (plus the sample's places), for benchmarks."""
+    yield "HDR|2.1|HUMANA|12345|000001|20261101T0610Z|FULL|SG|20270101|20271231|KY"
+    for p in range(plans):
+        yield (
+            f"PLN|12345KY{p + 1:07d}|HSG-{p}|KY|MED|Plan {p}|PPO|SILVER|AGE|Y|Y|EFFDATE|3|26|KYS001|KYN01|Y|"
+            "3500.00|7000.00|6500.00|13000.00|20270101|20271231"
+        )
+    for a in range(areas):
+        yield f"ARE|KY|KY-RA{a + 1:02d}|KY Area {a + 1}|COUNTY|20270101|20271231"
+    for county in range(1, 240, 2):
+        area = f"KY-RA{county % areas + 1:02d}"
+        yield f"GEO|KY|COUNTY|21{county:03d}|21{county:03d}|{area}|KYS001|N|20270101|20271231"
+    yield "GEO|KY|ZIP5|40202|21111|KY-RA02|KYS001|N|20270101|20271231"
+    starts = ["0101", "0401", "0701", "1001"][:quarters]
+    ends = ["0331", "0630", "0930", "1231"][:quarters]
+    ends[-1] = "1231"
+    for p in range(plans):
+        for a in range(areas):
+            for q, (start, end) in enumerate(zip(starts, ends, strict=True)):
+                for i, band in enumerate(AGE_BANDS):
+                    rate = Decimal(300 + i * 10 + p % 50 + q) + Decimal("0.25")
+                    yield (
+                        f"ARA|12345KY{p + 1:07d}|KY-RA{a + 1:02d}|2027{start}|2027{end}|{band}|{rate}|"
+                        f"{rate * Decimal('1.2'):.2f}"
+                    )
+
+
+def write_generated(path: Path, *, plans: int, areas: int = 2, quarters: int = 4) -> Path:
+    """Stream a generated file to ``path`` with its trailer (memory flat)."""
+    sha = hashlib.sha256()
+    counts = dict.fromkeys(("PLN", "ARE", "GEO", "ARA", "TRA", "FAC"), 0)
+    total = 1
+    sum_rate = sum_tobacco = Decimal("0.00")
+    with open(path, "wb") as out:
+        for line in generated_lines(plans=plans, areas=areas, quarters=quarters):
+            data = f"{line}\n".encode()
+            sha.update(data)
+            out.write(data)
+            total += 1
+            kind = line[:3]
+            if kind in counts:
+                counts[kind] += 1
+            if kind == "ARA":
+                fields = line.split("|")
+                sum_rate += Decimal(fields[6])
+                sum_tobacco += Decimal(fields[7])
+        c = counts
+        out.write(
+            (
+                f"TRL|{total}|{c['PLN']}|{c['ARE']}|{c['GEO']}|{c['ARA']}|{c['TRA']}|{c['FAC']}|"
+                f"{sum_rate:.2f}|{sum_tobacco:.2f}|{sha.hexdigest()}\n"
+            ).encode()
+        )
+    return path
