@@ -1,0 +1,125 @@
+"""Typed errors of the Group Sales API client (api.md, "Errors").
+
+Two families, so a Celery task needs one decision: ``CarrierTransientError`` (retry later, the
+same idempotency key) and ``CarrierPermanentError`` (the operation is over; a corrected request is a
+new operation). Every error carries ``status`` (HTTP status or ``None`` when no answer came),
+``code`` (the carrier's code, or the client's own for a failure without a body) and
+``correlation_id`` (the ``X-Correlation-ID`` of the call, to find it in ``carrier.models.ApiCall``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class ProblemError(BaseModel):
+    """One error object of a problem+json body, or of a batch result."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True)
+
+    code: str
+    pointer: str = ""
+    message: str = ""
+    severity: str = "error"
+    member_ref: str | None = None
+    # FIL-002: the earlier file that used the interchange control number.
+    file_id: str | None = Field(default=None, validation_alias=AliasChoices("fileId", "file_id"))
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == "warning"
+
+
+class CarrierError(Exception):
+    """Anything that kept a carrier call from giving its answer."""
+
+    default_code = "CARRIER_ERROR"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        correlation_id: str = "",
+        errors: list[ProblemError] | None = None,
+        problem: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code or self.default_code
+        self.correlation_id = correlation_id
+        self.errors: list[ProblemError] = list(errors or [])
+        self.problem = problem
+
+    def __str__(self) -> str:
+        where = f" (HTTP {self.status})" if self.status is not None else ""
+        return f"{self.code}{where}: {self.message} [correlation {self.correlation_id or '-'}]"
+
+
+class CarrierTransientError(CarrierError):
+    """Connection failure, timeout, 429 or 500/502/503/504 after the client's own retries: retry later.
+
+    ``retry_after`` is the carrier's ``Retry-After`` in seconds when it sent one, else ``None``.
+    """
+
+    default_code = "UNAVAILABLE"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class CarrierPermanentError(CarrierError):
+    """The carrier refused the request (400, 401, 413, 415, another 4xx): retrying will not help."""
+
+
+class CarrierRuleError(CarrierPermanentError):
+    """422: the request breaks carrier rules; ``errors`` lists every broken rule (``SCHEMA`` or a rule ID)."""
+
+    default_code = "SCHEMA"
+
+    @property
+    def blocking(self) -> list[ProblemError]:
+        return [e for e in self.errors if not e.is_warning]
+
+    def codes(self) -> list[str]:
+        return [e.code for e in self.errors]
+
+
+class CarrierNotFoundError(CarrierPermanentError):
+    """404: no such resource for this partner (another partner's group looks the same)."""
+
+    default_code = "NOT_FOUND"
+
+
+class CarrierConflictError(CarrierPermanentError):
+    """409: ``INVALID_STATE``, ``IDEMPOTENCY_KEY_REUSED`` or ``FIL-002`` (``file_id`` = the earlier file)."""
+
+    default_code = "INVALID_STATE"
+
+    def __init__(self, message: str, *, file_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.file_id = file_id
+
+
+class CarrierResponseError(CarrierPermanentError):
+    """The carrier answered something that does not fit api.md (bad JSON, a missing or mistyped field)."""
+
+    default_code = "INVALID_RESPONSE"
+
+
+__all__ = [
+    "CarrierConflictError",
+    "CarrierError",
+    "CarrierNotFoundError",
+    "CarrierPermanentError",
+    "CarrierResponseError",
+    "CarrierRuleError",
+    "CarrierTransientError",
+    "ProblemError",
+]

@@ -1,0 +1,109 @@
+"""Mask SSNs and dates of birth in carrier traffic before it is stored (``ApiCall``, ``CarrierOperation``).
+
+- JSON: every ``ssn`` becomes ``***-**-1234`` (its last four), every ``dateOfBirth`` ``****-**-**``, at any
+  depth (batches, census dependents); free text (``message``, ``detail``) has SSN-like numbers masked.
+- X12 834: segment-aware: NM1 ``NM109`` when ``NM108`` is ``34`` (SSN), and ``DMG02`` when ``DMG01``
+  is ``D8``.
+- Anything else, or a body that cannot be read: ``portal.logging.mask_personal_data`` plus 8-digit dates.
+
+Stored bodies are cut to ``MAX_STORED_CHARS``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from groupsales.x12.parser import X12SyntaxError, detect_delimiters
+from portal.logging import mask_personal_data
+
+MAX_STORED_CHARS = 64 * 1024
+DOB_MASK = "****-**-**"
+DOB_MASK_X12 = "********"
+
+_SSN_KEYS = {"ssn", "socialsecuritynumber"}
+_DOB_KEYS = {"dateofbirth", "date_of_birth", "dob", "birthdate"}
+_FREE_TEXT_KEYS = {"message", "detail", "title"}
+_DIGITS = re.compile(r"\d")
+_EIGHT_DIGIT_DATE = re.compile(r"(?<!\d)(19|20)\d{6}(?!\d)")
+
+
+def mask_ssn(value: Any) -> Any:
+    """``***-**-1234`` for an SSN (any formatting); ``None`` stays ``None``."""
+    if value is None:
+        return None
+    digits = "".join(_DIGITS.findall(str(value)))
+    return f"***-**-{digits[-4:]}" if len(digits) >= 4 else "***-**-****"
+
+
+def mask_json(value: Any) -> Any:
+    """A deep copy of decoded JSON with SSNs and dates of birth masked."""
+    if isinstance(value, dict):
+        masked: dict[str, Any] = {}
+        for key, item in value.items():
+            lowered = str(key).lower()
+            if lowered in _SSN_KEYS:
+                masked[key] = mask_ssn(item) if not isinstance(item, dict | list) else mask_json(item)
+            elif lowered in _DOB_KEYS:
+                masked[key] = None if item is None else DOB_MASK
+            elif lowered in _FREE_TEXT_KEYS and isinstance(item, str):
+                masked[key] = mask_personal_data(item)
+            else:
+                masked[key] = mask_json(item)
+        return masked
+    if isinstance(value, list):
+        return [mask_json(item) for item in value]
+    return value
+
+
+def mask_x12(text: str) -> str:
+    """Mask NM109 SSNs and DMG02 dates of birth in an X12 interchange, keeping every delimiter."""
+    try:
+        delimiters = detect_delimiters(text)
+    except X12SyntaxError:
+        return mask_text(text)
+    element, terminator = delimiters.element, delimiters.segment
+    out: list[str] = []
+    for raw in text.split(terminator):
+        # keep the newline (if any) that follows the previous terminator
+        stripped = raw.lstrip("\r\n")
+        lead = raw[: len(raw) - len(stripped)]
+        parts = stripped.split(element)
+        segment_id = parts[0].strip()
+        if segment_id == "NM1" and len(parts) > 9 and parts[8] == "34" and parts[9]:
+            parts[9] = "*" * 5 + parts[9][-4:] if len(parts[9]) > 4 else "*" * len(parts[9])
+        elif segment_id == "DMG" and len(parts) > 2 and parts[1] == "D8" and parts[2]:
+            parts[2] = DOB_MASK_X12
+        out.append(lead + element.join(parts))
+    return terminator.join(out)
+
+
+def mask_text(text: str) -> str:
+    """Best effort for a body that is neither readable JSON nor X12: SSN-like numbers and CCYYMMDD dates."""
+    return _EIGHT_DIGIT_DATE.sub(DOB_MASK_X12, mask_personal_data(text))
+
+
+def truncate(text: str, limit: int = MAX_STORED_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n…[truncated {len(text) - limit} characters]"
+
+
+def masked_body(body: bytes | str | dict | list | None, content_type: str = "") -> str:
+    """The text to store for a request or response body: masked, then cut to the stored size."""
+    if body is None or body == b"" or body == "":
+        return ""
+    if isinstance(body, dict | list):
+        return truncate(json.dumps(mask_json(body), ensure_ascii=False, separators=(",", ":")))
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    stripped = text.lstrip()
+    if "x12" in content_type or stripped.startswith("ISA"):
+        return truncate(mask_x12(stripped))
+    if "json" in content_type or stripped[:1] in "{[":
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            return truncate(mask_text(text))
+        return truncate(json.dumps(mask_json(decoded), ensure_ascii=False, separators=(",", ":")))
+    return truncate(mask_text(text))
