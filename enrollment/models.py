@@ -1,8 +1,16 @@
-"""Employer groups: the broker's work from draft to an enrolled group."""
+"""Employer groups: the broker's work from draft to an enrolled group.
+
+The draft holds every field of api.md's create-group body (``services.group_build_create_payload``
+turns it into that body); the census is flat rows in the quote CSV layout (a subscriber's row has
+``subscriber_ref == member_ref``). The lifecycle is guarded in ``enrollment.states``; each change is a
+``GroupTransition`` row.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from encrypted_fields.fields import EncryptedDateField
 
 from agencies.models import Agency, Broker
 
@@ -18,12 +26,81 @@ class EmployerGroup(models.Model):
         ENROLLED = "ENROLLED", "Enrolled"
         NEEDS_ATTENTION = "NEEDS_ATTENTION", "Needs attention"
 
+    class EntityType(models.TextChoices):
+        CORPORATION = "CORPORATION", "Corporation"
+        S_CORPORATION = "S_CORPORATION", "S corporation"
+        LLC = "LLC", "Limited liability company"
+        PARTNERSHIP = "PARTNERSHIP", "Partnership"
+        SOLE_PROPRIETOR = "SOLE_PROPRIETOR", "Sole proprietor"
+        NON_PROFIT = "NON_PROFIT", "Non-profit"
+        GOVERNMENT = "GOVERNMENT", "Government"
+
+    class WaitingPeriod(models.TextChoices):
+        FIRST_OF_MONTH_AFTER_HIRE = "FIRST_OF_MONTH_AFTER_HIRE", "First of the month after hire"
+        FIRST_OF_MONTH_AFTER_30_DAYS = "FIRST_OF_MONTH_AFTER_30_DAYS", "First of the month after 30 days"
+        FIRST_OF_MONTH_AFTER_60_DAYS = "FIRST_OF_MONTH_AFTER_60_DAYS", "First of the month after 60 days"
+
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="groups")
     broker = models.ForeignKey(Broker, on_delete=models.PROTECT, related_name="groups")
-    legal_name = models.CharField(max_length=60)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status_reason = models.CharField(max_length=500, blank=True)
+    quote_id = models.BigIntegerField(null=True, blank=True, help_text="The quote this group started from")
+
+    # Employer
+    legal_name = models.CharField(max_length=100, blank=True)
+    dba_name = models.CharField("DBA name", max_length=100, blank=True)
+    fein = models.CharField("FEIN", max_length=20, blank=True, db_index=True)
+    sic_code = models.CharField("SIC code", max_length=10, blank=True)
+    entity_type = models.CharField(max_length=20, choices=EntityType.choices, blank=True)
+    established_date = models.DateField(null=True, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    # Principal address
+    address_line1 = models.CharField("address line 1", max_length=100, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=100, blank=True)
+    city = models.CharField(max_length=60, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    zip5 = models.CharField("ZIP code", max_length=10, blank=True)
+    zip4 = models.CharField("ZIP+4", max_length=4, blank=True)
+    county_fips = models.CharField("county", max_length=5, blank=True)
+    # Contact
+    contact_first_name = models.CharField(max_length=60, blank=True)
+    contact_last_name = models.CharField(max_length=60, blank=True)
+    contact_email = models.CharField(max_length=254, blank=True)
+    contact_phone = models.CharField(max_length=20, blank=True)
+    # Writing agent (prefilled from the broker)
+    agent_npn = models.CharField("agent NPN", max_length=20, blank=True)
+    agent_first_name = models.CharField(max_length=60, blank=True)
+    agent_last_name = models.CharField(max_length=60, blank=True)
+    agent_email = models.CharField(max_length=254, blank=True)
+    # Effective date, workforce, eligibility
     requested_effective_date = models.DateField(null=True, blank=True)
+    total_employees = models.PositiveIntegerField(null=True, blank=True)
+    eligible_employees = models.PositiveIntegerField(null=True, blank=True)
+    minimum_hours_per_week = models.PositiveIntegerField(null=True, blank=True, default=30)
+    waiting_period = models.CharField(max_length=40, choices=WaitingPeriod.choices, blank=True)
+    # Offerings: api.md's ``offerings`` list as is ({line, planIds, ratingOption?, contribution}).
+    offerings = models.JSONField(default=list, blank=True)
+    # Small employer attestation
+    attestation_signed_by = models.CharField(max_length=120, blank=True)
+    attestation_title = models.CharField(max_length=60, blank=True)
+    attestation_signed_at = models.DateTimeField(null=True, blank=True)
+
+    # What the carrier said about the last create attempt: api.md error objects.
+    carrier_errors = models.JSONField(default=list, blank=True)
+    create_attempts = models.PositiveIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=64, blank=True)
+    create_claimed_at = models.DateTimeField(null=True, blank=True)
+    # Carrier fields (read-only for people)
     humana_group_id = models.CharField("Humana Group ID", max_length=6, null=True, blank=True, unique=True)
+    rating_area_id = models.CharField(max_length=20, blank=True)
+    estimated_rates = models.JSONField(default=list, blank=True)
+    estimated_monthly_premium = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    final_monthly_premium = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    carrier_created_at = models.DateTimeField(null=True, blank=True)
+    carrier_status = models.CharField(max_length=20, blank=True)
+    carrier_updated_at = models.DateTimeField(null=True, blank=True)
+    carrier_synced_at = models.DateTimeField(null=True, blank=True)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -32,4 +109,94 @@ class EmployerGroup(models.Model):
         indexes = [models.Index(fields=["agency", "status"]), models.Index(fields=["broker", "status"])]
 
     def __str__(self) -> str:
-        return self.legal_name
+        return self.legal_name or f"Draft group {self.pk}"
+
+    @property
+    def lines(self) -> list[str]:
+        return [o.get("line") for o in self.offerings if isinstance(o, dict) and o.get("line")]
+
+    def offering(self, line: str) -> dict:
+        for o in self.offerings:
+            if isinstance(o, dict) and o.get("line") == line:
+                return o
+        return {}
+
+    @property
+    def differs_from_carrier(self) -> bool:
+        from .states import carrier_status_matches
+
+        return bool(self.carrier_status) and not carrier_status_matches(self.status, self.carrier_status)
+
+
+class CensusMember(models.Model):
+    """One row of the preliminary census (quote CSV layout plus gender, ZIP and owner flags)."""
+
+    class Relationship(models.TextChoices):
+        SUBSCRIBER = "SUBSCRIBER", "Employee"
+        SPOUSE = "SPOUSE", "Spouse"
+        DOMESTIC_PARTNER = "DOMESTIC_PARTNER", "Domestic partner"
+        CHILD = "CHILD", "Child"
+        STEPCHILD = "STEPCHILD", "Stepchild"
+        FOSTER_CHILD = "FOSTER_CHILD", "Foster child"
+        WARD = "WARD", "Ward"
+
+    class Gender(models.TextChoices):
+        FEMALE = "FEMALE", "Female"
+        MALE = "MALE", "Male"
+        UNKNOWN = "UNKNOWN", "Unknown"
+
+    class Tier(models.TextChoices):
+        EMP = "EMP", "Employee only"
+        ESP = "ESP", "Employee and spouse"
+        ECH = "ECH", "Employee and children"
+        FAM = "FAM", "Family"
+        WAIVE = "WAIVE", "Waives"
+
+    group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="census")
+    position = models.PositiveIntegerField(default=0)
+    member_ref = models.CharField(max_length=30)
+    subscriber_ref = models.CharField(max_length=30)
+    relationship = models.CharField(
+        max_length=20, choices=Relationship.choices, default=Relationship.SUBSCRIBER
+    )
+    date_of_birth = EncryptedDateField(null=True, blank=True)
+    gender = models.CharField(max_length=10, choices=Gender.choices, blank=True)
+    zip5 = models.CharField("ZIP code", max_length=5, blank=True)
+    tobacco_use = models.BooleanField(default=False)
+    is_owner = models.BooleanField("owner", default=False)
+    is_owner_spouse = models.BooleanField("owner's spouse", default=False)
+    coverage_tier = models.CharField(max_length=5, choices=Tier.choices, blank=True)
+
+    class Meta:
+        ordering = ["group", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "member_ref"], name="unique_census_member_ref"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_ref} ({self.get_relationship_display()})"
+
+    @property
+    def is_subscriber(self) -> bool:
+        return self.relationship == self.Relationship.SUBSCRIBER
+
+
+class GroupTransition(models.Model):
+    """One change of a group's status: who (a user, or the system), when and why."""
+
+    group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=EmployerGroup.Status.choices)
+    to_status = models.CharField(max_length=20, choices=EmployerGroup.Status.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+    @property
+    def by_label(self) -> str:
+        return self.by.get_username() if self.by_id else "system"

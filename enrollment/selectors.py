@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
 
 from .models import EmployerGroup
 
@@ -21,3 +25,85 @@ def group_list_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet
     if broker.is_principal:
         return groups.filter(agency_id=broker.agency_id)
     return groups.filter(broker_id=broker.pk)
+
+
+def group_get_visible(*, user: AbstractBaseUser | AnonymousUser, pk: int) -> EmployerGroup:
+    """One group the user may see; Http404 otherwise (another agency's group looks absent)."""
+    return get_object_or_404(group_list_visible_to(user=user), pk=pk)
+
+
+SORTS = {
+    "employer": "legal_name",
+    "-employer": "-legal_name",
+    "effective": "requested_effective_date",
+    "-effective": "-requested_effective_date",
+    "status": "status",
+    "-status": "-status",
+    "updated": "updated_at",
+    "-updated": "-updated_at",
+}
+
+
+@dataclass(frozen=True)
+class BookFilters:
+    q: str = ""
+    status: str = ""
+    effective_month: str = ""  # YYYY-MM
+    broker_id: int | None = None
+    sort: str = "-updated"
+    differs: bool = False
+
+
+def differs_from_carrier_q() -> Q:
+    """Groups whose stored carrier status is not the one their local status implies."""
+    from .states import CARRIER_STATUS
+
+    agrees = Q(pk__in=[])
+    for local, carrier in CARRIER_STATUS.items():
+        agrees |= Q(status=local, carrier_status=carrier)
+    return ~Q(carrier_status="") & ~agrees
+
+
+def book_list(*, user: AbstractBaseUser | AnonymousUser, filters: BookFilters) -> QuerySet[EmployerGroup]:
+    """The book of business: visible groups with census subscribers expected and members validated
+    (0 until the members app records validations), annotated in the one query of the page."""
+    groups = group_list_visible_to(user=user).annotate(
+        subscribers_expected=Count("census", filter=Q(census__relationship="SUBSCRIBER")),
+        members_validated=Value(0, output_field=IntegerField()),
+        monthly_premium=Coalesce("final_monthly_premium", "estimated_monthly_premium"),
+    )
+    if filters.q:
+        q = filters.q.strip()
+        groups = groups.filter(
+            Q(legal_name__icontains=q)
+            | Q(dba_name__icontains=q)
+            | Q(fein=q.replace("-", ""))
+            | Q(humana_group_id=q)
+        )
+    if filters.status in EmployerGroup.Status.values:
+        groups = groups.filter(status=filters.status)
+    if filters.effective_month:
+        try:
+            year, month = (int(p) for p in filters.effective_month.split("-", 1))
+            groups = groups.filter(requested_effective_date__year=year, requested_effective_date__month=month)
+        except ValueError:
+            pass
+    if filters.broker_id:
+        groups = groups.filter(broker_id=filters.broker_id)
+    if filters.differs:
+        groups = groups.filter(differs_from_carrier_q())
+    order = SORTS.get(filters.sort, "-updated_at")
+    return groups.order_by(order, "-id")
+
+
+def group_api_calls(*, group: EmployerGroup) -> list:
+    """The carrier calls made about this group (carrier.models.ApiCall rows with its subject)."""
+    try:
+        from carrier.models import ApiCall
+    except ImportError:  # pragma: no cover - the carrier app is part of the project
+        return []
+    return list(ApiCall.objects.filter(subject=f"group:{group.pk}").order_by("id")[:200])
+
+
+def group_census(*, group: EmployerGroup) -> list:
+    return list(group.census.all())

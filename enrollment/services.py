@@ -1,0 +1,685 @@
+"""Services of employer groups: drafts, the carrier's rules, create group, book sync, quotes."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from agencies.models import Broker
+
+from .models import CensusMember, EmployerGroup
+from .rules import Problem, census_label, group_rule_context, locate
+from .states import LOCAL_FOR_CARRIER, TransitionNotAllowed, group_transition
+
+logger = logging.getLogger(__name__)
+S = EmployerGroup.Status
+LINES = ("MEDICAL", "DENTAL", "VISION")
+# A worker's claim on a group's create call; after this a crashed worker's claim may be taken over.
+CLAIM_SECONDS = 120
+EDITABLE = (S.DRAFT,)
+
+
+def _subject(group_id: int) -> str:
+    return f"group:{group_id}"
+
+
+# ---------------------------------------------------------------------------------------------- drafts
+
+
+def group_create_draft(*, broker: Broker, legal_name: str = "") -> EmployerGroup:
+    """A new DRAFT for ``broker``, the writing agent prefilled from the broker's profile."""
+    user = broker.user
+    return EmployerGroup.objects.create(
+        agency=broker.agency,
+        broker=broker,
+        legal_name=legal_name,
+        agent_npn=broker.npn,
+        agent_first_name=user.first_name,
+        agent_last_name=user.last_name,
+        agent_email=user.email,
+    )
+
+
+def group_is_editable(*, group: EmployerGroup) -> bool:
+    return group.status in EDITABLE
+
+
+def group_update(*, group: EmployerGroup, fields: dict[str, Any]) -> EmployerGroup:
+    """Save draft fields (whatever their rule errors: they are shown, never lost)."""
+    if not group_is_editable(group=group):
+        raise TransitionNotAllowed("Only a draft can be changed here.")
+    for name, value in fields.items():
+        setattr(group, name, value)
+    # Carrier errors were about the last submission; once the broker edits, our own checks take over.
+    group.carrier_errors = [e for e in group.carrier_errors if not _touched(e, fields, group)]
+    group.save()
+    return group
+
+
+def _touched(error: dict, fields: dict, group: EmployerGroup) -> bool:
+    step, field = locate(error.get("pointer", ""), error.get("code", ""), group.offerings)
+    return field in fields if field else False
+
+
+def group_set_offering(
+    *, group: EmployerGroup, line: str, plan_ids: list[str] | None = None, **parts: Any
+) -> EmployerGroup:
+    """Set a line's plans (an empty list removes the line) and/or rating option / contribution."""
+    offerings = [dict(o) for o in group.offerings if isinstance(o, dict)]
+    current = next((o for o in offerings if o.get("line") == line), None)
+    if plan_ids is not None and not plan_ids:
+        offerings = [o for o in offerings if o.get("line") != line]
+    else:
+        if current is None:
+            current = {"line": line, "planIds": [], "contribution": _default_contribution(line)}
+            offerings.append(current)
+        if plan_ids is not None:
+            current["planIds"] = list(plan_ids)
+        if "rating_option" in parts and line == "MEDICAL":
+            current["ratingOption"] = parts["rating_option"] or "AGE"
+        if "contribution" in parts:
+            current["contribution"] = parts["contribution"]
+    offerings.sort(key=lambda o: LINES.index(o["line"]) if o.get("line") in LINES else 9)
+    group.offerings = offerings
+    group.save(update_fields=["offerings", "updated_at"])
+    return group
+
+
+def _default_contribution(line: str) -> dict:
+    return {"basis": "PERCENT", "employee": "50.00" if line == "MEDICAL" else "0.00", "dependents": "0.00"}
+
+
+def census_replace(*, group: EmployerGroup, rows: list[dict[str, Any]]) -> int:
+    """Replace the census with ``rows`` (CensusMember field names); returns how many were stored."""
+    if not group_is_editable(group=group):
+        raise TransitionNotAllowed("Only a draft's census can be changed.")
+    with transaction.atomic():
+        group.census.all().delete()
+        members = []
+        for position, row in enumerate(rows, start=1):
+            row = dict(row)
+            row["member_ref"] = str(row.get("member_ref") or "").upper()
+            row["subscriber_ref"] = str(row.get("subscriber_ref") or row["member_ref"]).upper()
+            members.append(CensusMember(group=group, position=position, **row))
+        CensusMember.objects.bulk_create(members)
+        EmployerGroup.objects.filter(pk=group.pk).update(updated_at=timezone.now())
+    return len(members)
+
+
+# ----------------------------------------------------------------------------------- the api.md payload
+
+
+def _d(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
+def _or_none(value: str) -> str | None:
+    return value or None
+
+
+def group_build_create_payload(*, group: EmployerGroup) -> dict:
+    """api.md's ``POST /groups`` body from the draft (missing values stay empty/null for the rules)."""
+    census_rows = list(group.census.all())
+    subscribers = [m for m in census_rows if m.is_subscriber]
+    dependents: dict[str, list[CensusMember]] = {}
+    for m in census_rows:
+        if not m.is_subscriber:
+            dependents.setdefault(m.subscriber_ref, []).append(m)
+    census = []
+    for sub in subscribers:
+        census.append(
+            {
+                "memberRef": sub.member_ref,
+                "dateOfBirth": _d(sub.date_of_birth),
+                "gender": sub.gender or None,
+                "zip5": sub.zip5 or group.zip5,
+                "tobaccoUse": sub.tobacco_use,
+                "isOwner": sub.is_owner,
+                "isOwnerSpouse": sub.is_owner_spouse,
+                "coverageTier": sub.coverage_tier or None,
+                "dependents": [
+                    {
+                        "relationship": d.relationship,
+                        "dateOfBirth": _d(d.date_of_birth),
+                        "tobaccoUse": d.tobacco_use,
+                    }
+                    for d in dependents.get(sub.member_ref, [])
+                ],
+            }
+        )
+    offerings = []
+    for o in group.offerings:
+        if not isinstance(o, dict):
+            continue
+        offering = {"line": o.get("line"), "planIds": list(o.get("planIds") or [])}
+        if o.get("line") == "MEDICAL":
+            offering["ratingOption"] = o.get("ratingOption") or "AGE"
+        offering["contribution"] = dict(o.get("contribution") or {})
+        offerings.append(offering)
+    attestation = None
+    if group.attestation_signed_by or group.attestation_title:
+        attestation = {
+            "signedBy": group.attestation_signed_by,
+            "title": group.attestation_title,
+            "signedAt": _d(group.attestation_signed_at),
+        }
+    return {
+        "employer": {
+            "legalName": group.legal_name,
+            "dbaName": _or_none(group.dba_name),
+            "fein": group.fein,
+            "sicCode": group.sic_code,
+            "entityType": group.entity_type or None,
+            "establishedDate": _d(group.established_date),
+            "address": {
+                "line1": group.address_line1,
+                "line2": _or_none(group.address_line2),
+                "city": group.city,
+                "state": group.state,
+                "zip5": group.zip5,
+                "zip4": _or_none(group.zip4),
+                "countyFips": group.county_fips,
+            },
+            "phone": group.phone,
+        },
+        "contact": {
+            "firstName": group.contact_first_name,
+            "lastName": group.contact_last_name,
+            "email": group.contact_email,
+            "phone": group.contact_phone,
+        },
+        "writingAgent": {
+            "npn": group.agent_npn,
+            "firstName": group.agent_first_name,
+            "lastName": group.agent_last_name,
+            "email": group.agent_email,
+        },
+        "requestedEffectiveDate": _d(group.requested_effective_date),
+        "workforce": {"totalEmployees": group.total_employees, "eligibleEmployees": group.eligible_employees},
+        "eligibility": {
+            "minimumHoursPerWeek": group.minimum_hours_per_week,
+            "waitingPeriod": group.waiting_period or None,
+        },
+        "offerings": offerings,
+        "smallEmployerAttestation": attestation,
+        "census": census,
+    }
+
+
+# ------------------------------------------------------------------------------------------- the rules
+
+
+def _census_problems(payload: dict) -> list[Problem]:
+    """What the portal checks itself before the carrier: a census is needed, refs and tiers are set."""
+    out = []
+    census = payload.get("census") or []
+    if not census:
+        out.append(
+            Problem(
+                code="CENSUS",
+                message="The census has no employees.",
+                fix="Add at least one employee, by the form or by importing a CSV or XLSX file.",
+                step="census",
+                field=None,
+                pointer="/census",
+            )
+        )
+    if not payload.get("offerings"):
+        out.append(
+            Problem(
+                code="GRP-010",
+                message="No line is offered.",
+                fix="Choose at least one plan on the plans step.",
+                step="plans",
+                field=None,
+                pointer="/offerings",
+            )
+        )
+    return out
+
+
+def group_check(*, group: EmployerGroup, payload: dict | None = None) -> list[Problem]:
+    """Every problem of the draft: the carrier's create-group rules (groupsales.rules.check_group),
+    the portal's own completeness checks, and the errors of the carrier's last 422, each placed on
+    its step and field."""
+    from groupsales.rules import check_group
+
+    payload = payload if payload is not None else group_build_create_payload(group=group)
+    problems: list[Problem] = []
+    for v in check_group(payload, ctx=group_rule_context()):
+        step, field = locate(v.pointer, v.code, payload.get("offerings") or [])
+        message = v.message
+        label = census_label(v.pointer, payload.get("census") or [])
+        if label:
+            message = f"{label}: {message}"
+        problems.append(
+            Problem(
+                code=v.code,
+                message=message,
+                fix=v.fix,
+                step=step,
+                field=field,
+                pointer=v.pointer,
+                severity=v.severity,
+            )
+        )
+    problems.extend(_census_problems(payload))
+    ruled = {p.pointer for p in problems}
+    problems.extend(p for p in _schema_problems(payload) if not any(_covers(r, p.pointer) for r in ruled))
+    problems.extend(group_carrier_problems(group=group, payload=payload))
+    return problems
+
+
+SCHEMA_FIX = "Fill in this value: the carrier needs it in a valid form."
+
+
+def _covers(ruled: str, pointer: str) -> bool:
+    return bool(ruled) and (
+        pointer == ruled or pointer.startswith(ruled + "/") or ruled.startswith(pointer + "/")
+    )
+
+
+def _schema_problems(payload: dict) -> list[Problem]:
+    """What the carrier would refuse as 422 SCHEMA (a required value missing or of the wrong type),
+    found by validating the body with the client's own request model."""
+    from pydantic import ValidationError
+
+    from carrier.schemas import CreateGroupRequest
+
+    try:
+        CreateGroupRequest.model_validate(payload)
+    except ValidationError as exc:
+        out = []
+        seen = set()
+        census = payload.get("census") or []
+        for error in exc.errors():
+            loc = [str(p) for p in error["loc"] if not str(p).startswith("function-")]
+            # A union (tier or WAIVE) reports once per member of the union: keep the path only.
+            loc = [p for p in loc if "[" not in p]
+            pointer = "/" + "/".join(loc) if loc else ""
+            if pointer in seen:
+                continue
+            seen.add(pointer)
+            step, field = locate(pointer, "SCHEMA", payload.get("offerings") or [])
+            label = census_label(pointer, census)
+            what = loc[-1] if loc else "the request"
+            message = f"{what}: {error['msg']}"
+            if what == "coverageTier":
+                message = "coverageTier: use EMP, ESP, ECH, FAM or WAIVE."
+            out.append(
+                Problem(
+                    code="SCHEMA",
+                    message=f"{label}: {message}" if label else message,
+                    fix=SCHEMA_FIX,
+                    step=step,
+                    field=field,
+                    pointer=pointer,
+                )
+            )
+        return out
+    return []
+
+
+def _rule_fix(code: str) -> str:
+    try:
+        from groupsales.rules import RULES
+    except ImportError:  # pragma: no cover - the rules package is part of the project
+        return ""
+    rule = RULES.get(code)
+    return rule.fix if rule else ""
+
+
+def group_carrier_problems(*, group: EmployerGroup, payload: dict | None = None) -> list[Problem]:
+    """The stored errors of the carrier's last refusal, placed on fields."""
+    offerings = group.offerings
+    census = (payload or {}).get("census") or []
+    out = []
+    for e in group.carrier_errors:
+        code = e.get("code", "")
+        step, field = locate(e.get("pointer", ""), code, offerings)
+        label = census_label(e.get("pointer", ""), census)
+        message = e.get("message", "")
+        out.append(
+            Problem(
+                code=code,
+                message=f"{label}: {message}" if label else message,
+                fix=_rule_fix(code) or "Correct this and submit again.",
+                step=step,
+                field=field,
+                pointer=e.get("pointer", ""),
+                severity=e.get("severity", "error"),
+                source="carrier",
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------------- create group
+
+
+def group_submit(*, group: EmployerGroup, by: AbstractBaseUser | None) -> EmployerGroup:
+    """DRAFT → CREATING, open the create operation (its idempotency key) and queue the task on commit.
+
+    Submitting twice (a double click, two tabs) moves the group once: the second call finds it no
+    longer DRAFT and raises ``TransitionNotAllowed``.
+    """
+    from carrier.services import operation_for
+
+    from . import tasks
+
+    with transaction.atomic():
+        operation = operation_for(kind="create_group", subject=_subject(group.pk))
+        group = group_transition(
+            group=group,
+            to=S.CREATING,
+            by=by,
+            reason="Submitted to the carrier",
+            frm=S.DRAFT,
+            idempotency_key=operation.idempotency_key,
+            create_attempts=0,
+            carrier_errors=[],
+            create_claimed_at=None,
+        )
+        group_id = group.pk
+        transaction.on_commit(lambda: tasks.create_group.delay(group_id))
+    return group
+
+
+def group_retry_create(*, group: EmployerGroup, by: AbstractBaseUser | None) -> EmployerGroup:
+    """NEEDS_ATTENTION → CREATING (admin action): the same open operation and key, queued again."""
+    from carrier.services import operation_for
+
+    from . import tasks
+
+    with transaction.atomic():
+        operation = operation_for(kind="create_group", subject=_subject(group.pk))
+        group = group_transition(
+            group=group,
+            to=S.CREATING,
+            by=by,
+            reason="Creation retried",
+            frm=S.NEEDS_ATTENTION,
+            idempotency_key=operation.idempotency_key,
+            create_attempts=0,
+            create_claimed_at=None,
+        )
+        group_id = group.pk
+        transaction.on_commit(lambda: tasks.create_group.delay(group_id))
+    return group
+
+
+def _claim(group_id: int) -> bool:
+    now = timezone.now()
+    stale = now - timedelta(seconds=CLAIM_SECONDS)
+    return (
+        EmployerGroup.objects.filter(pk=group_id, status=S.CREATING)
+        .filter(Q(create_claimed_at__isnull=True) | Q(create_claimed_at__lt=stale))
+        .update(create_claimed_at=now)
+        == 1
+    )
+
+
+def _release(group_id: int, **fields: Any) -> None:
+    EmployerGroup.objects.filter(pk=group_id).update(create_claimed_at=None, **fields)
+
+
+def _money(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, TypeError):
+        return None
+
+
+def group_create_with_carrier(*, group_id: int) -> str:
+    """Call the carrier's create group for a CREATING group, once. Returns what happened:
+
+    ``created``, ``refused`` (422: back to DRAFT with the carrier's errors on the fields), ``failed``
+    (another permanent error: NEEDS_ATTENTION), ``skipped`` (not CREATING, or another worker has it).
+    ``CarrierTransientError`` propagates (the task retries later with the same idempotency key).
+    """
+    from carrier.client import get_client
+    from carrier.errors import CarrierPermanentError, CarrierRuleError, CarrierTransientError
+    from carrier.services import operation_for, operation_mark_failed, operation_mark_succeeded
+
+    if not _claim(group_id):
+        return "skipped"
+    EmployerGroup.objects.filter(pk=group_id).update(create_attempts=F("create_attempts") + 1)
+    group = EmployerGroup.objects.get(pk=group_id)
+    subject = _subject(group_id)
+    operation = operation_for(kind="create_group", subject=subject)
+    if group.idempotency_key != operation.idempotency_key:
+        EmployerGroup.objects.filter(pk=group_id).update(idempotency_key=operation.idempotency_key)
+    payload = group_build_create_payload(group=group)
+    client = get_client()
+    try:
+        created = client.create_group(payload, idempotency_key=operation.idempotency_key, subject=subject)
+    except CarrierTransientError as exc:
+        _release(group_id, status_reason=f"The carrier is unavailable ({exc.code}); retrying.")
+        raise
+    except CarrierRuleError as exc:
+        operation_mark_failed(operation=operation, error=str(exc))
+        errors = [
+            e.model_dump(by_alias=True, include={"code", "pointer", "message", "severity", "member_ref"})
+            for e in exc.errors
+        ]
+        codes = ", ".join(sorted({e.code for e in exc.errors})) or exc.code
+        group_transition(
+            group=group,
+            to=S.DRAFT,
+            by=None,
+            reason=f"The carrier refused the group: {codes}",
+            frm=S.CREATING,
+            carrier_errors=errors,
+            create_claimed_at=None,
+        )
+        return "refused"
+    except CarrierPermanentError as exc:
+        operation_mark_failed(operation=operation, error=str(exc))
+        group_transition(
+            group=group,
+            to=S.NEEDS_ATTENTION,
+            by=None,
+            reason=f"The carrier refused the call: {exc}",
+            frm=S.CREATING,
+            create_claimed_at=None,
+        )
+        return "failed"
+    finally:
+        _close_client(client)
+    operation_mark_succeeded(operation=operation, response=created.model_dump(mode="json", by_alias=True))
+    rates = [
+        {
+            "planId": r.plan_id,
+            "line": str(getattr(r.line, "value", r.line)),
+            "estimatedMonthlyPremium": str(r.estimated_monthly_premium),
+        }
+        for r in created.estimated_rates
+    ]
+    total = sum((_money(r["estimatedMonthlyPremium"]) or Decimal(0) for r in rates), Decimal(0))
+    group_transition(
+        group=group,
+        to=S.OPEN_ENROLLMENT,
+        by=None,
+        reason=f"Created by the carrier as group {created.group_id}",
+        frm=S.CREATING,
+        humana_group_id=created.group_id,
+        rating_area_id=created.rating_area_id or "",
+        estimated_rates=rates,
+        estimated_monthly_premium=total if rates else None,
+        carrier_created_at=created.created_at,
+        carrier_status=str(getattr(created.status, "value", created.status)),
+        carrier_updated_at=created.created_at,
+        carrier_errors=[],
+        create_claimed_at=None,
+    )
+    return "created"
+
+
+def _close_client(client: Any) -> None:
+    close = getattr(client, "close", None)
+    if close is not None:
+        close()
+
+
+def group_mark_needs_attention(*, group_id: int, reason: str) -> bool:
+    """A CREATING group whose retries ran out: NEEDS_ATTENTION with the reason (never lost)."""
+    group = EmployerGroup.objects.get(pk=group_id)
+    try:
+        group_transition(
+            group=group, to=S.NEEDS_ATTENTION, by=None, reason=reason, frm=S.CREATING, create_claimed_at=None
+        )
+    except TransitionNotAllowed:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------- book sync
+
+
+def book_sync_for_broker(*, broker_id: int) -> int:
+    """Read the carrier's book of business for the broker's NPN and store each group's carrier status.
+
+    A group waiting in NEEDS_ATTENTION (or CREATING) that the carrier knows is moved to the carrier's
+    status; any other disagreement is kept and shown ("differs from the carrier"). Returns how many
+    local groups were updated.
+    """
+    from carrier.client import get_client
+
+    broker = Broker.objects.get(pk=broker_id)
+    now = timezone.now()
+    updated = 0
+    client = get_client()
+    try:
+        carrier_groups = {g.group_id: g for g in client.iter_agent_groups(broker.npn)}
+    finally:
+        _close_client(client)
+    local = EmployerGroup.objects.filter(humana_group_id__in=list(carrier_groups), agency_id=broker.agency_id)
+    for group in local:
+        item = carrier_groups[group.humana_group_id]
+        status = str(getattr(item.status, "value", item.status))
+        fields: dict[str, Any] = {
+            "carrier_status": status,
+            "carrier_updated_at": getattr(item, "updated_at", None),
+            "carrier_synced_at": now,
+        }
+        premium = getattr(item, "total_monthly_premium", None)
+        if premium is not None:
+            fields["final_monthly_premium"] = _money(premium)
+        EmployerGroup.objects.filter(pk=group.pk).update(**fields)
+        target = LOCAL_FOR_CARRIER.get(status)
+        if group.status == S.NEEDS_ATTENTION and target:
+            try:
+                group_transition(group=group, to=target, by=None, reason=f"Synced: the carrier says {status}")
+            except TransitionNotAllowed:
+                pass
+        updated += 1
+    return updated
+
+
+def book_brokers_to_sync() -> list[int]:
+    return list(
+        Broker.objects.filter(groups__humana_group_id__isnull=False).values_list("pk", flat=True).distinct()
+    )
+
+
+def book_request_sync(*, broker: Broker) -> None:
+    """Queue a sync of the broker's book (a button) after the request's transaction commits."""
+    from . import tasks
+
+    broker_id = broker.pk
+    transaction.on_commit(lambda: tasks.sync_book.delay(broker_id))
+
+
+# ------------------------------------------------------------------------------------ from a quote
+
+
+def group_start_from_quote(*, quote: Any, broker: Broker) -> EmployerGroup:
+    """A DRAFT carrying the quote's employer name, ZIP/county, effective date, contributions and census."""
+    with transaction.atomic():
+        group = group_create_draft(broker=broker, legal_name=getattr(quote, "employer_name", "") or "")
+        group.zip5 = getattr(quote, "zip5", "") or ""
+        group.county_fips = getattr(quote, "county_fips", "") or ""
+        group.requested_effective_date = getattr(quote, "effective_date", None)
+        group.quote_id = quote.pk
+        offerings = []
+        for line in LINES:
+            contribution = _quote_contribution(quote, line)
+            if contribution is None:
+                continue
+            offering = {"line": line, "planIds": [], "contribution": contribution}
+            if line == "MEDICAL":
+                offering["ratingOption"] = "COMPOSITE" if getattr(quote, "composite", False) else "AGE"
+            offerings.append(offering)
+        group.offerings = offerings
+        group.save()
+        rows = []
+        for row in _quote_census_rows(quote):
+            relationship = str(getattr(row, "relationship", "SUBSCRIBER") or "SUBSCRIBER")
+            rows.append(
+                {
+                    "member_ref": row.member_ref,
+                    "subscriber_ref": getattr(row, "subscriber_ref", "") or row.member_ref,
+                    "relationship": relationship,
+                    "date_of_birth": row.date_of_birth,
+                    "tobacco_use": bool(getattr(row, "tobacco_use", False)),
+                    "coverage_tier": (getattr(row, "coverage_tier", "") or "")
+                    if relationship == "SUBSCRIBER"
+                    else "",
+                    "zip5": group.zip5 if relationship == "SUBSCRIBER" else "",
+                }
+            )
+        census_replace(group=group, rows=rows)
+    return group
+
+
+def _quote_census_rows(quote: Any) -> list:
+    rows = getattr(quote, "census_rows", None)
+    if rows is None:
+        return []
+    return list(rows.all()) if hasattr(rows, "all") else list(rows)
+
+
+def _quote_contribution(quote: Any, line: str) -> dict | None:
+    """The quote's contribution for a line, whatever shape the catalogue gives it."""
+    key = line.lower()
+    data = getattr(quote, "contributions", None)
+    if isinstance(data, dict):
+        value = data.get(line) or data.get(key)
+        if isinstance(value, dict):
+            return {
+                "basis": value.get("basis", "PERCENT"),
+                "employee": str(value.get("employee", "0.00")),
+                "dependents": str(value.get("dependents", "0.00")),
+            }
+    employee = getattr(quote, f"{key}_employee_contribution", None)
+    if employee is None:
+        employee = getattr(quote, f"{key}_employee", None)
+    if employee is None:
+        return None
+    dependents = getattr(quote, f"{key}_dependents_contribution", None)
+    if dependents is None:
+        dependents = getattr(quote, f"{key}_dependents", 0)
+    basis = (
+        getattr(quote, f"{key}_basis", None) or getattr(quote, f"{key}_contribution_basis", None) or "PERCENT"
+    )
+    return {
+        "basis": str(basis),
+        "employee": f"{Decimal(str(employee)):.2f}",
+        "dependents": f"{Decimal(str(dependents or 0)):.2f}",
+    }
+
+
+def retry_countdowns() -> tuple[int, ...]:
+    return tuple(getattr(settings, "GROUP_CREATE_RETRY_COUNTDOWNS", (5, 15, 45, 120, 300, 600)))

@@ -1,0 +1,73 @@
+"""Celery tasks of employer groups: each takes an id and calls one service."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+def _max_retries() -> int:
+    return int(getattr(settings, "GROUP_CREATE_MAX_RETRIES", 8))
+
+
+def create_group_countdown(retries: int, retry_after: float | None = None) -> int:
+    """5, 15, 45, 120, 300, 600, 600 … seconds; never sooner than the carrier's Retry-After."""
+    steps = services.retry_countdowns()
+    countdown = steps[min(retries, len(steps) - 1)]
+    if retry_after:
+        countdown = max(countdown, int(retry_after + 0.999))
+    return countdown
+
+
+@shared_task(bind=True, name="enrollment.tasks.create_group", acks_late=True, max_retries=None)
+def create_group(self, group_id: int) -> str:
+    """Create the group with the carrier; transient failures retry with backoff, then NEEDS_ATTENTION."""
+    from carrier.errors import CarrierTransientError
+
+    try:
+        return services.group_create_with_carrier(group_id=group_id)
+    except CarrierTransientError as exc:
+        retries = self.request.retries
+        if retries >= _max_retries():
+            services.group_mark_needs_attention(
+                group_id=group_id,
+                reason=f"The carrier stayed unavailable after {retries + 1} attempts ({exc.code}). "
+                "Retry creation from the admin.",
+            )
+            return "needs_attention"
+        countdown = create_group_countdown(retries, exc.retry_after)
+        logger.info("create group %s: carrier unavailable, retry %s in %ss", group_id, retries + 1, countdown)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    except Exception as exc:
+        # Not the carrier's answer (a bug, a body the client refuses to send): never leave it CREATING.
+        services.group_mark_needs_attention(
+            group_id=group_id, reason=f"Creation stopped on an unexpected error ({exc.__class__.__name__})."
+        )
+        raise
+
+
+@shared_task(bind=True, name="enrollment.tasks.sync_book", acks_late=True, max_retries=5)
+def sync_book(self, broker_id: int) -> int:
+    from carrier.errors import CarrierTransientError
+
+    try:
+        return services.book_sync_for_broker(broker_id=broker_id)
+    except CarrierTransientError as exc:
+        raise self.retry(
+            exc=exc, countdown=create_group_countdown(self.request.retries, exc.retry_after)
+        ) from exc
+
+
+@shared_task(name="enrollment.tasks.sync_all_books")
+def sync_all_books() -> int:
+    """Nightly (beat): queue a book sync for every broker with a carrier group."""
+    broker_ids = services.book_brokers_to_sync()
+    for broker_id in broker_ids:
+        sync_book.delay(broker_id)
+    return len(broker_ids)
