@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "carrier",
     "enrollment",
     "members",
+    "edi",
 ]
 
 # The carrier sandbox is the carrier's test environment; it is never mounted in production.
@@ -240,7 +241,17 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic work of every app, kept in one place so an operator sees all of it.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "portal.heartbeat", "schedule": 60.0},
+    "enrollment-sync-books": {"task": "enrollment.tasks.sync_all_books", "schedule": 24 * 60 * 60.0},
 }
+
+# Enrollment files (edi): polling backoff, age limit before STUCK, upload retries, lost-task sweep.
+EDI_POLL_FIRST_SECONDS = env.float("EDI_POLL_FIRST_SECONDS", default=5.0)
+EDI_POLL_MAX_SECONDS = env.float("EDI_POLL_MAX_SECONDS", default=300.0)
+EDI_POLL_MAX_AGE_SECONDS = env.float("EDI_POLL_MAX_AGE_SECONDS", default=6 * 3600.0)
+EDI_UPLOAD_MAX_RETRIES = env.int("EDI_UPLOAD_MAX_RETRIES", default=8)
+EDI_UPLOAD_RETRY_FIRST_SECONDS = env.float("EDI_UPLOAD_RETRY_FIRST_SECONDS", default=10.0)
+EDI_SWEEP_STALE_SECONDS = env.float("EDI_SWEEP_STALE_SECONDS", default=600.0)
+CELERY_BEAT_SCHEDULE["edi-sweep-transmissions"] = {"task": "edi.sweep_transmissions", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["catalogue-pull-etss"] = {"task": "catalogue.pull_etss", "schedule": 6 * 3600.0}
 
 # The carrier's Group Sales API. Development points at the sandbox this portal mounts.

@@ -15,6 +15,7 @@ urlpatterns = [
     path("quotes/", include("catalogue.urls")),
     path("", include("members.urls")),
     path("", include("enrollment.urls")),
+    path("", include("edi.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

@@ -1,0 +1,64 @@
+"""Write the 834 that would be uploaded for a group, without sending it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from edi import services, sources
+from edi.models import Transmission
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the 834 that would be uploaded for GROUP_ID (the Humana Group ID), without sending it. "
+        "The real control-number sequence is NOT used: ISA13 and GS06 are the placeholder "
+        "--control-number (default 1, written 000000001), so the file must never be uploaded as is."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("group_id", help="the Humana Group ID")
+        parser.add_argument("-o", "--output", required=True, help="file to write ('-' for standard output)")
+        parser.add_argument(
+            "--control-number", type=int, default=1, help="placeholder ISA13/GS06 (default 1)"
+        )
+        parser.add_argument("--created-at", help="ISO timestamp of the file (default: now)")
+        parser.add_argument(
+            "--purpose",
+            choices=[p.value for p in Transmission.Purpose],
+            default=Transmission.Purpose.ORIGINAL,
+        )
+        parser.add_argument("--member", action="append", dest="members", help="only this memberRef (repeat)")
+        parser.add_argument("--original-reference", default="", help="BGN06 for a RESUBMISSION")
+
+    def handle(self, *args, **options) -> None:
+        try:
+            group = sources.group_by_carrier_id(group_id=options["group_id"])
+        except Exception as exc:
+            raise CommandError(f"No group with Humana Group ID {options['group_id']}.") from exc
+        created_at = timezone.now()
+        if options["created_at"]:
+            created_at = datetime.fromisoformat(options["created_at"])
+            if timezone.is_naive(created_at):
+                created_at = timezone.make_aware(created_at)
+        try:
+            built = services.transmission_render(
+                group=group,
+                purpose=options["purpose"],
+                control_number=options["control_number"],
+                created_at=created_at,
+                member_refs=options["members"],
+                original_reference=options["original_reference"],
+            )
+        except services.BuildError as exc:
+            raise CommandError("; ".join(f"{p.code}: {p.message}" for p in exc.problems)) from exc
+        if options["output"] == "-":
+            self.stdout.write(built.text, ending="")
+        else:
+            Path(options["output"]).write_bytes(built.content)
+            self.stderr.write(
+                f"Wrote {len(built.members)} members to {options['output']} (sha256 {built.digest})."
+            )

@@ -1,0 +1,947 @@
+"""The 834 transmission: build, check, upload, poll, record results, follow the group, tell the broker.
+
+Flow: ``transmission_start`` (a broker's click) creates the row (one in flight per group, a DB
+constraint), allocates a control number in its own committed transaction, renders the 834, prechecks
+it (pyx12 + companion guide) and queues ``edi.tasks.upload_transmission`` on commit. The upload task
+calls ``transmission_upload`` (idempotent: the carrier operation's key is reused on every retry; a
+409 FIL-002 adopts the earlier fileId), then ``edi.tasks.poll_transmission`` calls
+``transmission_poll`` with backoff until the file ends (``_apply_final``) or gets too old (STUCK).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from groupsales.x12 import Envelope, Family, Header, member_from_api, render_834
+
+from . import sources
+from .models import FINAL_STATUSES, ControlNumberSequence, Transmission, TransmissionMember
+from .states import TransitionNotAllowed, transmission_transition
+
+logger = logging.getLogger(__name__)
+
+S = Transmission.Status
+P = Transmission.Purpose
+
+DEFAULTS: dict[str, float] = {
+    "EDI_POLL_FIRST_SECONDS": 5,
+    "EDI_POLL_MAX_SECONDS": 300,
+    "EDI_POLL_MAX_AGE_SECONDS": 6 * 3600,
+    "EDI_UPLOAD_MAX_RETRIES": 8,
+    "EDI_UPLOAD_RETRY_FIRST_SECONDS": 10,
+    "EDI_SWEEP_STALE_SECONDS": 600,
+}
+SEQUENCE_NAME = "interchange"
+MAX_CONTROL_NUMBER = 999_999_999
+
+__all__ = [
+    "TransitionNotAllowed",
+    "TransmissionRefused",
+    "control_number_allocate",
+    "edi_setting",
+    "transmission_mark_upload_failed",
+    "transmission_poll",
+    "transmission_poll_again",
+    "transmission_render",
+    "transmission_resubmit",
+    "transmission_start",
+    "transmission_transition",
+    "transmission_upload",
+    "transmissions_sweep",
+]
+
+
+def edi_setting(name: str) -> float:
+    return getattr(settings, name, DEFAULTS[name])
+
+
+class TransmissionRefused(Exception):
+    """The broker's request cannot be done now; ``str(exc)`` is a plain message for them."""
+
+
+# --------------------------------------------------------------------------- control numbers
+
+
+def control_number_allocate(*, name: str = SEQUENCE_NAME) -> int:
+    """The next control number (ISA13 and GS06), committed before it is used: never handed out twice.
+
+    The counter row is incremented with an atomic ``UPDATE … SET last_value = last_value + 1`` and read
+    back in the same transaction, which is safe on PostgreSQL (the row lock serialises) and SQLite (the
+    database lock does). Call it outside any open transaction so that the number stays used up even if
+    what follows fails.
+    """
+    last_error: Exception | None = None
+    for attempt in range(20):
+        try:
+            with transaction.atomic():
+                ControlNumberSequence.objects.get_or_create(name=name)
+                ControlNumberSequence.objects.filter(name=name).update(last_value=F("last_value") + 1)
+                value = (
+                    ControlNumberSequence.objects.filter(name=name).values_list("last_value", flat=True).get()
+                )
+        except IntegrityError as exc:  # two first allocations raced to create the row
+            last_error = exc
+            continue
+        except OperationalError as exc:  # SQLite: "database is locked" under heavy contention
+            last_error = exc
+            time.sleep(0.01 * (attempt + 1))
+            continue
+        if value > MAX_CONTROL_NUMBER:
+            raise RuntimeError("the interchange control numbers are used up (999999999)")
+        return value
+    raise RuntimeError(f"could not allocate a control number: {last_error}")
+
+
+# --------------------------------------------------------------------------- building the file
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing that blocks an upload, in plain words without personal data."""
+
+    code: str
+    message: str
+    fix: str
+    member_ref: str | None = None
+    line: int | None = None
+    segment: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "fix": self.fix,
+            "memberRef": self.member_ref,
+            "line": self.line,
+            "segment": self.segment,
+        }
+
+
+class BuildError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class BuiltFile:
+    text: str
+    digest: str
+    reference: str
+    members: list[dict] = field(default_factory=list)  # memberRef, subscriberRef, relationship in file order
+    subscribers: int = 0
+    dependents: int = 0
+
+    @property
+    def content(self) -> bytes:
+        return self.text.encode("ascii")
+
+
+FIXES = {
+    "FIL-001": "The portal could not write a readable file. Tell support; nothing was sent.",
+    "FIL-003": "The file's envelope or header does not match the group (Group ID, FEIN, sender ID). "
+    "Check the group's details, then send again.",
+    "FIL-004": "The file's control numbers or counts disagree. This is a portal fault: tell support.",
+    "FIL-005": "Correct the member's details named here, validate the member again, then send again.",
+    "MEMBER": "Correct the member's details named here, validate the member again, then send again.",
+    "NO-MEMBERS": "Validate the group's members first; only validated members go in the file.",
+    "GROUP": "Complete the group's details (Humana Group ID, effective date, FEIN, agent) first.",
+}
+SEGMENT_WORDS = {
+    "ISA": "envelope",
+    "GS": "functional group header",
+    "ST": "transaction header",
+    "BGN": "file header",
+    "REF": "reference",
+    "DTP": "date",
+    "QTY": "member count",
+    "N1": "party name",
+    "INS": "member",
+    "NM1": "name and SSN",
+    "PER": "contact",
+    "N3": "address",
+    "N4": "city, state and ZIP",
+    "DMG": "date of birth and gender",
+    "HLH": "tobacco use",
+    "HD": "coverage",
+    "SE": "transaction trailer",
+    "GE": "functional group trailer",
+    "IEA": "envelope trailer",
+}
+_QUOTED = re.compile(r"""(['"]).*?\1""")
+_DIGITS = re.compile(r"\d{4,}")
+_LINE_PREFIX = re.compile(r"^Line \d+(, [A-Z0-9]+)?: ")
+
+
+def plain(text: str) -> str:
+    """A message with every quoted value and long number taken out (no personal data on pages)."""
+    return _DIGITS.sub("…", _QUOTED.sub("…", text))
+
+
+def _ordered_families(bodies: Sequence[dict], only_refs: set[str] | None) -> list[Family]:
+    """Families for the writer: subscribers with at least one elected line and their covered dependents.
+
+    With ``only_refs`` (a follow-up), only those members, plus the subscriber of a corrected dependent.
+    """
+    subscribers = sorted(
+        (b for b in bodies if b.get("relationship") == "SUBSCRIBER"), key=lambda b: str(b.get("memberRef"))
+    )
+    dependents: dict[str, list[dict]] = {}
+    for body in bodies:
+        if body.get("relationship") != "SUBSCRIBER":
+            dependents.setdefault(str(body.get("subscriberRef")), []).append(body)
+    families = []
+    problems = []
+    for sub_body in subscribers:
+        ref = sub_body["memberRef"]
+        if not any(not c.get("waived") for c in sub_body.get("coverage") or ()):
+            continue  # waived every line: nobody of this family is in the file
+        deps = [d for d in dependents.get(ref, []) if d.get("coverage")]
+        if only_refs is not None:
+            deps = [d for d in deps if d["memberRef"] in only_refs]
+            if ref not in only_refs and not deps:
+                continue
+        try:
+            subscriber = member_from_api(sub_body)
+            family = Family(
+                subscriber=subscriber, dependents=tuple(member_from_api(d, subscriber) for d in deps)
+            )
+        except (KeyError, ValueError, TypeError) as exc:
+            problems.append(
+                Problem("FIL-005", f"Family of member {ref}: {plain(str(exc))}", FIXES["MEMBER"], ref)
+            )
+            continue
+        families.append(family)
+    if problems:
+        raise BuildError(problems)
+    return families
+
+
+def reference_for(group_id: str, control_number: int) -> str:
+    """BGN02: unique per partner because the control number is."""
+    return f"G{group_id}-{control_number:09d}"
+
+
+def transmission_render(
+    *,
+    group: Any,
+    purpose: str,
+    control_number: int,
+    created_at: datetime,
+    member_refs: Iterable[str] | None = None,
+    original_reference: str = "",
+) -> BuiltFile:
+    """The 834 for ``group`` with ``control_number`` as ISA13 and GS06; pure (nothing stored, nothing sent).
+
+    Raises ``BuildError`` with plain problems when the group or a member cannot be written.
+    """
+    facts = sources.group_facts(group=group)
+    missing = [
+        name
+        for name, value in (
+            ("Humana Group ID", facts.group_id),
+            ("effective date", facts.effective_date),
+            ("legal name", facts.employer_legal_name),
+            ("FEIN", facts.fein),
+            ("writing agent", facts.agent_name),
+            ("agent NPN", facts.agent_npn),
+        )
+        if not value
+    ]
+    if missing:
+        raise BuildError([Problem("FIL-003", f"The group has no {', '.join(missing)}.", FIXES["GROUP"])])
+    only = set(member_refs) if member_refs is not None else None
+    try:
+        bodies = sources.member_bodies(group=group)
+    except sources.MembersUnavailable as exc:
+        raise BuildError(
+            [Problem("GRP-030", "The group's validated members cannot be read yet.", str(exc))]
+        ) from exc
+    families = _ordered_families(bodies, only)
+    if not families:
+        raise BuildError([Problem("GRP-030", "There is no validated member to send.", FIXES["NO-MEMBERS"])])
+    stamp = timezone.localtime(created_at) if timezone.is_aware(created_at) else created_at
+    reference = reference_for(facts.group_id, control_number)
+    envelope = Envelope(
+        sender_id=settings.HUMANA_SENDER_ID,
+        usage_indicator=settings.HUMANA_USAGE_INDICATOR or "T",
+        interchange_control_number=control_number,
+        group_control_number=control_number,
+        created_at=stamp,
+    )
+    header = Header(
+        purpose="15" if purpose == P.RESUBMISSION else "00",
+        reference=reference,
+        original_reference=(original_reference or None) if purpose == P.RESUBMISSION else None,
+        group_id=facts.group_id,
+        effective_date=facts.effective_date,
+        employer_legal_name=facts.employer_legal_name,
+        fein=facts.fein,
+        agent_name=facts.agent_name,
+        agent_npn=facts.agent_npn,
+    )
+    try:
+        text = render_834(envelope, header, families)
+    except ValueError as exc:
+        message = str(exc)
+        ref = message.split(":", 1)[0].strip("'\" ") if ":" in message else None
+        known = {f.subscriber.member_ref for f in families} | {
+            d.member_ref for f in families for d in f.dependents
+        }
+        ref = ref if ref in known else None
+        who = f"Member {ref}: " if ref else ""
+        body = message.split(":", 1)[1] if ref else message
+        raise BuildError(
+            [
+                Problem(
+                    "FIL-005" if ref else "FIL-003",
+                    who + plain(body.strip()),
+                    FIXES["MEMBER" if ref else "GROUP"],
+                    ref,
+                )
+            ]
+        ) from exc
+    members = []
+    for family in families:
+        from groupsales.x12.writer import order_family
+
+        for m in order_family(family):
+            members.append(
+                {
+                    "memberRef": m.member_ref,
+                    "subscriberRef": m.subscriber_ref,
+                    "relationship": str(m.relationship),
+                }
+            )
+    subscribers = len(families)
+    return BuiltFile(
+        text=text,
+        digest=hashlib.sha256(text.encode("ascii")).hexdigest(),
+        reference=reference,
+        members=members,
+        subscribers=subscribers,
+        dependents=len(members) - subscribers,
+    )
+
+
+def _member_at_lines(text: str) -> dict[int, str]:
+    """Segment ordinal (from ISA, 1-based) -> the memberRef of the 2000 loop it is in."""
+    owner: dict[int, str] = {}
+    current: str | None = None
+    loop_lines: list[int] = []
+    for number, raw in enumerate(text.split("~"), start=1):
+        seg = raw.strip()
+        sid = seg.split("*", 1)[0]
+        if sid == "INS":
+            current, loop_lines = None, []
+        elif sid in ("SE", "GE", "IEA"):
+            current, loop_lines = None, []
+            continue
+        if sid == "INS" or loop_lines:
+            loop_lines.append(number)
+        if sid == "REF" and seg.startswith("REF*ZZ*") and loop_lines:
+            current = seg.split("*")[2]
+            for n in loop_lines:
+                owner[n] = current
+        elif current:
+            owner[number] = current
+    return owner
+
+
+def precheck_problems(*, text: str, group: Any) -> list[Problem]:
+    """pyx12 and the companion guide over ``text``, as plain problems naming the member (no values)."""
+    from groupsales.x12.validate import precheck
+
+    facts = sources.group_facts(group=group)
+    issues = precheck(
+        text,
+        sender_id=settings.HUMANA_SENDER_ID,
+        group_id=facts.group_id,
+        fein=facts.fein,
+        usage_indicator=settings.HUMANA_USAGE_INDICATOR or "T",
+        effective_date=facts.effective_date,
+    )
+    owners = _member_at_lines(text)
+    problems = []
+    for issue in issues:
+        ref = owners.get(issue.line) if issue.line else None
+        what = SEGMENT_WORDS.get(issue.segment or "", issue.segment or "file")
+        where = f"member {ref}: {what} segment" if ref else f"the file's {what} segment"
+        detail = plain(_LINE_PREFIX.sub("", issue.message))
+        message = (
+            f"{where[0].upper()}{where[1:]} (line {issue.line}): {detail}"
+            if issue.line
+            else f"{where}: {detail}"
+        )
+        problems.append(
+            Problem(
+                issue.code, message, FIXES.get(issue.code, FIXES["FIL-005"]), ref, issue.line, issue.segment
+            )
+        )
+    return problems
+
+
+# --------------------------------------------------------------------------- starting a transmission
+
+
+def last_final_transmission(*, group: Any) -> Transmission | None:
+    return (
+        Transmission.objects.filter(group=group, status__in=FINAL_STATUSES)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def _plan(*, group: Any, purpose: str) -> tuple[Transmission | None, set[str] | None]:
+    """Check that ``purpose`` is what the group needs now; the file it corrects and the members to send."""
+    status = sources.group_status(group=group)
+    last = last_final_transmission(group=group)
+    if purpose == P.ORIGINAL:
+        if last is not None:
+            raise TransmissionRefused(
+                "This group already has an enrollment file; send a follow-up or a resubmission instead."
+            )
+        if status != sources.GroupStatus.FINALIZED:
+            raise TransmissionRefused("The group must be finalized before its enrollment file is sent.")
+        return None, None
+    if purpose == P.FOLLOW_UP:
+        if last is None or last.status != S.ACCEPTED_WITH_ERRORS:
+            raise TransmissionRefused("A follow-up is for a file that was accepted with errors.")
+        rejected = set(
+            last.members.filter(status=TransmissionMember.Status.REJECTED).values_list(
+                "member_ref", flat=True
+            )
+        )
+        try:
+            current = {b.get("memberRef") for b in sources.member_bodies(group=group)}
+        except sources.MembersUnavailable as exc:
+            raise TransmissionRefused("The group's validated members cannot be read yet.") from exc
+        refs = rejected & current
+        if not refs:
+            raise TransmissionRefused(
+                "None of the rejected members has been corrected and validated again yet."
+            )
+        return last, refs
+    if purpose == P.RESUBMISSION:
+        if last is None or last.status != S.REJECTED:
+            raise TransmissionRefused("A resubmission of the whole group is for a file that was rejected.")
+        return last, None
+    raise TransmissionRefused(f"Unknown purpose {purpose}.")
+
+
+def transmission_start(*, group: Any, purpose: str = P.ORIGINAL, by: Any = None) -> Transmission:
+    """Build, precheck and (when clean) queue the upload of the group's next file.
+
+    Raises ``TransmissionRefused`` (plain message) when the group is not ready for this purpose or a
+    file of the group is already in flight. A file that fails the precheck is kept as PRECHECK_FAILED
+    with its problems; nothing is uploaded.
+    """
+    follows, refs = _plan(group=group, purpose=purpose)
+    try:
+        with transaction.atomic():
+            transmission = Transmission.objects.create(
+                group=group,
+                purpose=purpose,
+                follows=follows,
+                original_reference=follows.reference if follows and purpose == P.RESUBMISSION else "",
+                created_by=by if by is not None and by.is_authenticated else None,
+            )
+    except IntegrityError as exc:
+        raise TransmissionRefused(
+            "An enrollment file for this group is already being sent. Wait for its result."
+        ) from exc
+    number = control_number_allocate()
+    Transmission.objects.filter(pk=transmission.pk).update(isa13=number, gs06=number)
+    transmission.refresh_from_db()
+    try:
+        built = transmission_render(
+            group=group,
+            purpose=purpose,
+            control_number=number,
+            created_at=transmission.created_at,
+            member_refs=refs,
+            original_reference=transmission.original_reference,
+        )
+        problems = precheck_problems(text=built.text, group=group)
+    except BuildError as exc:
+        return transmission_transition(
+            transmission=transmission,
+            to=S.PRECHECK_FAILED,
+            reason="The file could not be written.",
+            precheck_errors=[p.as_dict() for p in exc.problems],
+        )
+    except Exception:
+        # Never leave a BUILT row behind: it would block the group's next file.
+        transmission_transition(
+            transmission=transmission,
+            to=S.PRECHECK_FAILED,
+            reason="The file could not be built (portal fault).",
+        )
+        raise
+    with transaction.atomic():
+        Transmission.objects.filter(pk=transmission.pk).update(
+            content=built.content,
+            sha256=built.digest,
+            reference=built.reference,
+            member_count=len(built.members),
+            subscriber_count=built.subscribers,
+            precheck_errors=[p.as_dict() for p in problems],
+        )
+        TransmissionMember.objects.bulk_create(
+            TransmissionMember(
+                transmission=transmission,
+                member_ref=m["memberRef"],
+                subscriber_ref=m["subscriberRef"],
+                relationship=m["relationship"],
+                position=i,
+            )
+            for i, m in enumerate(built.members)
+        )
+        if problems:
+            return transmission_transition(
+                transmission=transmission,
+                to=S.PRECHECK_FAILED,
+                reason=f"{len(problems)} problem(s) before upload.",
+            )
+        transmission = transmission_transition(
+            transmission=transmission, to=S.READY, reason="Precheck passed."
+        )
+        queue_upload(transmission_id=transmission.pk)
+    return transmission
+
+
+def queue_upload(*, transmission_id: int) -> None:
+    from .tasks import upload_transmission
+
+    transaction.on_commit(lambda: upload_transmission.delay(transmission_id))
+
+
+def queue_poll(*, transmission_id: int, countdown: float, token: int | None = None) -> None:
+    from .tasks import poll_transmission
+
+    transaction.on_commit(
+        lambda: poll_transmission.apply_async((transmission_id,), {"token": token}, countdown=countdown)
+    )
+
+
+# --------------------------------------------------------------------------- upload
+
+
+def _subject(transmission: Transmission) -> str:
+    return f"transmission:{transmission.pk}"
+
+
+def transmission_upload(*, transmission_id: int) -> Transmission:
+    """Upload the file once (idempotent). Raises the carrier's transient error for the task to retry."""
+    transmission = Transmission.objects.select_related("group").get(pk=transmission_id)
+    if transmission.status == S.READY:
+        try:
+            transmission = transmission_transition(
+                transmission=transmission, to=S.UPLOADING, reason="Uploading."
+            )
+        except TransitionNotAllowed:
+            transmission.refresh_from_db()
+    if transmission.status != S.UPLOADING:
+        return transmission  # done already, or by another worker
+    errors = sources.carrier_errors()
+    operation = sources.operation_for(kind="upload_834", subject=_subject(transmission))
+    Transmission.objects.filter(pk=transmission.pk).update(
+        idempotency_key=operation.idempotency_key, upload_attempts=F("upload_attempts") + 1
+    )
+    group_id = sources.group_facts(group=transmission.group).group_id
+    try:
+        receipt = sources.carrier_call(
+            "upload_enrollment_file",
+            group_id,
+            bytes(transmission.content),
+            idempotency_key=operation.idempotency_key,
+            subject=_subject(transmission),
+        )
+    except errors.CarrierConflictError as exc:
+        earlier = getattr(exc, "file_id", None) or next(
+            (e.file_id for e in exc.errors if getattr(e, "file_id", None)), None
+        )
+        if earlier and (exc.code == "FIL-002" or any(e.code == "FIL-002" for e in exc.errors)):
+            sources.operation_mark_succeeded(
+                operation=operation, response={"fileId": earlier, "adopted": True}
+            )
+            return _received(
+                transmission,
+                file_id=earlier,
+                status="RECEIVED",
+                received_at=None,
+                reason=f"The carrier had this file already (FIL-002): file {earlier}.",
+            )
+        sources.operation_mark_failed(operation=operation, error=str(exc))
+        return transmission_mark_upload_failed(transmission_id=transmission.pk, error=_carrier_words(exc))
+    except errors.CarrierTransientError:
+        raise
+    except ValueError as exc:  # the client refuses to send it (empty, or over the size limit)
+        sources.operation_mark_failed(operation=operation, error=str(exc))
+        return transmission_mark_upload_failed(transmission_id=transmission.pk, error=plain(str(exc))[:500])
+    except errors.CarrierPermanentError as exc:
+        sources.operation_mark_failed(operation=operation, error=str(exc))
+        return transmission_mark_upload_failed(transmission_id=transmission.pk, error=_carrier_words(exc))
+    sources.operation_mark_succeeded(
+        operation=operation, response=receipt.model_dump(mode="json", by_alias=True)
+    )
+    return _received(
+        transmission,
+        file_id=receipt.file_id,
+        status=str(receipt.status),
+        received_at=receipt.received_at,
+        reason=f"Received by the carrier as {receipt.file_id}.",
+    )
+
+
+def _carrier_words(exc: Exception) -> str:
+    code = getattr(exc, "code", "")
+    message = getattr(exc, "message", "") or str(exc)
+    details = "; ".join(f"{e.code}: {e.message}" for e in getattr(exc, "errors", [])[:5])
+    return plain(f"{code}: {message}" + (f" ({details})" if details else ""))[:500]
+
+
+def _received(
+    transmission: Transmission, *, file_id: str, status: str, received_at: Any, reason: str
+) -> Transmission:
+    now = timezone.now()
+    try:
+        transmission = transmission_transition(
+            transmission=transmission,
+            to=S.RECEIVED,
+            frm=S.UPLOADING,
+            reason=reason,
+            file_id=file_id,
+            carrier_status=status,
+            received_at=received_at or now,
+            uploaded_at=now,
+            poll_started_at=now,
+            next_poll_at=now + timedelta(seconds=edi_setting("EDI_POLL_FIRST_SECONDS")),
+        )
+    except TransitionNotAllowed:
+        transmission.refresh_from_db()
+        return transmission
+    sources.group_move(
+        group=transmission.group,
+        to=sources.GroupStatus.ENROLLING,
+        reason=f"Enrollment file {file_id} uploaded.",
+    )
+    queue_poll(transmission_id=transmission.pk, countdown=edi_setting("EDI_POLL_FIRST_SECONDS"), token=0)
+    return transmission
+
+
+def transmission_mark_upload_failed(*, transmission_id: int, error: str) -> Transmission:
+    """READY/UPLOADING → UPLOAD_FAILED (retries ran out, or the carrier refused the file); broker told."""
+    transmission = Transmission.objects.get(pk=transmission_id)
+    try:
+        transmission = transmission_transition(transmission=transmission, to=S.UPLOAD_FAILED, reason=error)
+    except TransitionNotAllowed:
+        return transmission
+    _notify(transmission)
+    return transmission
+
+
+# --------------------------------------------------------------------------- polling
+
+
+def _delay(attempt: int) -> float:
+    first, most = edi_setting("EDI_POLL_FIRST_SECONDS"), edi_setting("EDI_POLL_MAX_SECONDS")
+    return float(min(first * (2 ** min(attempt, 30)), most))
+
+
+def transmission_poll(*, transmission_id: int, token: int | None = None) -> float | None:
+    """Ask the carrier once; store what ended; return the delay before the next poll, or None to stop.
+
+    ``token`` is the poll count the caller expects: a poll chain whose token is stale (another chain
+    polled meanwhile, e.g. after a sweep re-queued it) stops, so only one chain lives.
+    """
+    transmission = Transmission.objects.select_related("group").get(pk=transmission_id)
+    if transmission.status not in (S.RECEIVED, S.PROCESSING):
+        return None
+    current = transmission.poll_attempts if token is None else token
+    if not Transmission.objects.filter(pk=transmission.pk, poll_attempts=current).update(
+        poll_attempts=current + 1, last_polled_at=timezone.now()
+    ):
+        return None
+    errors = sources.carrier_errors()
+    group_id = sources.group_facts(group=transmission.group).group_id
+    status = None
+    try:
+        status = sources.carrier_call(
+            "get_enrollment_file", group_id, transmission.file_id, subject=_subject(transmission)
+        )
+    except errors.CarrierTransientError as exc:
+        logger.info("transmission %s: status not read (%s); polling again later", transmission.pk, exc.code)
+    except errors.CarrierPermanentError as exc:
+        logger.warning("transmission %s: status refused: %s", transmission.pk, exc)
+    if status is not None:
+        if status.is_final:
+            _apply_final(transmission, status)
+            return None
+        if str(status.status) == "PROCESSING" and transmission.status == S.RECEIVED:
+            try:
+                transmission = transmission_transition(
+                    transmission=transmission,
+                    to=S.PROCESSING,
+                    reason="The carrier is processing the file.",
+                    carrier_status="PROCESSING",
+                )
+            except TransitionNotAllowed:
+                transmission.refresh_from_db()
+    started = transmission.poll_started_at or transmission.uploaded_at or transmission.created_at
+    if timezone.now() - started > timedelta(seconds=edi_setting("EDI_POLL_MAX_AGE_SECONDS")):
+        try:
+            transmission = transmission_transition(
+                transmission=transmission,
+                to=S.STUCK,
+                next_poll_at=None,
+                reason="The carrier has not finished the file in time; an admin should look at it.",
+            )
+        except TransitionNotAllowed:
+            return None
+        _notify_admins(transmission)
+        return None
+    delay = _delay(current)
+    Transmission.objects.filter(pk=transmission.pk).update(
+        next_poll_at=timezone.now() + timedelta(seconds=delay)
+    )
+    return delay
+
+
+def _error_dicts(items: Iterable[Any]) -> list[dict]:
+    return [
+        {"code": e.code, "message": plain(e.message or ""), "segment": e.segment, "line": e.line}
+        for e in items
+    ]
+
+
+def _apply_final(transmission: Transmission, status: Any) -> None:
+    final = str(status.status)
+    file_errors = _error_dicts(status.errors)
+    with transaction.atomic():
+        try:
+            transmission = transmission_transition(
+                transmission=transmission,
+                to=final,
+                reason=f"The carrier finished the file: {final}.",
+                carrier_status=final,
+                completed_at=status.completed_at or timezone.now(),
+                file_errors=file_errors,
+                summary=status.summary.model_dump(mode="json") if status.summary else {},
+                next_poll_at=None,
+            )
+        except TransitionNotAllowed:
+            return  # another worker recorded it
+        seen = set()
+        for result in status.members:
+            if not result.member_ref:
+                file_errors += _error_dicts(result.errors)
+                continue
+            seen.add(result.member_ref)
+            TransmissionMember.objects.update_or_create(
+                transmission=transmission,
+                member_ref=result.member_ref,
+                defaults={
+                    "status": str(result.status),
+                    "humana_member_id": result.humana_member_id or "",
+                    "errors": _error_dicts(result.errors),
+                    **({"relationship": str(result.relationship)} if result.relationship else {}),
+                },
+            )
+        if final == S.REJECTED:
+            transmission.members.exclude(member_ref__in=seen).update(
+                status=TransmissionMember.Status.REJECTED,
+                errors=[
+                    {
+                        "code": e["code"],
+                        "message": "The whole file was rejected.",
+                        "segment": None,
+                        "line": None,
+                    }
+                    for e in file_errors
+                ]
+                or [
+                    {
+                        "code": "REJECTED",
+                        "message": "The whole file was rejected.",
+                        "segment": None,
+                        "line": None,
+                    }
+                ],
+            )
+        Transmission.objects.filter(pk=transmission.pk).update(file_errors=file_errors)
+        ever_accepted = TransmissionMember.objects.filter(
+            transmission__group=transmission.group, status=TransmissionMember.Status.ACCEPTED
+        ).exists()
+        sources.group_move(
+            group=transmission.group,
+            to=sources.GroupStatus.ENROLLED if ever_accepted else sources.GroupStatus.FINALIZED,
+            reason=f"Enrollment file {transmission.file_id} ended {final}.",
+        )
+        results = [
+            {
+                "memberRef": m.member_ref,
+                "status": m.status,
+                "humanaMemberId": m.humana_member_id or None,
+                "errors": m.errors,
+            }
+            for m in transmission.members.all()
+        ]
+        sources.member_record_results(group=transmission.group, results=results)
+    transmission.refresh_from_db()
+    transmission_fetch_acknowledgment(transmission=transmission)
+    _notify(transmission)
+
+
+def mask_999(text: str) -> str:
+    """The 999 as stored: IK404 (a copy of the bad value, maybe a date of birth or SSN) masked."""
+    out = []
+    for raw in text.split("~"):
+        lead = raw[: len(raw) - len(raw.lstrip("\r\n"))]
+        parts = raw.lstrip("\r\n").split("*")
+        if parts[0] == "IK4" and len(parts) > 4 and parts[4]:
+            parts[4] = "***"
+        out.append(lead + "*".join(parts))
+    return "~".join(out)
+
+
+def transmission_fetch_acknowledgment(*, transmission: Transmission) -> bool:
+    """Fetch and store the 999 (masked) of a finished file; False when the carrier could not give it now."""
+    if transmission.ack_999 or transmission.status not in FINAL_STATUSES:
+        return bool(transmission.ack_999)
+    errors = sources.carrier_errors()
+    try:
+        text = sources.carrier_call(
+            "get_acknowledgment",
+            sources.group_facts(group=transmission.group).group_id,
+            transmission.file_id,
+            subject=_subject(transmission),
+        )
+    except errors.CarrierError as exc:
+        logger.info("transmission %s: 999 not fetched (%s)", transmission.pk, exc.code)
+        return False
+    Transmission.objects.filter(pk=transmission.pk).update(ack_999=mask_999(text))
+    transmission.refresh_from_db(fields=["ack_999"])
+    return True
+
+
+# --------------------------------------------------------------------------- e-mail
+
+
+def _notify(transmission: Transmission) -> None:
+    """Tell the broker once that the file reached a final status (or could not be uploaded)."""
+    if not Transmission.objects.filter(pk=transmission.pk, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    ):
+        return
+    transmission.refresh_from_db()
+    to = sources.broker_email(group=transmission.group)
+    if not to:
+        return
+    label = transmission.get_status_display()
+    summary = transmission.summary or {}
+    counts = (
+        f"{summary.get('accepted', 0)} of {summary.get('members', transmission.member_count)} members "
+        "accepted, "
+        f"{summary.get('rejected', 0)} rejected.\n"
+        if summary
+        else ""
+    )
+    link = settings.SITE_URL.rstrip("/") + reverse("edi_transmission", args=[transmission.pk])
+    body = (
+        f"The enrollment file for {sources.group_label(group=transmission.group)} "
+        f"(Humana Group ID {sources.group_facts(group=transmission.group).group_id}) is {label.lower()}.\n"
+        f"{counts}{transmission.status_reason}\n\nDetails: {link}\n"
+    )
+    send_mail(
+        f"Enrollment file {label.lower()}: {sources.group_label(group=transmission.group)}",
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [to],
+        fail_silently=True,
+    )
+
+
+def _notify_admins(transmission: Transmission) -> None:
+    from django.core.mail import mail_admins
+
+    mail_admins(
+        f"Enrollment file #{transmission.pk} is stuck", transmission.status_reason, fail_silently=True
+    )
+
+
+# --------------------------------------------------------------------------- admin actions and sweep
+
+
+def transmission_poll_again(*, transmission: Transmission) -> Transmission:
+    """Admin: a STUCK file goes back to PROCESSING, with a fresh age limit, and is polled at once."""
+    if transmission.status == S.STUCK:
+        transmission = transmission_transition(
+            transmission=transmission,
+            to=S.PROCESSING,
+            reason="An admin asked to poll again.",
+            poll_started_at=timezone.now(),
+        )
+    if transmission.status in (S.RECEIVED, S.PROCESSING):
+        queue_poll(transmission_id=transmission.pk, countdown=0, token=transmission.poll_attempts)
+    elif transmission.status in FINAL_STATUSES and not transmission.ack_999:
+        transmission_fetch_acknowledgment(transmission=transmission)
+    return transmission
+
+
+def transmission_resubmit(*, transmission: Transmission, by: Any = None) -> Transmission:
+    """Admin or broker: send the group again as the situation needs (a new file, a new control number)."""
+    last = last_final_transmission(group=transmission.group)
+    if last is not None and last.status == S.REJECTED:
+        purpose = P.RESUBMISSION
+    elif last is not None and last.status == S.ACCEPTED_WITH_ERRORS:
+        purpose = P.FOLLOW_UP
+    else:
+        purpose = P.ORIGINAL
+    return transmission_start(group=transmission.group, purpose=purpose, by=by)
+
+
+def transmissions_sweep() -> dict[str, int]:
+    """Beat: re-queue work whose task was lost (a broker restart, a killed worker)."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=edi_setting("EDI_SWEEP_STALE_SECONDS"))
+    counts = {"uploads": 0, "polls": 0, "acknowledgments": 0}
+    for transmission in Transmission.objects.filter(status=S.BUILT, updated_at__lt=stale):
+        try:
+            transmission_transition(
+                transmission=transmission,
+                to=S.PRECHECK_FAILED,
+                reason="The build was interrupted; send again.",
+            )
+        except TransitionNotAllowed:
+            pass
+    for pk in Transmission.objects.filter(
+        status__in=[S.READY, S.UPLOADING], updated_at__lt=stale
+    ).values_list("pk", flat=True):
+        queue_upload(transmission_id=pk)
+        counts["uploads"] += 1
+    lost_polls = Transmission.objects.filter(status__in=[S.RECEIVED, S.PROCESSING]).filter(
+        next_poll_at__lt=now - timedelta(seconds=edi_setting("EDI_SWEEP_STALE_SECONDS") / 10 + 30)
+    )
+    for pk, token in lost_polls.values_list("pk", "poll_attempts"):
+        queue_poll(transmission_id=pk, countdown=0, token=token)
+        counts["polls"] += 1
+    for transmission in Transmission.objects.filter(
+        status__in=FINAL_STATUSES, ack_999="", completed_at__gt=now - timedelta(days=2)
+    ).select_related("group")[:50]:
+        counts["acknowledgments"] += transmission_fetch_acknowledgment(transmission=transmission)
+    return counts

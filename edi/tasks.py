@@ -1,0 +1,50 @@
+"""Celery tasks of the 834 work: each takes an id and calls one service."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from . import services, sources
+
+logger = logging.getLogger(__name__)
+
+
+def _upload_backoff(retries: int, retry_after: float | None) -> float:
+    first = services.edi_setting("EDI_UPLOAD_RETRY_FIRST_SECONDS")
+    delay = min(first * (2**retries), services.edi_setting("EDI_POLL_MAX_SECONDS"))
+    return max(delay, retry_after or 0)
+
+
+@shared_task(bind=True, name="edi.upload_transmission", acks_late=True, max_retries=None, soft_time_limit=120)
+def upload_transmission(self, transmission_id: int) -> str:
+    """Upload a READY file; transient errors are retried with backoff under the SAME idempotency key."""
+    errors = sources.carrier_errors()
+    try:
+        transmission = services.transmission_upload(transmission_id=transmission_id)
+    except errors.CarrierTransientError as exc:
+        if self.request.retries >= services.edi_setting("EDI_UPLOAD_MAX_RETRIES"):
+            services.transmission_mark_upload_failed(
+                transmission_id=transmission_id,
+                error=f"Humana could not be reached after {self.request.retries + 1} attempts ({exc.code}).",
+            )
+            return "UPLOAD_FAILED"
+        raise self.retry(exc=exc, countdown=_upload_backoff(self.request.retries, exc.retry_after)) from exc
+    return transmission.status
+
+
+@shared_task(name="edi.poll_transmission", acks_late=True, soft_time_limit=120)
+def poll_transmission(transmission_id: int, token: int | None = None) -> float | None:
+    """Poll the file's status once; schedule the next poll with backoff until it ends or is STUCK."""
+    delay = services.transmission_poll(transmission_id=transmission_id, token=token)
+    if delay is not None:
+        next_token = (token + 1) if token is not None else None
+        poll_transmission.apply_async((transmission_id,), {"token": next_token}, countdown=delay)
+    return delay
+
+
+@shared_task(name="edi.sweep_transmissions", acks_late=True, soft_time_limit=300)
+def sweep_transmissions() -> dict[str, int]:
+    """Beat: re-queue uploads and polls whose task was lost."""
+    return services.transmissions_sweep()

@@ -1,0 +1,145 @@
+"""End to end over the carrier sandbox (live_server) with a real Celery worker.
+
+The group is created, its members validated and the group finalized through the carrier client (the
+enrollment and members apps do the same in the portal); the portal's group is then FINALIZED with the
+Humana Group ID, and its validated members come from ``groupsales.rules.testing.blue_heron_members``
+through the test-only member source of ``edi.sources``.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import uuid
+from datetime import date
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.core.management import call_command, get_commands
+from django.db import OperationalError
+from django.test import override_settings
+
+from edi import services, sources
+from edi.models import Transmission
+from groupsales.rules.testing import blue_heron_group, blue_heron_members
+from tests.factories import EmployerGroupFactory
+
+S = Transmission.Status
+API_KEY = "edi-e2e-key-0001"
+FINAL = {S.ACCEPTED, S.ACCEPTED_WITH_ERRORS, S.REJECTED, S.STUCK, S.UPLOAD_FAILED, S.PRECHECK_FAILED}
+
+pytestmark = [pytest.mark.worker]
+
+
+@pytest.fixture
+def sandbox(request, transactional_db):
+    missing = {"sandbox_key", "sandbox_load_etss"} - set(get_commands())
+    if missing:
+        pytest.skip(f"the carrier sandbox is not there yet (no manage.py {', '.join(sorted(missing))})")
+    live_server = request.getfixturevalue("live_server")
+    request.getfixturevalue("celery_worker_thread")
+    call_command("sandbox_key", "EDI E2E", "--sender-id", settings.HUMANA_SENDER_ID, "--key", API_KEY)
+    call_command("sandbox_load_etss", str(settings.SAMPLES_DIR / "HUM_ETSS_SG_KY_20261101_000001.txt"))
+    with override_settings(
+        HUMANA_API_BASE_URL=live_server.url + "/sandbox/groupsales/v1",
+        HUMANA_API_KEY=API_KEY,
+        EDI_POLL_FIRST_SECONDS=0.2,
+        EDI_POLL_MAX_SECONDS=0.5,
+        EDI_UPLOAD_RETRY_FIRST_SECONDS=0.2,
+    ):
+        yield live_server
+
+
+def carrier_group(broker, *, fein: str = "123456789", bodies: list[dict] | None = None):
+    """Create, validate and finalize the Blue Heron group at the sandbox; the portal's FINALIZED group."""
+    from carrier.client import get_client
+
+    body = copy.deepcopy(blue_heron_group())
+    body["employer"]["fein"] = fein
+    bodies = bodies if bodies is not None else blue_heron_members()
+    with get_client() as client:
+        created = client.create_group(body, idempotency_key=uuid.uuid4().hex)
+        result = client.validate_members(created.group_id, bodies, idempotency_key=uuid.uuid4().hex)
+        assert not result.invalid, result.invalid
+        client.finalize_group(created.group_id, idempotency_key=uuid.uuid4().hex)
+    return EmployerGroupFactory(
+        broker=broker,
+        status="FINALIZED",
+        humana_group_id=created.group_id,
+        legal_name=body["employer"]["legalName"],
+        fein=fein,
+        agent_npn=body["writingAgent"]["npn"],
+        agent_first_name=body["writingAgent"]["firstName"],
+        agent_last_name=body["writingAgent"]["lastName"],
+        requested_effective_date=date.fromisoformat(body["requestedEffectiveDate"]),
+    )
+
+
+def wait_until_final(transmission: Transmission, limit: float = 60) -> Transmission:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            transmission.refresh_from_db()
+        except OperationalError:  # SQLite's shared in-memory test database: "table is locked"; read again
+            pass
+        if transmission.status in FINAL:
+            return transmission
+        time.sleep(0.2)
+    return transmission
+
+
+def test_it_enrolls_the_group_over_the_sandbox(sandbox, broker):
+    bodies = blue_heron_members()
+    group = carrier_group(broker, bodies=bodies)
+    with sources.use_member_source(lambda g: copy.deepcopy(bodies)):
+        transmission = wait_until_final(services.transmission_start(group=group))
+    assert transmission.status == S.ACCEPTED, (transmission.status_reason, transmission.file_errors)
+    assert transmission.members.exclude(humana_member_id="").count() == 5
+    assert transmission.ack_999.startswith("ISA") and "AK9*A" in transmission.ack_999
+    group.refresh_from_db()
+    assert group.status == "ENROLLED"
+    assert any("accepted" in m.subject.lower() for m in mail.outbox)
+
+
+def test_it_follows_up_a_rejectsmith_family_over_the_sandbox(sandbox, broker):
+    bodies = blue_heron_members()
+    luis = next(b for b in bodies if b["memberRef"] == "E-002")
+    luis["lastName"] = "Rejectsmith"
+    group = carrier_group(broker, bodies=bodies)
+    with sources.use_member_source(lambda g: copy.deepcopy(bodies)):
+        first = wait_until_final(services.transmission_start(group=group))
+        assert first.status == S.ACCEPTED_WITH_ERRORS, (first.status_reason, first.file_errors)
+        assert set(first.members.filter(status="REJECTED").values_list("member_ref", flat=True)) == {"E-002"}
+        follow_up = wait_until_final(services.transmission_start(group=group, purpose="FOLLOW_UP"))
+    assert follow_up.member_count == 1
+    assert list(follow_up.members.values_list("member_ref", flat=True)) == ["E-002"]
+    # Still a Rejectsmith at the carrier: rejected again, the group stays ENROLLED.
+    assert follow_up.status in {S.ACCEPTED_WITH_ERRORS, S.REJECTED}
+    group.refresh_from_db()
+    assert group.status == "ENROLLED"
+
+
+def test_it_resubmits_after_a_rejected_file_over_the_sandbox(sandbox, broker):
+    bodies = blue_heron_members()
+    group = carrier_group(broker, fein="972345678", bodies=bodies)
+    with sources.use_member_source(lambda g: copy.deepcopy(bodies)):
+        first = wait_until_final(services.transmission_start(group=group))
+        assert first.status == S.REJECTED
+        assert [e["code"] for e in first.file_errors] == ["FIL-900"]
+        group.refresh_from_db()
+        assert group.status == "FINALIZED"
+        again = wait_until_final(services.transmission_start(group=group, purpose="RESUBMISSION"))
+    assert again.status == S.ACCEPTED, (again.status_reason, again.file_errors)
+    assert b"BGN*15*" in bytes(again.content)
+    group.refresh_from_db()
+    assert group.status == "ENROLLED"
+
+
+def test_it_flags_a_file_the_sandbox_keeps_processing_as_stuck(sandbox, broker):
+    bodies = blue_heron_members()
+    group = carrier_group(broker, fein="962345678", bodies=bodies)
+    with override_settings(EDI_POLL_MAX_AGE_SECONDS=1.5):
+        with sources.use_member_source(lambda g: copy.deepcopy(bodies)):
+            transmission = wait_until_final(services.transmission_start(group=group))
+    assert transmission.status == S.STUCK
