@@ -272,6 +272,10 @@ SANDBOX_FIRST_GROUP_ID = env.int("SANDBOX_FIRST_GROUP_ID", default=104233)
 SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)
 SANDBOX_ERROR_RATE = env.float("SANDBOX_ERROR_RATE", default=0.0)
 SANDBOX_RATE_LIMIT_PER_MINUTE = env.int("SANDBOX_RATE_LIMIT_PER_MINUTE", default=0)
+SANDBOX_STUCK_PROCESSING_SECONDS = env.float("SANDBOX_STUCK_PROCESSING_SECONDS", default=15 * 60)  # FEIN 96
+SANDBOX_MAX_FILE_BYTES = 5 * 1024 * 1024  # api.md: an 834 upload is at most 5 MB
+# An 834 is read whole (request.body); leave room above the 5 MB limit so the sandbox can answer 413 itself.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
 # Where the carrier drops ETSS rate files: SFTP in production, a local folder in development.
 ETSS_SFTP_HOST = env.str("ETSS_SFTP_HOST", default="")

@@ -69,6 +69,7 @@ PUBLIC_NAMES = {
     "password_reset_confirm": "signed link",
     "password_reset_complete": "the way back in",
     "set_language": "language switch for employees",
+    "sandbox:openapi": "the sandbox's contract (like the carrier's developer portal), no data",
 }
 # Protected by something other than a portal login.
 API_KEY_PREFIX = "sandbox/groupsales/v1/"  # the carrier sandbox: x-api-key
@@ -78,6 +79,8 @@ TOKEN_PREFIX = "enroll/"  # employee self-service: a signed, expiring link to on
 
 def _kind(route: Route) -> str:
     bare_name = route.name.rsplit(":", 1)[-1]
+    if route.name in PUBLIC_NAMES:
+        return "public"
     if route.pattern.startswith(API_KEY_PREFIX):
         return "api-key"
     if route.pattern.startswith(ADMIN_PREFIX):
@@ -133,3 +136,19 @@ def test_it_answers_self_service_links_that_name_nothing_with_404(client):
             continue
         path = dummy_path(route)
         assert client.get(path).status_code == 404, path
+
+
+def test_it_answers_401_to_every_sandbox_call_without_a_key(client, db):
+    checked = 0
+    for route in all_routes():
+        if _kind(route) != "api-key":
+            continue
+        path = dummy_path(route)
+        for method in ("get", "post", "patch", "delete"):
+            response = getattr(client, method)(path)
+            if response.status_code == 405:
+                continue
+            assert response.status_code == 401, f"{method.upper()} {path} answered {response.status_code}"
+            assert response["Content-Type"] == "application/problem+json"
+            checked += 1
+    assert checked >= 13  # api.md's endpoints

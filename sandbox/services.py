@@ -1,0 +1,625 @@
+"""What the carrier does for each call of api.md: groups, member validations, finalize, files.
+
+Every function raises :class:`~sandbox.http.ApiProblem` for an error answer and returns the JSON body of
+the success answer. The rules are the shared ``groupsales.rules`` over the sandbox's own rate data
+(:class:`~sandbox.rates.CarrierFacts`); the scenario table of api.md is in ``scenarios.py``.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from groupsales.codes import Relationship, Tier
+from groupsales.rating import CoveredPerson, Family
+from groupsales.rules import check_finalize, check_group, check_member, participation
+
+from . import clock, scenarios
+from .http import ApiProblem, error
+from .models import Group, MemberValidation, Partner
+from .rates import CarrierFacts
+from .schema import group_schema_errors, member_schema_errors, merge
+
+S = Group.Status
+VALIDATING_STATES = (S.CREATED, S.FINALIZED, S.ENROLLED)
+MAX_BATCH = 200
+ZERO = Decimal("0.00")
+
+
+def _money(amount: Decimal | None) -> str | None:
+    return None if amount is None else f"{amount:.2f}"
+
+
+def _invalid_state(message: str) -> ApiProblem:
+    return ApiProblem.of(409, "INVALID_STATE", message)
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _record(group: Group, status: str) -> None:
+    at = clock.now()
+    group.status = status
+    group.status_history = [*group.status_history, {"status": status, "at": clock.rfc3339(at)}]
+    group.updated_at = at
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def group_get(*, partner: Partner, group_id: str, lock: bool = False) -> Group:
+    """The partner's group; another partner's or no group: 404 (never reveal it exists)."""
+    rows = Group.objects.filter(partner=partner, group_id=group_id)
+    if lock:
+        rows = rows.select_for_update()
+    group = rows.first()
+    if group is None:
+        raise ApiProblem.of(404, "NOT_FOUND", f"No group {group_id} for this partner.")
+    return group
+
+
+def _group_violations(body: Any, facts: CarrierFacts) -> list[dict[str, Any]]:
+    schema = group_schema_errors(body)
+    rules = [v.as_problem() for v in check_group(body, ctx=facts)] if isinstance(body, dict) else []
+    return merge(rules, schema)
+
+
+def _rating_area(body: dict[str, Any], facts: CarrierFacts) -> str | None:
+    address = body["employer"]["address"]
+    return facts.rating_area_for(
+        address["zip5"], address["countyFips"], _date(body["requestedEffectiveDate"])
+    )
+
+
+def _census_families(census: list[dict[str, Any]]) -> list[Family]:
+    families = []
+    for row in census:
+        if row.get("coverageTier") not in {t.value for t in Tier}:
+            continue
+        ref = row["memberRef"]
+        subscriber = CoveredPerson(
+            ref, Relationship.SUBSCRIBER, _date(row["dateOfBirth"]), row.get("tobaccoUse")
+        )
+        dependents = tuple(
+            CoveredPerson(
+                f"{ref}-D{i}", Relationship(d["relationship"]), _date(d["dateOfBirth"]), d.get("tobaccoUse")
+            )
+            for i, d in enumerate(row.get("dependents") or [], start=1)
+        )
+        families.append(Family(subscriber, dependents, Tier(row["coverageTier"])))
+    return families
+
+
+def _estimated_rates(body: dict[str, Any], area: str, facts: CarrierFacts) -> list[dict[str, Any]]:
+    on = _date(body["requestedEffectiveDate"])
+    families = _census_families(body.get("census") or [])
+    rates = []
+    for offering in body["offerings"]:
+        for plan_id in offering["planIds"]:
+            priced = facts.price(
+                plan_id,
+                area=area,
+                on=on,
+                families=families,
+                rating_option=offering.get("ratingOption") or "AGE",
+            )
+            if priced is not None:
+                rates.append(
+                    {
+                        "planId": plan_id,
+                        "line": offering["line"],
+                        "estimatedMonthlyPremium": _money(priced.total_monthly_premium),
+                    }
+                )
+    return rates
+
+
+def _next_group_id() -> str:
+    first = int(getattr(settings, "SANDBOX_FIRST_GROUP_ID", 104233))
+    taken = [int(g) for g in Group.objects.values_list("group_id", flat=True) if g.isdigit()]
+    return f"{max([first - 1, *taken]) + 1:06d}"
+
+
+def group_create(*, partner: Partner, body: Any, idempotency_key: str) -> dict[str, Any]:
+    scenarios.before_create(partner=partner, body=body, idempotency_key=idempotency_key)
+    facts = CarrierFacts()
+    errors = _group_violations(body, facts)
+    if errors:
+        raise ApiProblem(422, errors)
+    area = _rating_area(body, facts)
+    if area is None:  # check_group reports GRP-004 when the place has no rating area; belt and braces
+        raise ApiProblem.of(422, "GRP-004", "The address has no rating area.", "/employer/address/zip5")
+    now = clock.now()
+    estimated = _estimated_rates(body, area, facts)
+    for _ in range(20):
+        try:
+            with transaction.atomic():
+                group = Group.objects.create(
+                    partner=partner,
+                    group_id=_next_group_id(),
+                    body=body,
+                    rating_area_id=area,
+                    created_at=now,
+                    created_on=facts.today,
+                    updated_at=now,
+                    estimated_rates=estimated,
+                    status=S.CREATED,
+                    status_history=[{"status": S.CREATED, "at": clock.rfc3339(now)}],
+                )
+            break
+        except IntegrityError:  # two creates took the same number: take the next
+            continue
+    else:  # pragma: no cover - twenty collisions in a row
+        raise ApiProblem.of(503, "UNAVAILABLE", "Could not number the group; retry.")
+    return {
+        "groupId": group.group_id,
+        "status": group.status,
+        "ratingAreaId": area,
+        "createdAt": clock.rfc3339(now),
+        "estimatedRates": estimated,
+    }
+
+
+def group_detail(*, group: Group) -> dict[str, Any]:
+    detail = copy.deepcopy(group.body)
+    detail.update(
+        {
+            "groupId": group.group_id,
+            "status": group.status,
+            "statusHistory": group.status_history,
+            "ratingAreaId": group.rating_area_id,
+            "createdAt": clock.rfc3339(group.created_at),
+            "estimatedRates": group.estimated_rates,
+        }
+    )
+    if group.finalized:
+        detail.update(group.finalized)
+        detail["finalizedAt"] = clock.rfc3339(group.finalized_at)
+    return detail
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for name, value in patch.items():
+        if value is None:
+            result.pop(name, None)
+        else:
+            result[name] = merge_patch(result.get(name), value)
+    return result
+
+
+def _offered(body: dict[str, Any]) -> dict[str, set[str]]:
+    return {
+        o.get("line"): set(o.get("planIds") or []) for o in body.get("offerings") or [] if isinstance(o, dict)
+    }
+
+
+def group_patch(*, partner: Partner, group_id: str, patch: Any) -> dict[str, Any]:
+    if not isinstance(patch, dict):
+        raise ApiProblem.of(400, "MALFORMED_REQUEST", "A merge patch is a JSON object.")
+    with transaction.atomic():
+        group = group_get(partner=partner, group_id=group_id, lock=True)
+        if group.status != S.CREATED:
+            raise _invalid_state(f"The group is {group.status}; it can be patched only while CREATED.")
+        body = merge_patch(group.body, patch)
+        current = list(group.validations.filter(valid=True))
+        if current:
+            _guard_patch_with_validations(group.body, body, current)
+        facts = CarrierFacts()
+        errors = _group_violations(body, facts)
+        if errors:
+            raise ApiProblem(422, errors)
+        before, after = _offered(group.body), _offered(body)
+        removed_lines = set(before) - set(after)
+        added_lines = set(after) - set(before)
+        for validation in group.validations.all():
+            _follow_offering_change(validation, removed_lines, added_lines)
+        group.body = body
+        group.rating_area_id = _rating_area(body, facts) or group.rating_area_id
+        group.estimated_rates = _estimated_rates(body, group.rating_area_id, facts)
+        group.updated_at = clock.now()
+        group.save()
+    return group_detail(group=group)
+
+
+def _guard_patch_with_validations(old: dict, new: dict, current: list[MemberValidation]) -> None:
+    if old.get("requestedEffectiveDate") != new.get("requestedEffectiveDate"):
+        raise _invalid_state("The effective date cannot change while the group has member validations.")
+    offered = _offered(new)
+    for validation in current:
+        for cover in validation.body.get("coverage") or []:
+            plan = cover.get("planId")
+            if plan and not cover.get("waived") and plan not in offered.get(cover.get("line"), set()):
+                raise _invalid_state(
+                    f"Plan {plan} is elected by {validation.member_ref}; it cannot be removed from the group."
+                )
+
+
+def _follow_offering_change(validation: MemberValidation, removed: set[str], added: set[str]) -> None:
+    body = validation.body
+    if removed:
+        body["coverage"] = [c for c in body.get("coverage") or [] if c.get("line") not in removed]
+    if added and validation.relationship == Relationship.SUBSCRIBER and validation.valid:
+        validation.valid = False
+        validation.errors = [
+            error("MBR-015", f"The group now offers {line.lower()}: elect it or waive it.", "/coverage")
+            for line in sorted(added)
+        ]
+    validation.body = body
+    validation.save()
+
+
+# --------------------------------------------------------------------------- book of business
+
+
+def agent_groups(*, partner: Partner, npn: str, filters: dict[str, str]) -> list[dict[str, Any]]:
+    rows = Group.objects.filter(partner=partner, body__writingAgent__npn=npn).order_by("group_id")
+    status = filters.get("status")
+    if status:
+        if status not in S.values:
+            raise ApiProblem.of(400, "MALFORMED_REQUEST", f"status is one of {', '.join(S.values)}.")
+        rows = rows.filter(status=status)
+    bounds = {}
+    for name in ("effectiveFrom", "effectiveTo"):
+        if filters.get(name):
+            bounds[name] = _date(filters[name])
+            if bounds[name] is None:
+                raise ApiProblem.of(400, "MALFORMED_REQUEST", f"{name} is a date YYYY-MM-DD.")
+    items = []
+    for group in rows.prefetch_related("validations"):
+        effective = _date(group.body.get("requestedEffectiveDate"))
+        if bounds.get("effectiveFrom") and (effective is None or effective < bounds["effectiveFrom"]):
+            continue
+        if bounds.get("effectiveTo") and (effective is None or effective > bounds["effectiveTo"]):
+            continue
+        accepted = sum(
+            1
+            for v in group.validations.all()
+            if v.relationship == Relationship.SUBSCRIBER and v.status == MemberValidation.Status.ACCEPTED
+        )
+        items.append(
+            {
+                "groupId": group.group_id,
+                "employerName": group.body["employer"]["legalName"],
+                "status": group.status,
+                "requestedEffectiveDate": group.body.get("requestedEffectiveDate"),
+                "situsState": group.body["employer"]["address"]["state"],
+                "lines": [o["line"] for o in group.body.get("offerings") or []],
+                "subscribersEnrolled": accepted,
+                "totalMonthlyPremium": (group.finalized or {}).get("totalMonthlyPremium"),
+                "updatedAt": clock.rfc3339(group.updated_at),
+            }
+        )
+    return items
+
+
+# --------------------------------------------------------------------------- member validations
+
+
+def _valid_bodies(group: Group, *, excluding: str | None = None) -> list[MemberValidation]:
+    rows = group.validations.filter(valid=True)
+    if excluding:
+        rows = rows.exclude(member_ref=excluding)
+    return list(rows)
+
+
+def _member_errors(
+    group: Group, body: Any, facts: CarrierFacts, others: list[MemberValidation]
+) -> list[dict]:
+    schema = member_schema_errors(body)
+    if not isinstance(body, dict):
+        return schema
+    if body.get("relationship") == Relationship.SUBSCRIBER and body.get("subscriberRef") != body.get(
+        "memberRef"
+    ):
+        schema.append(error("SCHEMA", "A subscriber's subscriberRef is its own memberRef.", "/subscriberRef"))
+    by_ref = {v.member_ref: v for v in others}
+    subscriber = None
+    if body.get("relationship") != Relationship.SUBSCRIBER:
+        found = by_ref.get(body.get("subscriberRef"))
+        if found is not None and found.relationship == Relationship.SUBSCRIBER:
+            subscriber = found.body
+    other_dependents = [
+        v.body
+        for v in others
+        if v.subscriber_ref == body.get("subscriberRef") and v.relationship != Relationship.SUBSCRIBER
+    ]
+    ssn_members = {v.body.get("ssn"): v.member_ref for v in others if v.body.get("ssn")}
+    violations = check_member(
+        body,
+        group=group.body,
+        ctx=facts,
+        subscriber=subscriber,
+        other_dependents=other_dependents,
+        ssn_members=ssn_members,
+    )
+    return merge([v.as_problem() for v in violations], schema)
+
+
+def _split(found: list[dict]) -> tuple[list[dict], list[dict]]:
+    errors = [e for e in found if e.get("severity") != "warning"]
+    warnings = [e for e in found if e.get("severity") == "warning"]
+    return errors, warnings
+
+
+def _store_valid(group: Group, body: dict[str, Any], warnings: list[dict]) -> MemberValidation:
+    now = clock.now()
+    validation, created = MemberValidation.objects.get_or_create(
+        group=group,
+        member_ref=body["memberRef"],
+        defaults={
+            "subscriber_ref": body["subscriberRef"],
+            "relationship": body["relationship"],
+            "body": body,
+            "validation_id": uuid.uuid4().hex,
+            "validated_at": now,
+            "errors": warnings,
+        },
+    )
+    if not created:
+        validation.subscriber_ref = body["subscriberRef"]
+        validation.relationship = body["relationship"]
+        validation.body = body
+        validation.valid = True
+        validation.errors = warnings
+        validation.validation_id = uuid.uuid4().hex
+        validation.validated_at = now
+        if validation.status == MemberValidation.Status.REJECTED:
+            validation.status = MemberValidation.Status.NOT_SENT  # corrected: may be sent again
+        validation.save()
+    if validation.relationship == Relationship.SUBSCRIBER:
+        _dependents_follow(group, validation)
+    return validation
+
+
+def _lines_elected(body: dict[str, Any]) -> set[str]:
+    return {c.get("line") for c in body.get("coverage") or [] if c.get("planId") and not c.get("waived")}
+
+
+def _dependents_follow(group: Group, subscriber: MemberValidation) -> None:
+    """A subscriber that drops a line takes it from its dependents (MBR-011 if it was their only one)."""
+    elected = _lines_elected(subscriber.body)
+    for dependent in group.validations.filter(subscriber_ref=subscriber.member_ref).exclude(pk=subscriber.pk):
+        coverage = dependent.body.get("coverage") or []
+        kept = [c for c in coverage if c.get("line") in elected]
+        if len(kept) == len(coverage):
+            continue
+        dependent.body = {**dependent.body, "coverage": kept}
+        if not kept:
+            dependent.valid = False
+            dependent.errors = [
+                error(
+                    "MBR-011",
+                    "The employee no longer elects any line this dependent was covered on.",
+                    "/coverage",
+                )
+            ]
+        dependent.save()
+
+
+def _check_member_state(group: Group, member_ref: Any) -> None:
+    if group.status not in VALIDATING_STATES:
+        raise _invalid_state(f"The group is {group.status}; members cannot be validated now.")
+    if group.status != S.CREATED and not group.validations.filter(member_ref=member_ref).exists():
+        raise _invalid_state(
+            "After finalize only members already validated may be validated again; "
+            "later additions are a maintenance process."
+        )
+
+
+def member_validate(*, partner: Partner, group_id: str, body: Any) -> dict[str, Any]:
+    with transaction.atomic():
+        group = group_get(partner=partner, group_id=group_id, lock=True)
+        _check_member_state(group, body.get("memberRef") if isinstance(body, dict) else None)
+        facts = CarrierFacts()
+        errors, warnings = _split(
+            _member_errors(group, body, facts, _valid_bodies(group, excluding=_ref(body)))
+        )
+        if errors:
+            raise ApiProblem(422, errors + warnings)
+        validation = _store_valid(group, body, warnings)
+    return {
+        "validationId": validation.validation_id,
+        "memberRef": validation.member_ref,
+        "valid": True,
+        "validatedAt": clock.rfc3339(validation.validated_at),
+        "warnings": warnings,
+    }
+
+
+def _ref(body: Any) -> str | None:
+    return body.get("memberRef") if isinstance(body, dict) else None
+
+
+def members_validate_batch(*, partner: Partner, group_id: str, body: Any) -> dict[str, Any]:
+    members = body.get("members") if isinstance(body, dict) else None
+    if not isinstance(members, list) or not members:
+        raise ApiProblem.of(422, "SCHEMA", "members is a list of 1 to 200 member bodies.", "/members")
+    if len(members) > MAX_BATCH:
+        raise ApiProblem.of(413, "PAYLOAD_TOO_LARGE", f"At most {MAX_BATCH} members per batch.", "/members")
+    results: list[dict[str, Any] | None] = [None] * len(members)
+    order = sorted(
+        range(len(members)),
+        key=lambda i: (
+            0 if isinstance(members[i], dict) and members[i].get("relationship") == "SUBSCRIBER" else 1
+        ),
+    )
+    with transaction.atomic():
+        group = group_get(partner=partner, group_id=group_id, lock=True)
+        facts = CarrierFacts()
+        for index in order:
+            member = members[index]
+            try:
+                _check_member_state(group, _ref(member))
+            except ApiProblem as problem:
+                results[index] = {"memberRef": _ref(member), "valid": False, "errors": problem.errors}
+                continue
+            errors, warnings = _split(
+                _member_errors(group, member, facts, _valid_bodies(group, excluding=_ref(member)))
+            )
+            if errors:
+                results[index] = {"memberRef": _ref(member), "valid": False, "errors": errors + warnings}
+                continue
+            validation = _store_valid(group, member, warnings)
+            results[index] = {
+                "memberRef": validation.member_ref,
+                "valid": True,
+                "validationId": validation.validation_id,
+                "validatedAt": clock.rfc3339(validation.validated_at),
+                "warnings": warnings,
+            }
+    return {"results": results}
+
+
+def member_list(*, group: Group) -> list[dict[str, Any]]:
+    return [
+        {
+            "memberRef": v.member_ref,
+            "subscriberRef": v.subscriber_ref,
+            "relationship": v.relationship,
+            "valid": v.valid,
+            "validatedAt": clock.rfc3339(v.validated_at),
+            "status": v.status,
+            "humanaMemberId": v.humana_member_id or None,
+            "errors": v.errors if not v.valid else [],
+        }
+        for v in group.validations.order_by("id")
+    ]
+
+
+def member_withdraw(*, partner: Partner, group_id: str, member_ref: str) -> None:
+    with transaction.atomic():
+        group = group_get(partner=partner, group_id=group_id, lock=True)
+        if group.status not in VALIDATING_STATES:
+            raise _invalid_state(f"The group is {group.status}; members cannot be withdrawn now.")
+        validation = group.validations.filter(member_ref=member_ref).first()
+        if validation is None:
+            raise ApiProblem.of(404, "NOT_FOUND", f"No member {member_ref} in group {group_id}.")
+        leaving = group.validations.filter(pk=validation.pk)
+        if validation.relationship == Relationship.SUBSCRIBER:  # a subscriber takes its dependents along
+            leaving = group.validations.filter(Q(pk=validation.pk) | Q(subscriber_ref=member_ref))
+        if leaving.filter(status=MemberValidation.Status.ACCEPTED).exists():
+            raise _invalid_state("A member already enrolled (ACCEPTED) cannot be withdrawn here.")
+        leaving.delete()
+
+
+# --------------------------------------------------------------------------- finalize
+
+
+def _families_on(validations: Iterable[MemberValidation], line: str, plan_id: str) -> list[Family]:
+    subscribers: dict[str, tuple[MemberValidation, str]] = {}
+    for v in validations:
+        if v.relationship != Relationship.SUBSCRIBER:
+            continue
+        for cover in v.body.get("coverage") or []:
+            if cover.get("line") == line and cover.get("planId") == plan_id and not cover.get("waived"):
+                subscribers[v.member_ref] = (v, cover.get("coverageTier"))
+    families = []
+    dependents: dict[str, list[CoveredPerson]] = {}
+    for v in validations:
+        if v.relationship == Relationship.SUBSCRIBER or v.subscriber_ref not in subscribers:
+            continue
+        if any(c.get("line") == line for c in v.body.get("coverage") or []):
+            dependents.setdefault(v.subscriber_ref, []).append(_person(v))
+    for ref, (v, tier) in subscribers.items():
+        families.append(Family(_person(v), tuple(dependents.get(ref, [])), Tier(tier)))
+    return families
+
+
+def _person(v: MemberValidation) -> CoveredPerson:
+    return CoveredPerson(
+        v.member_ref, Relationship(v.relationship), _date(v.body["dateOfBirth"]), v.body.get("tobaccoUse")
+    )
+
+
+def _final_rates(
+    group: Group, validations: list[MemberValidation], facts: CarrierFacts
+) -> list[dict[str, Any]]:
+    on = _date(group.body["requestedEffectiveDate"])
+    out = []
+    for offering in group.body["offerings"]:
+        for plan_id in offering["planIds"]:
+            families = _families_on(validations, offering["line"], plan_id)
+            if not families:
+                continue
+            priced = facts.price(
+                plan_id,
+                area=group.rating_area_id,
+                on=on,
+                families=families,
+                rating_option=offering.get("ratingOption") or "AGE",
+                contribution=offering.get("contribution"),
+            )
+            if priced is None:
+                continue
+            out.append(
+                {
+                    "planId": plan_id,
+                    "line": offering["line"],
+                    "ratingMethod": priced.rating_method,
+                    "members": [
+                        {"memberRef": p.member_ref, "age": p.age, "monthlyPremium": _money(p.monthly_premium)}
+                        for p in priced.members
+                    ]
+                    if priced.members is not None
+                    else None,
+                    "tierRates": {t.value: _money(r) for t, r in priced.tier_rates.items()}
+                    if priced.tier_rates is not None
+                    else None,
+                    "totalMonthlyPremium": _money(priced.total_monthly_premium),
+                    "employerMonthlyContribution": _money(priced.employer_monthly_contribution or ZERO),
+                }
+            )
+    return out
+
+
+def group_finalize(*, partner: Partner, group_id: str) -> dict[str, Any]:
+    with transaction.atomic():
+        group = group_get(partner=partner, group_id=group_id, lock=True)
+        if group.status != S.CREATED:
+            raise _invalid_state(f"The group is {group.status}; only a CREATED group can be finalized.")
+        facts = CarrierFacts()
+        validations = _valid_bodies(group)
+        bodies = [v.body for v in validations]
+        violations = [
+            v.as_problem() for v in check_finalize(group.body, bodies, ctx=facts, created_on=group.created_on)
+        ]
+        violations += scenarios.at_finalize(group=group)
+        errors, _warnings = _split(violations)
+        if errors:
+            raise ApiProblem(422, violations)
+        lines = participation(group.body, bodies, settings=facts.settings)
+        rates = _final_rates(group, validations, facts)
+        finalized = {
+            "participation": [line.as_api() for line in lines],
+            "finalRates": rates,
+            "totalMonthlyPremium": _money(sum((Decimal(r["totalMonthlyPremium"]) for r in rates), ZERO)),
+            "employerMonthlyContribution": _money(
+                sum((Decimal(r["employerMonthlyContribution"]) for r in rates), ZERO)
+            ),
+        }
+        group.finalized = finalized
+        group.finalized_at = clock.now()
+        _record(group, S.FINALIZED)
+        group.save()
+    return {
+        "groupId": group.group_id,
+        "status": group.status,
+        "finalizedAt": clock.rfc3339(group.finalized_at),
+        **finalized,
+    }
