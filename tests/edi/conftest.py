@@ -14,7 +14,6 @@ from carrier.errors import CarrierConflictError, CarrierTransientError
 from carrier.schemas import EnrollmentFileStatus, FileReceipt
 from edi import sources
 from groupsales.rules.testing import blue_heron_members
-from tests.browser.conftest import browser, phone_page  # noqa: F401  (chromium fixtures for test_browser)
 from tests.factories import EmployerGroupFactory
 
 
