@@ -1,0 +1,211 @@
+"""Forms of the broker's family page: the subscriber, its dependents (a formset) and one election per
+offered line. They only check shapes; the carrier's rules run in ``services.member_local_problems``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms.models import fields_for_model, model_to_dict
+from django.utils.translation import gettext_lazy as _
+
+from .models import LINES, Election, Member, mask_ssn
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TRISTATE = [("", _("Not stated")), ("true", _("Yes")), ("false", _("No"))]
+
+SUBSCRIBER_FIELDS = [
+    "member_ref",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "ssn",
+    "date_of_birth",
+    "gender",
+    "marital_status",
+    "tobacco_use",
+    "disabled",
+    "is_owner",
+    "is_owner_spouse",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "zip5",
+    "zip4",
+    "county_fips",
+    "phone",
+    "email",
+    "hire_date",
+    "hours_per_week",
+    "employment_status",
+]
+DEPENDENT_FIELDS = [
+    "relationship",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "ssn",
+    "date_of_birth",
+    "gender",
+    "tobacco_use",
+    "disabled",
+    "covered_lines",
+]
+
+
+def _tristate(value: Any) -> bool | None:
+    return {"true": True, "false": False, True: True, False: False}.get(value)
+
+
+class _MemberForm(forms.Form):
+    field_names: list[str] = []
+
+    def __init__(self, *args: Any, instance: Member | None = None, lines: list[str] = (), **kwargs: Any):
+        self.instance = instance
+        if instance is not None and "initial" not in kwargs:
+            initial = model_to_dict(instance, fields=[f for f in self.field_names if f != "ssn"])
+            initial["tobacco_use"] = {True: "true", False: "false"}.get(instance.tobacco_use, "")
+            kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        model_fields = [f for f in self.field_names if f not in ("ssn", "tobacco_use", "covered_lines")]
+        self.fields.update(fields_for_model(Member, fields=model_fields))
+        for name in ("first_name", "last_name"):
+            if name in self.fields:
+                self.fields[name].required = True
+        on_file = mask_ssn(instance.ssn) if instance is not None else ""
+        self.fields["ssn"] = forms.CharField(
+            label=_("SSN"),
+            required=False,
+            max_length=11,
+            help_text=(_("On file: %(ssn)s. Leave blank to keep it.") % {"ssn": on_file}) if on_file else "",
+            widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        )
+        self.fields["tobacco_use"] = forms.TypedChoiceField(
+            label=_("Uses tobacco"), choices=TRISTATE, required=False, coerce=_tristate, empty_value=None
+        )
+        for name in ("date_of_birth", "hire_date"):
+            if name in self.fields:
+                self.fields[name].widget = DATE
+        if "covered_lines" in self.field_names:
+            self.fields["covered_lines"] = forms.MultipleChoiceField(
+                label=_("Covered on"),
+                choices=[(line, Election.Line(line).label) for line in LINES if line in lines],
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+        # keep the order of field_names
+        self.order_fields(self.field_names)
+
+    def clean_ssn(self) -> str:
+        value = "".join(c for c in self.cleaned_data.get("ssn", "") if c.isdigit())
+        raw = self.cleaned_data.get("ssn", "")
+        if raw and len(value) != 9:
+            raise forms.ValidationError(_("Enter the 9 digits of the SSN."))
+        if not value and self.instance is not None:
+            return self.instance.ssn or ""
+        return value
+
+    def member_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) for name in self.field_names if name in self.cleaned_data}
+
+
+class SubscriberForm(_MemberForm):
+    field_names = SUBSCRIBER_FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["member_ref"].help_text = _("The employee's ID in this group, e.g. E-001.")
+        if self.instance is not None and self.instance.validation_id:
+            # The carrier knows the member by this ID: a new ID would be a different member there.
+            self.fields["member_ref"].disabled = True
+
+
+class DependentForm(_MemberForm):
+    field_names = DEPENDENT_FIELDS
+
+    def __init__(self, *args: Any, lines: list[str] = (), **kwargs: Any):
+        super().__init__(*args, lines=lines, **kwargs)
+        self.fields["id"] = forms.IntegerField(required=False, widget=forms.HiddenInput)
+        if self.instance is not None:
+            self.initial.setdefault("id", self.instance.pk)
+        else:
+            # A new dependent is covered on every offered line unless the broker unticks one.
+            self.initial.setdefault("covered_lines", list(lines))
+        self.fields["relationship"].choices = [("", "—")] + [
+            c for c in Member.Relationship.choices if c[0] != Member.Relationship.SUBSCRIBER
+        ]
+        self.fields["relationship"].initial = None
+
+    def has_changed(self) -> bool:
+        # An empty "add a dependent" form stays empty even with its coverage boxes ticked.
+        return any(name != "covered_lines" for name in self.changed_data)
+
+    def member_data(self) -> dict[str, Any]:
+        data = super().member_data()
+        data["id"] = self.cleaned_data.get("id")
+        data["DELETE"] = self.cleaned_data.get("DELETE", False)
+        return data
+
+
+class _DependentFormSet(forms.BaseFormSet):
+    def __init__(self, *args: Any, dependents: list[Member] = (), lines: list[str] = (), **kwargs: Any):
+        self.dependents = list(dependents)
+        self.lines = list(lines)
+        super().__init__(*args, **kwargs)
+
+    def initial_form_count(self) -> int:
+        return len(self.dependents) if not self.is_bound else super().initial_form_count()
+
+    def get_form_kwargs(self, index: int) -> dict[str, Any]:
+        kwargs = {"lines": self.lines}
+        if index is not None and index < len(self.dependents):
+            kwargs["instance"] = self.dependents[index]
+        return kwargs
+
+
+DependentFormSet = forms.formset_factory(DependentForm, formset=_DependentFormSet, extra=1, can_delete=True)
+
+
+WAIVE = "WAIVE"
+
+
+class ElectionForm(forms.Form):
+    """One offered line: a plan the group offers, or a waiver with its reason."""
+
+    def __init__(
+        self, *args: Any, line: str, plan_ids: list[str], election: Election | None = None, **kwargs
+    ):
+        self.line = line
+        if election is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "plan_id": WAIVE if election.waived else election.plan_id,
+                "waiver_reason": election.waiver_reason,
+            }
+        kwargs.setdefault("prefix", f"election-{line.lower()}")
+        super().__init__(*args, **kwargs)
+        label = Election.Line(line).label
+        self.fields["plan_id"] = forms.ChoiceField(
+            label=_("%(line)s plan") % {"line": label},
+            choices=[("", _("Not chosen yet"))] + [(p, p) for p in plan_ids] + [(WAIVE, _("Waive coverage"))],
+            required=False,
+        )
+        self.fields["waiver_reason"] = forms.ChoiceField(
+            label=_("Reason for waiving"),
+            choices=[("", "—"), *Election.WaiverReason.choices],
+            required=False,
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("plan_id") == WAIVE and not data.get("waiver_reason"):
+            self.add_error("waiver_reason", _("Say why coverage is waived."))
+        return data
+
+    def election_data(self) -> dict[str, Any]:
+        plan = self.cleaned_data.get("plan_id") or ""
+        if plan == WAIVE:
+            return {"waived": True, "waiver_reason": self.cleaned_data.get("waiver_reason") or ""}
+        return {"plan_id": plan, "waived": False}

@@ -1,0 +1,267 @@
+"""Members of an employer group: covered lives, their elections and self-service invitations.
+
+A family is a subscriber ``Member`` (``subscriber`` null) and its dependents (``subscriber`` set). The
+subscriber's ``Election`` rows say, per offered line, the plan or the waiver; a dependent's
+``covered_lines`` say on which of the subscriber's elected lines it is covered. The coverage tier is
+never stored: ``coverage_tier(subscriber, line)`` derives it from the dependents covered on the line.
+
+SSN and date of birth are Fernet-encrypted at rest (``encrypted_fields``, keys from ``SECRET_KEY`` and
+``SALT_KEY``); the history tables copy the encrypted fields, so they hold no plain SSN either.
+"""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from encrypted_fields.fields import EncryptedCharField, EncryptedDateField
+from simple_history.models import HistoricalRecords
+
+from enrollment.models import EmployerGroup
+
+MEMBER_REF_PATTERN = r"^[A-Z0-9-]{1,30}$"
+member_ref_validator = RegexValidator(
+    MEMBER_REF_PATTERN, "Use 1 to 30 capital letters, digits or hyphens (e.g. E-001, E-001-S)."
+)
+
+LINES = ("MEDICAL", "DENTAL", "VISION")
+SPOUSE_RELATIONSHIPS = frozenset({"SPOUSE", "DOMESTIC_PARTNER"})
+CHILD_RELATIONSHIPS = frozenset({"CHILD", "STEPCHILD", "FOSTER_CHILD", "WARD"})
+
+
+class Member(models.Model):
+    """One covered life of a group."""
+
+    class Relationship(models.TextChoices):
+        SUBSCRIBER = "SUBSCRIBER", "Employee"
+        SPOUSE = "SPOUSE", "Spouse"
+        DOMESTIC_PARTNER = "DOMESTIC_PARTNER", "Domestic partner"
+        CHILD = "CHILD", "Child"
+        STEPCHILD = "STEPCHILD", "Stepchild"
+        FOSTER_CHILD = "FOSTER_CHILD", "Foster child"
+        WARD = "WARD", "Ward"
+
+    class Gender(models.TextChoices):
+        FEMALE = "FEMALE", "Female"
+        MALE = "MALE", "Male"
+        UNKNOWN = "UNKNOWN", "Unknown"
+
+    class MaritalStatus(models.TextChoices):
+        SINGLE = "SINGLE", "Single"
+        MARRIED = "MARRIED", "Married"
+        DIVORCED = "DIVORCED", "Divorced"
+        WIDOWED = "WIDOWED", "Widowed"
+        SEPARATED = "SEPARATED", "Separated"
+        DOMESTIC_PARTNER = "DOMESTIC_PARTNER", "Domestic partner"
+        UNKNOWN = "UNKNOWN", "Unknown"
+
+    class Suffix(models.TextChoices):
+        JR = "JR", "Jr."
+        SR = "SR", "Sr."
+        II = "II", "II"
+        III = "III", "III"
+        IV = "IV", "IV"
+
+    class EmploymentStatus(models.TextChoices):
+        FULL_TIME = "FULL_TIME", "Full time"
+        PART_TIME = "PART_TIME", "Part time"
+
+    class ValidationStatus(models.TextChoices):
+        NOT_VALIDATED = "NOT_VALIDATED", "Not validated"
+        PENDING = "PENDING", "Validating"
+        VALID = "VALID", "Valid"
+        INVALID = "INVALID", "Invalid"
+        CARRIER_UNREACHABLE = "CARRIER_UNREACHABLE", "Carrier unreachable"
+
+    class EnrollmentStatus(models.TextChoices):
+        NOT_SENT = "NOT_SENT", "Not sent"
+        ACCEPTED = "ACCEPTED", "Accepted"
+        REJECTED = "REJECTED", "Rejected"
+
+    group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="members")
+    member_ref = models.CharField("member ID", max_length=30, validators=[member_ref_validator])
+    subscriber = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="dependents"
+    )
+    relationship = models.CharField(
+        max_length=20, choices=Relationship.choices, default=Relationship.SUBSCRIBER
+    )
+
+    first_name = models.CharField(max_length=35)
+    middle_name = models.CharField(max_length=25, blank=True)
+    last_name = models.CharField(max_length=60)
+    suffix = models.CharField(max_length=3, choices=Suffix.choices, blank=True)
+    ssn = EncryptedCharField("SSN", max_length=9, null=True, blank=True)
+    date_of_birth = EncryptedDateField(null=True, blank=True)
+    gender = models.CharField(max_length=10, choices=Gender.choices, blank=True)
+    marital_status = models.CharField(max_length=20, choices=MaritalStatus.choices, blank=True)
+    tobacco_use = models.BooleanField(null=True, blank=True)
+    disabled = models.BooleanField(default=False)
+    is_owner = models.BooleanField("owner", default=False)
+    is_owner_spouse = models.BooleanField("married to an owner", default=False)
+
+    # Address (a subscriber's; a dependent without one lives with the subscriber)
+    address_line1 = models.CharField("address line 1", max_length=100, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=100, blank=True)
+    city = models.CharField(max_length=60, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    zip5 = models.CharField("ZIP code", max_length=5, blank=True)
+    zip4 = models.CharField("ZIP+4", max_length=4, blank=True)
+    county_fips = models.CharField("county", max_length=5, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+
+    # Employment (subscribers)
+    hire_date = models.DateField(null=True, blank=True)
+    hours_per_week = models.PositiveIntegerField(null=True, blank=True)
+    employment_status = models.CharField(max_length=10, choices=EmploymentStatus.choices, blank=True)
+
+    # Dependents: the subscriber's elected lines this member is covered on.
+    covered_lines = models.JSONField(default=list, blank=True)
+
+    # Carrier validation
+    validation_status = models.CharField(
+        max_length=20,
+        choices=ValidationStatus.choices,
+        default=ValidationStatus.NOT_VALIDATED,
+        db_index=True,
+    )
+    validation_id = models.CharField(max_length=64, blank=True)
+    validated_at = models.DateTimeField(null=True, blank=True)
+    carrier_errors = models.JSONField(default=list, blank=True)
+    carrier_warnings = models.JSONField(default=list, blank=True)
+    validation_attempts = models.PositiveIntegerField(default=0)
+    validation_claimed_at = models.DateTimeField(null=True, blank=True)
+    edit_version = models.PositiveIntegerField(default=1)
+
+    # Enrollment (834) result
+    enrollment_status = models.CharField(
+        max_length=10,
+        choices=EnrollmentStatus.choices,
+        default=EnrollmentStatus.NOT_SENT,
+        db_index=True,
+    )
+    humana_member_id = models.CharField("Humana member ID", max_length=30, blank=True)
+    enrollment_errors = models.JSONField(default=list, blank=True)
+
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["group", "member_ref", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "member_ref"], name="unique_member_ref_per_group"),
+            models.CheckConstraint(
+                condition=models.Q(member_ref__regex=MEMBER_REF_PATTERN), name="member_ref_format"
+            ),
+        ]
+        indexes = [models.Index(fields=["group", "validation_status"])]
+
+    def __str__(self) -> str:
+        return f"{self.member_ref} {self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_subscriber(self) -> bool:
+        return self.subscriber_id is None
+
+    @property
+    def full_name(self) -> str:
+        parts = [
+            self.first_name,
+            self.middle_name,
+            self.last_name,
+            self.get_suffix_display() if self.suffix else "",
+        ]
+        return " ".join(p for p in parts if p)
+
+    @property
+    def masked_ssn(self) -> str:
+        return mask_ssn(self.ssn)
+
+    @property
+    def masked_date_of_birth(self) -> str:
+        return "****-**-**" if self.date_of_birth else ""
+
+
+class Election(models.Model):
+    """A subscriber's choice on one offered line: a plan, or a waiver with its reason."""
+
+    class Line(models.TextChoices):
+        MEDICAL = "MEDICAL", "Medical"
+        DENTAL = "DENTAL", "Dental"
+        VISION = "VISION", "Vision"
+
+    class WaiverReason(models.TextChoices):
+        SPOUSE_GROUP_COVERAGE = "SPOUSE_GROUP_COVERAGE", "Covered by a spouse's group plan"
+        OTHER_GROUP_COVERAGE = "OTHER_GROUP_COVERAGE", "Other group coverage (COBRA included)"
+        MEDICARE = "MEDICARE", "Medicare"
+        MEDICAID = "MEDICAID", "Medicaid"
+        TRICARE = "TRICARE", "TRICARE"
+        VA = "VA", "VA"
+        INDIVIDUAL_COVERAGE = "INDIVIDUAL_COVERAGE", "Individual coverage"
+        NO_OTHER_COVERAGE = "NO_OTHER_COVERAGE", "No other coverage"
+        OTHER = "OTHER", "Other"
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="elections")
+    line = models.CharField(max_length=10, choices=Line.choices)
+    plan_id = models.CharField("plan", max_length=20, blank=True)
+    waived = models.BooleanField(default=False)
+    waiver_reason = models.CharField(max_length=30, choices=WaiverReason.choices, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["member", "line"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "line"], name="unique_election_per_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {'waived' if self.waived else self.plan_id}"
+
+
+class Invitation(models.Model):
+    """A self-service link e-mailed to a subscriber; only the sha256 of its token is stored."""
+
+    subscriber = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_count = models.PositiveIntegerField(default=0)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    signed_name = models.CharField(max_length=120, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.subscriber}"
+
+
+def mask_ssn(ssn: str | None) -> str:
+    """***-**-6789 (the last four only); empty when there is no SSN."""
+    digits = "".join(c for c in (ssn or "") if c.isdigit())
+    return f"***-**-{digits[-4:]}" if digits else ""
+
+
+def coverage_tier(relationships) -> str:
+    """EMP/ESP/ECH/FAM from the relationships of the dependents covered on a line."""
+    kinds = set(relationships)
+    spouse = bool(kinds & SPOUSE_RELATIONSHIPS)
+    child = bool(kinds & CHILD_RELATIONSHIPS)
+    return {(False, False): "EMP", (True, False): "ESP", (False, True): "ECH", (True, True): "FAM"}[
+        (spouse, child)
+    ]
+
+
+def member_coverage_tier(subscriber: Member, line: str, dependents=None) -> str:
+    """The tier of ``subscriber`` on ``line``, derived from the (given or stored) dependents covered there."""
+    if dependents is None:
+        dependents = [d for d in subscriber.dependents.all() if d.withdrawn_at is None]
+    return coverage_tier(d.relationship for d in dependents if line in (d.covered_lines or []))

@@ -1,0 +1,128 @@
+"""Reads of the members app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from enrollment.models import EmployerGroup
+
+from .models import Member
+from .services import member_build_validation_body
+
+V = Member.ValidationStatus
+
+
+def _active_dependents_prefetch() -> Prefetch:
+    return Prefetch(
+        "dependents",
+        queryset=Member.objects.filter(withdrawn_at__isnull=True).order_by("member_ref"),
+    )
+
+
+def member_list_for_group(*, group: EmployerGroup) -> QuerySet[Member]:
+    """The group's current subscribers with their dependents and elections (a constant number of queries)."""
+    return (
+        Member.objects.filter(group=group, subscriber__isnull=True, withdrawn_at__isnull=True)
+        .select_related("group")
+        .prefetch_related("elections", _active_dependents_prefetch())
+        .order_by("member_ref", "id")
+    )
+
+
+def member_get_for_group(*, group: EmployerGroup, pk: int) -> Member:
+    """One current subscriber of the group (Member.DoesNotExist otherwise)."""
+    return (
+        Member.objects.select_related("group")
+        .prefetch_related("elections", _active_dependents_prefetch())
+        .get(group=group, pk=pk, subscriber__isnull=True, withdrawn_at__isnull=True)
+    )
+
+
+def group_validated_member_bodies(*, group: EmployerGroup) -> list[dict]:
+    """api.md validation bodies of the group's VALID members: each subscriber, then its valid dependents
+    (for the 834 writer). A dependent whose subscriber is not valid is left out."""
+    bodies: list[dict] = []
+    for subscriber in member_list_for_group(group=group).filter(validation_status=V.VALID):
+        dependents = list(subscriber.dependents.all())
+        bodies.append(member_build_validation_body(member=subscriber, dependents=dependents))
+        for dependent in dependents:
+            if dependent.validation_status == V.VALID:
+                dependent.subscriber = subscriber
+                bodies.append(member_build_validation_body(member=dependent))
+    return bodies
+
+
+@dataclass
+class GroupProgress:
+    subscribers: int = 0
+    members: int = 0
+    enrolled: int = 0
+    waived: int = 0
+    not_started: int = 0
+    validated: int = 0
+    invalid: int = 0
+    waiting: int = 0
+    participation: list[Any] = field(default_factory=list)
+    blockers: list[str] = field(default_factory=list)
+
+    @property
+    def percent_validated(self) -> int:
+        return round(100 * self.validated / self.members) if self.members else 0
+
+
+def group_progress(*, group: EmployerGroup) -> GroupProgress:
+    """Counts for the members page: subscribers enrolled (electing a line), waived (waiving every
+    offered line), not started; validation counts; participation per line over the valid validations
+    (groupsales.rules.participation); what keeps the group from finalizing."""
+    from enrollment.rules import rule_settings
+    from groupsales.rules import participation
+
+    progress = GroupProgress()
+    offered = set(group.lines)
+    for subscriber in member_list_for_group(group=group):
+        family = [subscriber, *subscriber.dependents.all()]
+        progress.subscribers += 1
+        progress.members += len(family)
+        elections = list(subscriber.elections.all())
+        if any(not e.waived and e.plan_id for e in elections):
+            progress.enrolled += 1
+        elif elections and offered and offered <= {e.line for e in elections if e.waived}:
+            progress.waived += 1
+        else:
+            progress.not_started += 1
+        for m in family:
+            if m.validation_status == V.VALID:
+                progress.validated += 1
+            elif m.validation_status == V.INVALID:
+                progress.invalid += 1
+            else:
+                progress.waiting += 1
+    try:
+        from enrollment.services import group_build_create_payload
+
+        payload = group_build_create_payload(group=group)
+        progress.participation = participation(
+            payload, group_validated_member_bodies(group=group), settings=rule_settings()
+        )
+    except Exception:  # pragma: no cover - an incomplete draft has no participation to show
+        progress.participation = []
+    if not progress.subscribers:
+        progress.blockers.append("No employees have been added.")
+    if progress.not_started:
+        progress.blockers.append(
+            f"{progress.not_started} employee(s) have neither elected nor waived coverage."
+        )
+    if progress.invalid:
+        progress.blockers.append(f"{progress.invalid} member(s) were refused by the carrier: correct them.")
+    if progress.waiting:
+        progress.blockers.append(f"{progress.waiting} member(s) are not validated yet.")
+    for line in progress.participation:
+        if not line.ok:
+            progress.blockers.append(
+                f"{line.line.title()} participation is {line.percent}% "
+                f"({line.enrolled} of {line.eligible - line.valid_waivers}); the carrier requires more."
+            )
+    return progress

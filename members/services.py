@@ -1,0 +1,845 @@
+"""Writes of the members app: families, carrier validation, census import, withdrawal.
+
+Every edit that changes what would be sent to the carrier bumps the member's ``edit_version`` and
+marks it ``NOT_VALIDATED``; a carrier result is stored only while ``edit_version`` is the one sent, so a
+late answer never overwrites a newer edit. Validation runs in ``members.tasks.validate_group_members``
+(queued on commit); the idempotency key of a member's validation is the key of the carrier operation
+``member:{id}:v{edit_version}`` (one per logical attempt; a retry after a transient failure reuses it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from carrier.client import get_client
+from enrollment.models import CensusMember, EmployerGroup
+from enrollment.rules import Problem
+
+from .models import LINES, Election, Member, coverage_tier
+
+logger = logging.getLogger(__name__)
+
+V = Member.ValidationStatus
+CLAIM_SECONDS = 600
+BATCH_LIMIT = 200  # api.md: at most 200 members per batch
+
+# Member fields a family form may set (everything the validation body carries).
+MEMBER_FIELDS = (
+    "member_ref",
+    "relationship",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "ssn",
+    "date_of_birth",
+    "gender",
+    "marital_status",
+    "tobacco_use",
+    "disabled",
+    "is_owner",
+    "is_owner_spouse",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "zip5",
+    "zip4",
+    "county_fips",
+    "phone",
+    "email",
+    "hire_date",
+    "hours_per_week",
+    "employment_status",
+    "covered_lines",
+)
+SUBSCRIBER_ONLY = (
+    "marital_status",
+    "is_owner",
+    "is_owner_spouse",
+    "hire_date",
+    "hours_per_week",
+    "employment_status",
+)
+
+
+def batch_threshold() -> int:
+    return int(getattr(settings, "MEMBERS_BATCH_THRESHOLD", 5))
+
+
+# ------------------------------------------------------------------------------------ body building
+
+
+def _none(value: Any) -> Any:
+    return None if value in ("", None) else value
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.isoformat()
+
+
+def _digits(value: str) -> str:
+    return "".join(c for c in (value or "") if c.isdigit())
+
+
+def _active_dependents(subscriber: Member) -> list[Member]:
+    return [d for d in subscriber.dependents.all() if d.withdrawn_at is None]
+
+
+def _address(member: Member) -> dict[str, Any]:
+    return {
+        "line1": _none(member.address_line1),
+        "line2": _none(member.address_line2),
+        "city": _none(member.city),
+        "state": _none(member.state),
+        "zip5": _none(member.zip5),
+        "zip4": _none(member.zip4),
+        "countyFips": _none(member.county_fips),
+    }
+
+
+def _ordered_lines(lines: Iterable[str]) -> list[str]:
+    wanted = set(lines)
+    return [line for line in LINES if line in wanted]
+
+
+def member_build_validation_body(*, member: Member, dependents: list[Member] | None = None) -> dict:
+    """api.md's member-validation body. A subscriber's ``coverage`` has its elections with the tier
+    derived from the dependents covered on each line; a dependent's lists the lines it is covered on."""
+    subscriber = member.subscriber if member.subscriber_id else None
+    body: dict[str, Any] = {
+        "memberRef": member.member_ref,
+        "subscriberRef": subscriber.member_ref if subscriber else member.member_ref,
+        "relationship": member.relationship,
+        "firstName": member.first_name,
+        "middleName": _none(member.middle_name),
+        "lastName": member.last_name,
+        "suffix": _none(member.suffix),
+        "ssn": _none(_digits(member.ssn)),
+        "dateOfBirth": _iso(member.date_of_birth),
+        "gender": _none(member.gender),
+    }
+    if subscriber is None:
+        body["maritalStatus"] = _none(member.marital_status)
+    body["tobaccoUse"] = member.tobacco_use
+    body["disabled"] = member.disabled
+    if subscriber is None:
+        body["isOwner"] = member.is_owner
+        body["isOwnerSpouse"] = member.is_owner_spouse
+        body["address"] = _address(member)
+    elif member.address_line1:
+        body["address"] = _address(member)
+    body["phone"] = _none(_digits(member.phone))
+    body["email"] = _none(member.email)
+    if subscriber is None:
+        body["employment"] = {
+            "hireDate": _iso(member.hire_date),
+            "hoursPerWeek": member.hours_per_week,
+            "status": _none(member.employment_status),
+        }
+        family = dependents if dependents is not None else _active_dependents(member)
+        elections = {e.line: e for e in member.elections.all()}
+        coverage = []
+        for line in _ordered_lines(elections):
+            election = elections[line]
+            if election.waived:
+                coverage.append({"line": line, "waived": True, "waiverReason": _none(election.waiver_reason)})
+            else:
+                tier = coverage_tier(d.relationship for d in family if line in (d.covered_lines or []))
+                coverage.append({"line": line, "planId": _none(election.plan_id), "coverageTier": tier})
+        body["coverage"] = coverage
+    else:
+        body["coverage"] = [{"line": line} for line in _ordered_lines(member.covered_lines or [])]
+    return body
+
+
+# ------------------------------------------------------------------------------------ local problems
+
+# api.md member pointer (no indexes) -> form field
+POINTER_FIELDS: dict[str, str] = {
+    "/memberRef": "member_ref",
+    "/subscriberRef": "member_ref",
+    "/relationship": "relationship",
+    "/firstName": "first_name",
+    "/middleName": "middle_name",
+    "/lastName": "last_name",
+    "/suffix": "suffix",
+    "/ssn": "ssn",
+    "/dateOfBirth": "date_of_birth",
+    "/gender": "gender",
+    "/maritalStatus": "marital_status",
+    "/tobaccoUse": "tobacco_use",
+    "/disabled": "disabled",
+    "/isOwner": "is_owner",
+    "/isOwnerSpouse": "is_owner_spouse",
+    "/address/line1": "address_line1",
+    "/address/line2": "address_line2",
+    "/address/city": "city",
+    "/address/state": "state",
+    "/address/zip5": "zip5",
+    "/address/zip4": "zip4",
+    "/address/countyFips": "county_fips",
+    "/address": "address_line1",
+    "/phone": "phone",
+    "/email": "email",
+    "/employment/hireDate": "hire_date",
+    "/employment/hoursPerWeek": "hours_per_week",
+    "/employment/status": "employment_status",
+    "/employment": "hire_date",
+}
+COVERAGE_FIELDS = {
+    "planId": "plan_id",
+    "waived": "waived",
+    "waiverReason": "waiver_reason",
+    "coverageTier": "plan_id",
+}
+
+
+def locate_member_pointer(pointer: str, body: Mapping[str, Any]) -> tuple[str, str | None]:
+    """(step, field) of a member pointer: step ``member`` for the member's own fields, ``election:LINE``
+    for a subscriber's coverage entry (field plan_id / waiver_reason), ``member``/``covered_lines`` for a
+    dependent's coverage."""
+    parts = pointer.split("/")
+    if len(parts) >= 2 and parts[1] == "coverage":
+        is_subscriber = body.get("relationship") == "SUBSCRIBER"
+        if not is_subscriber:
+            return "member", "covered_lines"
+        line = None
+        if len(parts) >= 3 and parts[2].isdigit():
+            coverage = body.get("coverage") or []
+            index = int(parts[2])
+            if index < len(coverage) and isinstance(coverage[index], dict):
+                line = coverage[index].get("line")
+        if line is None:
+            return "elections", None
+        field = COVERAGE_FIELDS.get(parts[3]) if len(parts) >= 4 else None
+        return f"election:{line}", field or ("plan_id" if len(parts) < 4 else None)
+    return "member", POINTER_FIELDS.get(pointer)
+
+
+def _rule_fix(code: str) -> str:
+    from groupsales.rules import RULES
+
+    rule = RULES.get(code)
+    return rule.fix if rule else ""
+
+
+def member_local_problems(
+    *, member: Member, group_payload: dict | None = None, ctx: Any = None
+) -> list[Problem]:
+    """The carrier's member rules (groupsales.rules.check_member) run here, each placed on a form field."""
+    from enrollment import rules as enrollment_rules
+    from enrollment.services import group_build_create_payload
+    from groupsales.rules import check_member
+
+    group = member.group
+    payload = group_payload if group_payload is not None else group_build_create_payload(group=group)
+    ctx = ctx if ctx is not None else enrollment_rules.group_rule_context()
+    body = member_build_validation_body(member=member)
+    subscriber_body = None
+    others: list[dict] = []
+    if member.subscriber_id:
+        subscriber = member.subscriber
+        subscriber_body = member_build_validation_body(member=subscriber)
+        others = [
+            member_build_validation_body(member=d)
+            for d in _active_dependents(subscriber)
+            if d.pk != member.pk
+        ]
+    ssn_members = {
+        _digits(m.ssn): m.member_ref
+        for m in Member.objects.filter(group_id=group.pk, withdrawn_at__isnull=True).exclude(pk=member.pk)
+        if m.ssn
+    }
+    problems = []
+    for v in check_member(
+        body,
+        group=payload,
+        ctx=ctx,
+        subscriber=subscriber_body,
+        other_dependents=others,
+        ssn_members=ssn_members,
+    ):
+        step, field = locate_member_pointer(v.pointer, body)
+        problems.append(
+            Problem(
+                code=v.code,
+                message=v.message,
+                fix=v.fix or _rule_fix(v.code),
+                step=step,
+                field=field,
+                pointer=v.pointer,
+                severity=v.severity,
+            )
+        )
+    return problems
+
+
+def member_carrier_problems(*, member: Member) -> list[Problem]:
+    """The errors of the carrier's last refusal of this member, placed on fields."""
+    body = member_build_validation_body(member=member)
+    out = []
+    for e in member.carrier_errors or []:
+        code = e.get("code", "")
+        step, field = locate_member_pointer(e.get("pointer", ""), body)
+        out.append(
+            Problem(
+                code=code,
+                message=e.get("message", ""),
+                fix=_rule_fix(code) or "Correct this and save: the member is validated again.",
+                step=step,
+                field=field,
+                pointer=e.get("pointer", ""),
+                severity=e.get("severity", "error"),
+                source="carrier",
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------------ families
+
+
+def _dependent_ref(subscriber_ref: str, relationship: str, taken: set[str]) -> str:
+    if relationship in ("SPOUSE", "DOMESTIC_PARTNER"):
+        base = f"{subscriber_ref}-S"
+        if base not in taken:
+            return base
+    n = 1
+    while f"{subscriber_ref}-C{n}" in taken:
+        n += 1
+    return f"{subscriber_ref}-C{n}"
+
+
+def _set_fields(member: Member, data: Mapping[str, Any], *, subscriber: bool) -> None:
+    for name in MEMBER_FIELDS:
+        if name not in data:
+            continue
+        if not subscriber and name in SUBSCRIBER_ONLY:
+            continue
+        value = data[name]
+        if value is None and name not in ("tobacco_use", "date_of_birth", "hire_date", "hours_per_week"):
+            value = "" if name != "covered_lines" else []
+        if name in ("is_owner", "is_owner_spouse", "disabled"):
+            value = bool(value)
+        setattr(member, name, value)
+
+
+def _family_bodies(subscriber: Member) -> dict[int, dict]:
+    subscriber = Member.objects.prefetch_related("elections", "dependents").get(pk=subscriber.pk)
+    dependents = _active_dependents(subscriber)
+    bodies = {subscriber.pk: member_build_validation_body(member=subscriber, dependents=dependents)}
+    for d in dependents:
+        d.subscriber = subscriber
+        bodies[d.pk] = member_build_validation_body(member=d)
+    return bodies
+
+
+def _mark_edited(member_ids: Iterable[int]) -> int:
+    ids = list(member_ids)
+    if not ids:
+        return 0
+    return Member.objects.filter(pk__in=ids).update(
+        edit_version=F("edit_version") + 1,
+        validation_status=V.NOT_VALIDATED,
+        carrier_errors=[],
+        carrier_warnings=[],
+        validation_claimed_at=None,
+        updated_at=timezone.now(),
+    )
+
+
+def group_accepts_validation(*, group: EmployerGroup) -> bool:
+    """api.md: member validations are allowed while the carrier's group is CREATED, FINALIZED or ENROLLED."""
+    S = EmployerGroup.Status
+    return bool(group.humana_group_id) and group.status in (
+        S.OPEN_ENROLLMENT,
+        S.FINALIZING,
+        S.FINALIZED,
+        S.ENROLLING,
+        S.ENROLLED,
+        S.NEEDS_ATTENTION,
+    )
+
+
+def members_queue_validation(*, group: EmployerGroup) -> bool:
+    """Queue ``validate_group_members`` on commit (when the carrier has the group)."""
+    if not group_accepts_validation(group=group):
+        return False
+    from . import tasks
+
+    group_id = group.pk
+    transaction.on_commit(lambda: tasks.validate_group_members.delay(group_id))
+    return True
+
+
+# api.md: after finalize only members already validated may be validated again; a new memberRef is
+# 409 INVALID_STATE (later additions are a maintenance process outside the API).
+CLOSED_TO_NEW_MEMBERS = (
+    EmployerGroup.Status.FINALIZED,
+    EmployerGroup.Status.ENROLLING,
+    EmployerGroup.Status.ENROLLED,
+)
+NEW_MEMBER_AFTER_FINALIZE = (
+    "The group is finalized: the carrier takes no new members through the portal (a later addition "
+    "is a maintenance request to Humana)."
+)
+
+
+def family_save(
+    *,
+    group: EmployerGroup,
+    subscriber_data: Mapping[str, Any],
+    dependents_data: list[Mapping[str, Any]],
+    elections: Mapping[str, Mapping[str, Any]],
+    by: AbstractBaseUser | None,
+    subscriber: Member | None = None,
+) -> Member:
+    """Create or update a family: the subscriber, its dependents and its elections.
+
+    ``dependents_data``: dicts of Member fields; ``id`` names an existing dependent, ``DELETE`` removes it
+    (withdrawn when the carrier knows it). ``elections``: {line: {plan_id, waived, waiver_reason}}.
+    A dependent without ``covered_lines`` is covered on every line the subscriber elects; lines the
+    subscriber waives are dropped from it. Every member whose validation body changed gets a new
+    ``edit_version`` and ``NOT_VALIDATED``; validation is queued on commit.
+    """
+    closed = group.status in CLOSED_TO_NEW_MEMBERS
+    if closed and subscriber is None:
+        raise ValidationError(NEW_MEMBER_AFTER_FINALIZE)
+    with transaction.atomic():
+        if subscriber is not None:
+            if subscriber.group_id != group.pk or subscriber.subscriber_id is not None:
+                raise ValidationError("That member is not a subscriber of this group.")
+            subscriber = Member.objects.select_for_update().get(pk=subscriber.pk)
+            before = _family_bodies(subscriber)
+        else:
+            subscriber = Member(group=group, relationship=Member.Relationship.SUBSCRIBER)
+            before = {}
+        _set_fields(subscriber, subscriber_data, subscriber=True)
+        subscriber.relationship = Member.Relationship.SUBSCRIBER
+        subscriber.subscriber = None
+        subscriber.full_clean()
+        subscriber.save()
+
+        # Elections
+        existing = {e.line: e for e in subscriber.elections.all()}
+        for line, data in elections.items():
+            if line not in LINES:
+                raise ValidationError(f"Unknown line {line}.")
+            election = existing.get(line) or Election(member=subscriber, line=line)
+            election.waived = bool(data.get("waived"))
+            election.plan_id = "" if election.waived else (data.get("plan_id") or "")
+            election.waiver_reason = (data.get("waiver_reason") or "") if election.waived else ""
+            if not election.waived and not election.plan_id and election.pk:
+                election.delete()
+                continue
+            if not election.waived and not election.plan_id:
+                continue
+            election.save()
+        for line, election in existing.items():
+            if line not in elections and line not in group.lines:
+                election.delete()
+        elected = {e.line for e in subscriber.elections.all() if not e.waived and e.plan_id}
+
+        # Dependents
+        current = {d.pk: d for d in subscriber.dependents.all()}
+        taken = set(Member.objects.filter(group=group).values_list("member_ref", flat=True))
+        for data in dependents_data:
+            dep_id = data.get("id")
+            dependent = current.get(int(dep_id)) if dep_id else None
+            if dep_id and dependent is None:
+                raise ValidationError("That dependent is not in this family.")
+            if data.get("DELETE"):
+                if dependent is not None:
+                    member_withdraw(member=dependent, by=by)
+                continue
+            if dependent is None:
+                if closed:
+                    raise ValidationError(NEW_MEMBER_AFTER_FINALIZE)
+                dependent = Member(group=group, subscriber=subscriber)
+            _set_fields(dependent, data, subscriber=False)
+            if not dependent.member_ref:
+                dependent.member_ref = _dependent_ref(subscriber.member_ref, dependent.relationship, taken)
+            if "covered_lines" not in data or data.get("covered_lines") is None:
+                if dependent.pk is None:
+                    dependent.covered_lines = sorted(elected)
+            dependent.covered_lines = _ordered_lines(set(dependent.covered_lines or []) & elected)
+            dependent.full_clean()
+            dependent.save()
+            taken.add(dependent.member_ref)
+        # Lines the subscriber no longer elects leave every dependent.
+        for dependent in subscriber.dependents.filter(withdrawn_at__isnull=True):
+            kept = _ordered_lines(set(dependent.covered_lines or []) & elected)
+            if kept != list(dependent.covered_lines or []):
+                dependent.covered_lines = kept
+                dependent.save(update_fields=["covered_lines", "updated_at"])
+
+        after = _family_bodies(subscriber)
+        changed = [pk for pk, body in after.items() if before.get(pk) != body]
+        _mark_edited(changed)
+        if changed:
+            members_queue_validation(group=group)
+    subscriber.refresh_from_db()
+    return subscriber
+
+
+def member_withdraw(*, member: Member, by: AbstractBaseUser | None) -> Member:
+    """Take a member (a subscriber with its dependents) out of the group. A member the carrier never
+    validated is deleted; one it knows is marked withdrawn and withdrawn with the carrier on commit.
+    A member already ACCEPTED by the carrier cannot be withdrawn here (api.md: 409)."""
+    if member.enrollment_status == Member.EnrollmentStatus.ACCEPTED:
+        raise ValidationError("The carrier has enrolled this member; withdrawing is a maintenance request.")
+    family = [member]
+    if member.subscriber_id is None:
+        family += list(member.dependents.filter(withdrawn_at__isnull=True))
+    known = [m for m in family if m.validation_id]
+    with transaction.atomic():
+        if not known:
+            member.delete()  # the carrier never saw the family: nothing to withdraw there
+            member.pk = None
+            return member
+        now = timezone.now()
+        Member.objects.filter(pk__in=[m.pk for m in family]).update(withdrawn_at=now, updated_at=now)
+        # A subscriber's DELETE takes its dependents with it; otherwise each known member goes.
+        to_call = [member] if member.validation_id else known
+        if member.group.humana_group_id:
+            from . import tasks
+
+            for m in to_call:
+                member_id = m.pk
+                transaction.on_commit(lambda member_id=member_id: tasks.withdraw_member.delay(member_id))
+    member.refresh_from_db()
+    return member
+
+
+def member_withdraw_with_carrier(*, member_id: int) -> str:
+    """DELETE the member's validation at the carrier (a subscriber takes its dependents with it)."""
+    from carrier.errors import CarrierPermanentError
+
+    member = Member.objects.select_related("group", "subscriber").get(pk=member_id)
+    if member.withdrawn_at is None or not member.group.humana_group_id:
+        return "skipped"
+    client = get_client()
+    try:
+        client.withdraw_member(member.group.humana_group_id, member.member_ref, subject=f"member:{member.pk}")
+    except CarrierPermanentError as exc:
+        Member.objects.filter(pk=member.pk).update(
+            enrollment_errors=[{"code": exc.code, "message": exc.message, "pointer": ""}]
+        )
+        return "failed"
+    finally:
+        _close_client(client)
+    return "withdrawn"
+
+
+# ------------------------------------------------------------------------------------ validation
+
+
+def _close_client(client: Any) -> None:
+    close = getattr(client, "close", None)
+    if close is not None:
+        close()
+
+
+def _error_dicts(errors: Iterable[Any]) -> list[dict]:
+    out = []
+    for e in errors:
+        if hasattr(e, "model_dump"):
+            out.append(
+                e.model_dump(by_alias=True, include={"code", "pointer", "message", "severity", "member_ref"})
+            )
+        elif isinstance(e, dict):
+            out.append(e)
+    return out
+
+
+def _claim(group_id: int) -> list[Member]:
+    """Claim the members waiting for validation (conditional update), subscribers first."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=CLAIM_SECONDS)
+    waiting = Q(validation_status__in=[V.NOT_VALIDATED, V.CARRIER_UNREACHABLE]) | Q(
+        validation_status=V.PENDING, validation_claimed_at__lt=stale
+    )
+    base = Member.objects.filter(group_id=group_id, withdrawn_at__isnull=True)
+    ids = list(base.filter(waiting).values_list("pk", flat=True))
+    if not ids:
+        return []
+    base.filter(waiting, pk__in=ids).update(
+        validation_status=V.PENDING,
+        validation_claimed_at=now,
+        validation_attempts=F("validation_attempts") + 1,
+    )
+    claimed = (
+        Member.objects.filter(pk__in=ids, validation_status=V.PENDING, validation_claimed_at=now)
+        .select_related("subscriber", "group")
+        .prefetch_related("elections", "dependents")
+    )
+    return sorted(claimed, key=lambda m: (m.subscriber_id is not None, m.member_ref))
+
+
+def _store(member: Member, **fields: Any) -> bool:
+    """Store a result only if nobody edited the member since it was sent (same edit_version)."""
+    fields.setdefault("validation_claimed_at", None)
+    fields.setdefault("updated_at", timezone.now())
+    return bool(
+        Member.objects.filter(
+            pk=member.pk, edit_version=member.edit_version, validation_status=V.PENDING
+        ).update(**fields)
+    )
+
+
+def _store_valid(member: Member, *, validation_id: str, validated_at: Any, warnings: Any) -> bool:
+    return _store(
+        member,
+        validation_status=V.VALID,
+        validation_id=validation_id or "",
+        validated_at=validated_at or timezone.now(),
+        carrier_errors=[],
+        carrier_warnings=_error_dicts(warnings or []),
+    )
+
+
+def _store_invalid(member: Member, errors: list[dict]) -> bool:
+    # api.md: a 422 leaves the earlier validation in force, so validation_id is kept.
+    return _store(member, validation_status=V.INVALID, carrier_errors=errors)
+
+
+def _release_unreachable(members: Iterable[Member]) -> None:
+    for member in members:
+        _store(member, validation_status=V.CARRIER_UNREACHABLE)
+
+
+def _member_subject(member: Member) -> str:
+    return f"member:{member.pk}:v{member.edit_version}"
+
+
+def group_validate_members(*, group_id: int) -> dict[str, int]:
+    """Validate with the carrier every member of the group waiting for it. Returns counts by outcome.
+
+    Subscribers are sent before dependents; more than ``MEMBERS_BATCH_THRESHOLD`` members go through the
+    batch endpoint (chunks of 200). ``CarrierTransientError`` marks the unanswered members
+    CARRIER_UNREACHABLE and propagates (the task retries with the same idempotency keys).
+    """
+    from carrier.errors import CarrierPermanentError, CarrierRuleError, CarrierTransientError
+    from carrier.services import operation_for, operation_mark_failed, operation_mark_succeeded
+
+    counts = {"valid": 0, "invalid": 0, "stale": 0, "sent": 0}
+    group = EmployerGroup.objects.get(pk=group_id)
+    if not group_accepts_validation(group=group):
+        return counts
+    members = _claim(group_id)
+    if not members:
+        return counts
+    counts["sent"] = len(members)
+    client = get_client()
+    done: set[int] = set()
+
+    def note(ok: bool, kind: str) -> None:
+        counts[kind if ok else "stale"] += 1
+
+    try:
+        if len(members) > batch_threshold():
+            for start in range(0, len(members), BATCH_LIMIT):
+                chunk = members[start : start + BATCH_LIMIT]
+                bodies = [member_build_validation_body(member=m) for m in chunk]
+                digest = hashlib.sha256(",".join(_member_subject(m) for m in chunk).encode()).hexdigest()[:32]
+                operation = operation_for(kind="validate_members", subject=f"group:{group_id}:batch:{digest}")
+                try:
+                    answer = client.validate_members(
+                        group.humana_group_id,
+                        bodies,
+                        idempotency_key=operation.idempotency_key,
+                        subject=f"group:{group_id}",
+                    )
+                except CarrierTransientError:
+                    raise
+                except CarrierPermanentError as exc:
+                    operation_mark_failed(operation=operation, error=str(exc))
+                    errors = _error_dicts(exc.errors) or [
+                        {"code": exc.code, "pointer": "", "message": exc.message}
+                    ]
+                    for m in chunk:
+                        own = [e for e in errors if e.get("memberRef") in (None, m.member_ref)]
+                        note(_store_invalid(m, own or errors), "invalid")
+                        done.add(m.pk)
+                    continue
+                operation_mark_succeeded(
+                    operation=operation, response=answer.model_dump(mode="json", by_alias=True)
+                )
+                by_ref = {r.member_ref: r for r in answer.results if r.member_ref}
+                for index, m in enumerate(chunk):
+                    result = by_ref.get(m.member_ref)
+                    if result is None and index < len(answer.results):
+                        result = answer.results[index]
+                    if result is None:
+                        note(_store(m, validation_status=V.NOT_VALIDATED), "invalid")
+                    elif result.valid:
+                        note(
+                            _store_valid(
+                                m,
+                                validation_id=result.validation_id or "",
+                                validated_at=result.validated_at,
+                                warnings=result.warnings,
+                            ),
+                            "valid",
+                        )
+                    else:
+                        note(_store_invalid(m, _error_dicts(result.errors)), "invalid")
+                    done.add(m.pk)
+        else:
+            for m in members:
+                operation = operation_for(kind="validate_member", subject=_member_subject(m))
+                body = member_build_validation_body(member=m)
+                try:
+                    result = client.validate_member(
+                        group.humana_group_id,
+                        body,
+                        idempotency_key=operation.idempotency_key,
+                        subject=f"member:{m.pk}",
+                    )
+                except CarrierTransientError:
+                    raise
+                except CarrierRuleError as exc:
+                    operation_mark_failed(operation=operation, error=str(exc))
+                    note(_store_invalid(m, _error_dicts(exc.errors)), "invalid")
+                    done.add(m.pk)
+                    continue
+                except CarrierPermanentError as exc:
+                    operation_mark_failed(operation=operation, error=str(exc))
+                    errors = _error_dicts(exc.errors) or [
+                        {"code": exc.code, "pointer": "", "message": exc.message}
+                    ]
+                    note(_store_invalid(m, errors), "invalid")
+                    done.add(m.pk)
+                    continue
+                operation_mark_succeeded(
+                    operation=operation, response=result.model_dump(mode="json", by_alias=True)
+                )
+                note(
+                    _store_valid(
+                        m,
+                        validation_id=result.validation_id,
+                        validated_at=result.validated_at,
+                        warnings=result.warnings,
+                    ),
+                    "valid",
+                )
+                done.add(m.pk)
+    except CarrierTransientError:
+        _release_unreachable(m for m in members if m.pk not in done)
+        raise
+    except Exception:
+        # Never leave members PENDING on a bug: they wait again.
+        for m in members:
+            if m.pk not in done:
+                _store(m, validation_status=V.NOT_VALIDATED)
+        raise
+    finally:
+        _close_client(client)
+    return counts
+
+
+def group_mark_members_unreachable(*, group_id: int) -> int:
+    """When the task's retries run out: every member still waiting is CARRIER_UNREACHABLE (for admins)."""
+    return (
+        Member.objects.filter(group_id=group_id, withdrawn_at__isnull=True)
+        .filter(validation_status__in=[V.PENDING, V.NOT_VALIDATED])
+        .update(
+            validation_status=V.CARRIER_UNREACHABLE, validation_claimed_at=None, updated_at=timezone.now()
+        )
+    )
+
+
+def members_request_validation(*, group: EmployerGroup, member_ids: Iterable[int] | None = None) -> bool:
+    """'Validate now' / admin 'validate again': put the members back in the queue and queue the task.
+    INVALID members are sent again only when named (their data has not changed)."""
+    with transaction.atomic():
+        members = Member.objects.filter(group=group, withdrawn_at__isnull=True)
+        if member_ids is not None:
+            members.filter(pk__in=list(member_ids)).exclude(validation_status=V.PENDING).update(
+                edit_version=F("edit_version") + 1,
+                validation_status=V.NOT_VALIDATED,
+                validation_claimed_at=None,
+            )
+        return members_queue_validation(group=group)
+
+
+# ------------------------------------------------------------------------------------ census
+
+
+def census_import_members(*, group: EmployerGroup) -> int:
+    """Create members from the group's census rows (what the census has: relationship, birth date,
+    gender, ZIP, tobacco, owner flags). Existing member refs are left alone. Returns members created."""
+    rows = list(CensusMember.objects.filter(group=group).order_by("position", "id"))
+    existing = {m.member_ref: m for m in Member.objects.filter(group=group)}
+    created = 0
+    with transaction.atomic():
+        for row in sorted(rows, key=lambda r: not r.is_subscriber):
+            if row.member_ref in existing:
+                continue
+            subscriber = None
+            if not row.is_subscriber:
+                subscriber = existing.get(row.subscriber_ref)
+                if subscriber is None or subscriber.subscriber_id is not None:
+                    logger.info("census row %s: no subscriber %s", row.member_ref, row.subscriber_ref)
+                    continue
+            member = Member(
+                group=group,
+                member_ref=row.member_ref,
+                subscriber=subscriber,
+                relationship=row.relationship,
+                date_of_birth=row.date_of_birth,
+                gender=row.gender,
+                tobacco_use=row.tobacco_use,
+                is_owner=row.is_owner if row.is_subscriber else False,
+                is_owner_spouse=row.is_owner_spouse if row.is_subscriber else False,
+                zip5=row.zip5 if row.is_subscriber else "",
+                state=(group.state if row.is_subscriber and row.zip5 == group.zip5 else ""),
+                county_fips=(group.county_fips if row.is_subscriber and row.zip5 == group.zip5 else ""),
+            )
+            try:
+                member.full_clean(exclude=["group", "subscriber", "first_name", "last_name", "covered_lines"])
+            except ValidationError as exc:
+                logger.info("census row %s skipped: %s", row.member_ref, exc)
+                continue
+            member.save()
+            existing[member.member_ref] = member
+            created += 1
+    return created
+
+
+# ------------------------------------------------------------------------------------ enrollment results
+
+
+def member_record_enrollment_results(*, group: EmployerGroup, results: list[dict]) -> int:
+    """Store the 834 outcome per member (called by edi): ``memberRef``, ``status`` (ACCEPTED/REJECTED/
+    NOT_SENT), ``humanaMemberId``, ``errors``. Returns how many members were updated."""
+    statuses = set(Member.EnrollmentStatus.values)
+    updated = 0
+    for result in results:
+        ref = result.get("memberRef") or result.get("member_ref")
+        status = result.get("status")
+        if not ref or status not in statuses:
+            continue
+        updated += Member.objects.filter(group=group, member_ref=ref).update(
+            enrollment_status=status,
+            humana_member_id=result.get("humanaMemberId") or result.get("humana_member_id") or "",
+            enrollment_errors=list(result.get("errors") or []),
+            updated_at=timezone.now(),
+        )
+    return updated

@@ -1,0 +1,220 @@
+"""The broker's member pages of a group: the list, a family's page, census import, 'validate now'."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from enrollment.models import EmployerGroup
+from enrollment.rules import Problem
+from enrollment.selectors import group_get_visible
+
+from . import forms, selectors, services
+from .models import Member
+
+logger = logging.getLogger(__name__)
+
+
+def _fields_with_problems(form, problems: list[Problem]):
+    """[(bound field, [problem])] in form order (what templates/enrollment/_field.html takes), and the
+    problems that belong to no field of the form."""
+    names = set(form.fields)
+    by_field: dict[str, list[Problem]] = {}
+    general = []
+    for p in problems:
+        if p.field in names:
+            by_field.setdefault(p.field, []).append(p)
+        else:
+            general.append(p)
+    for name in by_field:
+        bound = form[name]
+        bound.field.widget.attrs.update(
+            {"aria-invalid": "true", "aria-describedby": f"{bound.auto_id}_error"}
+        )
+    visible = [name for name in form.fields if not form[name].is_hidden]
+    return [(form[name], by_field.get(name, [])) for name in visible], general
+
+
+def _problems(member: Member, *, payload: dict | None, ctx: Any) -> list[Problem]:
+    problems: list[Problem] = []
+    if payload is not None:
+        try:
+            problems = services.member_local_problems(member=member, group_payload=payload, ctx=ctx)
+        except Exception:  # the catalogue may lack the group's facts: show the carrier's answer at least
+            logger.exception("local rules of member %s", member.pk)
+    codes = {(p.code, p.pointer) for p in problems}
+    problems += [
+        p for p in services.member_carrier_problems(member=member) if (p.code, p.pointer) not in codes
+    ]
+    return problems
+
+
+def _rule_inputs(group: EmployerGroup) -> tuple[dict | None, Any]:
+    from enrollment import rules
+    from enrollment.services import group_build_create_payload
+
+    try:
+        return group_build_create_payload(group=group), rules.group_rule_context()
+    except Exception:
+        logger.exception("rule context of group %s", group.pk)
+        return None, None
+
+
+@login_required
+def member_list(request: HttpRequest, group_pk: int) -> HttpResponse:
+    group = group_get_visible(user=request.user, pk=group_pk)
+    subscribers = list(selectors.member_list_for_group(group=group))
+    progress = selectors.group_progress(group=group)
+    return render(
+        request,
+        "members/member_list.html",
+        {
+            "group": group,
+            "subscribers": subscribers,
+            "progress": progress,
+            "can_validate": services.group_accepts_validation(group=group),
+            "has_census": group.census.exists(),
+        },
+    )
+
+
+def _plan_ids(group: EmployerGroup, line: str) -> list[str]:
+    return [str(p) for p in group.offering(line).get("planIds") or []]
+
+
+def _forms(group: EmployerGroup, subscriber: Member | None, data=None):
+    lines = group.lines
+    dependents = list(subscriber.dependents.all()) if subscriber is not None else []
+    elections = {e.line: e for e in subscriber.elections.all()} if subscriber is not None else {}
+    subscriber_form = forms.SubscriberForm(data, instance=subscriber, prefix="subscriber")
+    formset = forms.DependentFormSet(data, dependents=dependents, lines=lines, prefix="dependents")
+    election_forms = [
+        forms.ElectionForm(data, line=line, plan_ids=_plan_ids(group, line), election=elections.get(line))
+        for line in lines
+    ]
+    return subscriber_form, formset, election_forms
+
+
+def _render_family(request, group, subscriber, subscriber_form, formset, election_forms) -> HttpResponse:
+    payload, ctx = _rule_inputs(group) if subscriber is not None else (None, None)
+    sub_problems = _problems(subscriber, payload=payload, ctx=ctx) if subscriber is not None else []
+    member_problems = [p for p in sub_problems if p.step == "member"]
+    subscriber_fields, general = _fields_with_problems(subscriber_form, member_problems)
+    elections = []
+    for form in election_forms:
+        mine = [p for p in sub_problems if p.step == f"election:{form.line}"]
+        fields, extra = _fields_with_problems(form, mine)
+        elections.append({"form": form, "fields": fields, "general": extra})
+    general += [p for p in sub_problems if p.step == "elections"]
+    dependents = []
+    for form in formset:
+        problems = []
+        if form.instance is not None:
+            form.instance.subscriber = subscriber
+            problems = _problems(form.instance, payload=payload, ctx=ctx)
+        fields, extra = _fields_with_problems(form, problems)
+        dependents.append({"form": form, "fields": fields, "general": extra, "member": form.instance})
+    return render(
+        request,
+        "members/family_form.html",
+        {
+            "group": group,
+            "subscriber": subscriber,
+            "subscriber_form": subscriber_form,
+            "subscriber_fields": subscriber_fields,
+            "general": general,
+            "formset": formset,
+            "dependents": dependents,
+            "elections": elections,
+        },
+    )
+
+
+@login_required
+def family_edit(request: HttpRequest, group_pk: int, pk: int | None = None) -> HttpResponse:
+    """Add (pk None) or edit a family. Saving stores what is typed and queues validation; the page then
+    shows every rule the carrier would apply, beside its field."""
+    group = group_get_visible(user=request.user, pk=group_pk)
+    subscriber = None
+    if pk is not None:
+        try:
+            subscriber = selectors.member_get_for_group(group=group, pk=pk)
+        except Member.DoesNotExist as exc:
+            raise Http404("No such employee in this group.") from exc
+    if request.method == "POST":
+        subscriber_form, formset, election_forms = _forms(group, subscriber, request.POST)
+        valid = subscriber_form.is_valid() & formset.is_valid() & all([f.is_valid() for f in election_forms])
+        if valid:
+            dependents_data = [
+                f.member_data() for f in formset if f.has_changed() or f.cleaned_data.get("id")
+            ]
+            try:
+                saved = services.family_save(
+                    group=group,
+                    subscriber=subscriber,
+                    subscriber_data=subscriber_form.member_data(),
+                    dependents_data=[d for d in dependents_data if d.get("id") or not d.get("DELETE")],
+                    elections={f.line: f.election_data() for f in election_forms},
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else []:
+                    target = field if field in subscriber_form.fields else None
+                    for error in errors:
+                        subscriber_form.add_error(target, error)
+                if not hasattr(exc, "error_dict"):
+                    for error in exc.messages:
+                        subscriber_form.add_error(None, error)
+            else:
+                messages.success(
+                    request, _("Saved. The family is checked with the carrier in the background.")
+                )
+                return redirect("members:family_edit", group_pk=group.pk, pk=saved.pk)
+        return _render_family(request, group, subscriber, subscriber_form, formset, election_forms)
+    subscriber_form, formset, election_forms = _forms(group, subscriber)
+    return _render_family(request, group, subscriber, subscriber_form, formset, election_forms)
+
+
+@login_required
+@require_POST
+def census_import(request: HttpRequest, group_pk: int) -> HttpResponse:
+    group = group_get_visible(user=request.user, pk=group_pk)
+    created = services.census_import_members(group=group)
+    messages.success(request, _("%(n)s member(s) added from the census.") % {"n": created})
+    return redirect("members:member_list", group_pk=group.pk)
+
+
+@login_required
+@require_POST
+def validate_now(request: HttpRequest, group_pk: int) -> HttpResponse:
+    group = group_get_visible(user=request.user, pk=group_pk)
+    if services.members_request_validation(group=group):
+        messages.success(request, _("Validation with the carrier has started."))
+    else:
+        messages.error(request, _("The carrier does not have this group yet: members cannot be validated."))
+    return redirect("members:member_list", group_pk=group.pk)
+
+
+@login_required
+@require_POST
+def member_withdraw(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse:
+    group = group_get_visible(user=request.user, pk=group_pk)
+    try:
+        member = Member.objects.get(group=group, pk=pk, withdrawn_at__isnull=True)
+    except Member.DoesNotExist as exc:
+        raise Http404("No such member in this group.") from exc
+    try:
+        services.member_withdraw(member=member, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(ref)s was withdrawn.") % {"ref": member.member_ref})
+    return redirect("members:member_list", group_pk=group.pk)
