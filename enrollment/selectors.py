@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, IntegerField, Q, QuerySet, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -64,12 +64,30 @@ def differs_from_carrier_q() -> Q:
     return ~Q(carrier_status="") & ~agrees
 
 
+def _validated_subscribers():
+    """Per group (correlated subquery, so the page stays one query): subscribers the carrier validated."""
+    from members.models import Member
+
+    return (
+        Member.objects.filter(
+            group=OuterRef("pk"),
+            relationship=Member.Relationship.SUBSCRIBER,
+            validation_status=Member.ValidationStatus.VALID,
+            withdrawn_at__isnull=True,
+        )
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+
+
 def book_list(*, user: AbstractBaseUser | AnonymousUser, filters: BookFilters) -> QuerySet[EmployerGroup]:
-    """The book of business: visible groups with census subscribers expected and members validated
-    (0 until the members app records validations), annotated in the one query of the page."""
+    """The book of business: visible groups with census subscribers expected and subscribers the carrier
+    validated, annotated in the one query of the page."""
     groups = group_list_visible_to(user=user).annotate(
         subscribers_expected=Count("census", filter=Q(census__relationship="SUBSCRIBER")),
-        members_validated=Value(0, output_field=IntegerField()),
+        members_validated=Coalesce(Subquery(_validated_subscribers(), output_field=IntegerField()), 0),
         monthly_premium=Coalesce("final_monthly_premium", "estimated_monthly_premium"),
     )
     if filters.q:

@@ -71,3 +71,24 @@ def sync_all_books() -> int:
     for broker_id in broker_ids:
         sync_book.delay(broker_id)
     return len(broker_ids)
+
+
+@shared_task(bind=True, name="enrollment.tasks.finalize_group", acks_late=True, max_retries=None)
+def finalize_group(self, group_id: int) -> str:
+    """Finalize with the carrier; transient failures retry with backoff, then NEEDS_ATTENTION."""
+    from carrier.errors import CarrierTransientError
+
+    from .finalize import group_finalize_gave_up, group_finalize_with_carrier
+
+    try:
+        return group_finalize_with_carrier(group_id=group_id)
+    except CarrierTransientError as exc:
+        retries = self.request.retries
+        if retries >= _max_retries():
+            group_finalize_gave_up(
+                group_id=group_id,
+                reason=f"The carrier stayed unavailable after {retries + 1} attempts ({exc.code}). "
+                "Finalize again from the admin.",
+            )
+            return "needs_attention"
+        raise self.retry(exc=exc, countdown=create_group_countdown(retries, exc.retry_after)) from exc

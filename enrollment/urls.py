@@ -10,6 +10,7 @@ group_patterns = [
     path("groups/<int:pk>/", views.group_detail, name="group_detail"),
     path("groups/<int:pk>/status.json", views.group_status, name="group_status"),
     path("groups/<int:pk>/review", views.group_review, name="group_review"),
+    path("groups/<int:pk>/finalize", views.group_finalize, name="group_finalize"),
     path("groups/<int:pk>/<slug:step>", views.group_step, name="group_step"),
     path("groups/<int:pk>/<slug:step>/check", views.group_step_check, name="group_step_check"),
 ]

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from . import forms, selectors, services
+from . import finalize, forms, selectors, services
 from .census_import import parse_census
 from .models import EmployerGroup
 from .rules import Problem
@@ -412,11 +412,18 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ] + [{"at": c.created_at, "kind": "call", "item": c} for c in selectors.group_api_calls(group=group)]
     timeline.sort(key=lambda e: e["at"])
     census = list(group.census.all())
+    readiness = (
+        finalize.group_readiness(group=group)
+        if group.status == EmployerGroup.Status.OPEN_ENROLLMENT
+        else None
+    )
     return render(
         request,
         "enrollment/group_detail.html",
         {
             "group": group,
+            "readiness": readiness,
+            "rate_comparison": finalize.rate_comparison(group=group),
             "timeline": timeline,
             "census": census,
             "subscribers": sum(1 for m in census if m.is_subscriber),
@@ -464,3 +471,19 @@ def today() -> date:
     from .rules import carrier_today
 
     return carrier_today()
+
+
+@login_required
+@require_POST
+def group_finalize(request: HttpRequest, pk: int) -> HttpResponse:
+    """The broker finalizes: the checklist must pass; the carrier call runs in a task."""
+    group = selectors.group_get_visible(user=request.user, pk=pk)
+    try:
+        finalize.group_request_finalize(
+            group=group, by=request.user, confirm_open_enrollment_over=request.POST.get("confirm") == "yes"
+        )
+    except (finalize.FinalizeRefused, TransitionNotAllowed) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+    else:
+        messages.success(request, "Finalizing with the carrier: the final rates appear here when it answers.")
+    return redirect("enrollment:group_detail", pk=group.pk)

@@ -9,6 +9,7 @@ conditional update, so two readers never process it twice.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -84,7 +85,7 @@ def file_upload(*, partner: Partner, group: Group, content: bytes, content_type:
         raise ApiProblem.of(
             422, "FIL-001", "The file holds characters outside ASCII; it is not an X12 interchange."
         ) from None
-    if not is_interchange(text):
+    if "\x00" in text or not is_interchange(text):
         raise ApiProblem.of(422, "FIL-001", "The body is not an X12 interchange (ISA … IEA).")
     try:
         parsed = parse_834(text)
@@ -109,7 +110,7 @@ def file_upload(*, partner: Partner, group: Group, content: bytes, content_type:
         file = EnrollmentFile.objects.create(
             partner=partner,
             group=group,
-            file_id=f"T-{now.timestamp()}-{isa13}",
+            file_id=f"T{uuid.uuid4().hex[:11]}",  # numbered below, once the row has its id
             interchange_control_number=isa13,
             content=text,
             received_at=now,

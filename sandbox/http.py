@@ -220,6 +220,10 @@ def _dispatch(
             headers={"Allow": ", ".join(methods)},
         )
     partner = _partner_for(request)
+    if any("\x00" in str(value) for value in kwargs.values()):
+        raise ApiProblem.of(404, "NOT_FOUND", "No such resource.")
+    if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
+        raise ApiProblem.of(400, "MALFORMED_REQUEST", "NUL characters are not allowed in parameters.")
     _rate_limit(request)
     _faults()
     if request.method != "POST":
@@ -274,9 +278,12 @@ def json_body(request: HttpRequest, *, patch: bool = False) -> Any:
     if content_type not in allowed:
         raise ApiProblem.of(415, "UNSUPPORTED_MEDIA_TYPE", f"Send {' or '.join(sorted(allowed))}.")
     try:
-        return json.loads(request.body or b"null")
+        body = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
         raise ApiProblem.of(400, "MALFORMED_REQUEST", "The body is not JSON.") from None
+    if "\\u0000" in request.body.decode("utf-8", "replace"):  # PostgreSQL's jsonb cannot keep NUL
+        raise ApiProblem.of(400, "MALFORMED_REQUEST", "NUL characters are not allowed in the body.")
+    return body
 
 
 def paging(request: HttpRequest) -> tuple[int, int]:

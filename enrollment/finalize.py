@@ -1,0 +1,220 @@
+"""Finalize: the readiness checklist, the request, and the carrier call in a Celery task.
+
+The checklist runs the carrier's finalize rules (``check_finalize``: participation, contribution,
+attestation, bona fide group, tiers, with the open-enrollment exception) over the members the carrier has
+validated, plus what only the portal knows (members still waiting, refused or not started). A broker may
+finalize when nothing blocks and open enrollment is over, or when they confirm it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F
+
+from . import rules as group_rules
+from .models import EmployerGroup
+from .rules import Problem
+from .states import TransitionNotAllowed, group_transition
+
+S = EmployerGroup.Status
+
+
+class FinalizeRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Readiness:
+    """What the group page shows before finalize: each item is (done, words)."""
+
+    items: list[tuple[bool, str]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    open_enrollment_over: bool = False
+
+    @property
+    def ready(self) -> bool:
+        return all(done for done, _ in self.items) and not self.problems
+
+
+def _subject(group_id: int) -> str:
+    return f"group:{group_id}"
+
+
+def open_enrollment_ends_on(*, group: EmployerGroup) -> date | None:
+    """The day before the effective date: the last day employees can answer."""
+    if group.requested_effective_date is None:
+        return None
+    from datetime import timedelta
+
+    return group.requested_effective_date - timedelta(days=1)
+
+
+def group_readiness(*, group: EmployerGroup) -> Readiness:
+    from groupsales.rules import check_finalize
+    from members.selectors import group_progress, group_validated_member_bodies
+
+    from .services import group_build_create_payload
+
+    readiness = Readiness()
+    progress = group_progress(group=group)
+    readiness.items.append(
+        (
+            progress.subscribers > 0 and not progress.waiting and not progress.invalid,
+            f"Every member validated by the carrier ({progress.validated} of {progress.members}).",
+        )
+    )
+    readiness.items.append(
+        (not progress.not_started, f"Every employee elected or waived ({progress.not_started} not started).")
+    )
+    ends = open_enrollment_ends_on(group=group)
+    readiness.open_enrollment_over = ends is not None and group_rules.carrier_today() > ends
+    payload = group_build_create_payload(group=group)
+    bodies = group_validated_member_bodies(group=group)
+    created_on = (group.carrier_created_at or group.created_at).date()
+    violations = check_finalize(payload, bodies, ctx=group_rules.group_rule_context(), created_on=created_on)
+    from groupsales.rules import RULES
+
+    readiness.problems = [
+        Problem(
+            code=v.code,
+            message=v.message,
+            fix=RULES[v.code].fix if v.code in RULES else "",
+            step="review",
+            field=None,
+            pointer=v.pointer,
+            severity=v.severity,
+        )
+        for v in violations
+    ]
+    lines = {p.line: p for p in progress.participation}
+    for line, part in lines.items():
+        readiness.items.append(
+            (part.ok, f"{line.title()} participation {part.percent}% ({part.enrolled} enrolled, "
+                      f"{part.valid_waivers} valid waivers of {part.eligible} eligible).")
+        )  # fmt: skip
+    return readiness
+
+
+def group_request_finalize(
+    *, group: EmployerGroup, by: AbstractBaseUser | None, confirm_open_enrollment_over: bool
+) -> EmployerGroup:
+    """OPEN_ENROLLMENT → FINALIZING when nothing blocks; the carrier call is queued after the commit."""
+    from . import tasks
+
+    if group.status != S.OPEN_ENROLLMENT:
+        raise FinalizeRefused(
+            f"A group can be finalized only in open enrollment (it is {group.get_status_display()})."
+        )
+    readiness = group_readiness(group=group)
+    if not readiness.ready:
+        raise FinalizeRefused("The group is not ready: see the checklist.")
+    if not readiness.open_enrollment_over and not confirm_open_enrollment_over:
+        raise FinalizeRefused("Open enrollment has not ended: confirm that every employee has answered.")
+    with transaction.atomic():
+        group = group_transition(group=group, to=S.FINALIZING, by=by, reason="Finalize requested")
+        transaction.on_commit(lambda: tasks.finalize_group.delay(group.pk))
+    return group
+
+
+def _rates(final: Any) -> list[dict[str, Any]]:
+    return [rate.model_dump(mode="json", by_alias=True) for rate in final.final_rates]
+
+
+def group_finalize_with_carrier(*, group_id: int) -> str:
+    """Call finalize for a FINALIZING group once (stored idempotency key). Returns ``finalized``,
+    ``refused`` (422: back to open enrollment with the carrier's reasons), ``failed`` (NEEDS_ATTENTION)
+    or ``skipped``. ``CarrierTransientError`` propagates for the task to retry."""
+    from carrier.client import get_client
+    from carrier.errors import CarrierPermanentError, CarrierRuleError, CarrierTransientError
+    from carrier.services import operation_for, operation_mark_failed, operation_mark_succeeded
+
+    group = EmployerGroup.objects.filter(pk=group_id, status=S.FINALIZING).first()
+    if group is None:
+        return "skipped"
+    EmployerGroup.objects.filter(pk=group_id).update(finalize_attempts=F("finalize_attempts") + 1)
+    subject = _subject(group_id)
+    operation = operation_for(kind="finalize_group", subject=subject)
+    client = get_client()
+    try:
+        final = client.finalize_group(
+            group.humana_group_id, idempotency_key=operation.idempotency_key, subject=subject
+        )
+    except CarrierTransientError:
+        EmployerGroup.objects.filter(pk=group_id).update(
+            status_reason="The carrier is unavailable; retrying."
+        )
+        raise
+    except CarrierRuleError as exc:
+        operation_mark_failed(operation=operation, error=str(exc))
+        errors = [
+            e.model_dump(by_alias=True, include={"code", "pointer", "message", "severity", "member_ref"})
+            for e in exc.errors
+        ]
+        codes = ", ".join(sorted({e.code for e in exc.errors})) or exc.code
+        group_transition(
+            group=group, to=S.OPEN_ENROLLMENT, reason=f"The carrier refused to finalize: {codes}",
+            frm=S.FINALIZING, carrier_errors=errors,
+        )  # fmt: skip
+        return "refused"
+    except CarrierPermanentError as exc:
+        operation_mark_failed(operation=operation, error=str(exc))
+        group_transition(
+            group=group, to=S.NEEDS_ATTENTION, reason=f"Finalize failed: {exc}", frm=S.FINALIZING
+        )
+        return "failed"
+    finally:
+        close = getattr(client, "close", None)
+        if close is not None:
+            close()
+    operation_mark_succeeded(operation=operation, response=final.model_dump(mode="json", by_alias=True))
+    group_transition(
+        group=group,
+        to=S.FINALIZED,
+        reason="Finalized by the carrier: rates fixed",
+        frm=S.FINALIZING,
+        final_rates=_rates(final),
+        participation=[p.model_dump(mode="json", by_alias=True) for p in final.participation],
+        final_monthly_premium=Decimal(str(final.total_monthly_premium)),
+        finalized_at=final.finalized_at,
+        carrier_status="FINALIZED",
+        carrier_errors=[],
+    )
+    return "finalized"
+
+
+def group_finalize_gave_up(*, group_id: int, reason: str) -> bool:
+    group = EmployerGroup.objects.get(pk=group_id)
+    try:
+        group_transition(group=group, to=S.NEEDS_ATTENTION, reason=reason, frm=S.FINALIZING)
+    except TransitionNotAllowed:
+        return False
+    return True
+
+
+def rate_comparison(*, group: EmployerGroup) -> list[dict[str, Any]]:
+    """Each plan's estimated (at create) and final monthly premium, and the difference."""
+    estimated = {r["planId"]: Decimal(r["estimatedMonthlyPremium"]) for r in group.estimated_rates or []}
+    rows = []
+    for rate in group.final_rates or []:
+        final = Decimal(rate["totalMonthlyPremium"])
+        before = estimated.get(rate["planId"])
+        rows.append(
+            {
+                "plan_id": rate["planId"],
+                "line": rate["line"],
+                "method": rate["ratingMethod"],
+                "estimated": before,
+                "final": final,
+                "employer": Decimal(rate["employerMonthlyContribution"]),
+                "difference": None if before is None else final - before,
+            }
+        )
+    return rows
