@@ -137,5 +137,20 @@ class InvitationAdmin(admin.ModelAdmin):
         "signed_at",
         "revoked_at",
     )
-    readonly_fields = ("token_hash",)
+    list_filter = ("revoked_at", "signed_at")
+    search_fields = ("subscriber__member_ref", "subscriber__last_name")
+    # The draft may hold an SSN: never shown. The token itself is never stored.
+    exclude = ("draft",)
+    readonly_fields = ("token_hash", "sent_at", "sent_count", "opened_at", "signed_name", "signed_at")
     raw_id_fields = ("subscriber",)
+    actions = ("revoke",)
+
+    @admin.action(description=_("Revoke the selected invitations"))
+    def revoke(self, request, queryset):
+        from .self_service import invitation_revoke
+
+        n = 0
+        for invitation in queryset.filter(revoked_at__isnull=True):
+            invitation_revoke(invitation=invitation, by=request.user)
+            n += 1
+        self.message_user(request, _("%(n)s invitation(s) revoked.") % {"n": n}, messages.SUCCESS)

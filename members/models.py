@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.core.validators import RegexValidator
 from django.db import models
-from encrypted_fields.fields import EncryptedCharField, EncryptedDateField
+from encrypted_fields.fields import EncryptedCharField, EncryptedDateField, EncryptedJSONField
 from simple_history.models import HistoricalRecords
 
 from enrollment.models import EmployerGroup
@@ -235,6 +235,8 @@ class Invitation(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     signed_name = models.CharField(max_length=120, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
+    # What the employee typed, per step, until they sign (encrypted: it may hold an SSN).
+    draft = EncryptedJSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -242,6 +244,25 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation for {self.subscriber}"
+
+    @property
+    def state(self) -> str:
+        """LIVE, SIGNED, REVOKED, EXPIRED or CLOSED (see members.self_service.invitation_state)."""
+        from .self_service import invitation_state
+
+        return invitation_state(self)
+
+    @property
+    def state_label(self) -> str:
+        from django.utils.translation import gettext
+
+        return {
+            "LIVE": gettext("Invited"),
+            "SIGNED": gettext("Signed"),
+            "REVOKED": gettext("Revoked"),
+            "EXPIRED": gettext("Link expired"),
+            "CLOSED": gettext("Closed"),
+        }.get(self.state, self.state)
 
 
 def mask_ssn(ssn: str | None) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import self_service_views, views
 
 app_name = "members"
 
@@ -11,4 +11,24 @@ urlpatterns = [
     path("groups/<int:group_pk>/members/<int:pk>/withdraw", views.member_withdraw, name="member_withdraw"),
     path("groups/<int:group_pk>/members/import-census", views.census_import, name="census_import"),
     path("groups/<int:group_pk>/members/validate", views.validate_now, name="validate_now"),
+    path(
+        "groups/<int:group_pk>/members/<int:pk>/invite",
+        self_service_views.invitation_send,
+        name="invitation_send",
+    ),
+    path(
+        "groups/<int:group_pk>/members/<int:pk>/invite/resend",
+        self_service_views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "groups/<int:group_pk>/members/<int:pk>/invite/revoke",
+        self_service_views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path(
+        "groups/<int:group_pk>/members/<int:pk>/invite/extend",
+        self_service_views.invitation_extend,
+        name="invitation_extend",
+    ),
 ]

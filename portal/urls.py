@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("quotes/", include("catalogue.urls")),
+    path("enroll/", include("members.self_service_urls")),
     path("", include("members.urls")),
     path("", include("enrollment.urls")),
     path("", include("edi.urls")),

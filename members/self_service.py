@@ -1,0 +1,437 @@
+"""Employee self-service: invitations e-mailed to a subscriber and the answers the employee gives.
+
+A link ``{SITE_URL}/enroll/<token>/`` opens exactly one family (the invitation's subscriber). Only the
+sha256 of the token is stored; the token is looked up by its hash, so an unknown, revoked or replaced
+token is the same 404 (no enumeration). An invitation expires after ``MEMBERS_INVITATION_DAYS`` (14)
+but never after the group's open enrollment ends: the day before the requested effective date.
+
+What the employee types is kept as a draft on the invitation (``Invitation.draft``, encrypted at rest:
+it may hold an SSN) so a phone user can leave and come back; nothing reaches the family until the
+employee signs, when ``family_save`` stores it and queues carrier validation.
+
+Settings read (with defaults): ``MEMBERS_INVITATION_DAYS`` (14), ``SITE_URL``, ``DEFAULT_FROM_EMAIL``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import Http404
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from enrollment.models import EmployerGroup
+
+from . import services
+from .models import CHILD_RELATIONSHIPS, SPOUSE_RELATIONSHIPS, Invitation, Member, coverage_tier
+
+logger = logging.getLogger(__name__)
+
+# The group's states in which employees may still answer (before the carrier's finalize).
+OPEN_STATUSES = (
+    EmployerGroup.Status.DRAFT,
+    EmployerGroup.Status.CREATING,
+    EmployerGroup.Status.OPEN_ENROLLMENT,
+)
+EMAIL_LANGUAGES = ("en", "es")
+
+
+def invitation_days() -> int:
+    return int(getattr(settings, "MEMBERS_INVITATION_DAYS", 14))
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def invitation_url(token: str) -> str:
+    base = str(getattr(settings, "SITE_URL", "")).rstrip("/")
+    return f"{base}/enroll/{token}/"
+
+
+# ------------------------------------------------------------------------------------ open enrollment
+
+
+def open_enrollment_ends_at(group: EmployerGroup) -> datetime | None:
+    """The end of the group's open enrollment: the end of the day before the requested effective date
+    (the group has no stored end of its own). None when the group has no effective date yet."""
+    effective: date | None = group.requested_effective_date
+    if effective is None:
+        return None
+    last_day = effective - timedelta(days=1)
+    return timezone.make_aware(datetime.combine(last_day, time(23, 59, 59)))
+
+
+def group_open_for_employees(group: EmployerGroup, *, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    if group.status not in OPEN_STATUSES:
+        return False
+    ends = open_enrollment_ends_at(group)
+    return ends is None or now <= ends
+
+
+def _expiry(group: EmployerGroup, start: datetime, days: int) -> datetime:
+    expires = start + timedelta(days=days)
+    ends = open_enrollment_ends_at(group)
+    if ends is not None and expires > ends:
+        expires = ends
+    return expires
+
+
+def invitation_state(invitation: Invitation, *, now: datetime | None = None) -> str:
+    """SIGNED, REVOKED, EXPIRED, CLOSED (the group left open enrollment) or LIVE."""
+    now = now or timezone.now()
+    if invitation.revoked_at is not None:
+        return "REVOKED"
+    if invitation.signed_at is not None:
+        return "SIGNED"
+    if invitation.expires_at <= now:
+        return "EXPIRED"
+    if not group_open_for_employees(invitation.subscriber.group, now=now):
+        return "CLOSED"
+    return "LIVE"
+
+
+def invitation_is_live(invitation: Invitation, *, now: datetime | None = None) -> bool:
+    return invitation.revoked_at is None and invitation.expires_at > (now or timezone.now())
+
+
+# ------------------------------------------------------------------------------------ e-mail
+
+
+def _send_email(*, invitation: Invitation, token: str) -> None:
+    subscriber = invitation.subscriber
+    context = {
+        "subscriber": subscriber,
+        "group": subscriber.group,
+        "url": invitation_url(token),
+        "expires_at": timezone.localtime(invitation.expires_at),
+    }
+    parts = []
+    subjects = []
+    for language in EMAIL_LANGUAGES:
+        with translation.override(language):
+            subjects.append(render_to_string("emails/invitation_subject.txt", context).strip())
+            parts.append(render_to_string("emails/invitation.txt", context).strip())
+    send_mail(
+        subject=" / ".join(subjects),
+        message="\n\n----------------------------------------\n\n".join(parts) + "\n",
+        from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None),
+        recipient_list=[subscriber.email],
+    )
+
+
+# ------------------------------------------------------------------------------------ invitations
+
+
+def _check_can_invite(subscriber: Member) -> None:
+    if subscriber.subscriber_id is not None:
+        raise ValidationError("Only an employee (a subscriber) can be invited.")
+    if subscriber.withdrawn_at is not None:
+        raise ValidationError("This employee was withdrawn.")
+    if not subscriber.email:
+        raise ValidationError("Add the employee's e-mail address first: the invitation is sent there.")
+    if not group_open_for_employees(subscriber.group):
+        raise ValidationError("The group is not in open enrollment: employees can no longer answer.")
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def invitation_send(*, subscriber: Member, by: AbstractBaseUser | None) -> Invitation:
+    """A new invitation for ``subscriber``, e-mailed to them; earlier live invitations are revoked.
+    The plain token is on the returned object (``invitation.token``), never stored."""
+    _check_can_invite(subscriber)
+    now = timezone.now()
+    token, digest = _new_token()
+    with transaction.atomic():
+        Invitation.objects.filter(
+            subscriber=subscriber, revoked_at__isnull=True, signed_at__isnull=True
+        ).update(revoked_at=now)
+        invitation = Invitation.objects.create(
+            subscriber=subscriber,
+            token_hash=digest,
+            expires_at=_expiry(subscriber.group, now, invitation_days()),
+            sent_at=now,
+            sent_count=1,
+        )
+        _send_email(invitation=invitation, token=token)
+    logger.info("invitation %s sent to member %s by %s", invitation.pk, subscriber.pk, by)
+    invitation.token = token
+    return invitation
+
+
+def invitation_resend(*, invitation: Invitation, by: AbstractBaseUser | None) -> Invitation:
+    """Send the invitation again with a NEW token (the old link stops working) and a fresh expiry.
+    The employee's draft is kept."""
+    if invitation.revoked_at is not None:
+        raise ValidationError("This invitation was revoked: send a new one.")
+    if invitation.signed_at is not None:
+        raise ValidationError("The employee has already signed.")
+    subscriber = invitation.subscriber
+    _check_can_invite(subscriber)
+    now = timezone.now()
+    token, digest = _new_token()
+    with transaction.atomic():
+        invitation.token_hash = digest
+        invitation.expires_at = _expiry(subscriber.group, now, invitation_days())
+        invitation.sent_at = now
+        invitation.sent_count = (invitation.sent_count or 0) + 1
+        invitation.save(update_fields=["token_hash", "expires_at", "sent_at", "sent_count"])
+        _send_email(invitation=invitation, token=token)
+    logger.info("invitation %s re-sent by %s", invitation.pk, by)
+    invitation.token = token
+    return invitation
+
+
+def invitation_revoke(*, invitation: Invitation, by: AbstractBaseUser | None = None) -> Invitation:
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        logger.info("invitation %s revoked by %s", invitation.pk, by)
+    return invitation
+
+
+def invitation_extend(*, invitation: Invitation, days: int, by: AbstractBaseUser | None = None) -> Invitation:
+    """The broker gives the employee ``days`` more (from now if the link already expired), never past
+    the end of the group's open enrollment."""
+    days = int(days)
+    if days < 1 or days > 90:
+        raise ValidationError("Extend by 1 to 90 days.")
+    if invitation.revoked_at is not None:
+        raise ValidationError("This invitation was revoked: send a new one.")
+    if invitation.signed_at is not None:
+        raise ValidationError("The employee has already signed.")
+    group = invitation.subscriber.group
+    if not group_open_for_employees(group):
+        raise ValidationError("The group is not in open enrollment: employees can no longer answer.")
+    start = max(invitation.expires_at, timezone.now())
+    invitation.expires_at = _expiry(group, start, days)
+    invitation.save(update_fields=["expires_at"])
+    return invitation
+
+
+def invitation_find(*, token: str) -> Invitation:
+    """The invitation of a token that is not revoked (expired or closed ones too: the page says so).
+    Http404 otherwise, the same for every reason."""
+    if not token or len(token) > 128:
+        raise Http404("No such invitation.")
+    digest = token_hash(token)
+    invitation = (
+        Invitation.objects.select_related("subscriber", "subscriber__group").filter(token_hash=digest).first()
+    )
+    if (
+        invitation is None
+        or not hmac.compare_digest(invitation.token_hash, digest)
+        or invitation.revoked_at is not None
+        or invitation.subscriber.withdrawn_at is not None
+    ):
+        raise Http404("No such invitation.")
+    return invitation
+
+
+def invitation_open(*, token: str) -> Invitation:
+    """The live invitation of a token; Http404 for an unknown, revoked or expired one (the same 404).
+    Notes the first opening."""
+    invitation = invitation_find(token=token)
+    now = timezone.now()
+    if invitation.expires_at <= now:
+        raise Http404("No such invitation.")
+    if invitation.opened_at is None:
+        invitation.opened_at = now
+        Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(opened_at=now)
+    return invitation
+
+
+def invitations_by_subscriber(subscriber_ids) -> dict[int, Invitation]:
+    """The latest invitation of each subscriber (for the broker's member list)."""
+    latest: dict[int, Invitation] = {}
+    for invitation in Invitation.objects.filter(subscriber_id__in=list(subscriber_ids)).order_by(
+        "-created_at", "-id"
+    ):
+        latest.setdefault(invitation.subscriber_id, invitation)
+    return latest
+
+
+# ------------------------------------------------------------------------------------ the draft
+
+DRAFT_STEPS = ("details", "family", "coverage")
+
+
+def draft_get(invitation: Invitation, step: str) -> dict | None:
+    draft = invitation.draft or {}
+    value = draft.get(step)
+    return value if isinstance(value, dict) else None
+
+
+def draft_save(*, invitation: Invitation, step: str, data: Mapping[str, Any]) -> None:
+    """Keep what the employee typed on a step (raw form data, so it is shown again as typed)."""
+    if step not in DRAFT_STEPS:
+        raise ValueError(step)
+    draft = dict(invitation.draft or {})
+    draft[step] = {k: v for k, v in data.items() if k != "csrfmiddlewaretoken"}
+    invitation.draft = draft
+    invitation.save(update_fields=["draft"])
+
+
+def family_dependents(subscriber: Member) -> list[Member]:
+    return [d for d in subscriber.dependents.all() if d.withdrawn_at is None]
+
+
+def dependent_of_family(subscriber: Member, dependent_id: Any) -> Member:
+    """The family's own dependent of that id; Http404 for any other (another family's member too)."""
+    try:
+        pk = int(dependent_id)
+    except (TypeError, ValueError) as exc:
+        raise Http404("No such family member.") from exc
+    for dependent in family_dependents(subscriber):
+        if dependent.pk == pk:
+            return dependent
+    raise Http404("No such family member.")
+
+
+def invitation_sign(
+    *,
+    invitation: Invitation,
+    signed_name: str,
+    subscriber_data: Mapping[str, Any],
+    dependents_data: list[Mapping[str, Any]],
+    elections: Mapping[str, Mapping[str, Any]],
+) -> Member:
+    """Store the family through ``family_save`` (which queues carrier validation) and the signature."""
+    signed_name = " ".join((signed_name or "").split())
+    if not signed_name:
+        raise ValidationError({"signed_name": "Type your full name to sign."})
+    if invitation_state(invitation) != "LIVE":
+        raise ValidationError("This link is closed.")
+    subscriber = invitation.subscriber
+    own = {d.pk for d in family_dependents(subscriber)}
+    for data in dependents_data:
+        if data.get("id") and int(data["id"]) not in own:
+            raise Http404("No such family member.")
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.signed_at is not None or locked.revoked_at is not None:
+            raise ValidationError("This link is closed.")
+        saved = services.family_save(
+            group=subscriber.group,
+            subscriber=subscriber,
+            subscriber_data=subscriber_data,
+            dependents_data=[dict(d) for d in dependents_data],
+            elections=elections,
+            by=None,
+        )
+        locked.signed_name = signed_name[:120]
+        locked.signed_at = timezone.now()
+        locked.draft = {}
+        locked.save(update_fields=["signed_name", "signed_at", "draft"])
+    invitation.signed_name = locked.signed_name
+    invitation.signed_at = locked.signed_at
+    invitation.draft = {}
+    return saved
+
+
+# ------------------------------------------------------------------------------------ the employee's cost
+
+
+def _tier_of(relationships) -> str:
+    return coverage_tier(relationships)
+
+
+def employee_costs(
+    *,
+    group: EmployerGroup,
+    subscriber: Mapping[str, Any],
+    dependents: list[Mapping[str, Any]],
+    line: str,
+) -> dict[str, dict[str, Any]]:
+    """{plan_id: {"tier", "total", "employer", "employee"}} for the group's offered plans on ``line``,
+    priced for this family (the subscriber and the dependents covered on the line) under the employer's
+    contribution. Empty when the catalogue cannot price it (missing birth dates, rates or place).
+
+    ``subscriber``/``dependents`` are dicts with ``date_of_birth`` (date), ``tobacco_use``,
+    ``relationship`` (dependents) and ``covered_lines`` (dependents)."""
+    from catalogue.quoting import CensusRow, QuoteError, quote_census
+    from groupsales.codes import ContributionBasis
+    from groupsales.rating import Contribution
+
+    offering = group.offering(line)
+    plan_ids = [str(p) for p in offering.get("planIds") or []]
+    if not plan_ids or not group.requested_effective_date or not group.zip5 or not group.county_fips:
+        return {}
+    if not isinstance(subscriber.get("date_of_birth"), date):
+        return {}
+    covered = [
+        d
+        for d in dependents
+        if line in (d.get("covered_lines") or []) and isinstance(d.get("date_of_birth"), date)
+    ]
+    tier = _tier_of(d.get("relationship") for d in covered)
+    census = [
+        CensusRow(
+            "SELF", "SELF", "SUBSCRIBER", subscriber["date_of_birth"], subscriber.get("tobacco_use"), tier
+        )
+    ]
+    for n, d in enumerate(covered, start=1):
+        census.append(
+            CensusRow(f"DEP-{n}", "SELF", d.get("relationship"), d["date_of_birth"], d.get("tobacco_use"))
+        )
+    contributions = {}
+    raw = offering.get("contribution") or {}
+    try:
+        if raw:
+            contributions[line] = Contribution(
+                ContributionBasis(raw["basis"]),
+                Decimal(str(raw["employee"])),
+                Decimal(str(raw["dependents"])),
+            )
+        result = quote_census(
+            zip5=group.zip5[:5],
+            county_fips=group.county_fips,
+            effective_date=group.requested_effective_date,
+            census=census,
+            composite=offering.get("ratingOption") == "COMPOSITE",
+            contributions=contributions,
+            line=line,
+        )
+    except (QuoteError, ValueError, KeyError, TypeError) as exc:
+        logger.info("no employee cost for group %s line %s: %s", group.pk, line, exc)
+        return {}
+    except Exception:  # the catalogue may be empty here: the page still works without the cost
+        logger.exception("employee cost for group %s line %s", group.pk, line)
+        return {}
+    out = {}
+    for quote in result.plans:
+        plan_id = quote.offer.plan_id
+        if plan_id not in plan_ids:
+            continue
+        out[plan_id] = {
+            "tier": tier,
+            "name": getattr(quote.offer, "marketing_name", "") or plan_id,
+            "total": quote.price.total_monthly_premium,
+            "employer": quote.employer_cost,
+            "employee": quote.employee_cost,
+        }
+    return out
+
+
+def relationship_kind(relationship: str) -> str:
+    if relationship in SPOUSE_RELATIONSHIPS:
+        return "spouse"
+    if relationship in CHILD_RELATIONSHIPS:
+        return "child"
+    return "other"
