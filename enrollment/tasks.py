@@ -92,3 +92,11 @@ def finalize_group(self, group_id: int) -> str:
             )
             return "needs_attention"
         raise self.retry(exc=exc, countdown=create_group_countdown(retries, exc.retry_after)) from exc
+
+
+@shared_task(name="enrollment.tasks.sweep_groups")
+def sweep_groups() -> dict[str, int]:
+    """Beat: queue again the create and finalize calls whose task was lost."""
+    from .sweep import groups_sweep
+
+    return groups_sweep()

@@ -843,3 +843,29 @@ def member_record_enrollment_results(*, group: EmployerGroup, results: list[dict
             updated_at=timezone.now(),
         )
     return updated
+
+
+def members_sweep() -> int:
+    """Beat: queue validation again for groups whose members wait longer than ``MEMBERS_SWEEP_STALE_SECONDS``
+    (a task lost with a broker restart or a killed worker). Claims are conditional and results are stored
+    only for the edit they were sent for, so an extra task changes nothing that was already done."""
+    stale = timezone.now() - timedelta(
+        seconds=float(getattr(settings, "MEMBERS_SWEEP_STALE_SECONDS", 15 * 60))
+    )
+    waiting = Q(validation_status__in=[V.NOT_VALIDATED, V.CARRIER_UNREACHABLE], updated_at__lt=stale) | Q(
+        validation_status=V.PENDING, validation_claimed_at__lt=stale
+    )
+    group_ids = (
+        Member.objects.filter(waiting, withdrawn_at__isnull=True)
+        .values_list("group_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    queued = 0
+    for group in EmployerGroup.objects.filter(pk__in=list(group_ids)):
+        if group_accepts_validation(group=group):
+            from . import tasks
+
+            tasks.validate_group_members.delay(group.pk)
+            queued += 1
+    return queued

@@ -56,3 +56,9 @@ def withdraw_member(self, member_id: int) -> str:
         if retries >= _max_retries():
             return "unreachable"
         raise self.retry(exc=exc, countdown=validate_countdown(retries, exc.retry_after)) from exc
+
+
+@shared_task(name="members.tasks.sweep_validations")
+def sweep_validations() -> int:
+    """Beat: queue validation again where it was lost."""
+    return services.members_sweep()

@@ -252,6 +252,15 @@ EDI_UPLOAD_MAX_RETRIES = env.int("EDI_UPLOAD_MAX_RETRIES", default=8)
 EDI_UPLOAD_RETRY_FIRST_SECONDS = env.float("EDI_UPLOAD_RETRY_FIRST_SECONDS", default=10.0)
 EDI_SWEEP_STALE_SECONDS = env.float("EDI_SWEEP_STALE_SECONDS", default=600.0)
 CELERY_BEAT_SCHEDULE["edi-sweep-transmissions"] = {"task": "edi.sweep_transmissions", "schedule": 300.0}
+# Lost carrier work (a broker restart, a killed worker) is queued again; the stored idempotency keys make
+# a second task harmless.
+GROUP_SWEEP_STALE_SECONDS = env.float("GROUP_SWEEP_STALE_SECONDS", default=15 * 60)
+MEMBERS_SWEEP_STALE_SECONDS = env.float("MEMBERS_SWEEP_STALE_SECONDS", default=15 * 60)
+CELERY_BEAT_SCHEDULE["enrollment-sweep-groups"] = {"task": "enrollment.tasks.sweep_groups", "schedule": 300.0}
+CELERY_BEAT_SCHEDULE["members-sweep-validations"] = {
+    "task": "members.tasks.sweep_validations",
+    "schedule": 300.0,
+}
 CELERY_BEAT_SCHEDULE["catalogue-pull-etss"] = {"task": "catalogue.pull_etss", "schedule": 6 * 3600.0}
 
 # The carrier's Group Sales API. Development points at the sandbox this portal mounts.
