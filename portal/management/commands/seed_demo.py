@@ -15,7 +15,7 @@ from agencies.models import Agency, Broker
 
 DEMO_PASSWORD = "enroll-demo-2026"
 # Order matters: the sandbox (carrier) first, then rates, then groups and their members.
-DEMO_APPS = ["sandbox", "catalogue", "enrollment", "members"]
+DEMO_APPS = ["sandbox", "catalogue", "enrollment", "members", "edi"]
 LOGINS = [
     # username, first, last, role (None for the staff admin), NPN
     ("broker", "Sam", "Ortiz", Broker.Role.BROKER, "17012345"),
