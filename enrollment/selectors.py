@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -9,7 +10,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from .models import EmployerGroup
+from .models import CensusMember, EmployerGroup
 
 
 def group_list_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[EmployerGroup]:
@@ -82,14 +83,36 @@ def _validated_subscribers():
     )
 
 
-def book_list(*, user: AbstractBaseUser | AnonymousUser, filters: BookFilters) -> QuerySet[EmployerGroup]:
-    """The book of business: visible groups with census subscribers expected and subscribers the carrier
-    validated, annotated in the one query of the page."""
-    groups = group_list_visible_to(user=user).annotate(
-        subscribers_expected=Count("census", filter=Q(census__relationship="SUBSCRIBER")),
-        members_validated=Coalesce(Subquery(_validated_subscribers(), output_field=IntegerField()), 0),
-        monthly_premium=Coalesce("final_monthly_premium", "estimated_monthly_premium"),
+def _expected_subscribers():
+    return (
+        CensusMember.objects.filter(group=OuterRef("pk"), relationship="SUBSCRIBER")
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+
+
+def book_rows(*, ids: Sequence[int]) -> list[EmployerGroup]:
+    """One page of the book, in ``ids`` order, with its progress and premium (one query, whatever the
+    size of the book: the counts run for the page's rows only)."""
+    rows = (
+        EmployerGroup.objects.filter(pk__in=list(ids))
+        .select_related("agency", "broker__user")
+        .annotate(
+            subscribers_expected=Coalesce(Subquery(_expected_subscribers(), output_field=IntegerField()), 0),
+            members_validated=Coalesce(Subquery(_validated_subscribers(), output_field=IntegerField()), 0),
+            monthly_premium=Coalesce("final_monthly_premium", "estimated_monthly_premium"),
+        )
+    )
+    by_id = {row.pk: row for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def book_list(*, user: AbstractBaseUser | AnonymousUser, filters: BookFilters) -> QuerySet[EmployerGroup]:
+    """The book of business: the visible groups that match ``filters``, in the chosen order. Page it,
+    then call :func:`book_rows` with the page's ids for the figures of each row."""
+    groups = group_list_visible_to(user=user)
     if filters.q:
         q = filters.q.strip()
         groups = groups.filter(

@@ -83,7 +83,8 @@ def book_of_business(request: HttpRequest) -> HttpResponse:
         differs=request.GET.get("differs") == "1",
     )
     groups = selectors.book_list(user=request.user, filters=filters)
-    page = Paginator(groups, 25).get_page(request.GET.get("page"))
+    page = Paginator(groups.values_list("pk", flat=True), 25).get_page(request.GET.get("page"))
+    page.object_list = selectors.book_rows(ids=list(page.object_list))
     brokers = []
     if is_principal and broker is not None:
         brokers = list(broker.agency.brokers.select_related("user").all())

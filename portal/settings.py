@@ -224,6 +224,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "data_folder_processed": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),  # broadcasts (worker control); else ./control
     }
 else:
     # Redis redelivers a task that was not acknowledged within this many seconds.

@@ -11,6 +11,7 @@ from django.urls import reverse
 from enrollment import services
 from enrollment.models import CensusMember, EmployerGroup
 from tests.factories import BrokerFactory, EmployerGroupFactory
+from tests.members.conftest import ann, group, queued, rule_facts  # noqa: F401
 
 S = EmployerGroup.Status
 pytestmark = pytest.mark.django_db
@@ -188,3 +189,13 @@ def test_it_queues_a_sync_for_every_broker_of_the_agency_from_a_principals_butto
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("enrollment:book_sync"))
     assert sorted(sent) == sorted([principal.pk, broker.pk])
+
+
+def test_it_counts_the_subscribers_the_carrier_validated(client, ann, rule_facts):  # noqa: F811
+    from members.models import Member
+
+    client.force_login(ann.group.broker.user)
+    assert "0 of 2 validated" in client.get("/").content.decode()
+    Member.objects.filter(pk=ann.pk).update(validation_status=Member.ValidationStatus.VALID)
+    Member.objects.filter(subscriber=ann).update(validation_status=Member.ValidationStatus.VALID)
+    assert "1 of 2 validated" in client.get("/").content.decode()
