@@ -1,0 +1,95 @@
+"""Who may open what, generated from the URL configuration so that no new view escapes it.
+
+Every portal route that names an object is requested, with every method, by broker A (the owner), the
+principal of A's agency, broker B of another agency and a staff admin, with A's real objects in the URL.
+B always gets 404 (another party's object looks absent) or 405; A, the principal and staff never get 404.
+Anonymous visitors, the admin, employee links and the sandbox are covered by test_url_access.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from catalogue.models import Quote
+from edi.models import Transmission
+from tests.factories import BrokerFactory
+from tests.members.conftest import ann, group, queued, rule_facts  # noqa: F401
+
+from .test_url_access import all_routes
+
+pytestmark = pytest.mark.django_db
+METHODS = ("get", "post")
+# Routes that take a URL kwarg but name no object of an agency (a format, a step name).
+NOT_OBJECTS = {"quote_census_template", "password_reset_confirm"}
+
+
+@pytest.fixture
+def objects(group, ann):  # noqa: F811
+    quote = Quote.objects.create(
+        agency=group.agency, broker=group.broker, employer_name="Blue Heron Bakery LLC", zip5="40202",
+        county_fips="21111", effective_date=group.requested_effective_date,
+    )  # fmt: skip
+    transmission = Transmission.objects.create(group=group)
+    return {"group": group, "member": ann, "quote": quote, "transmission": transmission}
+
+
+def _value(pattern: str, kwarg: str, converter: str, objects: dict) -> str:
+    if converter == "slug":
+        return "employer"
+    if kwarg == "quote_pk" or pattern.startswith("quotes/"):
+        return str(objects["quote"].pk)
+    if kwarg == "group_pk":
+        return str(objects["group"].pk)
+    if pattern.startswith("groups/<int:group_pk>/members/"):
+        return str(objects["member"].pk)
+    if pattern.startswith("enrollment-files/<int:pk>"):
+        return str(objects["transmission"].pk)
+    return str(objects["group"].pk)
+
+
+def object_paths(objects: dict) -> list[str]:
+    paths = []
+    for route in all_routes():
+        name = route.name.rsplit(":", 1)[-1]
+        if not route.converters or name in NOT_OBJECTS:
+            continue
+        if route.pattern.startswith(("admin/", "sandbox/", "enroll/")):
+            continue
+        path = route.pattern
+        for kwarg, converter in route.converters:
+            token = f"<{converter}:{kwarg}>" if f"<{converter}:{kwarg}>" in path else f"<{kwarg}>"
+            path = path.replace(token, _value(route.pattern, kwarg, converter, objects))
+        paths.append("/" + path)
+    return paths
+
+
+def test_it_answers_404_to_another_agency_for_every_object_url(client, objects, other_broker):
+    client.force_login(other_broker.user)
+    paths = object_paths(objects)
+    assert len(paths) >= 20  # every object route of the portal (23 when this was written)
+    for path in paths:
+        for method in METHODS:
+            status = getattr(client, method)(path).status_code
+            assert status in (404, 405), f"broker B: {method.upper()} {path} answered {status}"
+
+
+@pytest.mark.parametrize("who", ["owner", "principal", "staff"])
+def test_it_never_hides_an_object_from_those_who_may_see_it(client, objects, agency, broker, who):
+    if who == "owner":
+        user = broker.user
+    elif who == "principal":
+        user = BrokerFactory(agency=agency, role="PRINCIPAL", user__username="dana").user
+    else:
+        user = get_user_model().objects.create_user("root", password="x", is_staff=True)
+    client.force_login(user)
+    for path in object_paths(objects):
+        status = client.get(path).status_code
+        assert status != 404 and status < 500, f"{who}: GET {path} answered {status}"
+
+
+def test_it_keeps_a_broker_of_the_same_agency_out_of_a_colleagues_group(client, objects, agency):
+    colleague = BrokerFactory(agency=agency, user__username="colleague")
+    client.force_login(colleague.user)
+    for path in object_paths(objects):
+        assert client.get(path).status_code in (404, 405), path
