@@ -241,7 +241,15 @@ def group_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     check = request.method == "POST" or request.GET.get("check") == "1"
     if request.method == "POST":
         form = _build_form(step, group, request.POST)
-        _save_step(step, group, form)
+        with transaction.atomic():
+            # Two tabs or two people on one draft: the page carries the version it was opened at, and a
+            # save over a newer version is refused (the typed values are shown again, not lost).
+            current = EmployerGroup.objects.select_for_update().get(pk=group.pk)
+            seen = request.POST.get("seen", "")
+            if seen and seen != current.updated_at.isoformat():
+                form.is_valid()
+                return _render_step(request, current, step, form, [], check=False, conflict=current)
+            _save_step(step, group, form)
         group.refresh_from_db()
         problems = [p for p in services.group_check(group=group) if p.step == step]
         if "find_counties" in request.POST:
@@ -259,7 +267,9 @@ def group_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     return _render_step(request, group, step, form, [p for p in problems if p.step == step], check=check)
 
 
-def _render_step(request, group, step, form, problems, *, check: bool) -> HttpResponse:
+def _render_step(
+    request, group, step, form, problems, *, check: bool, conflict: EmployerGroup | None = None
+) -> HttpResponse:
     fields, general = _fields_with_problems(form, problems)
     return render(
         request,
@@ -274,7 +284,10 @@ def _render_step(request, group, step, form, problems, *, check: bool) -> HttpRe
             "general": general,
             "next_step": _next_step(step),
             "checked": check,
+            "conflict": conflict,
+            "seen": group.updated_at.isoformat(),
         },
+        status=409 if conflict else 200,
     )
 
 

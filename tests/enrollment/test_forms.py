@@ -264,3 +264,35 @@ def test_it_checks_what_is_typed_without_saving_it(broker_client, complete_group
     assert body["fields"]["fein"][0]["fix"]
     assert body["fields"]["legal_name"] == []
     assert EmployerGroup.objects.get(pk=complete_group.pk).fein == "123456789"
+
+
+def test_it_refuses_a_save_over_a_newer_version_and_keeps_what_was_typed(client, broker, principal):
+    """Two people (or two tabs) on one draft: the second save is refused with a clear message, its typed
+    values are shown again, and saving once more (now over the current version) goes through."""
+    from enrollment.models import EmployerGroup
+    from tests.factories import EmployerGroupFactory
+
+    group = EmployerGroupFactory(broker=broker, agency=broker.agency, legal_name="Blue Heron Bakery LLC")
+    url = f"/groups/{group.pk}/employer"
+    client.force_login(broker.user)
+    opened_by_broker = client.get(url).content.decode()
+    seen = opened_by_broker.split('name="seen" value="', 1)[1].split('"', 1)[0]
+    data = {"legal_name": "", "fein": "123456789", "sic_code": "5461", "entity_type": "LLC",
+            "established_date": "2014-03-01", "phone": "5025550100", "seen": seen}  # fmt: skip
+
+    other = client.__class__()
+    other.force_login(principal.user)
+    other.post(url, {**data, "legal_name": "Heron Holdings LLC"})  # saved first, over the same version
+    assert EmployerGroup.objects.get(pk=group.pk).legal_name == "Heron Holdings LLC"
+
+    refused = client.post(url, {**data, "legal_name": "Blue Heron Bakery & Cafe LLC"})
+    assert refused.status_code == 409
+    page = refused.content.decode()
+    assert "Someone else saved this group" in page
+    assert "Blue Heron Bakery &amp; Cafe LLC" in page  # what the broker typed is still in the form
+    assert EmployerGroup.objects.get(pk=group.pk).legal_name == "Heron Holdings LLC"
+
+    newer = page.split('name="seen" value="', 1)[1].split('"', 1)[0]
+    again = client.post(url, {**data, "legal_name": "Blue Heron Bakery & Cafe LLC", "seen": newer})
+    assert again.status_code in (200, 302)
+    assert EmployerGroup.objects.get(pk=group.pk).legal_name == "Blue Heron Bakery & Cafe LLC"
