@@ -576,16 +576,17 @@ def transmission_upload(*, transmission_id: int) -> Transmission:
             (e.file_id for e in exc.errors if getattr(e, "file_id", None)), None
         )
         if earlier and (exc.code == "FIL-002" or any(e.code == "FIL-002" for e in exc.errors)):
-            sources.operation_mark_succeeded(
-                operation=operation, response={"fileId": earlier, "adopted": True}
-            )
-            return _received(
-                transmission,
-                file_id=earlier,
-                status="RECEIVED",
-                received_at=None,
-                reason=f"The carrier had this file already (FIL-002): file {earlier}.",
-            )
+            with transaction.atomic():
+                sources.operation_mark_succeeded(
+                    operation=operation, response={"fileId": earlier, "adopted": True}
+                )
+                return _received(
+                    transmission,
+                    file_id=earlier,
+                    status="RECEIVED",
+                    received_at=None,
+                    reason=f"The carrier had this file already (FIL-002): file {earlier}.",
+                )
         sources.operation_mark_failed(operation=operation, error=str(exc))
         return transmission_mark_upload_failed(transmission_id=transmission.pk, error=_carrier_words(exc))
     except errors.CarrierTransientError:
@@ -596,16 +597,19 @@ def transmission_upload(*, transmission_id: int) -> Transmission:
     except errors.CarrierPermanentError as exc:
         sources.operation_mark_failed(operation=operation, error=str(exc))
         return transmission_mark_upload_failed(transmission_id=transmission.pk, error=_carrier_words(exc))
-    sources.operation_mark_succeeded(
-        operation=operation, response=receipt.model_dump(mode="json", by_alias=True)
-    )
-    return _received(
-        transmission,
-        file_id=receipt.file_id,
-        status=str(receipt.status),
-        received_at=receipt.received_at,
-        reason=f"Received by the carrier as {receipt.file_id}.",
-    )
+    # The receipt and the transmission's move in one transaction: a worker dying in between leaves the
+    # operation open, and the redelivered task replays the same key (the carrier's 202, not a new file).
+    with transaction.atomic():
+        sources.operation_mark_succeeded(
+            operation=operation, response=receipt.model_dump(mode="json", by_alias=True)
+        )
+        return _received(
+            transmission,
+            file_id=receipt.file_id,
+            status=str(receipt.status),
+            received_at=receipt.received_at,
+            reason=f"Received by the carrier as {receipt.file_id}.",
+        )
 
 
 def _carrier_words(exc: Exception) -> str:

@@ -174,7 +174,13 @@ def group_finalize_with_carrier(*, group_id: int) -> str:
         close = getattr(client, "close", None)
         if close is not None:
             close()
-    operation_mark_succeeded(operation=operation, response=final.model_dump(mode="json", by_alias=True))
+    with transaction.atomic():  # the answer and the group's move together (see group_create_with_carrier)
+        operation_mark_succeeded(operation=operation, response=final.model_dump(mode="json", by_alias=True))
+        _finalized(group, final)
+    return "finalized"
+
+
+def _finalized(group: EmployerGroup, final: Any) -> None:
     group_transition(
         group=group,
         to=S.FINALIZED,
@@ -187,7 +193,6 @@ def group_finalize_with_carrier(*, group_id: int) -> str:
         carrier_status="FINALIZED",
         carrier_errors=[],
     )
-    return "finalized"
 
 
 def group_finalize_gave_up(*, group_id: int, reason: str) -> bool:

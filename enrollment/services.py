@@ -498,7 +498,6 @@ def group_create_with_carrier(*, group_id: int) -> str:
         return "failed"
     finally:
         _close_client(client)
-    operation_mark_succeeded(operation=operation, response=created.model_dump(mode="json", by_alias=True))
     rates = [
         {
             "planId": r.plan_id,
@@ -508,6 +507,15 @@ def group_create_with_carrier(*, group_id: int) -> str:
         for r in created.estimated_rates
     ]
     total = sum((_money(r["estimatedMonthlyPremium"]) or Decimal(0) for r in rates), Decimal(0))
+    # The operation closes with the group's move, in one transaction: a worker dying in between leaves
+    # the operation open, and the redelivered task replays the same key (never a second carrier group).
+    with transaction.atomic():
+        operation_mark_succeeded(operation=operation, response=created.model_dump(mode="json", by_alias=True))
+        _created(group, created, rates, total)
+    return "created"
+
+
+def _created(group: EmployerGroup, created: Any, rates: list[dict], total: Decimal) -> None:
     group_transition(
         group=group,
         to=S.OPEN_ENROLLMENT,
@@ -524,7 +532,6 @@ def group_create_with_carrier(*, group_id: int) -> str:
         carrier_errors=[],
         create_claimed_at=None,
     )
-    return "created"
 
 
 def _close_client(client: Any) -> None:

@@ -678,29 +678,31 @@ def group_validate_members(*, group_id: int) -> dict[str, int]:
                         note(_store_invalid(m, own or errors), "invalid")
                         done.add(m.pk)
                     continue
-                operation_mark_succeeded(
-                    operation=operation, response=answer.model_dump(mode="json", by_alias=True)
-                )
-                by_ref = {r.member_ref: r for r in answer.results if r.member_ref}
-                for index, m in enumerate(chunk):
-                    result = by_ref.get(m.member_ref)
-                    if result is None and index < len(answer.results):
-                        result = answer.results[index]
-                    if result is None:
-                        note(_store(m, validation_status=V.NOT_VALIDATED), "invalid")
-                    elif result.valid:
-                        note(
-                            _store_valid(
-                                m,
-                                validation_id=result.validation_id or "",
-                                validated_at=result.validated_at,
-                                warnings=result.warnings,
-                            ),
-                            "valid",
-                        )
-                    else:
-                        note(_store_invalid(m, _error_dicts(result.errors)), "invalid")
-                    done.add(m.pk)
+                # The answer and its record in one transaction (see the single-member path below).
+                with transaction.atomic():
+                    operation_mark_succeeded(
+                        operation=operation, response=answer.model_dump(mode="json", by_alias=True)
+                    )
+                    by_ref = {r.member_ref: r for r in answer.results if r.member_ref}
+                    for index, m in enumerate(chunk):
+                        result = by_ref.get(m.member_ref)
+                        if result is None and index < len(answer.results):
+                            result = answer.results[index]
+                        if result is None:
+                            note(_store(m, validation_status=V.NOT_VALIDATED), "invalid")
+                        elif result.valid:
+                            note(
+                                _store_valid(
+                                    m,
+                                    validation_id=result.validation_id or "",
+                                    validated_at=result.validated_at,
+                                    warnings=result.warnings,
+                                ),
+                                "valid",
+                            )
+                        else:
+                            note(_store_invalid(m, _error_dicts(result.errors)), "invalid")
+                        done.add(m.pk)
         else:
             for m in members:
                 operation = operation_for(kind="validate_member", subject=_member_subject(m))
@@ -727,18 +729,19 @@ def group_validate_members(*, group_id: int) -> dict[str, int]:
                     note(_store_invalid(m, errors), "invalid")
                     done.add(m.pk)
                     continue
-                operation_mark_succeeded(
-                    operation=operation, response=result.model_dump(mode="json", by_alias=True)
-                )
-                note(
-                    _store_valid(
+                # One transaction: a worker dying between the two leaves the operation open, so the
+                # redelivered task replays the same key instead of validating the member a second time.
+                with transaction.atomic():
+                    operation_mark_succeeded(
+                        operation=operation, response=result.model_dump(mode="json", by_alias=True)
+                    )
+                    stored = _store_valid(
                         m,
                         validation_id=result.validation_id,
                         validated_at=result.validated_at,
                         warnings=result.warnings,
-                    ),
-                    "valid",
-                )
+                    )
+                note(stored, "valid")
                 done.add(m.pk)
     except CarrierTransientError:
         _release_unreachable(m for m in members if m.pk not in done)

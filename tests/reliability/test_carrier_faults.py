@@ -94,10 +94,10 @@ def test_it_recovers_a_create_whose_worker_died_after_the_carrier_answered(sandb
     group = make_complete_group(broker)
     EmployerGroup.objects.filter(pk=group.pk).update(status=S.CREATING)
 
-    def die(**kwargs):
+    def die(*args, **kwargs):  # after the carrier's answer and the operation's close, before the group moves
         raise WorkerDied
 
-    monkeypatch.setattr("carrier.services.operation_mark_succeeded", die)
+    monkeypatch.setattr("enrollment.services._created", die)
     with pytest.raises(WorkerDied):
         group_services.group_create_with_carrier(group_id=group.pk)
     monkeypatch.undo()
@@ -114,3 +114,135 @@ def test_it_recovers_a_create_whose_worker_died_after_the_carrier_answered(sandb
     assert [g.group_id for g in CarrierGroup.objects.all()] == [group.humana_group_id]
     replay = ApiCall.objects.filter(subject=f"group:{group.pk}", method="POST").order_by("id").last()
     assert replay.status_code == 201
+
+
+# --------------------------------------------------------------------------- a worker dies mid-step
+# Without a worker thread: the steps are called as the tasks would call them, and the "death" is a
+# BaseException raised right after the carrier answered and before we recorded the answer.
+
+
+@pytest.fixture
+def carrier_only(live_server, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    rate_file = str(settings.SAMPLES_DIR / "HUM_ETSS_SG_KY_20261101_000001.txt")
+    call_command(
+        "sandbox_key",
+        "Faults",
+        "--sender-id",
+        settings.HUMANA_SENDER_ID,
+        "--key",
+        "faults-key",
+        stdout=StringIO(),
+    )
+    call_command("sandbox_load_etss", rate_file, stdout=StringIO())
+    call_command("import_etss", rate_file, stdout=StringIO())
+    settings.HUMANA_API_BASE_URL = live_server.url + "/sandbox/groupsales/v1"
+    settings.HUMANA_API_KEY = "faults-key"
+    settings.SANDBOX_FILE_PICKUP_SECONDS = 0
+    settings.SANDBOX_FILE_PROCESSING_SECONDS = 0
+    return live_server
+
+
+def _open_enrollment_group(broker) -> EmployerGroup:
+    group = make_complete_group(broker)
+    EmployerGroup.objects.filter(pk=group.pk).update(status=S.CREATING)
+    assert group_services.group_create_with_carrier(group_id=group.pk) == "created"
+    group.refresh_from_db()
+    member_services.family_save(
+        group=group, subscriber_data=ANN, dependents_data=ANN_DEPENDENTS, elections=ANN_ELECTIONS, by=None
+    )
+    member_services.family_save(
+        group=group, subscriber_data=LUIS, dependents_data=[], elections=LUIS_ELECTIONS, by=None
+    )
+    return group
+
+
+def test_it_resumes_a_validation_whose_worker_died_after_the_carrier_answered(
+    carrier_only, broker, monkeypatch
+):
+    group = _open_enrollment_group(broker)
+    monkeypatch.setattr("members.services._store_valid", lambda *a, **k: (_ for _ in ()).throw(WorkerDied()))
+    with pytest.raises(WorkerDied):
+        member_services.group_validate_members(group_id=group.pk)
+    monkeypatch.undo()
+    carrier_group = CarrierGroup.objects.get(group_id=group.humana_group_id)
+    before = set(carrier_group.validations.values_list("validation_id", flat=True))
+    assert before  # the carrier validated the first member; we recorded nothing
+    assert not Member.objects.filter(group=group, validation_status="VALID").exists()
+
+    Member.objects.filter(group=group).update(validation_claimed_at=timezone.now() - timedelta(hours=1))
+    member_services.group_validate_members(group_id=group.pk)  # what the swept task does
+    assert Member.objects.filter(group=group, validation_status="VALID").count() == 5
+    ids = set(carrier_group.validations.values_list("validation_id", flat=True))
+    assert len(ids) == 5 and before <= ids  # the same key was replayed: the first validation was not redone
+    stored = {m.validation_id for m in Member.objects.filter(group=group)}
+    assert stored == ids
+
+
+def test_it_resumes_a_finalize_whose_worker_died_after_the_carrier_answered(
+    carrier_only, broker, monkeypatch
+):
+    from enrollment.finalize import group_finalize_with_carrier
+
+    group = _open_enrollment_group(broker)
+    member_services.group_validate_members(group_id=group.pk)
+    EmployerGroup.objects.filter(pk=group.pk).update(status=S.FINALIZING)
+
+    def die(*args, **kwargs):
+        raise WorkerDied
+
+    monkeypatch.setattr("enrollment.finalize._finalized", die)
+    with pytest.raises(WorkerDied):
+        group_finalize_with_carrier(group_id=group.pk)
+    monkeypatch.undo()
+    assert CarrierGroup.objects.get(group_id=group.humana_group_id).status == "FINALIZED"
+    assert status_of(group) == S.FINALIZING
+
+    EmployerGroup.objects.filter(pk=group.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    monkeypatch.setattr(
+        "enrollment.tasks.finalize_group.delay", lambda pk: group_finalize_with_carrier(group_id=pk)
+    )
+    assert groups_sweep()["finalize"] == 1
+    group.refresh_from_db()
+    assert group.status == S.FINALIZED and group.final_rates
+
+
+def test_it_resumes_an_upload_whose_worker_died_after_the_carrier_received_the_file(
+    carrier_only, broker, monkeypatch
+):
+    from edi import services as edi_services
+    from edi.models import Transmission
+    from enrollment.finalize import group_finalize_with_carrier
+    from sandbox.models import EnrollmentFile
+
+    group = _open_enrollment_group(broker)
+    member_services.group_validate_members(group_id=group.pk)
+    EmployerGroup.objects.filter(pk=group.pk).update(status=S.FINALIZING)
+    assert group_finalize_with_carrier(group_id=group.pk) == "finalized"
+    group.refresh_from_db()
+    monkeypatch.setattr("edi.services.queue_upload", lambda **kw: None)
+    monkeypatch.setattr("edi.services.queue_poll", lambda **kw: None)
+    transmission = edi_services.transmission_start(group=group, by=None)
+
+    def die(*args, **kwargs):
+        raise WorkerDied
+
+    monkeypatch.setattr("edi.services._received", die)
+    with pytest.raises(WorkerDied):
+        edi_services.transmission_upload(transmission_id=transmission.pk)
+    monkeypatch.undo()
+    monkeypatch.setattr("edi.services.queue_poll", lambda **kw: None)
+    assert EnrollmentFile.objects.count() == 1  # the carrier has the file; we recorded nothing
+    assert Transmission.objects.get(pk=transmission.pk).status == Transmission.Status.UPLOADING
+
+    again = edi_services.transmission_upload(transmission_id=transmission.pk)  # the redelivered task
+    assert again.status == Transmission.Status.RECEIVED
+    assert again.file_id == EnrollmentFile.objects.get().file_id
+    assert EnrollmentFile.objects.count() == 1  # never a second file
+    for _ in range(5):
+        if edi_services.transmission_poll(transmission_id=transmission.pk) is None:
+            break
+    assert Transmission.objects.get(pk=transmission.pk).status == Transmission.Status.ACCEPTED
