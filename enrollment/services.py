@@ -506,7 +506,12 @@ def group_create_with_carrier(*, group_id: int) -> str:
         }
         for r in created.estimated_rates
     ]
-    total = sum((_money(r["estimatedMonthlyPremium"]) or Decimal(0) for r in rates), Decimal(0))
+    # One plan per line will be chosen by each employee: the estimate is the lowest plan of each line.
+    lowest: dict[str, Decimal] = {}
+    for r in rates:
+        amount = _money(r["estimatedMonthlyPremium"]) or Decimal(0)
+        lowest[r["line"]] = min(lowest.get(r["line"], amount), amount)
+    total = sum(lowest.values(), Decimal(0))
     # The operation closes with the group's move, in one transaction: a worker dying in between leaves
     # the operation open, and the redelivered task replays the same key (never a second carrier group).
     with transaction.atomic():

@@ -71,6 +71,10 @@ def group_transition(
     first (the conditional update matched no row). The group instance is refreshed on success.
     """
     frm = frm or group.status
+    if to in CARRIER_STATUS:
+        # Every move into a carrier-backed status follows the carrier's own answer (created, finalized,
+        # file received or ended), so the carrier's status is known; a later sync may still disagree.
+        fields.setdefault("carrier_status", CARRIER_STATUS[to])
     if not can_transition(frm, to):
         raise TransitionNotAllowed(f"A group cannot go from {frm} to {to}.")
     reason = (reason or "")[:500]

@@ -39,3 +39,20 @@ def test_it_refuses_a_stale_move_when_another_process_moved_the_group_first(brok
     with pytest.raises(TransitionNotAllowed):
         group_transition(group=stale, to=S.CREATING, by=None, reason="second")
     assert GroupTransition.objects.filter(group=group).count() == 1
+
+
+def test_it_records_the_carriers_status_with_each_carrier_backed_move(broker):
+    from enrollment.models import EmployerGroup
+    from enrollment.selectors import differs_from_carrier_q
+    from enrollment.states import group_transition
+    from tests.factories import EmployerGroupFactory
+
+    group = EmployerGroupFactory(
+        broker=broker, agency=broker.agency, status="FINALIZED", carrier_status="FINALIZED"
+    )
+    group = group_transition(group=group, to="ENROLLING", reason="file received")
+    group = group_transition(group=group, to="ENROLLED", reason="file accepted")
+    assert group.carrier_status == "ENROLLED"
+    assert not EmployerGroup.objects.filter(differs_from_carrier_q(), pk=group.pk).exists()
+    group = group_transition(group=group, to="NEEDS_ATTENTION", reason="stuck")
+    assert group.carrier_status == "ENROLLED"  # no carrier status of its own: the last one known stays
