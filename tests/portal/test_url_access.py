@@ -152,3 +152,21 @@ def test_it_answers_401_to_every_sandbox_call_without_a_key(client, db):
             assert response["Content-Type"] == "application/problem+json"
             checked += 1
     assert checked >= 13  # api.md's endpoints
+
+
+def test_it_requires_a_csrf_token_on_every_post_outside_the_carrier_api(db, broker):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(broker.user)
+    checked = 0
+    for route in all_routes():
+        if _kind(route) == "api-key":
+            continue  # the sandbox's API: an API key per call, no cookies
+        path = dummy_path(route)
+        if path is None:
+            continue
+        response = client.post(path, {"x": "1"})
+        assert response.status_code == 403, f"POST {path} without a CSRF token: {response.status_code}"
+        checked += 1
+    assert checked >= 40
