@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
+from pprint import pformat
+
+from django.views.debug import SafeExceptionReporterFilter
 
 # SSNs with or without dashes, and ISO or X12 dates of birth in "dob"/"dateOfBirth" fields.
 _SSN = re.compile(r"(?<!\d)(\d{3})-?(\d{2})-?(\d{4})(?!\d)")
-_DOB_FIELD = re.compile(r'("?(?:dateOfBirth|date_of_birth|dob|ssn)"?\s*[:=]\s*"?)([^",}\s]+)', re.IGNORECASE)
+_DOB_FIELD = re.compile(
+    r"""(["']?(?:dateOfBirth|date_of_birth|dob|ssn)["']?\s*[:=]\s*["']?)([^"',}\s]+)""", re.IGNORECASE
+)
 
 
 def mask_personal_data(text: str) -> str:
@@ -23,3 +28,35 @@ class MaskPersonalDataFilter(logging.Filter):
         if masked != message:
             record.msg, record.args = masked, None
         return True
+
+
+_PII_FIELD = re.compile(r"ssn|date_of_birth|dateofbirth|dob|signed_name", re.IGNORECASE)
+
+
+class PersonalDataReporterFilter(SafeExceptionReporterFilter):
+    """Error reports (admin e-mails, the debug page) without SSNs or dates of birth.
+
+    Django hides secrets by setting name only; here POSTed fields named like personal data are
+    replaced, and every local variable of the traceback is shown through :func:`mask_personal_data`
+    (a request body or a member's carrier payload often sits in a frame).
+    """
+
+    def get_post_parameters(self, request):
+        params = super().get_post_parameters(request)
+        if not params:
+            return params
+        params = params.copy()
+        for key in list(params):
+            if _PII_FIELD.search(key):
+                params[key] = self.cleansed_substitute
+        return params
+
+    def get_traceback_frame_variables(self, request, tb_frame):
+        masked = []
+        for name, value in super().get_traceback_frame_variables(request, tb_frame):
+            if _PII_FIELD.search(name):
+                value = self.cleansed_substitute
+            elif value != self.cleansed_substitute:
+                value = mask_personal_data(pformat(value))
+            masked.append((name, value))
+        return masked

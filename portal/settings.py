@@ -301,6 +301,9 @@ SAMPLES_DIR = Path(
     env.str("HUMANA_SAMPLES_DIR", default=str(BASE_DIR.parent / "shared" / "humana" / "samples"))
 )
 
+# Error reports (admin e-mails) mask SSNs and dates of birth in POST data and traceback variables.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.logging.PersonalDataReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -77,3 +77,22 @@ def test_it_refuses_to_rotate_values_no_key_can_read(ann, settings):  # noqa: F8
     finally:
         _use_salts(settings, old)
     assert _raw(ann, "ssn") == before
+
+
+def test_it_keeps_ssns_and_dates_of_birth_out_of_error_reports(rf):
+    import sys
+
+    from django.views.debug import ExceptionReporter
+
+    # Built at run time, so that the report's source-code excerpts cannot contain them.
+    ssn, date_of_birth = "".join(["123", "45", "6789"]), "-".join(["1980", "05", "02"])
+    form = {"subscriber-ssn": ssn, "subscriber-date_of_birth": date_of_birth, "subscriber-first_name": "Ann"}
+    request = rf.post("/groups/1/members/new", form)
+    body = {"memberRef": "E-001", "ssn": ssn, "dateOfBirth": date_of_birth}  # a local of the failing frame
+    try:
+        raise RuntimeError(f"carrier refused {body['memberRef']}")
+    except RuntimeError:
+        reporter = ExceptionReporter(request, *sys.exc_info())
+    for report in (reporter.get_traceback_text(), reporter.get_traceback_html()):
+        assert ssn not in report and date_of_birth not in report
+        assert "E-001" in report  # the rest of the report is intact
