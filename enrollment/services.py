@@ -23,7 +23,14 @@ logger = logging.getLogger(__name__)
 S = EmployerGroup.Status
 LINES = ("MEDICAL", "DENTAL", "VISION")
 # A worker's claim on a group's create call; after this a crashed worker's claim may be taken over.
-CLAIM_SECONDS = 120
+
+
+def claim_seconds() -> float:
+    """How long a worker's claim on a create call holds: after it, a redelivered task may take over
+    (the worker that held it is presumed dead; the stored idempotency key keeps the call single)."""
+    return float(getattr(settings, "GROUP_CREATE_CLAIM_SECONDS", 120))
+
+
 EDITABLE = (S.DRAFT,)
 
 
@@ -422,7 +429,7 @@ def group_retry_create(*, group: EmployerGroup, by: AbstractBaseUser | None) -> 
 
 def _claim(group_id: int) -> bool:
     now = timezone.now()
-    stale = now - timedelta(seconds=CLAIM_SECONDS)
+    stale = now - timedelta(seconds=claim_seconds())
     return (
         EmployerGroup.objects.filter(pk=group_id, status=S.CREATING)
         .filter(Q(create_claimed_at__isnull=True) | Q(create_claimed_at__lt=stale))
@@ -446,7 +453,8 @@ def group_create_with_carrier(*, group_id: int) -> str:
     """Call the carrier's create group for a CREATING group, once. Returns what happened:
 
     ``created``, ``refused`` (422: back to DRAFT with the carrier's errors on the fields), ``failed``
-    (another permanent error: NEEDS_ATTENTION), ``skipped`` (not CREATING, or another worker has it).
+    (another permanent error: NEEDS_ATTENTION), ``busy`` (CREATING, claimed by another worker),
+    ``skipped`` (not CREATING any more).
     ``CarrierTransientError`` propagates (the task retries later with the same idempotency key).
     """
     from carrier.client import get_client
@@ -454,7 +462,10 @@ def group_create_with_carrier(*, group_id: int) -> str:
     from carrier.services import operation_for, operation_mark_failed, operation_mark_succeeded
 
     if not _claim(group_id):
-        return "skipped"
+        # Still CREATING under another claim: a worker is on it, or died on it (its task is redelivered
+        # here); "busy" makes the task come back once the claim has expired.
+        creating = EmployerGroup.objects.filter(pk=group_id, status=S.CREATING).exists()
+        return "busy" if creating else "skipped"
     EmployerGroup.objects.filter(pk=group_id).update(create_attempts=F("create_attempts") + 1)
     group = EmployerGroup.objects.get(pk=group_id)
     subject = _subject(group_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.exceptions import Retry
 from django.conf import settings
 
 from . import services
@@ -31,7 +32,10 @@ def create_group(self, group_id: int) -> str:
     from carrier.errors import CarrierTransientError
 
     try:
-        return services.group_create_with_carrier(group_id=group_id)
+        outcome = services.group_create_with_carrier(group_id=group_id)
+        if outcome == "busy":  # another worker's claim (perhaps a dead one's): look again once it expires
+            raise self.retry(countdown=int(services.claim_seconds()) + 1)
+        return outcome
     except CarrierTransientError as exc:
         retries = self.request.retries
         if retries >= _max_retries():
@@ -44,6 +48,8 @@ def create_group(self, group_id: int) -> str:
         countdown = create_group_countdown(retries, exc.retry_after)
         logger.info("create group %s: carrier unavailable, retry %s in %ss", group_id, retries + 1, countdown)
         raise self.retry(exc=exc, countdown=countdown) from exc
+    except Retry:
+        raise
     except Exception as exc:
         # Not the carrier's answer (a bug, a body the client refuses to send): never leave it CREATING.
         services.group_mark_needs_attention(

@@ -255,6 +255,7 @@ EDI_SWEEP_STALE_SECONDS = env.float("EDI_SWEEP_STALE_SECONDS", default=600.0)
 CELERY_BEAT_SCHEDULE["edi-sweep-transmissions"] = {"task": "edi.sweep_transmissions", "schedule": 300.0}
 # Lost carrier work (a broker restart, a killed worker) is queued again; the stored idempotency keys make
 # a second task harmless.
+GROUP_CREATE_CLAIM_SECONDS = env.float("GROUP_CREATE_CLAIM_SECONDS", default=120)
 GROUP_SWEEP_STALE_SECONDS = env.float("GROUP_SWEEP_STALE_SECONDS", default=15 * 60)
 MEMBERS_SWEEP_STALE_SECONDS = env.float("MEMBERS_SWEEP_STALE_SECONDS", default=15 * 60)
 CELERY_BEAT_SCHEDULE["enrollment-sweep-groups"] = {"task": "enrollment.tasks.sweep_groups", "schedule": 300.0}

@@ -200,7 +200,9 @@ def test_it_does_not_call_the_carrier_while_another_worker_holds_the_claim(
     client = fake_client(created())
     submit(complete_group, broker.user, django_capture_on_commit_callbacks)
     EmployerGroup.objects.filter(pk=complete_group.pk).update(create_claimed_at=timezone.now())
-    assert services.group_create_with_carrier(group_id=complete_group.pk) == "skipped"
+    assert (
+        services.group_create_with_carrier(group_id=complete_group.pk) == "busy"
+    )  # the task comes back later
     assert client.calls == []
 
 
@@ -278,3 +280,29 @@ def test_it_never_leaves_a_group_creating_after_an_unexpected_error(
         tasks.create_group.apply(args=[complete_group.pk], throw=True)
     group = EmployerGroup.objects.get(pk=complete_group.pk)
     assert group.status == S.NEEDS_ATTENTION and "ValueError" in group.status_reason
+
+
+def test_it_comes_back_later_while_another_workers_claim_holds(
+    complete_group, broker, queued, fake_client, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    from celery.exceptions import Retry
+    from django.utils import timezone
+
+    from enrollment import tasks
+
+    settings.GROUP_CREATE_CLAIM_SECONDS = 7
+    client = fake_client(created())
+    submit(complete_group, broker.user, django_capture_on_commit_callbacks)
+    EmployerGroup.objects.filter(pk=complete_group.pk).update(create_claimed_at=timezone.now())
+    asked: list[int] = []
+
+    def retry(*args, countdown=None, **kwargs):
+        asked.append(countdown)
+        return Retry(when=countdown)
+
+    monkeypatch.setattr(tasks.create_group, "retry", retry)
+    with pytest.raises(Retry):
+        tasks.create_group.run(complete_group.pk)
+    assert asked == [8]  # once the claim has expired
+    assert EmployerGroup.objects.get(pk=complete_group.pk).status == EmployerGroup.Status.CREATING  # not lost
+    assert client.calls == []
