@@ -75,7 +75,9 @@ def test_it_blocks_finalize_until_every_member_is_validated(group, ann, luis, ru
     assert group.status == S.OPEN_ENROLLMENT
 
 
-def test_it_asks_the_broker_to_confirm_while_open_enrollment_runs(validated, monkeypatch):
+def test_it_asks_the_broker_to_confirm_while_open_enrollment_runs(
+    validated, monkeypatch, django_capture_on_commit_callbacks
+):
     queued_ids: list[int] = []
     monkeypatch.setattr("enrollment.tasks.finalize_group.delay", queued_ids.append)
     readiness = finalize.group_readiness(group=validated)
@@ -83,9 +85,13 @@ def test_it_asks_the_broker_to_confirm_while_open_enrollment_runs(validated, mon
     assert not readiness.open_enrollment_over  # 2026-11-23, effective 2027-01-01
     with pytest.raises(finalize.FinalizeRefused):
         finalize.group_request_finalize(group=validated, by=None, confirm_open_enrollment_over=False)
-    finalize.group_request_finalize(group=validated, by=None, confirm_open_enrollment_over=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        finalize.group_request_finalize(group=validated, by=None, confirm_open_enrollment_over=True)
     validated.refresh_from_db()
     assert validated.status == S.FINALIZING
+    with pytest.raises(finalize.FinalizeRefused):  # a double click, or a second tab
+        finalize.group_request_finalize(group=validated, by=None, confirm_open_enrollment_over=True)
+    assert queued_ids == [validated.pk]  # one carrier call queued
 
 
 def test_it_reports_a_finalize_rule_with_its_id(validated):
