@@ -118,10 +118,17 @@ class Answers:
         coverage_data = data_for("coverage")
         self.coverage_forms = []
         self.costs: dict[str, dict] = {}
+        # Prices are shown on the coverage and review steps only; pricing every line is most of a
+        # page's work, so the details and family steps skip it.
+        priced = step in (None, "coverage")
         for line in self.group.lines:
             everyone = [dict(p, covered_lines=[line]) for p in people]
-            costs = self_service.employee_costs(
-                group=self.group, subscriber=people_sub, dependents=everyone, line=line
+            costs = (
+                self_service.employee_costs(
+                    group=self.group, subscriber=people_sub, dependents=everyone, line=line
+                )
+                if priced
+                else {}
             )
             self.costs[line] = costs
             self.coverage_forms.append(
@@ -250,6 +257,16 @@ class Answers:
         return result
 
 
+def _no_problems() -> dict[str, Any]:
+    return {"subscriber": [], "dependents": {}, "general": []}
+
+
+def _drafted(invitation: Invitation, step: str) -> bool:
+    """Whether the employee typed on this step before: only then does opening it check the rules again
+    (the review step always checks everything before signing)."""
+    return bool(invitation.draft) and step in invitation.draft
+
+
 def plan_names(plan_ids: list[str]) -> dict[str, str]:
     if not plan_ids:
         return {}
@@ -350,7 +367,7 @@ def details(request: HttpRequest, invitation: Invitation, token: str) -> HttpRes
     post = _post_dict(request) if request.method == "POST" else None
     answers = Answers(invitation, post=post, step="details")
     form = answers.details_form
-    problems = answers.problems()
+    problems = answers.problems() if post is not None or _drafted(invitation, "details") else _no_problems()
     if post is not None:
         self_service.draft_save(invitation=invitation, step="details", data=post)
         if form.is_valid() and not _blocking(problems["subscriber"], set(form.fields)):
@@ -383,7 +400,7 @@ def family(request: HttpRequest, invitation: Invitation, token: str) -> HttpResp
         return redirect(reverse("self_service:family", kwargs={"token": token}) + f"#person-{total}")
     answers = Answers(invitation, post=post, step="family")  # Http404 for another family's member id
     formset = answers.formset
-    problems = answers.problems()
+    problems = answers.problems() if post is not None or _drafted(invitation, "family") else _no_problems()
     if post is not None:
         self_service.draft_save(invitation=invitation, step="family", data=post)
         blocking = any(
