@@ -3,15 +3,25 @@
 Columns: ``memberRef,subscriberRef,relationship,dateOfBirth,tobaccoUse,coverageTier``.
 
 Every bad row is reported with its line (the header is line 1), the column, the rule ID and a fix.
+
+Hostile files (issue 8): at most ``settings.CENSUS_MAX_BYTES`` (5 MB) are read, an XLSX that would
+unpack to more than ``settings.CENSUS_MAX_UNPACKED_BYTES`` (10 MB) is refused before openpyxl opens
+it, no more lines are read than the row limit needs, and a memberRef must be capitals, digits and
+dashes (so no formula such as ``=HYPERLINK(...)`` is ever kept).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO
+
+from django.conf import settings
 
 from groupsales.codes import Relationship
 
@@ -24,6 +34,11 @@ EXAMPLE = (
     ("E-002", "E-002", "SUBSCRIBER", "1995-07-22", "false", "EMP"),
 )
 MAX_ROWS = 5000
+_REF = re.compile(r"[A-Z0-9][A-Z0-9-]{0,29}", re.ASCII)
+
+
+class _Refused(ValueError):
+    """A whole file refused for a reason the broker can act on (its message is shown)."""
 
 
 @dataclass(frozen=True)
@@ -52,16 +67,22 @@ def _text(value: object) -> str:
 
 def _rows_from_csv(data: bytes) -> list[list[str]]:
     text = data.decode("utf-8-sig")
-    return [row for row in csv.reader(io.StringIO(text))]
+    # The heading, MAX_ROWS rows and one more to tell that there are too many: nothing else is read.
+    return list(itertools.islice(csv.reader(io.StringIO(text)), MAX_ROWS + 2))
 
 
 def _rows_from_xlsx(data: bytes) -> list[list[str]]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        unpacked = sum(member.file_size for member in archive.infolist())
+    if unpacked > getattr(settings, "CENSUS_MAX_UNPACKED_BYTES", 10 * 1024 * 1024):
+        raise _Refused(f"the workbook unpacks to {unpacked // (1024 * 1024)} MB, more than a census needs")
     from openpyxl import load_workbook
 
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheet = workbook.worksheets[0]
-        return [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        rows = itertools.islice(sheet.iter_rows(max_col=len(COLUMNS), values_only=True), MAX_ROWS + 2)
+        return [[_text(v) for v in row] for row in rows]
     finally:
         workbook.close()
 
@@ -70,9 +91,15 @@ def parse_census(
     upload: IO[bytes] | bytes, *, filename: str = "census.csv"
 ) -> tuple[list[CensusRow], list[CensusProblem]]:
     """Rows and problems (an empty problem list means every row is good)."""
-    data = upload if isinstance(upload, bytes) else upload.read()
+    limit = getattr(settings, "CENSUS_MAX_BYTES", 5 * 1024 * 1024)
+    data = upload if isinstance(upload, bytes) else upload.read(limit + 1)
     try:
+        if len(data) > limit:
+            raise _Refused(f"the file is larger than {limit / (1024 * 1024):g} MB")
         rows = _rows_from_xlsx(data) if filename.lower().endswith(".xlsx") else _rows_from_csv(data)
+    except _Refused as refused:
+        fix = "Upload the CSV or XLSX template filled in, with only the census on it."
+        return [], [CensusProblem(1, "", "MBR-001", str(refused), fix)]
     except Exception as error:  # noqa: BLE001 - any unreadable upload is the user's to fix
         return [], [CensusProblem(1, "", "MBR-001", f"the file cannot be read ({error.__class__.__name__})",
                                   "Upload the CSV or XLSX template filled in.")]  # fmt: skip
@@ -107,6 +134,8 @@ def _check_row(line: int, cells: list[str]) -> tuple[CensusRow | None, list[Cens
     problems = []
     if not member_ref:
         problems.append(_problem(line, "memberRef", "is empty"))
+    elif not _REF.fullmatch(member_ref.upper()):
+        problems.append(_problem(line, "memberRef", "is not capitals, digits and dashes (at most 30)"))
     if relationship not in Relationship.__members__:
         problems.append(_problem(line, "relationship", f"{relationship!r} is not a relationship"))
     if relationship == "SUBSCRIBER" and subscriber_ref != member_ref:

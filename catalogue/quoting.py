@@ -85,10 +85,21 @@ class QuoteResult:
     plans: list[PlanQuote]
 
 
-def families_from_census(census: Iterable[CensusRow]) -> tuple[list[Family], int]:
-    """Families to price and the number of waived employees; QuoteError lists every problem."""
+def families_from_census(
+    census: Iterable[CensusRow], effective_date: date | None = None
+) -> tuple[list[Family], int]:
+    """Families to price and the number of waived employees; QuoteError lists every problem.
+
+    With ``effective_date``, anyone born after it is a problem (MBR-003): nobody unborn can be rated.
+    """
     rows = list(census)
     problems: list[tuple[str, str, str]] = []
+    if effective_date is not None:
+        problems += [
+            (r.member_ref, "MBR-003", f"is born {r.date_of_birth}, after the effective date {effective_date}")
+            for r in rows
+            if r.date_of_birth > effective_date
+        ]
     subscribers = {r.member_ref: r for r in rows if r.relationship == Relationship.SUBSCRIBER}
     dependents: dict[str, list[CensusRow]] = defaultdict(list)
     seen: set[str] = set()
@@ -169,7 +180,7 @@ def quote_census(
     line: str | None = None,
 ) -> QuoteResult:
     """Price every plan sold at the place on the date for the census (see the module docstring)."""
-    families, waived = families_from_census(census)
+    families, waived = families_from_census(census, effective_date)
     if not families:
         raise QuoteError([("", "GRP-030", "at least one employee must elect coverage")])
     place = place_for(zip5=zip5, county_fips=county_fips, on=effective_date)

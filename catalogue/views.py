@@ -43,7 +43,7 @@ def quote_new(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data.get("census_file")
         rows: list[CensusRow] = []
         if upload:
-            rows, census_problems = parse_census(upload.read(), filename=upload.name)
+            rows, census_problems = parse_census(upload, filename=upload.name)  # at most the size limit
         elif formset.is_valid():
             rows = [f.row() for f in formset.forms if f.has_changed() and f.cleaned_data]
             if not rows:

@@ -1,21 +1,38 @@
 """Census import from CSV or XLSX (the quote CSV layout, plus optional gender, ZIP and owner columns).
 
 ``parse_census(name=..., content=...)`` returns ``(rows, errors)``: rows in CensusMember field names,
-errors as ``RowError(line, column, message, fix)``. Nothing is stored here.
+errors as ``RowError(line, column, message, fix)``. Nothing is stored here, and nothing raises: an
+unreadable, oversized or hostile file is one error on line 0.
+
+Limits (issue 8, "Bad input"): at most ``settings.CENSUS_MAX_BYTES`` (default 5 MB) are read — pass
+the uploaded file itself as ``content`` and no more than that is ever read into memory; an XLSX whose
+members would unpack to more than ``settings.CENSUS_MAX_UNPACKED_BYTES`` (default 10 MB) is refused
+before openpyxl opens it (a "zip bomb"); at most ``MAX_LINES`` lines and ``MAX_COLUMNS`` columns are
+read. Formulas are never evaluated (openpyxl does not; the cached value is read) and no value is kept
+unless it matches its column's strict pattern, so nothing stored can start with ``= + - @``.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import BinaryIO
+
+from django.conf import settings
 
 from .models import CensusMember
 
 MAX_ROWS = 1000
-REF = re.compile(r"^[A-Z0-9-]{1,30}$")
+MAX_LINES = 10 * MAX_ROWS + 1  # blank lines included; a file with more is refused, not truncated
+MAX_COLUMNS = 64
+# ASCII only, whole value, and not starting with a hyphen (a spreadsheet reads "-A1" as a formula).
+REF = re.compile(r"[A-Z0-9][A-Z0-9-]{0,29}", re.ASCII)
 COLUMNS = {
     "memberref": "member_ref",
     "subscriberref": "subscriber_ref",
@@ -43,19 +60,83 @@ class RowError:
     fix: str
 
 
+class Unreadable(ValueError):
+    """The file as a whole cannot be imported; ``parse_census`` turns it into one RowError."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.message, self.fix = message, fix
+
+
+def _max_bytes() -> int:
+    return getattr(settings, "CENSUS_MAX_BYTES", 5 * 1024 * 1024)
+
+
+def _max_unpacked_bytes() -> int:
+    return getattr(settings, "CENSUS_MAX_UNPACKED_BYTES", 10 * 1024 * 1024)
+
+
 def _key(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", (header or "").lower())
 
 
-def _rows_from(name: str, content: bytes) -> list[list]:
-    if name.lower().endswith((".xlsx", ".xlsm")):
-        from openpyxl import load_workbook
+def _capped(rows: Iterable) -> list[list]:
+    table = []
+    for row in rows:
+        if len(table) >= MAX_LINES:
+            raise Unreadable(
+                f"The file has more than {MAX_LINES} lines.",
+                f"Put at most {MAX_ROWS} people in one file, without blank lines in between.",
+            )
+        table.append(list(row)[:MAX_COLUMNS])
+    return table
 
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+
+def _xlsx_rows(content: bytes) -> list[list]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:
+        raise Unreadable(
+            "The file is not an XLSX workbook.", "Save it from Excel as .xlsx, or as CSV UTF-8."
+        ) from None
+    if unpacked > _max_unpacked_bytes():
+        raise Unreadable(
+            f"The workbook unpacks to {unpacked // (1024 * 1024)} MB, more than a census needs.",
+            f"Copy the {MAX_ROWS} or fewer census rows into a new workbook, or save them as CSV.",
+        )
+    from openpyxl import load_workbook
+
+    # read_only streams the rows, but opening a sheet without a <dimension> element parses all of it
+    # once (openpyxl's parse_dimensions): the unpacked-size check above is what bounds that work.
+    # zipfile stops at the declared sizes, so they cannot lie.
+    book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
         sheet = book.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
-    text = content.decode("utf-8-sig")
-    return [list(r) for r in csv.reader(io.StringIO(text))]
+        return _capped(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True))
+    finally:
+        book.close()
+
+
+def _rows_from(name: str, content: bytes) -> list[list]:
+    if name.lower().endswith((".xlsx", ".xlsm")) or content.startswith(b"PK\x03\x04"):
+        return _xlsx_rows(content)
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = content.decode("utf-16")  # Excel's "Unicode text"; the BOM makes it unambiguous
+    elif b"\x00" in content:
+        raise Unreadable(
+            "The file is not a CSV or XLSX file (it holds binary data).",
+            "Upload the census as CSV UTF-8 or XLSX.",
+        )
+    else:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise Unreadable(
+                f"The file is not UTF-8 text (byte {exc.start + 1} cannot be read).",
+                "Save it as CSV UTF-8 (in Excel: Save As, CSV UTF-8) or as XLSX.",
+            ) from None
+    return _capped(csv.reader(io.StringIO(text)))
 
 
 def _text(value) -> str:
@@ -70,9 +151,25 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def parse_census(*, name: str, content: bytes) -> tuple[list[dict], list[RowError]]:
+def parse_census(*, name: str, content: bytes | BinaryIO) -> tuple[list[dict], list[RowError]]:
+    """``content`` is the file's bytes or a binary file (of which at most the size limit is read)."""
+    limit = _max_bytes()
+    if not isinstance(content, bytes | bytearray):
+        content = content.read(limit + 1)
+    if len(content) > limit:
+        return [], [
+            RowError(
+                0,
+                "",
+                f"The file is larger than {limit / (1024 * 1024):g} MB.",
+                f"A census of up to {MAX_ROWS} people fits easily: remove other sheets and columns, "
+                "or save it as CSV.",
+            )
+        ]
     try:
-        table = _rows_from(name, content)
+        table = _rows_from(name, bytes(content))
+    except Unreadable as exc:
+        return [], [RowError(0, "", exc.message, exc.fix)]
     except Exception as exc:  # noqa: BLE001 - any unreadable file is one error for the broker
         return [], [
             RowError(
@@ -136,7 +233,7 @@ def parse_census(*, name: str, content: bytes) -> tuple[list[dict], list[RowErro
 def _parse_row(line: int, v: dict, seen: set[str]) -> tuple[dict, list[RowError]]:
     errors = []
     ref = v.get("member_ref", "").upper()
-    if not REF.match(ref):
+    if not REF.fullmatch(ref):
         errors.append(
             RowError(
                 line,
@@ -211,13 +308,23 @@ def _parse_row(line: int, v: dict, seen: set[str]) -> tuple[dict, list[RowError]
             )
         )
     zip5 = v.get("zip5", "")
-    if zip5 and not re.fullmatch(r"\d{5}", zip5):
+    if zip5 and not re.fullmatch(r"[0-9]{5}", zip5):
         errors.append(
             RowError(line, "zip5", f"ZIP code {zip5!r} is not 5 digits.", "Write the 5-digit ZIP code.")
         )
+    subscriber_ref = (v.get("subscriber_ref") or ref).upper()
+    if relationship == "SUBSCRIBER" and subscriber_ref != ref:
+        errors.append(
+            RowError(
+                line,
+                "subscriberRef",
+                f"An employee's subscriberRef {v.get('subscriber_ref')!r} is not their own memberRef.",
+                "On an employee's row, repeat the memberRef in subscriberRef (or leave it empty).",
+            )
+        )
     row = {
         "member_ref": ref,
-        "subscriber_ref": (v.get("subscriber_ref") or ref).upper(),
+        "subscriber_ref": subscriber_ref,
         "relationship": relationship,
         "date_of_birth": dob,
         "gender": gender,

@@ -332,7 +332,7 @@ def group_census(request: HttpRequest, pk: int) -> HttpResponse:
         upload = forms.CensusUploadForm(request.POST, request.FILES)
         if upload.is_valid():
             f = upload.cleaned_data["file"]
-            rows, import_errors = parse_census(name=f.name, content=f.read())
+            rows, import_errors = parse_census(name=f.name, content=f)  # reads at most the size limit
             if not import_errors:
                 count = services.census_replace(group=group, rows=rows)
                 messages.success(request, f"{count} people imported.")

@@ -228,8 +228,13 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 else:
     # Redis redelivers a task that was not acknowledged within this many seconds.
+    # A task not acknowledged (its worker died) goes back to the queue after visibility_timeout; workers
+    # look for such tasks every restore interval × throttle seconds (kombu's defaults: 10 × 10).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+        "unacked_mutex_expire": env.int("CELERY_UNACKED_MUTEX_EXPIRE", default=300),
     }
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True

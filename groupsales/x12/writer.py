@@ -50,18 +50,19 @@ VERSION = "005010X220A1"
 CHILD_AGE_LIMIT = 26  # business-rules.md thresholds: a child is under 26 unless disabled
 _LINE_ORDER = {Line.MEDICAL: 0, Line.DENTAL: 1, Line.VISION: 2}
 
-_MEMBER_REF = re.compile(MEMBER_REF_PATTERN)
-_SENDER_ID = re.compile(SENDER_ID_PATTERN)
+# re.ASCII and fullmatch: \d must not accept other scripts' digits, $ must not accept a trailing newline.
+_MEMBER_REF = re.compile(MEMBER_REF_PATTERN, re.ASCII)
+_SENDER_ID = re.compile(SENDER_ID_PATTERN, re.ASCII)
 _PATTERNS = {
-    "group ID": re.compile(r"^[A-Z0-9-]{1,30}$"),
-    "FEIN": re.compile(r"^\d{9}$"),
-    "agent NPN": re.compile(r"^\d{1,10}$"),
-    "SSN": re.compile(r"^\d{9}$"),
-    "plan ID": re.compile(r"^[A-Z0-9-]{1,50}$"),
-    "state": re.compile(r"^[A-Z]{2}$"),
-    "ZIP": re.compile(r"^\d{5}$"),
-    "ZIP+4": re.compile(r"^\d{4}$"),
-    "county FIPS": re.compile(r"^\d{5}$"),
+    "group ID": re.compile(r"^[A-Z0-9-]{1,30}$", re.ASCII),
+    "FEIN": re.compile(r"^\d{9}$", re.ASCII),
+    "agent NPN": re.compile(r"^\d{1,10}$", re.ASCII),
+    "SSN": re.compile(r"^\d{9}$", re.ASCII),
+    "plan ID": re.compile(r"^[A-Z0-9-]{1,50}$", re.ASCII),
+    "state": re.compile(r"^[A-Z]{2}$", re.ASCII),
+    "ZIP": re.compile(r"^\d{5}$", re.ASCII),
+    "ZIP+4": re.compile(r"^\d{4}$", re.ASCII),
+    "county FIPS": re.compile(r"^\d{5}$", re.ASCII),
 }
 
 
@@ -80,7 +81,7 @@ class WriteResult:
 
 def _check(kind: str, value: str | None, who: str = "") -> str:
     pattern = _PATTERNS[kind]
-    if value is None or not pattern.match(value):
+    if value is None or not pattern.fullmatch(value):
         where = f"{who}: " if who else ""
         raise ValueError(f"{where}{kind} {value!r} does not match {pattern.pattern}")
     return value
@@ -172,7 +173,7 @@ def order_family(family: Family) -> list[Member]:
 
 
 def _write_envelope_and_header(sink: SegmentSink, env: Envelope, hdr: Header, counts: Counts) -> None:
-    if not _SENDER_ID.match(env.sender_id) or not _SENDER_ID.match(env.receiver_id):
+    if not _SENDER_ID.fullmatch(env.sender_id) or not _SENDER_ID.fullmatch(env.receiver_id):
         raise ValueError(f"sender/receiver IDs must match {SENDER_ID_PATTERN}")
     if env.usage_indicator not in ("T", "P"):
         raise ValueError("usage_indicator must be 'T' or 'P'")
@@ -228,7 +229,7 @@ def _write_member(
     sink: SegmentSink, m: Member, subscriber: Member, hdr: Header, child_age_limit: int
 ) -> None:
     who = m.member_ref
-    if not _MEMBER_REF.match(m.member_ref) or not _MEMBER_REF.match(subscriber.member_ref):
+    if not _MEMBER_REF.fullmatch(m.member_ref) or not _MEMBER_REF.fullmatch(subscriber.member_ref):
         raise ValueError(f"{who!r}: memberRef must match {MEMBER_REF_PATTERN}")
     is_sub = m is subscriber
     age = age_on(m.date_of_birth, hdr.effective_date)

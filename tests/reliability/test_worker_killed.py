@@ -122,6 +122,9 @@ def worker(live_server, redis_url, tmp_path):
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": redis_url,
         "CELERY_VISIBILITY_TIMEOUT": "4",  # Redis gives an unacknowledged task to another worker after 4 s
+        "CELERY_UNACKED_RESTORE_INTERVAL": "1",  # and the new worker looks for such tasks every second
+        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+        "CELERY_UNACKED_MUTEX_EXPIRE": "2",  # a lock the dead worker held does not stop the new one
         "GROUP_CREATE_CLAIM_SECONDS": "3",
         "HUMANA_API_BASE_URL": live_server.url + "/sandbox/groupsales/v1",
         "HUMANA_API_KEY": KEY,
