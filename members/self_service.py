@@ -359,27 +359,38 @@ def employee_costs(
     dependents: list[Mapping[str, Any]],
     line: str,
 ) -> dict[str, dict[str, Any]]:
-    """{plan_id: {"tier", "total", "employer", "employee"}} for the group's offered plans on ``line``,
-    priced for this family (the subscriber and the dependents covered on the line) under the employer's
-    contribution. Empty when the catalogue cannot price it (missing birth dates, rates or place).
+    """{plan_id: {"tier", "name", "total", "employer", "employee"}} for the group's offered plans on
+    ``line``, priced for this family (the subscriber and the dependents covered on the line) under the
+    employer's contribution. Empty when the catalogue cannot price it (missing birth dates, rates or place).
 
     ``subscriber``/``dependents`` are dicts with ``date_of_birth`` (date), ``tobacco_use``,
     ``relationship`` (dependents) and ``covered_lines`` (dependents)."""
+    covered = [d for d in dependents if line in (d.get("covered_lines") or [])]
+    return employee_costs_by_line(group=group, subscriber=subscriber, dependents=covered, lines=[line]).get(
+        line, {}
+    )
+
+
+def employee_costs_by_line(
+    *,
+    group: EmployerGroup,
+    subscriber: Mapping[str, Any],
+    dependents: list[Mapping[str, Any]],
+    lines: list[str],
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """:func:`employee_costs` of several lines for a family covered alike on each (every dependent on
+    every line), from ONE quote: the catalogue's rates are read once, not once per line."""
     from catalogue.quoting import CensusRow, QuoteError, quote_census
     from groupsales.codes import ContributionBasis
     from groupsales.rating import Contribution
 
-    offering = group.offering(line)
-    plan_ids = [str(p) for p in offering.get("planIds") or []]
-    if not plan_ids or not group.requested_effective_date or not group.zip5 or not group.county_fips:
+    offered = {line: [str(p) for p in (group.offering(line).get("planIds") or [])] for line in lines}
+    lines = [line for line in lines if offered[line]]
+    if not lines or not group.requested_effective_date or not group.zip5 or not group.county_fips:
         return {}
     if not isinstance(subscriber.get("date_of_birth"), date):
         return {}
-    covered = [
-        d
-        for d in dependents
-        if line in (d.get("covered_lines") or []) and isinstance(d.get("date_of_birth"), date)
-    ]
+    covered = [d for d in dependents if isinstance(d.get("date_of_birth"), date)]
     tier = _tier_of(d.get("relationship") for d in covered)
     census = [
         CensusRow(
@@ -391,37 +402,38 @@ def employee_costs(
             CensusRow(f"DEP-{n}", "SELF", d.get("relationship"), d["date_of_birth"], d.get("tobacco_use"))
         )
     contributions = {}
-    raw = offering.get("contribution") or {}
     try:
-        if raw:
-            contributions[line] = Contribution(
-                ContributionBasis(raw["basis"]),
-                Decimal(str(raw["employee"])),
-                Decimal(str(raw["dependents"])),
-            )
+        for line in lines:
+            raw = group.offering(line).get("contribution") or {}
+            if raw:
+                contributions[line] = Contribution(
+                    ContributionBasis(raw["basis"]),
+                    Decimal(str(raw["employee"])),
+                    Decimal(str(raw["dependents"])),
+                )
         result = quote_census(
             zip5=group.zip5[:5],
             county_fips=group.county_fips,
             effective_date=group.requested_effective_date,
             census=census,
-            composite=offering.get("ratingOption") == "COMPOSITE",
+            composite="MEDICAL" in lines and group.offering("MEDICAL").get("ratingOption") == "COMPOSITE",
             contributions=contributions,
-            line=line,
+            line=lines[0] if len(lines) == 1 else None,
         )
     except (QuoteError, ValueError, KeyError, TypeError) as exc:
-        logger.info("no employee cost for group %s line %s: %s", group.pk, line, exc)
+        logger.info("no employee cost for group %s lines %s: %s", group.pk, lines, exc)
         return {}
     except Exception:  # the catalogue may be empty here: the page still works without the cost
-        logger.exception("employee cost for group %s line %s", group.pk, line)
+        logger.exception("employee cost for group %s lines %s", group.pk, lines)
         return {}
-    out = {}
+    out: dict[str, dict[str, dict[str, Any]]] = {line: {} for line in lines}
     for quote in result.plans:
-        plan_id = quote.offer.plan_id
-        if plan_id not in plan_ids:
+        line = quote.offer.line
+        if line not in out or quote.offer.plan_id not in offered[line]:
             continue
-        out[plan_id] = {
+        out[line][quote.offer.plan_id] = {
             "tier": tier,
-            "name": getattr(quote.offer, "marketing_name", "") or plan_id,
+            "name": getattr(quote.offer, "marketing_name", "") or quote.offer.plan_id,
             "total": quote.price.total_monthly_premium,
             "employer": quote.employer_cost,
             "employee": quote.employee_cost,

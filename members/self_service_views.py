@@ -121,15 +121,15 @@ class Answers:
         # Prices are shown on the coverage and review steps only; pricing every line is most of a
         # page's work, so the details and family steps skip it.
         priced = step in (None, "coverage")
-        for line in self.group.lines:
-            everyone = [dict(p, covered_lines=[line]) for p in people]
-            costs = (
-                self_service.employee_costs(
-                    group=self.group, subscriber=people_sub, dependents=everyone, line=line
-                )
-                if priced
-                else {}
+        all_costs = (
+            self_service.employee_costs_by_line(
+                group=self.group, subscriber=people_sub, dependents=people, lines=list(self.group.lines)
             )
+            if priced
+            else {}
+        )
+        for line in self.group.lines:
+            costs = all_costs.get(line, {})
             self.costs[line] = costs
             self.coverage_forms.append(
                 ss_forms.CoverageForm(

@@ -332,3 +332,35 @@ def test_it_offers_the_language_switch_on_the_employee_pages(client, invitation,
     response = client.post("/i18n/setlang/", {"language": "es", "next": url(invitation, "details")})
     assert response.status_code == 302
     assert "Sus datos" in client.get(response.url).content.decode()
+
+
+def test_it_prices_every_line_in_one_quote_with_the_same_figures_as_line_by_line(
+    ann, rule_facts, settings, tmp_path, django_assert_max_num_queries
+):
+    from catalogue.services import etss_file_receive
+    from catalogue.testing import sample_path
+    from members import self_service
+
+    settings.ETSS_ARCHIVE_DIR = tmp_path / "archive"
+    etss_file_receive(path=sample_path(), loaded_by="command")
+    group = ann.group
+    subscriber = {"date_of_birth": ann.date_of_birth, "tobacco_use": ann.tobacco_use}
+    family = [
+        {"relationship": d.relationship, "date_of_birth": d.date_of_birth, "tobacco_use": d.tobacco_use}
+        for d in ann.dependents.all()
+    ]
+    one_by_one = {
+        line: self_service.employee_costs(
+            group=group,
+            subscriber=subscriber,
+            dependents=[dict(d, covered_lines=[line]) for d in family],
+            line=line,
+        )
+        for line in group.lines
+    }
+    with django_assert_max_num_queries(6):
+        together = self_service.employee_costs_by_line(
+            group=group, subscriber=subscriber, dependents=family, lines=list(group.lines)
+        )
+    assert together == one_by_one
+    assert all(together[line] for line in group.lines)
