@@ -90,12 +90,17 @@ def etss_file_receive(
     return etss_file
 
 
+def _printable(text: str) -> str:
+    """A garbage file's bytes end up in the issues: NUL cannot be stored by PostgreSQL (text or jsonb)."""
+    return text.replace("\x00", "\\x00")
+
+
 def _issue_dict(issue: EtssIssue) -> dict[str, Any]:
     return {
         "line": issue.line,
-        "recordType": issue.record_type,
-        "field": issue.field,
-        "message": issue.message,
+        "recordType": _printable(issue.record_type),
+        "field": _printable(issue.field),
+        "message": _printable(issue.message),
     }
 
 
