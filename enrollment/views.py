@@ -187,7 +187,12 @@ def _save_step(step: str, group: EmployerGroup, form) -> None:
     if step in MODEL_FORMS:
         fields = form.saved_fields()
         if step == "address" and "county_fips" not in fields and "county_fips" in form.data:
-            fields["county_fips"] = form.data.get("county_fips", "")
+            # A county the form refused (not among the ZIP's) is kept to show the rule beside it, but
+            # only when it looks like a county code: anything else cannot even be stored.
+            county = str(form.data.get("county_fips", ""))
+            fields["county_fips"] = (
+                county if len(county) == 5 and county.isascii() and county.isdigit() else ""
+            )
         if step == "address":
             counties = _counties(group, fields.get("zip5", ""))
             if len(counties) == 1 and not fields.get("county_fips"):
