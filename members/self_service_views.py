@@ -434,7 +434,7 @@ def family(request: HttpRequest, invitation: Invitation, token: str) -> HttpResp
 def coverage(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
     post = _post_dict(request) if request.method == "POST" else None
     answers = Answers(invitation, post=post, step="coverage")
-    problems = answers.problems() if post is not None or answers.coverage_answered else {"subscriber": []}
+    problems = answers.problems() if post is not None or _drafted(invitation, "coverage") else _no_problems()
     if post is not None:
         self_service.draft_save(invitation=invitation, step="coverage", data=post)
         valid = all(f.is_valid() for f in answers.coverage_forms)
