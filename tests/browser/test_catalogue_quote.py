@@ -36,3 +36,13 @@ def test_it_lets_a_broker_quote_the_sample_employer(live_server, page, broker, s
     page.get_by_role("button", name="Total").click()
     assert table.locator("tbody tr").first.get_attribute("data-plan-id") == "12345KY0030001"
     assert page.locator("figure.quote-chart svg rect").count() == 5
+    # From the quote to a draft group: the employer, place, date, plans and census come along.
+    page.get_by_role("button", name="Start a group from this quote").click()
+    page.get_by_role("heading", name="Employer").wait_for()
+    assert page.get_by_label("Legal name").input_value() == "Blue Heron Cafe LLC"
+    from enrollment.models import EmployerGroup
+
+    group = EmployerGroup.objects.get(broker=broker)
+    assert (group.status, group.zip5, group.county_fips) == ("DRAFT", "40202", "21111")
+    assert str(group.requested_effective_date) == "2027-01-01"
+    assert group.census.count() == 5  # the sample census: Ann's family and Luis
