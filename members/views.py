@@ -82,6 +82,8 @@ def member_list(request: HttpRequest, group_pk: int) -> HttpResponse:
             "progress": progress,
             "can_validate": services.group_accepts_validation(group=group),
             "has_census": group.census.exists(),
+            # After finalize the carrier takes no new members through the portal (api.md).
+            "can_add": group.status not in services.CLOSED_TO_NEW_MEMBERS,
         },
     )
 

@@ -208,3 +208,13 @@ def test_it_keeps_the_member_id_the_carrier_knows(broker_client, luis, queued, r
     broker_client.post(reverse("members:family_edit", args=[luis.group_id, luis.pk]), data)
     luis.refresh_from_db()
     assert luis.member_ref == "E-002"
+
+
+def test_it_offers_no_new_employee_once_the_group_is_finalized(broker_client, group):
+    from enrollment.models import EmployerGroup
+
+    url = f"/groups/{group.pk}/members/"
+    assert "Add an employee" in broker_client.get(url).content.decode()
+    EmployerGroup.objects.filter(pk=group.pk).update(status=EmployerGroup.Status.FINALIZED)
+    page = broker_client.get(url).content.decode()
+    assert "Add an employee" not in page and "maintenance request" in page
