@@ -218,3 +218,9 @@ def test_it_offers_no_new_employee_once_the_group_is_finalized(broker_client, gr
     EmployerGroup.objects.filter(pk=group.pk).update(status=EmployerGroup.Status.FINALIZED)
     page = broker_client.get(url).content.decode()
     assert "Add an employee" not in page and "maintenance request" in page
+
+
+def test_it_shows_each_lines_participation_against_its_requirement(broker_client, group, ann, luis):
+    page = broker_client.get(f"/groups/{group.pk}/members/").content.decode()
+    assert "Required" in page
+    assert "70%" in page and "50%" in page  # medical, and dental and vision (business-rules.md defaults)
