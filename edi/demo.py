@@ -106,40 +106,27 @@ def _effective_date(today: date) -> date:
 
 
 def group_fields(stage: Stage) -> dict[str, Any]:
-    """A complete group (as tests/enrollment/conftest.py ``complete_fields``), named after ``stage``."""
-    from enrollment.demo import DEMO_OFFERINGS
+    """The demo's complete Blue Heron group, renamed and re-dated for ``stage``."""
+    from enrollment.demo import blue_heron_fields
     from enrollment.rules import carrier_today
 
     today = carrier_today()
     first, last, email = stage.contact
-    signed = timezone.make_aware(datetime.combine(today, clock_time(9, 0)))
-    return {
-        "legal_name": stage.legal_name,
-        "dba_name": stage.dba_name,
-        "fein": stage.fein,
-        "sic_code": "5461",
-        "entity_type": "LLC",
-        "established_date": date(2014, 3, 1),
-        "phone": "5025550100",
-        "address_line1": "100 Main St",
-        "city": "Louisville",
-        "state": "KY",
-        "zip5": "40202",
-        "county_fips": "21111",
-        "contact_first_name": first,
-        "contact_last_name": last,
-        "contact_email": email,
-        "contact_phone": "5025550101",
-        "requested_effective_date": _effective_date(today),
-        "total_employees": 3,
-        "eligible_employees": 2,
-        "minimum_hours_per_week": 30,
-        "waiting_period": "FIRST_OF_MONTH_AFTER_30_DAYS",
-        "attestation_signed_by": f"{first} {last}",
-        "attestation_title": "Owner",
-        "attestation_signed_at": signed,
-        "offerings": [dict(o) for o in DEMO_OFFERINGS],
-    } | stage.extra
+    return (
+        blue_heron_fields()
+        | {
+            "legal_name": stage.legal_name,
+            "dba_name": stage.dba_name,
+            "fein": stage.fein,
+            "contact_first_name": first,
+            "contact_last_name": last,
+            "contact_email": email,
+            "requested_effective_date": _effective_date(today),
+            "attestation_signed_by": f"{first} {last}",
+            "attestation_signed_at": timezone.make_aware(datetime.combine(today, clock_time(9, 0))),
+        }
+        | stage.extra
+    )
 
 
 # --------------------------------------------------------------------------- the sandbox, over HTTP

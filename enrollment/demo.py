@@ -28,35 +28,7 @@ def seed(*, stdout) -> EmployerGroup | None:
         stdout.write(f"enrollment: demo group {existing.pk} already there")
         return existing
     group = services.group_create_draft(broker=broker, legal_name=DEMO_LEGAL_NAME)
-    services.group_update(
-        group=group,
-        fields={
-            "dba_name": "Blue Heron",
-            "fein": "123456789",
-            "sic_code": "5461",
-            "entity_type": "LLC",
-            "established_date": date(2014, 3, 1),
-            "phone": "5025550100",
-            "address_line1": "100 Main St",
-            "city": "Louisville",
-            "state": "KY",
-            "zip5": "40202",
-            "county_fips": "21111",
-            "contact_first_name": "Ann",
-            "contact_last_name": "Lee",
-            "contact_email": "ann@example.com",
-            "contact_phone": "5025550101",
-            "requested_effective_date": date(2027, 1, 1),
-            "total_employees": 3,
-            "eligible_employees": 2,
-            "minimum_hours_per_week": 30,
-            "waiting_period": "FIRST_OF_MONTH_AFTER_30_DAYS",
-            "attestation_signed_by": "Ann Lee",
-            "attestation_title": "Owner",
-            "attestation_signed_at": timezone.make_aware(datetime(2026, 11, 23, 10, 0)),
-            "offerings": DEMO_OFFERINGS,
-        },
-    )
+    services.group_update(group=group, fields=blue_heron_fields())
     services.census_replace(group=group, rows=DEMO_CENSUS)
     stdout.write(f"enrollment: demo draft group {group.pk} ({DEMO_LEGAL_NAME}) for {broker}")
     return group
@@ -123,3 +95,34 @@ DEMO_OFFERINGS = [
         "contribution": {"basis": "PERCENT", "employee": "100.00", "dependents": "0.00"},
     },
 ]
+
+
+def blue_heron_fields() -> dict:
+    """api.md's Blue Heron Bakery as a complete draft (every step filled): the demo's and the tests' group."""
+    return {
+        "legal_name": DEMO_LEGAL_NAME,
+        "dba_name": "Blue Heron",
+        "fein": "123456789",
+        "sic_code": "5461",
+        "entity_type": "LLC",
+        "established_date": date(2014, 3, 1),
+        "phone": "5025550100",
+        "address_line1": "100 Main St",
+        "city": "Louisville",
+        "state": "KY",
+        "zip5": "40202",
+        "county_fips": "21111",
+        "contact_first_name": "Ann",
+        "contact_last_name": "Lee",
+        "contact_email": "ann@example.com",
+        "contact_phone": "5025550101",
+        "requested_effective_date": date(2027, 1, 1),
+        "total_employees": 3,
+        "eligible_employees": 2,
+        "minimum_hours_per_week": 30,
+        "waiting_period": "FIRST_OF_MONTH_AFTER_30_DAYS",
+        "attestation_signed_by": "Ann Lee",
+        "attestation_title": "Owner",
+        "attestation_signed_at": timezone.make_aware(datetime(2026, 11, 23, 10, 0)),
+        "offerings": [dict(o) for o in DEMO_OFFERINGS],
+    }

@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -370,7 +371,7 @@ class Failed(Exception):
     pass
 
 
-class User:
+class User(ABC):
     def __init__(self, base: str, stats: Stats, deadline: float, think: float, rng: random.Random):
         self.base = base
         self.stats = stats
@@ -427,8 +428,9 @@ class User:
                 self.stats.add("driver exception", 0.0, f"{type(exc).__name__}: {exc}")
             self.think()
 
+    @abstractmethod
     def iteration(self) -> None:
-        raise NotImplementedError
+        """One round of this kind of user's requests (an employee's walk, a broker's browse)."""
 
 
 class Employee(User):

@@ -10,37 +10,14 @@ from django.forms.models import fields_for_model, model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from .models import LINES, Election, Member, mask_ssn
+from .services import MEMBER_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TRISTATE = [("", _("Not stated")), ("true", _("Yes")), ("false", _("No"))]
 
-SUBSCRIBER_FIELDS = [
-    "member_ref",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "ssn",
-    "date_of_birth",
-    "gender",
-    "marital_status",
-    "tobacco_use",
-    "disabled",
-    "is_owner",
-    "is_owner_spouse",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "zip5",
-    "zip4",
-    "county_fips",
-    "phone",
-    "email",
-    "hire_date",
-    "hours_per_week",
-    "employment_status",
-]
+# What the broker edits of a subscriber: every carrier field of services.MEMBER_FIELDS, in the same order,
+# but its relationship (SUBSCRIBER by definition) and covered lines (what it elects).
+SUBSCRIBER_FIELDS = [f for f in MEMBER_FIELDS if f not in ("relationship", "covered_lines")]
 DEPENDENT_FIELDS = [
     "relationship",
     "first_name",

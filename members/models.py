@@ -16,7 +16,7 @@ from django.db import models
 from encrypted_fields.fields import EncryptedCharField, EncryptedDateField, EncryptedJSONField
 from simple_history.models import HistoricalRecords
 
-from enrollment.models import EmployerGroup
+from enrollment.models import CensusMember, EmployerGroup
 
 MEMBER_REF_PATTERN = r"^[A-Z0-9-]{1,30}$"
 member_ref_validator = RegexValidator(
@@ -31,19 +31,9 @@ CHILD_RELATIONSHIPS = frozenset({"CHILD", "STEPCHILD", "FOSTER_CHILD", "WARD"})
 class Member(models.Model):
     """One covered life of a group."""
 
-    class Relationship(models.TextChoices):
-        SUBSCRIBER = "SUBSCRIBER", "Employee"
-        SPOUSE = "SPOUSE", "Spouse"
-        DOMESTIC_PARTNER = "DOMESTIC_PARTNER", "Domestic partner"
-        CHILD = "CHILD", "Child"
-        STEPCHILD = "STEPCHILD", "Stepchild"
-        FOSTER_CHILD = "FOSTER_CHILD", "Foster child"
-        WARD = "WARD", "Ward"
-
-    class Gender(models.TextChoices):
-        FEMALE = "FEMALE", "Female"
-        MALE = "MALE", "Male"
-        UNKNOWN = "UNKNOWN", "Unknown"
+    # The census's own lists (api.md's code lists), not a second copy of them.
+    Relationship = CensusMember.Relationship
+    Gender = CensusMember.Gender
 
     class MaritalStatus(models.TextChoices):
         SINGLE = "SINGLE", "Single"

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from . import forms as member_forms
+from .forms import DEPENDENT_FIELDS as BROKER_DEPENDENT_FIELDS
 from .models import Election, Member
 
 DETAILS_FIELDS = [
@@ -32,18 +33,8 @@ DETAILS_FIELDS = [
     "phone",
     "email",
 ]
-DEPENDENT_FIELDS = [
-    "relationship",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "ssn",
-    "date_of_birth",
-    "gender",
-    "tobacco_use",
-    "disabled",
-]
+# The broker's dependent fields without the lines covered (an employee's family is covered on every line).
+DEPENDENT_FIELDS = [f for f in BROKER_DEPENDENT_FIELDS if f != "covered_lines"]
 
 LABELS = {
     "relationship": _("Relationship to you"),

@@ -412,10 +412,13 @@ def _dependents_follow(group: Group, subscriber: MemberValidation) -> None:
         dependent.save()
 
 
-def _check_member_state(group: Group, member_ref: Any) -> None:
+def _check_member_state(group: Group, member_ref: Any, *, known: bool | None = None) -> None:
+    """``known``: whether the group already has a validation of ``member_ref`` (looked up when None)."""
     if group.status not in VALIDATING_STATES:
         raise _invalid_state(f"The group is {group.status}; members cannot be validated now.")
-    if group.status != S.CREATED and not group.validations.filter(member_ref=member_ref).exists():
+    if known is None:
+        known = group.validations.filter(member_ref=member_ref).exists()
+    if group.status != S.CREATED and not known:
         raise _invalid_state(
             "After finalize only members already validated may be validated again; "
             "later additions are a maintenance process."
@@ -462,20 +465,30 @@ def members_validate_batch(*, partner: Partner, group_id: str, body: Any) -> dic
     with transaction.atomic():
         group = group_get(partner=partner, group_id=group_id, lock=True)
         facts = CarrierFacts()
+        # The group's current valid validations, read once and kept up to date as the batch is stored
+        # (not read again for every member of a 200-member batch).
+        valid = {v.member_ref: v for v in _valid_bodies(group)}
+        known = set(group.validations.values_list("member_ref", flat=True))  # valid or not
         for index in order:
             member = members[index]
+            ref = _ref(member)
             try:
-                _check_member_state(group, _ref(member))
+                _check_member_state(group, ref, known=ref in known)
             except ApiProblem as problem:
-                results[index] = {"memberRef": _ref(member), "valid": False, "errors": problem.errors}
+                results[index] = {"memberRef": ref, "valid": False, "errors": problem.errors}
                 continue
-            errors, warnings = _split(
-                _member_errors(group, member, facts, _valid_bodies(group, excluding=_ref(member)))
-            )
+            others = [v for other, v in valid.items() if other != ref]
+            errors, warnings = _split(_member_errors(group, member, facts, others))
             if errors:
-                results[index] = {"memberRef": _ref(member), "valid": False, "errors": errors + warnings}
+                results[index] = {"memberRef": ref, "valid": False, "errors": errors + warnings}
                 continue
             validation = _store_valid(group, member, warnings)
+            valid[validation.member_ref] = validation
+            known.add(validation.member_ref)
+            if validation.relationship == Relationship.SUBSCRIBER and any(
+                v.subscriber_ref == ref and other != ref for other, v in valid.items()
+            ):  # its existing dependents may have lost a line (MBR-011): read them again
+                valid = {v.member_ref: v for v in _valid_bodies(group)}
             results[index] = {
                 "memberRef": validation.member_ref,
                 "valid": True,

@@ -16,7 +16,7 @@ from datetime import date
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.db import OperationalError
 from django.test import override_settings
 
@@ -33,12 +33,7 @@ pytestmark = [pytest.mark.worker]
 
 
 @pytest.fixture
-def sandbox(request, transactional_db):
-    missing = {"sandbox_key", "sandbox_load_etss"} - set(get_commands())
-    if missing:
-        pytest.skip(f"the carrier sandbox is not there yet (no manage.py {', '.join(sorted(missing))})")
-    live_server = request.getfixturevalue("live_server")
-    request.getfixturevalue("celery_worker_thread")
+def sandbox(live_server, celery_worker_thread, transactional_db):
     call_command("sandbox_key", "EDI E2E", "--sender-id", settings.HUMANA_SENDER_ID, "--key", API_KEY)
     call_command("sandbox_load_etss", str(settings.SAMPLES_DIR / "HUM_ETSS_SG_KY_20261101_000001.txt"))
     with override_settings(

@@ -4,14 +4,13 @@ standing in for the catalogue, and a fake carrier client for the service tests."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from enrollment import services
-from enrollment.demo import DEMO_CENSUS
+from enrollment.demo import DEMO_CENSUS, DEMO_OFFERINGS, blue_heron_fields
 from enrollment.rules import PortalRuleContext
 from tests.factories import EmployerGroupFactory
 
@@ -21,24 +20,7 @@ PLANS = {
     "12345KY0020001": "DENTAL",
     "12345KY0030001": "VISION",
 }
-OFFERINGS = [
-    {
-        "line": "MEDICAL",
-        "planIds": ["12345KY0010001", "12345KY0010002"],
-        "ratingOption": "AGE",
-        "contribution": {"basis": "PERCENT", "employee": "60.00", "dependents": "25.00"},
-    },
-    {
-        "line": "DENTAL",
-        "planIds": ["12345KY0020001"],
-        "contribution": {"basis": "FLAT", "employee": "20.00", "dependents": "0.00"},
-    },
-    {
-        "line": "VISION",
-        "planIds": ["12345KY0030001"],
-        "contribution": {"basis": "PERCENT", "employee": "100.00", "dependents": "0.00"},
-    },
-]
+OFFERINGS = DEMO_OFFERINGS
 
 
 class FakeFacts:
@@ -109,33 +91,7 @@ def catalogue_facts(monkeypatch, rule_facts):
 
 
 def complete_fields() -> dict:
-    return {
-        "legal_name": "Blue Heron Bakery LLC",
-        "dba_name": "Blue Heron",
-        "fein": "123456789",
-        "sic_code": "5461",
-        "entity_type": "LLC",
-        "established_date": date(2014, 3, 1),
-        "phone": "5025550100",
-        "address_line1": "100 Main St",
-        "city": "Louisville",
-        "state": "KY",
-        "zip5": "40202",
-        "county_fips": "21111",
-        "contact_first_name": "Ann",
-        "contact_last_name": "Lee",
-        "contact_email": "ann@example.com",
-        "contact_phone": "5025550101",
-        "requested_effective_date": date(2027, 1, 1),
-        "total_employees": 3,
-        "eligible_employees": 2,
-        "minimum_hours_per_week": 30,
-        "waiting_period": "FIRST_OF_MONTH_AFTER_30_DAYS",
-        "attestation_signed_by": "Ann Lee",
-        "attestation_title": "Owner",
-        "attestation_signed_at": timezone.make_aware(datetime(2026, 11, 23, 10, 0)),
-        "offerings": [dict(o) for o in OFFERINGS],
-    }
+    return blue_heron_fields()
 
 
 def make_complete_group(broker, **overrides):
