@@ -4,8 +4,8 @@ broker's invitation actions (send, resend, revoke, extend).
 Every object of the employee's pages is reached through the invitation's subscriber; a dependent id
 posted in a form that is not one of that family's is a 404 and changes nothing. What the employee types
 is saved on the invitation as a draft at every step; the family itself is written by ``family_save``
-only when the employee signs. The carrier's member rules run on the draft (inside a savepoint that is
-rolled back) so each failure shows beside its field with the rule ID and the fix.
+only when the employee signs. The carrier's member rules run on the draft (the family as the signature
+would store it, built in memory) so each failure shows beside its field with the rule ID and the fix.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,7 +32,7 @@ from enrollment.selectors import group_get_visible
 from . import self_service, services
 from . import self_service_forms as ss_forms
 from .models import Invitation, Member
-from .views import _fields_with_problems, _problems, _rule_inputs
+from .views import _fields_with_problems, _rule_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -202,16 +201,12 @@ class Answers:
 
     def problems(self) -> dict:
         """The carrier's member rules on the answers: {"subscriber": [...], "dependents": {form index:
-        [...]}, "general": [...]}. Computed on the family saved inside a savepoint that is rolled back."""
-        result: dict[str, Any] = {"subscriber": [], "dependents": {}, "general": []}
+        [...]}, "general": [...]}, worked out on the family as the signature would store it, in memory."""
+        result: dict[str, Any] = _no_problems()
         payload, ctx = _rule_inputs(self.group)
         if payload is None:
             return result
         arguments = self.family_save_arguments()
-
-        class Rollback(Exception):
-            pass
-
         # form index of each dependents_data entry
         index_of: list[int | None] = []
         if self.dependents_data is not None:
@@ -224,36 +219,26 @@ class Answers:
         else:
             index_of = list(range(len(self.dependents)))
         try:
-            with transaction.atomic():
-                before = {d.pk for d in self.dependents}
-                saved = services.family_save(
-                    group=self.group, subscriber=self.subscriber, by=None, **arguments
-                )
-                saved = Member.objects.prefetch_related("elections", "dependents").get(pk=saved.pk)
-                result["subscriber"] = _problems(saved, payload=payload, ctx=ctx)
-                current = [d for d in saved.dependents.all() if d.withdrawn_at is None]
-                by_id = {d.pk: d for d in current}
-                new = sorted((d for d in current if d.pk not in before), key=lambda d: d.pk)
-                for position, entry in enumerate(arguments["dependents_data"]):
-                    if entry.get("DELETE"):
-                        continue
-                    member = by_id.get(int(entry["id"])) if entry.get("id") else (new.pop(0) if new else None)
-                    if member is None:
-                        continue
-                    member.subscriber = saved
-                    index = index_of[position] if position < len(index_of) else None
-                    result["dependents"][index] = _problems(member, payload=payload, ctx=ctx)
-                raise Rollback
-        except Rollback:
-            pass
-        except ValidationError as exc:
-            result["general"] += [
-                Problem(code="", message=m, fix="", step="member", field=None) for m in exc.messages
-            ]
-        except Http404:
-            raise
+            found = services.family_draft_problems(
+                group=self.group,
+                subscriber=self.subscriber,
+                dependents=self.dependents,
+                stored_elections=list(self.elections.values()),
+                group_payload=payload,
+                ctx=ctx,
+                **arguments,
+            )
         except Exception:
             logger.exception("self-service rules of invitation %s", self.invitation.pk)
+            return result
+        result["subscriber"] = found.subscriber
+        for position, problems in enumerate(found.dependents):
+            if problems is not None:
+                index = index_of[position] if position < len(index_of) else None
+                result["dependents"][index] = problems
+        result["general"] = [
+            Problem(code="", message=m, fix="", step="member", field=None) for m in found.general
+        ]
         return result
 
 

@@ -9,6 +9,8 @@ late answer never overwrites a newer edit. Validation runs in ``members.tasks.va
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Iterable, Mapping
@@ -118,9 +120,12 @@ def _ordered_lines(lines: Iterable[str]) -> list[str]:
     return [line for line in LINES if line in wanted]
 
 
-def member_build_validation_body(*, member: Member, dependents: list[Member] | None = None) -> dict:
+def member_build_validation_body(
+    *, member: Member, dependents: list[Member] | None = None, elections: Iterable[Election] | None = None
+) -> dict:
     """api.md's member-validation body. A subscriber's ``coverage`` has its elections with the tier
-    derived from the dependents covered on each line; a dependent's lists the lines it is covered on."""
+    derived from the dependents covered on each line; a dependent's lists the lines it is covered on.
+    ``dependents`` and ``elections`` stand in for the stored ones (a family not saved yet)."""
     subscriber = member.subscriber if member.subscriber_id else None
     body: dict[str, Any] = {
         "memberRef": member.member_ref,
@@ -153,10 +158,10 @@ def member_build_validation_body(*, member: Member, dependents: list[Member] | N
             "status": _none(member.employment_status),
         }
         family = dependents if dependents is not None else _active_dependents(member)
-        elections = {e.line: e for e in member.elections.all()}
+        by_line = {e.line: e for e in (elections if elections is not None else member.elections.all())}
         coverage = []
-        for line in _ordered_lines(elections):
-            election = elections[line]
+        for line in _ordered_lines(by_line):
+            election = by_line[line]
             if election.waived:
                 coverage.append({"line": line, "waived": True, "waiverReason": _none(election.waiver_reason)})
             else:
@@ -245,7 +250,6 @@ def member_local_problems(
     """The carrier's member rules (groupsales.rules.check_member) run here, each placed on a form field."""
     from enrollment import rules as enrollment_rules
     from enrollment.services import group_build_create_payload
-    from groupsales.rules import check_member
 
     group = member.group
     payload = group_payload if group_payload is not None else group_build_create_payload(group=group)
@@ -266,13 +270,34 @@ def member_local_problems(
         for m in Member.objects.filter(group_id=group.pk, withdrawn_at__isnull=True).exclude(pk=member.pk)
         if m.ssn
     }
+    return _body_problems(
+        body,
+        group_payload=payload,
+        ctx=ctx,
+        subscriber_body=subscriber_body,
+        other_dependents=others,
+        ssn_members=ssn_members,
+    )
+
+
+def _body_problems(
+    body: dict,
+    *,
+    group_payload: dict,
+    ctx: Any,
+    subscriber_body: dict | None,
+    other_dependents: list[dict],
+    ssn_members: Mapping[str, str],
+) -> list[Problem]:
+    from groupsales.rules import check_member
+
     problems = []
     for v in check_member(
         body,
-        group=payload,
+        group=group_payload,
         ctx=ctx,
         subscriber=subscriber_body,
-        other_dependents=others,
+        other_dependents=other_dependents,
         ssn_members=ssn_members,
     ):
         step, field = locate_member_pointer(v.pointer, body)
@@ -290,9 +315,12 @@ def member_local_problems(
     return problems
 
 
-def member_carrier_problems(*, member: Member) -> list[Problem]:
-    """The errors of the carrier's last refusal of this member, placed on fields."""
-    body = member_build_validation_body(member=member)
+def member_carrier_problems(*, member: Member, body: dict | None = None) -> list[Problem]:
+    """The errors of the carrier's last refusal of this member, placed on fields (``body``: the member's
+    validation body when the caller has it)."""
+    if not member.carrier_errors:
+        return []
+    body = body if body is not None else member_build_validation_body(member=member)
     out = []
     for e in member.carrier_errors or []:
         code = e.get("code", "")
@@ -496,6 +524,163 @@ def family_save(
             members_queue_validation(group=group)
     subscriber.refresh_from_db()
     return subscriber
+
+
+@dataclasses.dataclass
+class DraftProblems:
+    """The carrier's member rules over a family not saved yet."""
+
+    subscriber: list[Problem] = dataclasses.field(default_factory=list)
+    # by position in dependents_data; None for a dependent deleted
+    dependents: list[list[Problem] | None] = dataclasses.field(default_factory=list)
+    general: list[str] = dataclasses.field(default_factory=list)  # what would stop ``family_save`` itself
+
+
+def family_draft_problems(
+    *,
+    group: EmployerGroup,
+    subscriber: Member,
+    dependents: list[Member],
+    stored_elections: list[Election],
+    subscriber_data: Mapping[str, Any],
+    dependents_data: list[Mapping[str, Any]],
+    elections: Mapping[str, Mapping[str, Any]],
+    group_payload: dict,
+    ctx: Any,
+) -> DraftProblems:
+    """What the carrier's member rules would say of the family once ``family_save`` (same arguments)
+    stored it, worked out in memory: copies of the family with the answers applied, never saved.
+
+    ``dependents`` and ``stored_elections`` are the family as stored (active dependents only). A member
+    whose validation body the answers change loses its last carrier refusal, as ``family_save`` clears it.
+    The employee's pages call this on every step, so it reads at most two small queries (the group's
+    other SSNs when the family has one, the group's member refs when a dependent is new) where saving
+    and rolling back took some fifty."""
+    out = DraftProblems()
+    stored_bodies = {
+        subscriber.pk: member_build_validation_body(
+            member=subscriber, dependents=dependents, elections=stored_elections
+        )
+    }
+    for d in dependents:
+        d.subscriber = subscriber
+        stored_bodies[d.pk] = member_build_validation_body(member=d)
+
+    def clean(member: Member) -> None:
+        try:
+            # Uniqueness and the foreign keys are the database's to check when the family is saved.
+            member.full_clean(
+                exclude=["group", "subscriber"], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            out.general += [m for m in exc.messages if m not in out.general]
+
+    sub = copy.copy(subscriber)
+    _set_fields(sub, subscriber_data, subscriber=True)
+    clean(sub)
+
+    chosen: dict[str, Election] = {e.line: e for e in stored_elections}
+    for line, data in elections.items():
+        if line not in LINES:
+            out.general.append(f"Unknown line {line}.")
+            continue
+        election = Election(member=sub, line=line)
+        election.waived = bool(data.get("waived"))
+        election.plan_id = "" if election.waived else (data.get("plan_id") or "")
+        election.waiver_reason = (data.get("waiver_reason") or "") if election.waived else ""
+        if election.waived or election.plan_id:
+            chosen[line] = election
+        else:
+            chosen.pop(line, None)
+    chosen = {line: e for line, e in chosen.items() if line in elections or line in group.lines}
+    elected = {line for line, e in chosen.items() if not e.waived and e.plan_id}
+
+    stored = {d.pk: d for d in dependents}
+    taken: set[str] | None = None
+    family: list[Member] = []  # the active dependents once saved
+    placed: list[Member | None] = []  # by dependents_data position
+    for data in dependents_data:
+        dependent_id = data.get("id")
+        original = stored.get(int(dependent_id)) if dependent_id else None
+        if dependent_id and original is None:
+            out.general.append("That dependent is not in this family.")
+            placed.append(None)
+            continue
+        if data.get("DELETE"):
+            placed.append(None)
+            continue
+        if original is None:
+            if group.status in CLOSED_TO_NEW_MEMBERS:
+                out.general.append(NEW_MEMBER_AFTER_FINALIZE)
+                placed.append(None)
+                continue
+            dependent = Member(group=group)
+        else:
+            dependent = copy.copy(original)
+        dependent.subscriber = sub
+        _set_fields(dependent, data, subscriber=False)
+        if not dependent.member_ref:
+            if taken is None:
+                taken = set(
+                    Member.objects.filter(group=group).order_by().values_list("member_ref", flat=True)
+                )
+            dependent.member_ref = _dependent_ref(sub.member_ref, dependent.relationship, taken)
+            taken.add(dependent.member_ref)
+        if ("covered_lines" not in data or data.get("covered_lines") is None) and original is None:
+            dependent.covered_lines = sorted(elected)
+        dependent.covered_lines = _ordered_lines(set(dependent.covered_lines or []) & elected)
+        clean(dependent)
+        family.append(dependent)
+        placed.append(dependent)
+    deleted = {int(d["id"]) for d in dependents_data if d.get("id") and d.get("DELETE")}
+    for original in dependents:  # the dependents the answers leave as they are
+        if original.pk in deleted or any(d.pk == original.pk for d in family):
+            continue
+        kept = copy.copy(original)
+        kept.subscriber = sub
+        kept.covered_lines = _ordered_lines(set(kept.covered_lines or []) & elected)
+        family.append(kept)
+
+    bodies: dict[int, dict] = {
+        id(sub): member_build_validation_body(member=sub, dependents=family, elections=chosen.values())
+    }
+    for d in family:
+        bodies[id(d)] = member_build_validation_body(member=d)
+    for m in [sub, *family]:
+        if m.pk is None or stored_bodies.get(m.pk) != bodies[id(m)]:
+            m.carrier_errors = []  # family_save marks it edited: the carrier's last answer no longer holds
+
+    # MBR-014: SSNs of the group's other members, only read when this family has one to compare.
+    ssn_members: dict[str, str] = {}
+    if any(_digits(m.ssn) for m in [sub, *family]):
+        family_pks = [pk for pk in [subscriber.pk, *stored] if pk]
+        rows = Member.objects.filter(group_id=group.pk, withdrawn_at__isnull=True).exclude(pk__in=family_pks)
+        ssn_members = {
+            _digits(ssn): ref for ssn, ref in rows.order_by().values_list("ssn", "member_ref") if ssn
+        }
+
+    def problems(member: Member) -> list[Problem]:
+        body = bodies[id(member)]
+        others_ssn = dict(ssn_members)
+        for m in [sub, *family]:
+            if m is not member and _digits(m.ssn):
+                others_ssn[_digits(m.ssn)] = m.member_ref
+        is_dependent = member is not sub
+        found = _body_problems(
+            body,
+            group_payload=group_payload,
+            ctx=ctx,
+            subscriber_body=bodies[id(sub)] if is_dependent else None,
+            other_dependents=[bodies[id(d)] for d in family if d is not member] if is_dependent else [],
+            ssn_members=others_ssn,
+        )
+        codes = {(p.code, p.pointer) for p in found}
+        carrier = member_carrier_problems(member=member, body=body)
+        return found + [p for p in carrier if (p.code, p.pointer) not in codes]
+
+    out.subscriber = problems(sub)
+    out.dependents = [problems(d) if d is not None else None for d in placed]
+    return out
 
 
 def member_withdraw(*, member: Member, by: AbstractBaseUser | None) -> Member:
