@@ -33,7 +33,6 @@ from .models import LINES, Election, Member, coverage_tier
 logger = logging.getLogger(__name__)
 
 V = Member.ValidationStatus
-CLAIM_SECONDS = 600
 BATCH_LIMIT = 200  # api.md: at most 200 members per batch
 
 # Member fields a family form may set (everything the validation body carries).
@@ -74,6 +73,12 @@ SUBSCRIBER_ONLY = (
     "hours_per_week",
     "employment_status",
 )
+
+
+def claim_seconds() -> float:
+    """How long a worker's claim on members it is validating holds; after that (its worker died) another
+    task may claim them again and replay the same idempotency keys."""
+    return float(getattr(settings, "MEMBERS_VALIDATION_CLAIM_SECONDS", 600))
 
 
 def batch_threshold() -> int:
@@ -756,7 +761,7 @@ def _error_dicts(errors: Iterable[Any]) -> list[dict]:
 def _claim(group_id: int) -> list[Member]:
     """Claim the members waiting for validation (conditional update), subscribers first."""
     now = timezone.now()
-    stale = now - timedelta(seconds=CLAIM_SECONDS)
+    stale = now - timedelta(seconds=claim_seconds())
     waiting = Q(validation_status__in=[V.NOT_VALIDATED, V.CARRIER_UNREACHABLE]) | Q(
         validation_status=V.PENDING, validation_claimed_at__lt=stale
     )
@@ -775,6 +780,21 @@ def _claim(group_id: int) -> list[Member]:
         .prefetch_related("elections", "dependents")
     )
     return sorted(claimed, key=lambda m: (m.subscriber_id is not None, m.member_ref))
+
+
+def _claimed_elsewhere(group_id: int) -> int:
+    """Seconds until the oldest live claim on the group's members expires (0: none). A task redelivered
+    after its worker died finds the dead worker's claim here and looks again once it has expired."""
+    oldest = (
+        Member.objects.filter(group_id=group_id, withdrawn_at__isnull=True, validation_status=V.PENDING)
+        .order_by("validation_claimed_at")
+        .values_list("validation_claimed_at", flat=True)
+        .first()
+    )
+    if oldest is None:
+        return 0
+    left = (oldest + timedelta(seconds=claim_seconds()) - timezone.now()).total_seconds()
+    return max(int(left + 0.999), 1)
 
 
 def _store(member: Member, **fields: Any) -> bool:
@@ -829,6 +849,7 @@ def group_validate_members(*, group_id: int) -> dict[str, int]:
         return counts
     members = _claim(group_id)
     if not members:
+        counts["busy_seconds"] = _claimed_elsewhere(group_id)
         return counts
     counts["sent"] = len(members)
     client = get_client()

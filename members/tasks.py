@@ -31,7 +31,7 @@ def validate_group_members(self, group_id: int) -> dict:
     from carrier.errors import CarrierTransientError
 
     try:
-        return services.group_validate_members(group_id=group_id)
+        counts = services.group_validate_members(group_id=group_id)
     except CarrierTransientError as exc:
         retries = self.request.retries
         if retries >= _max_retries():
@@ -43,6 +43,11 @@ def validate_group_members(self, group_id: int) -> dict:
         countdown = validate_countdown(retries, exc.retry_after)
         logger.info("validate members of group %s: retry %s in %ss", group_id, retries + 1, countdown)
         raise self.retry(exc=exc, countdown=countdown) from exc
+    if counts.get("busy_seconds") and not self.request.is_eager:
+        # Another worker holds the claim (perhaps one that died): look again once the claim expires.
+        # A retry that finds the members done finds nothing to claim and ends.
+        raise self.retry(countdown=counts["busy_seconds"] + 1)
+    return counts
 
 
 @shared_task(bind=True, name="members.tasks.withdraw_member", acks_late=True, max_retries=None)

@@ -242,6 +242,8 @@ CELERY_TASK_ACKS_LATE = True  # a task killed mid-way is delivered again, never 
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Where tasks go unless routed (a test worker gets a queue of its own, so its follow-up tasks stay with it).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic work of every app, kept in one place so an operator sees all of it.
@@ -262,6 +264,7 @@ CELERY_BEAT_SCHEDULE["edi-sweep-transmissions"] = {"task": "edi.sweep_transmissi
 # a second task harmless.
 GROUP_CREATE_CLAIM_SECONDS = env.float("GROUP_CREATE_CLAIM_SECONDS", default=120)
 GROUP_SWEEP_STALE_SECONDS = env.float("GROUP_SWEEP_STALE_SECONDS", default=15 * 60)
+MEMBERS_VALIDATION_CLAIM_SECONDS = env.float("MEMBERS_VALIDATION_CLAIM_SECONDS", default=600)
 MEMBERS_SWEEP_STALE_SECONDS = env.float("MEMBERS_SWEEP_STALE_SECONDS", default=15 * 60)
 CELERY_BEAT_SCHEDULE["enrollment-sweep-groups"] = {"task": "enrollment.tasks.sweep_groups", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["members-sweep-validations"] = {

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from carrier.errors import CarrierTransientError
 from carrier.models import CarrierOperation
@@ -128,3 +131,20 @@ def test_it_retries_the_task_on_a_transient_error(luis, monkeypatch, fake_client
     with pytest.raises(CarrierTransientError):
         tasks.validate_group_members.apply(args=[luis.group_id], throw=True)
     assert retried == [2]
+
+
+def test_it_says_how_long_another_workers_claim_holds(luis, fake_client, settings):
+    settings.MEMBERS_VALIDATION_CLAIM_SECONDS = 30
+    claimed = {"validation_status": V.PENDING, "validation_claimed_at": timezone.now()}
+    Member.objects.filter(pk=luis.pk).update(**claimed)
+    counts = services.group_validate_members(group_id=luis.group_id)
+    assert counts["sent"] == 0
+    assert 1 <= counts["busy_seconds"] <= 30
+    assert fake_client.calls == []
+
+    # the claim of a worker that died expires: the next task claims the member and validates it
+    Member.objects.filter(pk=luis.pk).update(validation_claimed_at=timezone.now() - timedelta(seconds=31))
+    counts = services.group_validate_members(group_id=luis.group_id)
+    assert counts["sent"] == 1 and counts["valid"] == 1
+    assert Member.objects.get(pk=luis.pk).validation_status == V.VALID
+    assert services.group_validate_members(group_id=luis.group_id).get("busy_seconds") == 0
