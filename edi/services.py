@@ -667,19 +667,26 @@ def _delay(attempt: int) -> float:
     return float(min(first * (2 ** min(attempt, 30)), most))
 
 
-def transmission_poll(*, transmission_id: int, token: int | None = None) -> float | None:
+def transmission_poll(
+    *, transmission_id: int, token: int | None = None, redelivered: bool = False
+) -> float | None:
     """Ask the carrier once; store what ended; return the delay before the next poll, or None to stop.
 
     ``token`` is the poll count the caller expects: a poll chain whose token is stale (another chain
-    polled meanwhile, e.g. after a sweep re-queued it) stops, so only one chain lives.
+    polled meanwhile, e.g. after a sweep re-queued it) stops, so only one chain lives. A poll the broker
+    delivers again (``redelivered``: its worker died after taking token ``n``) finds the count at n + 1,
+    its own claim, and carries the chain on; the next poll's token is n + 1 either way, so a chain the
+    dead worker had already scheduled and this one cannot both go on.
     """
     transmission = Transmission.objects.select_related("group").get(pk=transmission_id)
     if transmission.status not in (S.RECEIVED, S.PROCESSING):
         return None
     current = transmission.poll_attempts if token is None else token
-    if not Transmission.objects.filter(pk=transmission.pk, poll_attempts=current).update(
+    claimed = Transmission.objects.filter(pk=transmission.pk, poll_attempts=current).update(
         poll_attempts=current + 1, last_polled_at=timezone.now()
-    ):
+    )
+    own_claim = redelivered and token is not None and transmission.poll_attempts == current + 1
+    if not claimed and not own_claim:
         return None
     errors = sources.carrier_errors()
     group_id = sources.group_facts(group=transmission.group).group_id

@@ -34,10 +34,11 @@ def upload_transmission(self, transmission_id: int) -> str:
     return transmission.status
 
 
-@shared_task(name="edi.poll_transmission", acks_late=True, soft_time_limit=120)
-def poll_transmission(transmission_id: int, token: int | None = None) -> float | None:
+@shared_task(bind=True, name="edi.poll_transmission", acks_late=True, soft_time_limit=120)
+def poll_transmission(self, transmission_id: int, token: int | None = None) -> float | None:
     """Poll the file's status once; schedule the next poll with backoff until it ends or is STUCK."""
-    delay = services.transmission_poll(transmission_id=transmission_id, token=token)
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    delay = services.transmission_poll(transmission_id=transmission_id, token=token, redelivered=redelivered)
     if delay is not None:
         next_token = (token + 1) if token is not None else None
         poll_transmission.apply_async((transmission_id,), {"token": next_token}, countdown=delay)

@@ -279,6 +279,22 @@ def test_it_stops_a_stale_poll_chain(finalized_group, members_source, fake_carri
     assert services.transmission_poll(transmission_id=transmission.pk, token=0) is None
 
 
+def test_it_carries_on_a_poll_the_broker_delivers_again_after_its_worker_died(
+    finalized_group, members_source, fake_carrier
+):
+    transmission = _start(finalized_group)
+    services.transmission_upload(transmission_id=transmission.pk)
+    # the dead worker took token 0 (the count moved to 1) and never scheduled the next poll
+    Transmission.objects.filter(pk=transmission.pk).update(poll_attempts=1)
+    assert services.transmission_poll(transmission_id=transmission.pk, token=0) is None  # a stale chain
+    assert services.transmission_poll(transmission_id=transmission.pk, token=0, redelivered=True) is not None
+    assert Transmission.objects.get(pk=transmission.pk).poll_attempts == 1
+    # the chain goes on with token 1 once; the same redelivery again, or a second token 1, stops
+    assert services.transmission_poll(transmission_id=transmission.pk, token=1) is not None
+    assert services.transmission_poll(transmission_id=transmission.pk, token=0, redelivered=True) is None
+    assert services.transmission_poll(transmission_id=transmission.pk, token=1) is None
+
+
 def test_it_refuses_a_transition_not_in_the_table(finalized_group, members_source):
     transmission = _start(finalized_group)
     with pytest.raises(TransitionNotAllowed):
