@@ -1,6 +1,7 @@
-"""A real Celery worker process on Redis, killed with SIGKILL in the middle of the create-group call and
-started again: the task was acknowledged late, so Redis delivers it again; the new worker waits out the
-dead worker's claim and replays the stored idempotency key; the carrier holds exactly one group.
+"""A real Celery worker process on Redis, killed with SIGKILL in the middle of each carrier call (create,
+validate, finalize, upload, poll) and started again: the task was acknowledged late, so Redis delivers it
+again; the new worker waits out the dead worker's claim where there is one and replays the stored
+idempotency key; the carrier holds exactly one group, one validation per member, one finalize, one file.
 
 Needs Redis (``REDIS_URL``, as in CI, or Debian's ``redis-server`` to start one here) and the test
 database on a file or a server the worker process can open (PostgreSQL in CI, the SQLite file here).
@@ -10,129 +11,53 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
+import tempfile
 import time
-from io import StringIO
 from pathlib import Path
 
 import pytest
 from celery import Celery
-from django.conf import settings
-from django.core.management import call_command
-from django.db import connection
 
 from enrollment.models import EmployerGroup
+from members.models import Member
 from sandbox.models import Group as CarrierGroup
-from tests.conftest import REQUIRE_SERVICES
 from tests.end_to_end.test_enrollment_end_to_end import eventually, status_of
 from tests.enrollment.conftest import make_complete_group
+from tests.reliability.processes import (
+    RedisServer,
+    Worker,
+    assert_each_member_validated_once,
+    carrier_ready,
+    new_queue,
+    worker_env,
+)
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
 KEY = "worker-killed-key"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
 def redis_url():
+    """CI's Redis (REDIS_URL), or a Redis of the test's own."""
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
-    server = shutil.which("redis-server")
-    if server is None:
-        if REQUIRE_SERVICES:
-            pytest.fail("redis-server is missing")
-        pytest.skip("needs Redis: REDIS_URL, or Debian's redis-server to start one")
-    port = _free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
+    server = RedisServer(Path(tempfile.mkdtemp(prefix="redis.")), persist=False)
+    server.start()
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server.url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{port}/{db['NAME']}"
-
-
-class Worker:
-    """``celery -A portal worker`` in its own process (solo pool: one process to kill)."""
-
-    def __init__(self, env: dict[str, str], queue: str, log: Path) -> None:
-        self.env, self.queue, self.log = env, queue, log
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "-Q", self.queue,
-             "--without-heartbeat", "--without-mingle", "--without-gossip", "--loglevel=INFO"],
-            cwd=ROOT, env=self.env, stdout=self.log.open("a"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        server.stop()
+        shutil.rmtree(server.data_dir, ignore_errors=True)
 
 
 @pytest.fixture
-def worker(live_server, redis_url, tmp_path):
-    rate_file = str(settings.SAMPLES_DIR / "HUM_ETSS_SG_KY_20261101_000001.txt")
-    call_command(
-        "sandbox_key", "Killed", "--sender-id", settings.HUMANA_SENDER_ID, "--key", KEY, stdout=StringIO()
-    )
-    call_command("sandbox_load_etss", rate_file, stdout=StringIO())
-    call_command("import_etss", rate_file, stdout=StringIO())
-    queue = f"killed-{os.getpid()}-{time.monotonic_ns()}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DJANGO_ENV": "test",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": redis_url,
-        "CELERY_BROKER_URL": redis_url,
-        "CELERY_VISIBILITY_TIMEOUT": "4",  # Redis gives an unacknowledged task to another worker after 4 s
-        "CELERY_UNACKED_RESTORE_INTERVAL": "1",  # and the new worker looks for such tasks every second
-        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
-        "CELERY_UNACKED_MUTEX_EXPIRE": "2",  # a lock the dead worker held does not stop the new one
-        "GROUP_CREATE_CLAIM_SECONDS": "3",
-        "HUMANA_API_BASE_URL": live_server.url + "/sandbox/groupsales/v1",
-        "HUMANA_API_KEY": KEY,
-        "HUMANA_API_READ_TIMEOUT": "30",
-        "SANDBOX_TODAY": settings.SANDBOX_TODAY,
-    }
+def worker(live_server, redis_url, tmp_path, settings):
+    api_base = carrier_ready(settings, live_server, KEY)
+    queue = new_queue("killed")
+    env = worker_env(settings=settings, redis_url=redis_url, queue=queue, api_base=api_base, key=KEY)
     process = Worker(env, queue, tmp_path / "worker.log")
-    sender = Celery(broker=redis_url)
+    sender = Celery(broker=redis_url, set_as_current=False)
     yield process, lambda name, *args: sender.send_task(name, args=list(args), queue=queue)
     process.stop()
     sender.close()
@@ -171,3 +96,177 @@ def test_it_creates_one_carrier_group_when_the_worker_is_killed_during_the_call(
 
     eventually(lambda: TaskResult.objects.filter(task_id=sent.id, status="SUCCESS").exists(), "its result")
     assert TaskResult.objects.get(task_id=sent.id).result == '"created"'
+
+
+# --------------------------------------------------------------------------- validate, finalize, upload, poll
+
+
+@pytest.fixture
+def no_queueing(monkeypatch):
+    """The setup below calls the services itself: nothing it does is queued for the worker."""
+    monkeypatch.setattr("members.tasks.validate_group_members.delay", lambda *a: None)
+    monkeypatch.setattr("edi.services.queue_upload", lambda **kw: None)
+    monkeypatch.setattr("edi.services.queue_poll", lambda **kw: None)
+
+
+def _open_enrollment_group(broker) -> EmployerGroup:
+    from enrollment import services as group_services
+    from members import services as member_services
+    from members.examples import ANN, ANN_DEPENDENTS, ANN_ELECTIONS, LUIS, LUIS_ELECTIONS
+
+    group = make_complete_group(broker)
+    EmployerGroup.objects.filter(pk=group.pk).update(status=EmployerGroup.Status.CREATING)
+    assert group_services.group_create_with_carrier(group_id=group.pk) == "created"
+    group.refresh_from_db()
+    member_services.family_save(
+        group=group, subscriber_data=ANN, dependents_data=ANN_DEPENDENTS, elections=ANN_ELECTIONS, by=None
+    )
+    member_services.family_save(
+        group=group, subscriber_data=LUIS, dependents_data=[], elections=LUIS_ELECTIONS, by=None
+    )
+    return group
+
+
+def _finalized_group(broker) -> EmployerGroup:
+    from enrollment.finalize import group_finalize_with_carrier
+    from members import services as member_services
+
+    group = _open_enrollment_group(broker)
+    member_services.group_validate_members(group_id=group.pk)
+    EmployerGroup.objects.filter(pk=group.pk).update(status=EmployerGroup.Status.FINALIZING)
+    assert group_finalize_with_carrier(group_id=group.pk) == "finalized"
+    group.refresh_from_db()
+    return group
+
+
+def _open_operation(kind: str, subject: str) -> bool:
+    from carrier.models import CarrierOperation
+
+    return CarrierOperation.objects.filter(kind=kind, subject=subject, status="OPEN").exists()
+
+
+def _answers_stored(key: str) -> int:
+    from sandbox.models import IdempotentAnswer
+
+    return IdempotentAnswer.objects.filter(key=key).count()
+
+
+def test_it_validates_each_member_once_when_the_worker_is_killed_during_a_call(
+    worker, broker, settings, no_queueing
+):
+    from sandbox.models import MemberValidation
+
+    process, send = worker
+    group = _open_enrollment_group(broker)
+    members = Member.objects.filter(group=group)
+    settings.SANDBOX_LATENCY_MS = 2500
+    process.start()
+    sent = send("members.tasks.validate_group_members", group.pk)
+    eventually(lambda: members.filter(validation_status="PENDING").exists(), "the worker claimed them", 60)
+    time.sleep(0.5)  # inside the first member's call
+    process.kill()
+    eventually(lambda: MemberValidation.objects.count() == 1, "the carrier finished the dead worker's call")
+    assert not members.filter(validation_status="VALID").exists()
+
+    settings.SANDBOX_LATENCY_MS = 0
+    process.start()  # redelivered; the dead worker's claim expires; the first key is replayed
+    eventually(lambda: members.filter(validation_status="VALID").count() == 5, "every member valid", 90)
+    assert MemberValidation.objects.count() == 5
+    assert_each_member_validated_once(group)
+    from django_celery_results.models import TaskResult
+
+    eventually(lambda: TaskResult.objects.filter(task_id=sent.id, status="SUCCESS").exists(), "its result")
+
+
+def test_it_finalizes_once_when_the_worker_is_killed_during_the_call(worker, broker, settings, no_queueing):
+    from carrier.models import CarrierOperation
+    from members import services as member_services
+
+    process, send = worker
+    group = _open_enrollment_group(broker)
+    member_services.group_validate_members(group_id=group.pk)
+    EmployerGroup.objects.filter(pk=group.pk).update(status=EmployerGroup.Status.FINALIZING)
+    settings.SANDBOX_LATENCY_MS = 2500
+    process.start()
+    send("enrollment.tasks.finalize_group", group.pk)
+    subject = f"group:{group.pk}"
+    eventually(lambda: _open_operation("finalize_group", subject), "the worker opened the finalize", 60)
+    time.sleep(0.5)
+    process.kill()
+    eventually(
+        lambda: CarrierGroup.objects.get(group_id=group.humana_group_id).status == "FINALIZED",
+        "the carrier finalized on the dead worker's call",
+    )
+    assert status_of(group) == EmployerGroup.Status.FINALIZING
+
+    settings.SANDBOX_LATENCY_MS = 0
+    process.start()
+    eventually(lambda: status_of(group) == EmployerGroup.Status.FINALIZED, "finalized after the restart", 90)
+    group.refresh_from_db()
+    assert group.final_rates
+    operations = CarrierOperation.objects.filter(kind="finalize_group", subject=subject)
+    assert operations.count() == 1 and operations.get().status == "SUCCEEDED"
+    assert _answers_stored(operations.get().idempotency_key) == 1  # the carrier acted on one key, once
+
+
+def test_it_uploads_one_file_when_the_worker_is_killed_during_the_upload(
+    worker, broker, settings, no_queueing
+):
+    from edi import services as edi_services
+    from edi.models import Transmission
+    from sandbox.models import EnrollmentFile
+
+    process, send = worker
+    group = _finalized_group(broker)
+    transmission = edi_services.transmission_start(group=group, by=None)
+    settings.SANDBOX_LATENCY_MS = 2500
+    process.start()
+    send("edi.upload_transmission", transmission.pk)
+    subject = f"transmission:{transmission.pk}"
+    eventually(lambda: _open_operation("upload_834", subject), "the worker opened the upload", 60)
+    time.sleep(0.5)
+    process.kill()
+    eventually(lambda: EnrollmentFile.objects.count() == 1, "the carrier received the dead worker's file")
+
+    settings.SANDBOX_LATENCY_MS = 0
+    process.start()  # redelivered: the same key, the carrier's first answer; then the worker polls
+    eventually(
+        lambda: Transmission.objects.get(pk=transmission.pk).status == Transmission.Status.ACCEPTED,
+        "the file accepted after the restart",
+        90,
+    )
+    transmission.refresh_from_db()
+    assert EnrollmentFile.objects.count() == 1
+    assert transmission.file_id == EnrollmentFile.objects.get().file_id
+    assert status_of(group) == EmployerGroup.Status.ENROLLED
+
+
+def test_it_carries_on_polling_when_the_worker_is_killed_during_a_poll(worker, broker, settings, no_queueing):
+    from edi import services as edi_services
+    from edi.models import Transmission
+
+    process, send = worker
+    group = _finalized_group(broker)
+    transmission = edi_services.transmission_start(group=group, by=None)
+    transmission = edi_services.transmission_upload(transmission_id=transmission.pk)
+    assert transmission.status == Transmission.Status.RECEIVED
+    settings.SANDBOX_LATENCY_MS = 2500
+    process.start()
+    send("edi.poll_transmission", transmission.pk, 0)  # the poll chain's first task: token 0
+    eventually(
+        lambda: Transmission.objects.get(pk=transmission.pk).poll_attempts == 1,
+        "the worker took poll token 0",
+        60,
+    )
+    time.sleep(0.5)  # inside the status call
+    process.kill()
+    assert Transmission.objects.get(pk=transmission.pk).status == Transmission.Status.RECEIVED
+
+    settings.SANDBOX_LATENCY_MS = 0
+    process.start()  # redelivered with token 0: its own claim, so the chain goes on (not stopped as stale)
+    eventually(
+        lambda: Transmission.objects.get(pk=transmission.pk).status == Transmission.Status.ACCEPTED,
+        "the file's end read after the restart",
+        90,
+    )
+    assert status_of(group) == EmployerGroup.Status.ENROLLED
