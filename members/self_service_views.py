@@ -117,8 +117,8 @@ class Answers:
         coverage_data = data_for("coverage")
         self.coverage_forms = []
         self.costs: dict[str, dict] = {}
-        # Prices are shown on the coverage and review steps only; pricing every line is most of a
-        # page's work, so the details and family steps skip it.
+        # Prices are shown on the coverage and review pages only; pricing every line is most of a
+        # page's work, so the details and family steps (and a signature that goes through) skip it.
         priced = step in (None, "coverage")
         all_costs = (
             self_service.employee_costs_by_line(
@@ -517,7 +517,8 @@ def _summary(answers: Answers) -> dict:
 @require_http_methods(["GET", "HEAD", "POST"])
 @employee_page
 def review(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
-    answers = Answers(invitation)
+    # A signature that goes through never shows the prices: they are worked out only for a page shown.
+    answers = Answers(invitation, step="sign" if request.method == "POST" else None)
     problems = answers.problems()
     sign_form = ss_forms.SignForm(request.POST if request.method == "POST" else None)
     to_fix = []
@@ -551,6 +552,8 @@ def review(request: HttpRequest, invitation: Invitation, token: str) -> HttpResp
                 sign_form.add_error(None, message)
         else:
             return redirect("self_service:done", token=token)
+    if request.method == "POST":
+        answers = Answers(invitation)  # the page again, with the prices
     for item in listed:
         item["url"] = reverse(f"self_service:{item['step']}", kwargs={"token": token})
     return render(
