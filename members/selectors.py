@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Prefetch, QuerySet, Value, When
 
 from enrollment.models import EmployerGroup
 
@@ -16,9 +16,16 @@ V = Member.ValidationStatus
 
 
 def _active_dependents_prefetch() -> Prefetch:
+    """A family's current dependents as people list them: the spouse or partner first, then the children."""
+    partner_first = Case(
+        When(
+            relationship__in=[Member.Relationship.SPOUSE, Member.Relationship.DOMESTIC_PARTNER], then=Value(0)
+        ),
+        default=Value(1),
+    )
     return Prefetch(
         "dependents",
-        queryset=Member.objects.filter(withdrawn_at__isnull=True).order_by("member_ref"),
+        queryset=Member.objects.filter(withdrawn_at__isnull=True).order_by(partner_first, "member_ref"),
     )
 
 

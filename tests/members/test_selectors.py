@@ -12,12 +12,12 @@ pytestmark = pytest.mark.django_db
 V = Member.ValidationStatus
 
 
-def test_it_gives_the_bodies_of_valid_members_subscribers_then_dependents(ann, luis):
+def test_it_gives_the_bodies_of_valid_members_subscribers_then_the_spouse_then_children(ann, luis):
     Member.objects.filter(group=ann.group).update(validation_status=V.VALID)
     Member.objects.filter(member_ref="E-001-C2").update(validation_status=V.INVALID)
     bodies = selectors.group_validated_member_bodies(group=ann.group)
     expected = {b["memberRef"]: b for b in blue_heron_members()}
-    order = ["E-001", "E-001-C1", "E-001-S", "E-002"]
+    order = ["E-001", "E-001-S", "E-001-C1", "E-002"]
     assert [b["memberRef"] for b in bodies] == order
     assert bodies == [expected[ref] for ref in order]
 

@@ -51,6 +51,8 @@ def test_it_lists_the_members_with_their_status(broker_client, ann, rule_facts):
     assert "status-invalid" in html
     assert "<progress" in html
     assert "123456789" not in html
+    # the spouse first, then the children in order
+    assert html.index("E-001-S") < html.index("E-001-C1") < html.index("E-001-C2")
 
 
 def test_it_lists_in_a_constant_number_of_queries(
