@@ -170,7 +170,9 @@ def test_it_rolls_back_a_load_that_fails_while_publishing(loaded_sample, tmp_pat
         AgeRate.objects.all().delete()
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_publish", broken)
+    # both ways of loading (COPY straight into the live tables on PostgreSQL, the staging tables
+    # elsewhere) start a FULL file by deleting its window
+    monkeypatch.setattr(services, "_delete_full_window", broken)
     with pytest.raises(RuntimeError):
         services.etss_file_receive(path=write_etss(tmp_path, lines, seq=2), loaded_by="sftp")
     assert _rates_snapshot() == before
@@ -205,8 +207,52 @@ def test_it_rejects_a_file_the_database_refuses_to_stage(db, archive, monkeypatc
         reader.check()
         raise DataError("value too long for type character varying(40)")
 
+    def copy_too_long(records, tables):
+        raise DataError("value too long for type character varying(40)")
+
     monkeypatch.setattr(services._Staging, "fill", too_long)
+    monkeypatch.setattr(services, "_copy_records", copy_too_long)  # PostgreSQL's straight load
     etss_file = services.etss_file_receive(path=sample_path(), loaded_by="command")
     assert etss_file.status == Status.REJECTED
     assert "could not be stored" in etss_file.errors[-1]["message"]
     assert AgeRate.objects.count() == 0
+
+
+# --------------------------------------------------------------------------- PostgreSQL's straight load
+
+
+@pytest.fixture
+def postgresql(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL): the straight COPY load is PostgreSQL's; CI runs it")
+
+
+def test_it_copies_a_full_file_straight_into_the_live_tables(postgresql, archive, monkeypatch):
+    def no_staging(self, reader):
+        raise AssertionError("staged")
+
+    monkeypatch.setattr(services._Staging, "fill", no_staging)
+    etss_file = services.etss_file_receive(path=sample_path(), loaded_by="command")
+    assert etss_file.status == Status.LOADED
+    assert etss_file.sequence == 1 and etss_file.counts["ARA"] == AgeRate.objects.count() == 1224
+
+
+def test_it_stages_a_file_the_straight_load_cannot_take(postgresql, archive, monkeypatch):
+    from django.db import IntegrityError
+
+    real = services._copy_records
+    calls = []
+
+    def conflict_once(records, tables):
+        calls.append(tables["ARA"])
+        if len(calls) == 1:
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return real(records, tables)
+
+    monkeypatch.setattr(services, "_copy_records", conflict_once)
+    etss_file = services.etss_file_receive(path=sample_path(), loaded_by="command")
+    assert etss_file.status == Status.LOADED
+    assert calls == ["catalogue_agerate", "catalogue_stage_ara"]  # straight, rolled back, then staged
+    assert AgeRate.objects.count() == 1224
