@@ -202,14 +202,9 @@ def _decide_and_publish(
             _publish(staging, header)
             _transition(etss_file, Status.LOADED, duration_ms=int((time.monotonic() - started) * 1000))
     except Exception:
-        etss_file.refresh_from_db()
-        facts = _header_facts(header) if isinstance(header, Header) else {}
-        _transition(etss_file, Status.REJECTED, errors=[_LOAD_FAILED], **facts)
+        _load_failed(etss_file, header)
         raise
-    etss_file.refresh_from_db()
-    log.info("ETSS %s loaded: %s", etss_file.name, etss_file.counts)
-    _release_held(after=header.file_seq)
-    return etss_file
+    return _loaded(etss_file, header)
 
 
 _LOAD_FAILED = {"line": 0, "recordType": "", "field": "", "message": "the load failed; see the logs"}
@@ -286,10 +281,19 @@ def _load_direct(etss_file: EtssFile, *, force: bool, started: float) -> EtssFil
         log.info("ETSS %s: not loaded directly (%s); staging it", etss_file.name, error.__class__.__name__)
         return None
     except Exception:
-        etss_file.refresh_from_db()
-        facts = _header_facts(header) if isinstance(header, Header) else {}
-        _transition(etss_file, Status.REJECTED, errors=[_LOAD_FAILED], **facts)
+        _load_failed(etss_file, header)
         raise
+    return _loaded(etss_file, header)
+
+
+def _load_failed(etss_file: EtssFile, header: Header | None) -> None:
+    """A load that broke half way (rolled back): the file is REJECTED with what its header said."""
+    etss_file.refresh_from_db()
+    facts = _header_facts(header) if isinstance(header, Header) else {}
+    _transition(etss_file, Status.REJECTED, errors=[_LOAD_FAILED], **facts)
+
+
+def _loaded(etss_file: EtssFile, header: Header) -> EtssFile:
     etss_file.refresh_from_db()
     log.info("ETSS %s loaded: %s", etss_file.name, etss_file.counts)
     _release_held(after=header.file_seq)

@@ -25,6 +25,7 @@ from sandbox.models import MemberValidation as CarrierValidation
 from tests.end_to_end.test_enrollment_end_to_end import eventually, sandbox, status_of  # noqa: F401
 from tests.enrollment.conftest import make_complete_group
 from tests.members.conftest import ANN, ANN_DEPENDENTS, ANN_ELECTIONS, LUIS, LUIS_ELECTIONS
+from tests.reliability.cases import finalized_group, open_enrollment_group, validated_group
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 S = EmployerGroup.Status
@@ -146,24 +147,10 @@ def carrier_only(live_server, settings):
     return live_server
 
 
-def _open_enrollment_group(broker) -> EmployerGroup:
-    group = make_complete_group(broker)
-    EmployerGroup.objects.filter(pk=group.pk).update(status=S.CREATING)
-    assert group_services.group_create_with_carrier(group_id=group.pk) == "created"
-    group.refresh_from_db()
-    member_services.family_save(
-        group=group, subscriber_data=ANN, dependents_data=ANN_DEPENDENTS, elections=ANN_ELECTIONS, by=None
-    )
-    member_services.family_save(
-        group=group, subscriber_data=LUIS, dependents_data=[], elections=LUIS_ELECTIONS, by=None
-    )
-    return group
-
-
 def test_it_resumes_a_validation_whose_worker_died_after_the_carrier_answered(
     carrier_only, broker, monkeypatch
 ):
-    group = _open_enrollment_group(broker)
+    group = open_enrollment_group(broker)
     monkeypatch.setattr("members.services._store_valid", lambda *a, **k: (_ for _ in ()).throw(WorkerDied()))
     with pytest.raises(WorkerDied):
         member_services.group_validate_members(group_id=group.pk)
@@ -187,9 +174,7 @@ def test_it_resumes_a_finalize_whose_worker_died_after_the_carrier_answered(
 ):
     from enrollment.finalize import group_finalize_with_carrier
 
-    group = _open_enrollment_group(broker)
-    member_services.group_validate_members(group_id=group.pk)
-    EmployerGroup.objects.filter(pk=group.pk).update(status=S.FINALIZING)
+    group = validated_group(broker)
 
     def die(*args, **kwargs):
         raise WorkerDied
@@ -215,14 +200,9 @@ def test_it_resumes_an_upload_whose_worker_died_after_the_carrier_received_the_f
 ):
     from edi import services as edi_services
     from edi.models import Transmission
-    from enrollment.finalize import group_finalize_with_carrier
     from sandbox.models import EnrollmentFile
 
-    group = _open_enrollment_group(broker)
-    member_services.group_validate_members(group_id=group.pk)
-    EmployerGroup.objects.filter(pk=group.pk).update(status=S.FINALIZING)
-    assert group_finalize_with_carrier(group_id=group.pk) == "finalized"
-    group.refresh_from_db()
+    group = finalized_group(broker)
     monkeypatch.setattr("edi.services.queue_upload", lambda **kw: None)
     monkeypatch.setattr("edi.services.queue_poll", lambda **kw: None)
     transmission = edi_services.transmission_start(group=group, by=None)

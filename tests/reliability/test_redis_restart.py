@@ -20,12 +20,11 @@ import pytest
 from celery import Celery
 
 from enrollment.models import EmployerGroup
-from members import services as member_services
-from members.examples import ANN, ANN_DEPENDENTS, ANN_ELECTIONS, LUIS, LUIS_ELECTIONS
 from members.models import Member
 from sandbox.models import Group as CarrierGroup
 from tests.end_to_end.test_enrollment_end_to_end import eventually
 from tests.enrollment.conftest import make_complete_group
+from tests.reliability.cases import open_enrollment_group
 from tests.reliability.processes import (
     RedisServer,
     Worker,
@@ -90,22 +89,6 @@ def _creating_groups(broker) -> list[EmployerGroup]:
     return groups
 
 
-def _open_enrollment_group_with_families(broker) -> EmployerGroup:
-    from enrollment import services as group_services
-
-    group = make_complete_group(broker, legal_name="Restart Families LLC")
-    EmployerGroup.objects.filter(pk=group.pk).update(status=S.CREATING)
-    assert group_services.group_create_with_carrier(group_id=group.pk) == "created"
-    group.refresh_from_db()
-    member_services.family_save(
-        group=group, subscriber_data=ANN, dependents_data=ANN_DEPENDENTS, elections=ANN_ELECTIONS, by=None
-    )
-    member_services.family_save(
-        group=group, subscriber_data=LUIS, dependents_data=[], elections=LUIS_ELECTIONS, by=None
-    )
-    return group
-
-
 def _count(status: str, groups: list[EmployerGroup]) -> int:
     return EmployerGroup.objects.filter(pk__in=[g.pk for g in groups], status=status).count()
 
@@ -144,7 +127,7 @@ def test_it_keeps_the_queued_work_through_a_redis_restart_with_its_append_only_f
     request, live_server, tmp_path, settings, broker, no_queueing
 ):
     setup = _setup(request, live_server, tmp_path, settings, persist=True)
-    families = _open_enrollment_group_with_families(broker)
+    families = open_enrollment_group(broker, legal_name="Restart Families LLC")
     groups = _creating_groups(broker)
     _busy_then_restart(setup, groups, families, settings)
     # no sweep: the queue and the unacknowledged task came back from the append-only file
@@ -155,7 +138,7 @@ def test_it_requeues_the_lost_work_with_the_sweeps_after_redis_comes_back_empty(
     request, live_server, tmp_path, settings, broker, no_queueing
 ):
     setup = _setup(request, live_server, tmp_path, settings, persist=False)
-    families = _open_enrollment_group_with_families(broker)
+    families = open_enrollment_group(broker, legal_name="Restart Families LLC")
     groups = _creating_groups(broker)
     _busy_then_restart(setup, groups, families, settings)
     time.sleep(6)  # longer than the visibility timeout: nothing comes back on its own

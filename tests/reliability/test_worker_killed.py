@@ -23,6 +23,7 @@ from members.models import Member
 from sandbox.models import Group as CarrierGroup
 from tests.end_to_end.test_enrollment_end_to_end import eventually, status_of
 from tests.enrollment.conftest import make_complete_group
+from tests.reliability.cases import finalized_group, open_enrollment_group, validated_group
 from tests.reliability.processes import (
     RedisServer,
     Worker,
@@ -109,36 +110,6 @@ def no_queueing(monkeypatch):
     monkeypatch.setattr("edi.services.queue_poll", lambda **kw: None)
 
 
-def _open_enrollment_group(broker) -> EmployerGroup:
-    from enrollment import services as group_services
-    from members import services as member_services
-    from members.examples import ANN, ANN_DEPENDENTS, ANN_ELECTIONS, LUIS, LUIS_ELECTIONS
-
-    group = make_complete_group(broker)
-    EmployerGroup.objects.filter(pk=group.pk).update(status=EmployerGroup.Status.CREATING)
-    assert group_services.group_create_with_carrier(group_id=group.pk) == "created"
-    group.refresh_from_db()
-    member_services.family_save(
-        group=group, subscriber_data=ANN, dependents_data=ANN_DEPENDENTS, elections=ANN_ELECTIONS, by=None
-    )
-    member_services.family_save(
-        group=group, subscriber_data=LUIS, dependents_data=[], elections=LUIS_ELECTIONS, by=None
-    )
-    return group
-
-
-def _finalized_group(broker) -> EmployerGroup:
-    from enrollment.finalize import group_finalize_with_carrier
-    from members import services as member_services
-
-    group = _open_enrollment_group(broker)
-    member_services.group_validate_members(group_id=group.pk)
-    EmployerGroup.objects.filter(pk=group.pk).update(status=EmployerGroup.Status.FINALIZING)
-    assert group_finalize_with_carrier(group_id=group.pk) == "finalized"
-    group.refresh_from_db()
-    return group
-
-
 def _open_operation(kind: str, subject: str) -> bool:
     from carrier.models import CarrierOperation
 
@@ -157,7 +128,7 @@ def test_it_validates_each_member_once_when_the_worker_is_killed_during_a_call(
     from sandbox.models import MemberValidation
 
     process, send = worker
-    group = _open_enrollment_group(broker)
+    group = open_enrollment_group(broker)
     members = Member.objects.filter(group=group)
     settings.SANDBOX_LATENCY_MS = 2500
     process.start()
@@ -180,12 +151,9 @@ def test_it_validates_each_member_once_when_the_worker_is_killed_during_a_call(
 
 def test_it_finalizes_once_when_the_worker_is_killed_during_the_call(worker, broker, settings, no_queueing):
     from carrier.models import CarrierOperation
-    from members import services as member_services
 
     process, send = worker
-    group = _open_enrollment_group(broker)
-    member_services.group_validate_members(group_id=group.pk)
-    EmployerGroup.objects.filter(pk=group.pk).update(status=EmployerGroup.Status.FINALIZING)
+    group = validated_group(broker)
     settings.SANDBOX_LATENCY_MS = 2500
     process.start()
     send("enrollment.tasks.finalize_group", group.pk)
@@ -217,7 +185,7 @@ def test_it_uploads_one_file_when_the_worker_is_killed_during_the_upload(
     from sandbox.models import EnrollmentFile
 
     process, send = worker
-    group = _finalized_group(broker)
+    group = finalized_group(broker)
     transmission = edi_services.transmission_start(group=group, by=None)
     settings.SANDBOX_LATENCY_MS = 2500
     process.start()
@@ -246,7 +214,7 @@ def test_it_carries_on_polling_when_the_worker_is_killed_during_a_poll(worker, b
     from edi.models import Transmission
 
     process, send = worker
-    group = _finalized_group(broker)
+    group = finalized_group(broker)
     transmission = edi_services.transmission_start(group=group, by=None)
     transmission = edi_services.transmission_upload(transmission_id=transmission.pk)
     assert transmission.status == Transmission.Status.RECEIVED
