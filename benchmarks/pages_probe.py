@@ -33,7 +33,6 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 
 POSTGRES = connection.vendor == "postgresql"
 MEMBERS_PER_GROUP = 10  # families of 1, 2, 3 and 4 lives
-STATUSES = ["DRAFT", "OPEN_ENROLLMENT", "FINALIZED", "ENROLLED", "NEEDS_ATTENTION"]
 
 
 class _Rollback(Exception):
@@ -52,6 +51,7 @@ def generate(groups: int) -> dict:
     from django.contrib.auth import get_user_model
 
     from agencies.models import Agency, Broker
+    from enrollment.generated import generated_groups
     from enrollment.models import EmployerGroup
     from members.models import Member
 
@@ -63,31 +63,14 @@ def generate(groups: int) -> dict:
     principal = Broker.objects.create(
         user=principal_user, agency=agency, npn="17000002", role=Broker.Role.PRINCIPAL
     )
-    effective = date.today().replace(day=1) + timedelta(days=92)
-    effective = effective.replace(day=1)
     started = time.perf_counter()
-    rows = [
-        EmployerGroup(
-            agency=agency,
-            broker=broker if i % 2 == 0 else principal,
-            status=STATUSES[i % len(STATUSES)],
-            legal_name=f"Employer {i} LLC",
-            fein=f"{610000000 + i}",
-            city="Louisville",
-            state="KY",
-            zip5="40202",
-            county_fips="21111",
-            requested_effective_date=effective + timedelta(days=31 * (i % 6)),
-            humana_group_id=f"{200000 + i}"
-            if STATUSES[i % len(STATUSES)] in ("FINALIZED", "ENROLLED")
-            else None,
-            estimated_monthly_premium=1000 + i % 500,
-            eligible_employees=4,
-            total_employees=4,
-            offerings=[{"line": "MEDICAL", "planIds": ["12345KY0010001"], "contribution": {}}],
-        )
-        for i in range(groups)
-    ]
+    rows = generated_groups(
+        owners=[broker, principal],
+        count=groups,
+        name="Employer {i} LLC",
+        fein_base=610000000,
+        group_id_base=200000,
+    )
     EmployerGroup.objects.bulk_create(rows, batch_size=2000)
     group_ids = list(EmployerGroup.objects.order_by("id").values_list("id", flat=True))
     n = 0

@@ -13,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.forms import fields_with_problems
+
 from . import finalize, forms, selectors, services
 from .census_import import parse_census
 from .models import EmployerGroup
@@ -212,23 +214,6 @@ def _save_step(step: str, group: EmployerGroup, form) -> None:
             services.group_set_offering(group=group, line=line, contribution=contribution)
 
 
-def _fields_with_problems(form, problems: list[Problem]):
-    names = set(form.fields)
-    by_field: dict[str, list[Problem]] = {}
-    general = []
-    for p in problems:
-        if p.field in names:
-            by_field.setdefault(p.field, []).append(p)
-        else:
-            general.append(p)
-    for name in by_field:
-        bound = form[name]
-        # The rule errors are announced with the field (the list's id is "<field id>_error").
-        described = f"{bound.auto_id}_error" + (f" {bound.auto_id}_helptext" if bound.help_text else "")
-        bound.field.widget.attrs.update({"aria-invalid": "true", "aria-describedby": described})
-    return [(form[name], by_field.get(name, [])) for name in form.fields], general
-
-
 def _editable_group(request: HttpRequest, pk: int) -> EmployerGroup | None:
     group = selectors.group_get_visible(user=request.user, pk=pk)
     return group if services.group_is_editable(group=group) else None
@@ -275,7 +260,7 @@ def group_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 def _render_step(
     request, group, step, form, problems, *, check: bool, conflict: EmployerGroup | None = None
 ) -> HttpResponse:
-    fields, general = _fields_with_problems(form, problems)
+    fields, general = fields_with_problems(form, problems)
     return render(
         request,
         "enrollment/group_step.html",
@@ -312,7 +297,7 @@ def group_step_check(request: HttpRequest, pk: int, step: str) -> JsonResponse:
         group.refresh_from_db()
         problems = [p for p in services.group_check(group=group) if p.step == step]
         transaction.set_rollback(True)
-    fields, general = _fields_with_problems(form, problems)
+    fields, general = fields_with_problems(form, problems)
 
     def as_json(p: Problem) -> dict:
         return {"code": p.code, "message": p.message, "fix": p.fix}

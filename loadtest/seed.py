@@ -4,7 +4,7 @@ Run by ``python -m loadtest`` after ``migrate`` and ``seed_demo`` (the demo agen
 ``broker``/``principal``, the sample rates and a group at every stage, "Cardinal Coffee Co" in open
 enrollment among them), in a child process with the load test's DATABASE_URL. It adds:
 
-* ``G`` employer groups to the demo broker's book (``bulk_create``, as benchmarks/pages_probe.py does);
+* ``G`` employer groups to the demo broker's book (``enrollment.generated.generated_groups``, ``bulk_create``);
 * ``N`` employees of "Cardinal Coffee Co" (every other one with a spouse), each stored with
   ``members.services.family_save`` and invited with ``members.self_service.invitation_send``, whose
   plain token (never stored: only its sha256 is) is on the returned invitation.
@@ -20,13 +20,12 @@ import json
 import os
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-STATUSES = ["DRAFT", "OPEN_ENROLLMENT", "FINALIZED", "ENROLLED", "NEEDS_ATTENTION"]
 OPEN_GROUP = "Cardinal Coffee Co"
 DEMO_BROKER = "broker"
 
@@ -47,32 +46,12 @@ def _letters(n: int) -> str:
 
 
 def book_groups(broker, count: int) -> list[int]:
+    from enrollment.generated import generated_groups
     from enrollment.models import EmployerGroup
 
-    today = date.today()
-    effective = (today.replace(day=1) + timedelta(days=92)).replace(day=1)
-    rows = [
-        EmployerGroup(
-            agency=broker.agency,
-            broker=broker,
-            status=STATUSES[i % len(STATUSES)],
-            legal_name=f"Load Employer {i} LLC",
-            fein=f"{660000000 + i}",
-            city="Louisville",
-            state="KY",
-            zip5="40202",
-            county_fips="21111",
-            requested_effective_date=effective + timedelta(days=31 * (i % 6)),
-            humana_group_id=f"{300000 + i}"
-            if STATUSES[i % len(STATUSES)] in ("FINALIZED", "ENROLLED")
-            else None,
-            estimated_monthly_premium=1000 + i % 500,
-            eligible_employees=4,
-            total_employees=4,
-            offerings=[{"line": "MEDICAL", "planIds": ["12345KY0010001"], "contribution": {}}],
-        )
-        for i in range(count)
-    ]
+    rows = generated_groups(
+        owners=[broker], count=count, name="Load Employer {i} LLC", fein_base=660000000, group_id_base=300000
+    )
     EmployerGroup.objects.bulk_create(rows, batch_size=1000)
     return list(
         EmployerGroup.objects.filter(broker=broker, legal_name__startswith="Load Employer ")

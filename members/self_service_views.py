@@ -28,11 +28,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from enrollment.rules import Problem
 from enrollment.selectors import group_get_visible
+from portal.forms import fields_with_problems
 
 from . import self_service, services
 from . import self_service_forms as ss_forms
 from .models import Invitation, Member
-from .views import _fields_with_problems, _rule_inputs
+from .views import _rule_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -357,7 +358,7 @@ def details(request: HttpRequest, invitation: Invitation, token: str) -> HttpRes
         self_service.draft_save(invitation=invitation, step="details", data=post)
         if form.is_valid() and not _blocking(problems["subscriber"], set(form.fields)):
             return redirect("self_service:family", token=token)
-    fields, general = _fields_with_problems(form, [p for p in problems["subscriber"] if p.step == "member"])
+    fields, general = fields_with_problems(form, [p for p in problems["subscriber"] if p.step == "member"])
     return render(
         request,
         "members/self_service/details.html",
@@ -395,7 +396,7 @@ def family(request: HttpRequest, invitation: Invitation, token: str) -> HttpResp
             return redirect("self_service:coverage", token=token)
     people = []
     for i, form in enumerate(formset):
-        fields, general = _fields_with_problems(form, problems["dependents"].get(i, []))
+        fields, general = fields_with_problems(form, problems["dependents"].get(i, []))
         people.append(
             {
                 "form": form,
@@ -432,7 +433,7 @@ def coverage(request: HttpRequest, invitation: Invitation, token: str) -> HttpRe
     lines = []
     for form in answers.coverage_forms:
         mine = [p for p in problems["subscriber"] if p.step == f"election:{form.line}"]
-        fields, general = _fields_with_problems(form, mine)
+        fields, general = fields_with_problems(form, mine)
         lines.append({"form": form, "fields": fields, "general": general, "label": form.line_label})
     return render(
         request,

@@ -16,31 +16,12 @@ from django.views.decorators.http import require_POST
 from enrollment.models import EmployerGroup
 from enrollment.rules import Problem
 from enrollment.selectors import group_get_visible
+from portal.forms import fields_with_problems
 
 from . import forms, selectors, services
 from .models import Member
 
 logger = logging.getLogger(__name__)
-
-
-def _fields_with_problems(form, problems: list[Problem]):
-    """[(bound field, [problem])] in form order (what templates/enrollment/_field.html takes), and the
-    problems that belong to no field of the form."""
-    names = set(form.fields)
-    by_field: dict[str, list[Problem]] = {}
-    general = []
-    for p in problems:
-        if p.field in names:
-            by_field.setdefault(p.field, []).append(p)
-        else:
-            general.append(p)
-    for name in by_field:
-        bound = form[name]
-        bound.field.widget.attrs.update(
-            {"aria-invalid": "true", "aria-describedby": f"{bound.auto_id}_error"}
-        )
-    visible = [name for name in form.fields if not form[name].is_hidden]
-    return [(form[name], by_field.get(name, [])) for name in visible], general
 
 
 def _problems(member: Member, *, payload: dict | None, ctx: Any) -> list[Problem]:
@@ -109,11 +90,11 @@ def _render_family(request, group, subscriber, subscriber_form, formset, electio
     payload, ctx = _rule_inputs(group) if subscriber is not None else (None, None)
     sub_problems = _problems(subscriber, payload=payload, ctx=ctx) if subscriber is not None else []
     member_problems = [p for p in sub_problems if p.step == "member"]
-    subscriber_fields, general = _fields_with_problems(subscriber_form, member_problems)
+    subscriber_fields, general = fields_with_problems(subscriber_form, member_problems)
     elections = []
     for form in election_forms:
         mine = [p for p in sub_problems if p.step == f"election:{form.line}"]
-        fields, extra = _fields_with_problems(form, mine)
+        fields, extra = fields_with_problems(form, mine)
         elections.append({"form": form, "fields": fields, "general": extra})
     general += [p for p in sub_problems if p.step == "elections"]
     dependents = []
@@ -122,7 +103,7 @@ def _render_family(request, group, subscriber, subscriber_form, formset, electio
         if form.instance is not None:
             form.instance.subscriber = subscriber
             problems = _problems(form.instance, payload=payload, ctx=ctx)
-        fields, extra = _fields_with_problems(form, problems)
+        fields, extra = fields_with_problems(form, problems)
         dependents.append({"form": form, "fields": fields, "general": extra, "member": form.instance})
     return render(
         request,

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from catalogue import services
 from catalogue.models import AgeRate, EtssFile, GeoPlace, Plan, TierRate
 from catalogue.testing import build_etss, sample_lines, sample_path, with_header, write_etss
+from tests.conftest import REQUIRE_SERVICES
 
 Status = EtssFile.Status
 
@@ -226,6 +227,8 @@ def postgresql(db):
     from django.db import connection
 
     if connection.vendor != "postgresql":
+        if REQUIRE_SERVICES:
+            pytest.fail("PORTAL_REQUIRE_SERVICES is set but the test database is not PostgreSQL")
         pytest.skip("needs PostgreSQL (DATABASE_URL): the straight COPY load is PostgreSQL's; CI runs it")
 
 
