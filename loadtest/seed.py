@@ -4,7 +4,8 @@ Run by ``python -m loadtest`` after ``migrate`` and ``seed_demo`` (the demo agen
 ``broker``/``principal``, the sample rates and a group at every stage, "Cardinal Coffee Co" in open
 enrollment among them), in a child process with the load test's DATABASE_URL. It adds:
 
-* ``G`` employer groups to the demo broker's book (``enrollment.generated.generated_groups``, ``bulk_create``);
+* ``G`` employer groups to the demo broker's book (``enrollment.generated.generated_groups``,
+  ``bulk_create``);
 * ``N`` employees of "Cardinal Coffee Co" (every other one with a spouse), each stored with
   ``members.services.family_save`` and invited with ``members.self_service.invitation_send``, whose
   plain token (never stored: only its sha256 is) is on the returned invitation.
