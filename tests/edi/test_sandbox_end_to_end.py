@@ -94,6 +94,17 @@ def wait_until_final(transmission: Transmission, limit: float = 60) -> Transmiss
     return transmission
 
 
+def wait_for_acknowledgment(transmission: Transmission, limit: float = 30) -> Transmission:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and not transmission.ack_999:
+        time.sleep(0.2)
+        try:
+            transmission.refresh_from_db()
+        except OperationalError:
+            pass
+    return transmission
+
+
 def test_it_enrolls_the_group_over_the_sandbox(sandbox, broker):
     bodies = blue_heron_members()
     group = carrier_group(broker, bodies=bodies)
@@ -101,6 +112,8 @@ def test_it_enrolls_the_group_over_the_sandbox(sandbox, broker):
         transmission = wait_until_final(services.transmission_start(group=group))
     assert transmission.status == S.ACCEPTED, (transmission.status_reason, transmission.file_errors)
     assert transmission.members.exclude(humana_member_id="").count() == 5
+    # The 999 is fetched just after the final status is committed: wait for it as for the status.
+    transmission = wait_for_acknowledgment(transmission)
     assert transmission.ack_999.startswith("ISA") and "AK9*A" in transmission.ack_999
     group.refresh_from_db()
     assert group.status == "ENROLLED"
