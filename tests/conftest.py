@@ -62,6 +62,8 @@ def celery_worker_thread(transactional_db):
     from portal.celery import app
 
     app.loader.import_module("celery.contrib.testing.tasks")
+    # Tasks an earlier test queued on commit (its rows gone since) must not reach this test's worker.
+    app.control.purge()
     with start_worker(
         app, pool="threads", concurrency=2, perform_ping_check=True, shutdown_timeout=30
     ) as worker:
