@@ -12,12 +12,12 @@ from django.forms.models import fields_for_model, model_to_dict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from groupsales.rules import RULES
+from groupsales.rules import RULES, entry
 from groupsales.rules.entry import EntryProblem, address_problem, name_problem, phone_problem
 from groupsales.x12.sanitize import nanp_phone
 
 from .models import LINES, Election, Member, mask_ssn
-from .services import MEMBER_FIELDS
+from .services import MEMBER_FIELDS, POINTER_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TRISTATE = [("", _("Not stated")), ("true", _("Yes")), ("false", _("No"))]
@@ -40,9 +40,11 @@ DEPENDENT_FIELDS = [
 ]
 
 
-# The 834 element that carries each field the portal's entry rules check.
-NAME_ELEMENTS = {"first_name": "NM104", "middle_name": "NM105", "last_name": "NM103"}
-ADDRESS_ELEMENTS = {"address_line1": "N301", "address_line2": "N302", "city": "N401"}
+# The 834 element that carries each field the portal's entry rules check (their api.md keys, as fields).
+NAME_ELEMENTS = {POINTER_FIELDS[f"/{key}"]: element for key, element in entry.NAME_ELEMENTS.items()}
+ADDRESS_ELEMENTS = {
+    POINTER_FIELDS[f"/address/{key}"]: element for key, element in entry.ADDRESS_ELEMENTS.items()
+}
 
 
 def entry_error(problem: EntryProblem) -> forms.ValidationError:
