@@ -93,18 +93,19 @@ def _check(kind: str, value: str | None, who: str = "") -> str:
     return value
 
 
-def carried_text(value: str | None, element: str, what: str, rule: str, who: str = "") -> str:
-    """``value`` as the guide cleans it, whole: a ``ValueError`` naming ``rule`` when the clean-up
-    would drop a letter or digit of another script or the element (``MAX_LENGTHS``) would cut it."""
+def carried_text(value: str | None, element: str, what: str, rule: str | None, who: str = "") -> str:
+    """``value`` as the guide cleans it, whole: a ``ValueError`` naming ``rule`` (the rule that refuses
+    it where it is typed, when there is one) when the clean-up would drop a letter or digit of another
+    script or the element (``MAX_LENGTHS``) would cut it."""
     where = f"{who}: " if who else f"{element}: "
-    lost = unsendable_characters(value)
-    if lost:
-        raise ValueError(f"{where}the {what} has characters the 834 cannot carry ({rule}, {element})")
+    refs = f"{rule}, {element}" if rule else element
+    if unsendable_characters(value):
+        raise ValueError(f"{where}the {what} has characters the 834 cannot carry ({refs})")
     length, limit = sent_length(value), MAX_LENGTHS[element]
     if length > limit:
         raise ValueError(
             f"{where}the {what} is {length} characters as the 834 writes it; "
-            f"{element} carries {limit} ({rule})"
+            f"{element} carries {limit} ({refs})"
         )
     return clean_text(value)
 
@@ -238,7 +239,8 @@ def _write_envelope_and_header(sink: SegmentSink, env: Envelope, hdr: Header, co
         raise ValueError("BGN01 purpose must be '00' or '15'")
     group_id = _check("group ID", hdr.group_id)
     employer = carried_text(hdr.employer_legal_name, "N102", "employer legal name", "GRP-001")
-    agent = carried_text(hdr.agent_name, "N102", "writing agent's name", "AGT-001")
+    # No rule refuses an agent's name the 834 cannot carry where it is typed (AGT-001 only requires it).
+    agent = carried_text(hdr.agent_name, "N102", "writing agent's name", None)
     if not employer or not agent:
         raise ValueError("employer legal name and agent name cannot be empty after clean-up")
 
