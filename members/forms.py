@@ -1,5 +1,7 @@
 """Forms of the broker's family page: the subscriber, its dependents (a formset) and one election per
-offered line. They only check shapes; the carrier's rules run in ``services.member_local_problems``."""
+offered line. They check shapes and what the 834 can carry (the portal's PTL-001 names, PTL-002 phone,
+PTL-003 address, ``groupsales.rules.entry``: refused here, as typed, so the carrier never gets a name
+emptied or an address cut); the carrier's rules run in ``services.member_local_problems``."""
 
 from __future__ import annotations
 
@@ -7,10 +9,15 @@ from typing import Any
 
 from django import forms
 from django.forms.models import fields_for_model, model_to_dict
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from groupsales.rules import RULES, entry
+from groupsales.rules.entry import EntryProblem, address_problem, name_problem, phone_problem
+from groupsales.x12.sanitize import nanp_phone
+
 from .models import LINES, Election, Member, mask_ssn
-from .services import MEMBER_FIELDS
+from .services import MEMBER_FIELDS, POINTER_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TRISTATE = [("", _("Not stated")), ("true", _("Yes")), ("false", _("No"))]
@@ -31,6 +38,22 @@ DEPENDENT_FIELDS = [
     "disabled",
     "covered_lines",
 ]
+
+
+# The 834 element that carries each field the portal's entry rules check (their api.md keys, as fields).
+NAME_ELEMENTS = {POINTER_FIELDS[f"/{key}"]: element for key, element in entry.NAME_ELEMENTS.items()}
+ADDRESS_ELEMENTS = {
+    POINTER_FIELDS[f"/address/{key}"]: element for key, element in entry.ADDRESS_ELEMENTS.items()
+}
+
+
+def entry_error(problem: EntryProblem) -> forms.ValidationError:
+    """A portal rule's refusal as a field error, in the reader's language: the rule ID, what is wrong,
+    the rule's fix."""
+    message = gettext(problem.template) % problem.params
+    return forms.ValidationError(
+        f"{problem.code} {message} {gettext(RULES[problem.code].fix)}", code=problem.code
+    )
 
 
 def _tristate(value: Any) -> bool | None:
@@ -84,6 +107,25 @@ class _MemberForm(forms.Form):
         if not value and self.instance is not None:
             return self.instance.ssn or ""
         return value
+
+    def clean_phone(self) -> str:
+        """The 10 NANP digits the 834 sends (PTL-002): ``+1 502 555 0100 x9`` is stored as ``5025550100``."""
+        value = self.cleaned_data.get("phone") or ""
+        if not value.strip():
+            return ""
+        problem = phone_problem(value)
+        if problem is not None:
+            raise entry_error(problem)
+        return nanp_phone(value) or ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for fields, check in ((NAME_ELEMENTS, name_problem), (ADDRESS_ELEMENTS, address_problem)):
+            for name, element in fields.items():
+                problem = check(data.get(name), element) if name in data else None
+                if problem is not None:
+                    self.add_error(name, entry_error(problem))
+        return data
 
     def member_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data.get(name) for name in self.field_names if name in self.cleaned_data}

@@ -27,6 +27,7 @@ from django.utils import timezone
 from carrier.client import get_client
 from enrollment.models import CensusMember, EmployerGroup
 from enrollment.rules import Problem
+from groupsales.x12.sanitize import nanp_phone
 
 from .models import LINES, Election, Member, coverage_tier
 
@@ -154,7 +155,8 @@ def member_build_validation_body(
         body["address"] = _address(member)
     elif member.address_line1:
         body["address"] = _address(member)
-    body["phone"] = _none(_digits(member.phone))
+    # The 10 NANP digits the 834 sends (PTL-002); a number stored before that rule goes as its digits.
+    body["phone"] = _none(nanp_phone(member.phone) or _digits(member.phone))
     body["email"] = _none(member.email)
     if subscriber is None:
         body["employment"] = {
@@ -294,17 +296,19 @@ def _body_problems(
     other_dependents: list[dict],
     ssn_members: Mapping[str, str],
 ) -> list[Problem]:
-    from groupsales.rules import check_member
+    from groupsales.rules import check_member, check_member_entry
 
     problems = []
-    for v in check_member(
+    carrier_rules = check_member(
         body,
         group=group_payload,
         ctx=ctx,
         subscriber=subscriber_body,
         other_dependents=other_dependents,
         ssn_members=ssn_members,
-    ):
+    )
+    # + the portal's own PTL rules: what the 834 could not carry of a member stored before them.
+    for v in carrier_rules + check_member_entry(body):
         step, field = locate_member_pointer(v.pointer, body)
         problems.append(
             Problem(

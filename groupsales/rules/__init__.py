@@ -1,10 +1,12 @@
 """The carrier's business rules (``business-rules.md``) as declarative, never-raising checks.
 
 Each rule is a small function registered under its rule ID and phase (C create/PATCH, V member
-validation, F finalize); ``check_*`` run every rule of the phase over an api.md body (a plain dict) and
-return every :class:`Violation`, sorted by (pointer, code). Thresholds come only from
-:class:`RuleSettings`; facts the body does not carry (rate-file geography, plans, rates, appointments,
-"today") from a :class:`RuleContext`. Plain Python: no Django.
+validation, F finalize; E the portal's own entry checks of what the 834 can carry, PTL-001..PTL-003,
+which the carrier, and so the sandbox, never runs: ``check_member_entry``); ``check_*`` run every rule
+of the phase over an api.md body (a plain dict) and return every :class:`Violation`, sorted by
+(pointer, code). Thresholds come only from :class:`RuleSettings`; facts the body does not carry
+(rate-file geography, plans, rates, appointments, "today") from a :class:`RuleContext`. Plain Python:
+no Django.
 
 Pointers: ``check_group`` and ``check_finalize`` point into the group body (finalize sets ``member_ref``
 when a member is at fault); ``check_member`` points into the member validation body. A pointer always
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 from ._base import RULES, Rule, Violation
 from .context import RuleContext
+from .entry import check_member_entry
 from .finalize import (
     LineParticipation,
     check_finalize,
@@ -61,6 +64,7 @@ __all__ = [
     "check_finalize",
     "check_group",
     "check_member",
+    "check_member_entry",
     "implied_tier",
     "open_enrollment_exception_applies",
     "participation",

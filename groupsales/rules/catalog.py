@@ -2,11 +2,22 @@
 
 ``summary`` is the carrier-style statement of the rule; ``fix`` is what a broker or an employee should
 do, shown beside the field. Upload-time file rules (FIL-001, FIL-002) are filed under ``P``.
+
+The portal's own rules (``PTL-``, phase ``E`` for "entry") are not the carrier's: they refuse, where a
+value is typed, what the 834 cannot carry as typed (``rules.entry``). The carrier never runs them, so
+the sandbox does not either. Their texts are marked for translation (``gettext_noop``), since the
+portal's forms show them in the reader's language.
 """
 
 from __future__ import annotations
 
 from ._base import _define
+
+
+def gettext_noop(text: str) -> str:
+    """Marks a text for the portal's translation catalogue (Django's ``makemessages`` finds it)."""
+    return text
+
 
 # ---- Group
 _define(
@@ -330,4 +341,38 @@ _define(
     "P",
     "The member was rejected by enrollment processing.",
     "Contact the carrier's enrollment team about this member.",
+)
+
+# ---- The portal's own rules (not in business-rules.md): what the 834 can carry, checked where it is typed
+_define(
+    "PTL-001",
+    "E",
+    gettext_noop(
+        "A member's name must be written in Latin letters (accents are sent without them) and fit the 834 "
+        "once written: first name 35, middle name 25, last name 60 characters."
+    ),
+    gettext_noop("Use the Latin spelling on the member's ID documents (passport, visa or driver's license)."),
+)
+_define(
+    "PTL-002",
+    "E",
+    gettext_noop(
+        "A member's phone number must be a 10-digit US or Canadian (NANP) number; a leading 1 and an "
+        "extension are left out."
+    ),
+    gettext_noop(
+        "Enter the 10-digit number with its area code, for example 502 555 0100, without an extension."
+    ),
+)
+_define(
+    "PTL-003",
+    "E",
+    gettext_noop(
+        "An address must be written in Latin letters and fit the 834 once written: 55 characters for each "
+        "address line, 30 for the city."
+    ),
+    gettext_noop(
+        "Shorten the address as the Postal Service does (St, Ave, Apt, Ste), in Latin letters, within 55 "
+        "characters a line and 30 for the city."
+    ),
 )

@@ -9,12 +9,20 @@ collapsed, cut to the element's maximum length.
 
 The carrier applies the *same* clean-up to the validated values before comparing them
 with a file's names (FIL-010), so both sides must share this module.
+
+The clean-up is only safe for what it can spell: a letter of another script (``Σοφία``,
+``張偉``) would be *dropped*, and ``ß`` grows to ``SS``. ``unsendable_characters`` and
+``sent_length`` say so before anything is written, so the portal refuses such a value where
+it is typed (PTL-001, PTL-003) and the writer refuses it rather than emptying or cutting it.
+``nanp_phone`` gives a phone number the 10 digits the TR3 asks for (PTL-002).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+import phonenumbers
 
 # Maximum lengths the companion guide names (and the X12 element maxima for the rest).
 MAX_LENGTHS: dict[str, int] = {
@@ -32,6 +40,8 @@ MAX_LENGTHS: dict[str, int] = {
 # Characters the guide allows in a value; e-mail addresses also keep these.
 _ALLOWED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 &,.'-#/")
 _EMAIL_EXTRA = frozenset("@_+")
+
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 # The guide's delimiters: never allowed in a value, whatever the caller asks for.
 DELIMITERS = frozenset("*~:^")
@@ -124,6 +134,47 @@ def clean_digits(value: str | None, max_length: int | None = None) -> str:
     return digits[:max_length] if max_length is not None else digits
 
 
+def unsendable_characters(value: str | None) -> str:
+    """The letters and digits of ``value`` that the clean-up would lose (other scripts), in order.
+
+    ``""`` when every letter and digit has an ASCII spelling (``JOSÉ`` → ``JOSE``, ``ß`` → ``SS``).
+    Punctuation and symbols are not counted: the rules that govern a field decide about those.
+    """
+    lost = []
+    for ch in value or "":
+        if ch.isalnum() and not any(c in _ALNUM for c in _fold(ch)):
+            lost.append(ch)
+    return "".join(lost)
+
+
+def sent_length(value: str | None) -> int:
+    """How many characters ``value`` has once cleaned, before any cut (``Straße`` → 7)."""
+    return len(clean_text(value))
+
+
+# The TR3's telephone number for a US number: area code and number, AAABBBCCCC, no extension.
+_NANP_COUNTRY_CODE = 1
+
+
+def nanp_phone(value: str | None) -> str | None:
+    """The 10 digits of a North American Numbering Plan number, or None when ``value`` is not one.
+
+    ``+1 502 555 0100 x9`` → ``5025550100``: a leading 1 or +1 and any extension are left out.
+    Read with Google's libphonenumber data (``phonenumbers``), so an unassigned area code, a number
+    of another country or a 7-digit local number is refused rather than guessed at.
+    """
+    if not value or not value.strip():
+        return None
+    try:
+        number = phonenumbers.parse(value, "US")
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code != _NANP_COUNTRY_CODE or not phonenumbers.is_valid_number(number):
+        return None
+    digits = str(number.national_number)
+    return digits if len(digits) == 10 else None
+
+
 def clean_name_for_match(value: str | None, max_length: int | None = None) -> str:
     """The form in which the carrier compares a file's name with a validated one (FIL-010).
 
@@ -137,6 +188,16 @@ def clean_name_for_match(value: str | None, max_length: int | None = None) -> st
 
 
 def names_match(file_value: str | None, validated_value: str | None, element: str) -> bool:
-    """Whether a file's name element (``"NM103"`` …) matches the validated value after clean-up."""
+    """Whether a file's name element (``"NM103"`` …) matches the validated value after clean-up.
+
+    A value that the clean-up empties matches nothing: ``Σοφία`` cleans to ``""`` like an absent
+    name, and a nameless member must never pass for the validated one (issue 17). Two values that
+    are both absent (no middle name on either side) still agree.
+    """
     limit = MAX_LENGTHS[element]
-    return clean_name_for_match(file_value, limit) == clean_name_for_match(validated_value, limit)
+    file_clean = clean_name_for_match(file_value, limit)
+    validated_clean = clean_name_for_match(validated_value, limit)
+    emptied = any((raw or "").strip() and not clean for raw, clean in (
+        (file_value, file_clean), (validated_value, validated_clean)
+    ))  # fmt: skip
+    return not emptied and file_clean == validated_clean

@@ -9,6 +9,12 @@ Free text (names, addresses, e-mail) is cleaned with ``sanitize`` and can never 
 delimiter. Identifiers (member refs, SSN, FEIN, plan IDs, dates) are *checked*, never
 rewritten: changing one silently would enroll the wrong person, so a bad one raises
 ``ValueError`` naming the member.
+
+Names and addresses are never emptied or cut either: a letter of another script, or a value
+longer than its element once cleaned, raises ``ValueError`` naming the member and the portal's
+rule that refuses it where it is typed (PTL-001 names, PTL-003 addresses); a phone that is no
+10-digit NANP number raises with PTL-002. Dependents sharing a birth date (twins) carry their
+birth sequence in INS17, numbered in ``memberRef`` order.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from groupsales.codes import (
 )
 
 from .model import Counts, Envelope, Family, Header, Member
-from .sanitize import MAX_LENGTHS, clean_digits, clean_email, clean_text
+from .sanitize import MAX_LENGTHS, clean_email, clean_text, nanp_phone, sent_length, unsendable_characters
 
 # The guide's delimiters (edi-834-companion.md, "Envelope").
 ELEMENT = "*"
@@ -85,6 +91,42 @@ def _check(kind: str, value: str | None, who: str = "") -> str:
         where = f"{who}: " if who else ""
         raise ValueError(f"{where}{kind} {value!r} does not match {pattern.pattern}")
     return value
+
+
+def carried_text(value: str | None, element: str, what: str, rule: str | None, who: str = "") -> str:
+    """``value`` as the guide cleans it, whole: a ``ValueError`` naming ``rule`` (the rule that refuses
+    it where it is typed, when there is one) when the clean-up would drop a letter or digit of another
+    script or the element (``MAX_LENGTHS``) would cut it."""
+    where = f"{who}: " if who else f"{element}: "
+    refs = f"{rule}, {element}" if rule else element
+    if unsendable_characters(value):
+        raise ValueError(f"{where}the {what} has characters the 834 cannot carry ({refs})")
+    length, limit = sent_length(value), MAX_LENGTHS[element]
+    if length > limit:
+        raise ValueError(
+            f"{where}the {what} is {length} characters as the 834 writes it; "
+            f"{element} carries {limit} ({refs})"
+        )
+    return clean_text(value)
+
+
+def birth_sequence(ordered: list[Member]) -> dict[str, int]:
+    """INS17 of the dependents who share a birth date with another dependent of the family.
+
+    The TR3 gives INS17 for multiple births; they are numbered 1, 2, … in ``memberRef`` order, so
+    the same family always gets the same numbers. Only children count: a spouse or partner is no
+    twin of a child.
+    """
+    by_birth: dict[date, list[str]] = {}
+    for m in ordered:
+        if m.relationship in CHILD_RELATIONSHIPS:
+            by_birth.setdefault(m.date_of_birth, []).append(m.member_ref)
+    return {
+        ref: number
+        for refs in by_birth.values()
+        if len(refs) > 1
+        for number, ref in enumerate(sorted(refs), start=1)
+    }
 
 
 def _d8(value: date) -> str:
@@ -196,8 +238,9 @@ def _write_envelope_and_header(sink: SegmentSink, env: Envelope, hdr: Header, co
     else:
         raise ValueError("BGN01 purpose must be '00' or '15'")
     group_id = _check("group ID", hdr.group_id)
-    employer = clean_text(hdr.employer_legal_name, MAX_LENGTHS["N102"])
-    agent = clean_text(hdr.agent_name, MAX_LENGTHS["N102"])
+    employer = carried_text(hdr.employer_legal_name, "N102", "employer legal name", "GRP-001")
+    # No rule refuses an agent's name the 834 cannot carry where it is typed (AGT-001 only requires it).
+    agent = carried_text(hdr.agent_name, "N102", "writing agent's name", None)
     if not employer or not agent:
         raise ValueError("employer legal name and agent name cannot be empty after clean-up")
 
@@ -226,7 +269,12 @@ def _write_envelope_and_header(sink: SegmentSink, env: Envelope, hdr: Header, co
 
 
 def _write_member(
-    sink: SegmentSink, m: Member, subscriber: Member, hdr: Header, child_age_limit: int
+    sink: SegmentSink,
+    m: Member,
+    subscriber: Member,
+    hdr: Header,
+    child_age_limit: int,
+    birth_order: int | None = None,
 ) -> None:
     who = m.member_ref
     if not _MEMBER_REF.fullmatch(m.member_ref) or not _MEMBER_REF.fullmatch(subscriber.member_ref):
@@ -257,6 +305,8 @@ def _write_member(
         employment,
         None,
         "Y" if disabled_over_limit else None,
+        *(None,) * 6,  # INS11-INS16: death date, confidentiality, place of birth
+        str(birth_order) if birth_order else None,
     )
     sink.segment("REF", "0F", subscriber.member_ref)
     sink.segment("REF", "1L", hdr.group_id)
@@ -266,7 +316,7 @@ def _write_member(
         sink.segment("DTP", "336", "D8", _d8(m.employment.hire_date))
     sink.segment("DTP", "356", "D8", _d8(hdr.effective_date))
 
-    last = clean_text(m.last_name, MAX_LENGTHS["NM103"])
+    last = carried_text(m.last_name, "NM103", "last name", "PTL-001", who)
     if not last:
         raise ValueError(f"{who}: last name {m.last_name!r} is empty after the guide's clean-up")
     ssn = _check("SSN", m.ssn, who) if m.ssn else None
@@ -275,16 +325,18 @@ def _write_member(
         "IL",
         "1",
         last,
-        clean_text(m.first_name, MAX_LENGTHS["NM104"]),
-        clean_text(m.middle_name, MAX_LENGTHS["NM105"]),
+        carried_text(m.first_name, "NM104", "first name", "PTL-001", who),
+        carried_text(m.middle_name, "NM105", "middle name", "PTL-001", who),
         None,
-        clean_text(m.suffix, MAX_LENGTHS["NM107"]),
+        carried_text(m.suffix, "NM107", "suffix", "MBR-001", who),
         "34" if ssn else None,
         ssn,
     )
     if is_sub:
         contact: list[str] = []
-        phone = clean_digits(m.phone, MAX_LENGTHS["PER04"])
+        phone = nanp_phone(m.phone)
+        if m.phone and m.phone.strip() and phone is None:
+            raise ValueError(f"{who}: the phone number is not a 10-digit US number (PTL-002)")
         email = clean_email(m.email)
         if phone:
             contact += ["HP", phone]
@@ -294,15 +346,16 @@ def _write_member(
             sink.segment("PER", "IP", None, *contact)
     if m.address is not None:
         a = m.address
-        line1 = clean_text(a.line1, MAX_LENGTHS["N301"])
-        city = clean_text(a.city, MAX_LENGTHS["N401"])
+        line1 = carried_text(a.line1, "N301", "address line 1", "PTL-003", who)
+        line2 = carried_text(a.line2, "N302", "address line 2", "PTL-003", who)
+        city = carried_text(a.city, "N401", "city", "PTL-003", who)
         if not line1 or len(city) < 2:  # X12 City Name (19) is 2 to 30 characters
             raise ValueError(
                 f"{who}: address line 1 and a city of 2 or more characters are needed after clean-up"
             )
         zip_code = _check("ZIP", a.zip5, who) + (_check("ZIP+4", a.zip4, who) if a.zip4 else "")
         county = _check("county FIPS", a.county_fips, who) if a.county_fips else None
-        sink.segment("N3", line1, clean_text(a.line2, MAX_LENGTHS["N302"]))
+        sink.segment("N3", line1, line2)
         sink.segment(
             "N4", city, _check("state", a.state, who), zip_code, None, "CY" if county else None, county
         )
@@ -349,8 +402,10 @@ def write_834(
     subscribers = dependents = 0
     for family in families:
         ordered = order_family(family)
+        twins = birth_sequence(ordered)
         for member in ordered:
-            _write_member(sink, member, family.subscriber, header, child_age_limit)
+            order = twins.get(member.member_ref)
+            _write_member(sink, member, family.subscriber, header, child_age_limit, order)
         subscribers += 1
         dependents += len(ordered) - 1
     if (subscribers, dependents) != (counts.subscribers, counts.dependents):

@@ -161,7 +161,7 @@ def test_it_never_raises_at_finalize(group, members):
 
 
 def test_it_registers_every_rule_of_its_phase():
-    for phase in ("C", "V", "F"):
+    for phase in ("C", "V", "F", "E"):
         expected = {code for code, rule in RULES.items() if phase in rule.when and code != "GRP-900"}
         assert set(registered(phase)) == expected, phase
 

@@ -13,6 +13,9 @@ from groupsales.x12.sanitize import (
     clean_name_for_match,
     clean_text,
     names_match,
+    nanp_phone,
+    sent_length,
+    unsendable_characters,
 )
 
 ALLOWED = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 &,.'-#/")
@@ -75,3 +78,67 @@ def test_it_never_lets_a_delimiter_or_non_ascii_through(raw, limit):
         assert set(value) <= ALLOWED | set("@_+")
         assert len(value) <= limit
         assert value == value.strip() and "  " not in value
+
+
+# ---- issue 17, items 7, 9 and 10: what the guide's clean-up cannot carry, phones, lengths
+
+
+@pytest.mark.parametrize(
+    ("raw", "lost"),
+    [
+        ("Σοφία", "Σοφία"),
+        ("張偉 Ωmega", "張偉Ω"),
+        ("Москва", "Москва"),
+        ("José Núñez", ""),
+        ("Straße Ærø Łódź", ""),
+        ("O\u2019Brien-Smith", ""),
+        ("Ann 😀", ""),  # not a letter: MBR-001 refuses it where it is typed
+        ("١٢ Main St", "١٢"),  # digits of another script are lost too
+        (None, ""),
+    ],
+)
+def test_it_names_the_letters_and_digits_the_clean_up_would_lose(raw, lost):
+    assert unsendable_characters(raw) == lost
+
+
+def test_it_measures_a_value_as_the_834_sends_it_without_cutting():
+    assert sent_length("Straße") == len("STRASSE") == 7
+    assert sent_length("A" * 80) == 80
+    assert sent_length("  1  Main   St ") == len("1 MAIN ST")
+    assert sent_length(None) == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "nanp"),
+    [
+        ("+1 502 555 0100 x9", "5025550100"),
+        ("(502) 555-0111", "5025550111"),
+        ("5025550111", "5025550111"),
+        ("1-502-555-0100", "5025550100"),
+        ("502.555.0100 ext. 12", "5025550100"),
+        ("tel:+1-502-555-0100;ext=9", "5025550100"),
+        ("+1 (416) 555-0123", "4165550123"),  # Canada is in the NANP
+    ],
+)
+def test_it_normalises_a_phone_number_to_the_ten_nanp_digits(raw, nanp):
+    assert nanp_phone(raw) == nanp
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["555-0100", "50255501009", "+44 20 7946 0958", "+52 55 1234 5678", "5555555555", "0125550100", "x", ""],
+)
+def test_it_refuses_what_is_not_a_nanp_number(raw):
+    assert nanp_phone(raw) is None
+
+
+def test_it_never_matches_two_names_that_the_clean_up_emptied():
+    # FIL-010 in the sandbox: a file's empty NM104 must not "match" a validated "Σοφία" (issue 17, item 7).
+    assert not names_match("", "Σοφία", "NM104")
+    assert not names_match("ΩΩ", "Σοφία", "NM104")
+    assert not names_match("Σοφία", "Σοφία", "NM104")
+    assert not names_match("", "😀", "NM103")
+    # Two absent values (no middle name on either side) still agree.
+    assert names_match("", None, "NM105")
+    assert names_match(None, "", "NM105")
+    assert names_match("WANG", "Wang", "NM103")

@@ -20,7 +20,14 @@ from groupsales.codes import Line, Relationship, Tier
 from groupsales.x12.examples import blue_heron_envelope, blue_heron_header
 from groupsales.x12.model import Address, Counts, Coverage, Employment, Family, Member
 from groupsales.x12.parser import iter_segments, parse_834
-from groupsales.x12.sanitize import MAX_LENGTHS, clean_email, clean_text
+from groupsales.x12.sanitize import (
+    MAX_LENGTHS,
+    clean_email,
+    clean_text,
+    nanp_phone,
+    sent_length,
+    unsendable_characters,
+)
 from groupsales.x12.validate import pyx12_issues
 from groupsales.x12.writer import write_834
 
@@ -45,6 +52,23 @@ name_text = st.integers(0, 39).flatmap(lambda k: hostile_text if k == 0 else _wr
 optional_text = st.none() | hostile_text
 
 
+def _fit(value: str | None, limit: int) -> str | None:
+    """``value`` without what the writer refuses: other scripts' letters, more than ``limit`` once cleaned."""
+    if value is None:
+        return None
+    value = "".join(c for c in value if not unsendable_characters(c))
+    while sent_length(value) > limit:
+        value = value[: len(value) // 2 if len(value) > 2 * limit else -1]
+    return value
+
+
+def carried(strategy: st.SearchStrategy, limit: int) -> st.SearchStrategy:
+    """Mostly hostile text the writer can carry whole; now and then anything (the writer refuses it)."""
+    return st.integers(0, 59).flatmap(
+        lambda k: strategy if k == 0 else strategy.map(lambda v: _fit(v, limit))
+    )
+
+
 @st.composite
 def people(draw, ref: str, relationship: Relationship, subscriber: Member | None = None) -> Member:
     is_sub = subscriber is None
@@ -58,9 +82,9 @@ def people(draw, ref: str, relationship: Relationship, subscriber: Member | None
     address = None
     if is_sub or draw(st.booleans()):
         address = Address(
-            line1=draw(name_text),
-            line2=draw(optional_text),
-            city=draw(name_text),
+            line1=draw(carried(name_text, 55)),
+            line2=draw(carried(optional_text, 55)),
+            city=draw(carried(name_text, 30)),
             state="KY",
             zip5="40202",
             zip4=draw(st.none() | st.sampled_from(["1234", "0001"])),
@@ -76,17 +100,19 @@ def people(draw, ref: str, relationship: Relationship, subscriber: Member | None
         member_ref=ref,
         subscriber_ref=subscriber.member_ref if subscriber else ref,
         relationship=relationship,
-        first_name=draw(hostile_text),
-        middle_name=draw(optional_text),
-        last_name=draw(name_text),
-        suffix=draw(optional_text),
+        first_name=draw(carried(hostile_text, 35)),
+        middle_name=draw(carried(optional_text, 25)),
+        last_name=draw(carried(name_text, 60)),
+        suffix=draw(carried(optional_text, 10)),
         ssn=draw(st.none() | st.from_regex(r"\A[1-8][0-9]{8}\Z")),
         date_of_birth=born,
         gender=draw(st.sampled_from(["MALE", "FEMALE", "UNKNOWN"])),
         marital_status=draw(st.sampled_from([None, "MARRIED", "SINGLE"])) if is_sub else None,
         tobacco_use=draw(st.booleans()),
         address=address,
-        phone=draw(st.none() | hostile_text | st.just("(502) 555-0111")) if is_sub else None,
+        phone=draw(st.none() | st.just("+1 (502) 555-0111 x9") | carried(hostile_text, 0))
+        if is_sub
+        else None,
         email=draw(st.none() | st.emails() | hostile_text) if is_sub else None,
         employment=Employment(hire_date=date(2020, 1, 6)) if is_sub else None,
         coverage=coverage,
@@ -108,31 +134,50 @@ def families(draw) -> list[Family]:
     return out
 
 
+def _not_carried(value: str | None, element: str) -> bool:
+    """The guide's clean-up would drop a letter of another script, or the element would cut it."""
+    return bool(unsendable_characters(value)) or sent_length(value) > MAX_LENGTHS[element]
+
+
 def empty_after_cleanup(fams: list[Family]) -> bool:
-    """The writer's documented refusals: a last name, address line 1 or city cleaned to (almost) nothing."""
+    """The writer's documented refusals: a last name, address line 1 or city cleaned to (almost) nothing;
+    a name or address it cannot carry whole (PTL-001, PTL-003); a phone that is no NANP number (PTL-002)."""
     for family in fams:
         for m in (family.subscriber, *family.dependents):
             if not clean_text(m.last_name, MAX_LENGTHS["NM103"]):
                 return True
+            names = (
+                (m.last_name, "NM103"),
+                (m.first_name, "NM104"),
+                (m.middle_name, "NM105"),
+                (m.suffix, "NM107"),
+            )
+            if any(_not_carried(value, element) for value, element in names):
+                return True
+            if m.is_subscriber and m.phone and m.phone.strip() and nanp_phone(m.phone) is None:
+                return True
             if m.address is not None and (
                 not clean_text(m.address.line1, MAX_LENGTHS["N301"])
                 or len(clean_text(m.address.city, MAX_LENGTHS["N401"])) < 2
+                or _not_carried(m.address.line1, "N301")
+                or _not_carried(m.address.line2, "N302")
+                or _not_carried(m.address.city, "N401")
             ):
                 return True
     return False
 
 
 @SLOW
-@given(fams=families(), employer=name_text)
+@given(fams=families(), employer=carried(name_text, 60))
 def test_it_writes_any_names_without_a_delimiter_in_a_value_and_with_right_counts(fams, employer):
     counts = Counts(len(fams), sum(len(f.dependents) for f in fams))
     header = blue_heron_header(employer_legal_name=employer)
     out = io.StringIO()
-    refused = empty_after_cleanup(fams) or not clean_text(employer, MAX_LENGTHS["N102"])
+    refused = empty_after_cleanup(fams) or not clean_text(employer) or _not_carried(employer, "N102")
     event("refused" if refused else "written")
     if refused:
         # Documented: the writer raises ValueError naming what cleaned to nothing, nothing else.
-        with pytest.raises(ValueError, match="clean-up|after clean"):
+        with pytest.raises(ValueError, match="clean-up|after clean|PTL-00[123]|MBR-001|GRP-001"):
             write_834(out, blue_heron_envelope(), header, fams, counts=counts)
         return
     result = write_834(out, blue_heron_envelope(), header, fams, counts=counts)
@@ -174,7 +219,7 @@ def test_it_writes_any_names_without_a_delimiter_in_a_value_and_with_right_count
     assert (result.subscribers, result.dependents) == (counts.subscribers, counts.dependents)
     expected_refs = [m.member_ref for f in fams for m in (f.subscriber, *f.dependents)]
     assert sorted(m.member_ref for m in members) == sorted(expected_refs)
-    # Cleaned names are what the file carries, cut to the guide's maximum lengths.
+    # Cleaned names are what the file carries, whole (the writer refuses what it would have to cut).
     by_ref = {m.member_ref: m for f in fams for m in (f.subscriber, *f.dependents)}
     for pm in members:
         source = by_ref[pm.member_ref]
@@ -206,7 +251,7 @@ def test_it_refuses_a_name_that_cleans_to_nothing_with_a_value_error_naming_the_
         )
     ]
     out = io.StringIO()
-    with pytest.raises(ValueError, match="E-001: last name"):
+    with pytest.raises(ValueError, match="E-001: (the )?last name"):
         write_834(out, blue_heron_envelope(), blue_heron_header(), fams, counts=Counts(1, 0))
     # The writer streams, so part of the loop may be out; what matters is that no trailer is.
     assert not [s for s in iter_segments(out.getvalue()) if s.id in ("SE", "GE", "IEA")]
@@ -220,13 +265,15 @@ def test_it_refuses_a_name_that_cleans_to_nothing_with_a_value_error_naming_the_
 def test_it_writes_no_trailers_when_the_counts_are_wrong(fams, extra):
     from groupsales.x12.writer import CountMismatchError
 
-    fams = [replace(f, subscriber=replace(f.subscriber, last_name="LEE")) for f in fams]
+    plain = dict(last_name="LEE", first_name="ANN", middle_name=None, suffix=None)
     fams = [
         replace(
             f,
-            dependents=tuple(replace(d, last_name="LEE", address=None) for d in f.dependents),
+            dependents=tuple(replace(d, **plain, address=None) for d in f.dependents),
             subscriber=replace(
                 f.subscriber,
+                **plain,
+                phone=None,
                 address=Address(line1="1 ELM ST", city="LOUISVILLE", state="KY", zip5="40202"),
             ),
         )
