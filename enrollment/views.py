@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django.contrib import messages
@@ -58,6 +59,12 @@ def _next_step(step: str) -> str:
     return keys[i + 1] if i + 1 < len(keys) else "review"
 
 
+def _step_target(value: object, default: str) -> str:
+    """A step named by a request parameter (``goto``, ``leave``), or ``default`` for anything else: a
+    parameter is the browser's, so a bad one is ignored, never a 500 (NoReverseMatch)."""
+    return value if isinstance(value, str) and value in STEP_TITLES else default
+
+
 def _step_url(group: EmployerGroup, step: str) -> str:
     if step == "review":
         return reverse("enrollment:group_review", args=[group.pk])
@@ -72,14 +79,11 @@ def _step_url(group: EmployerGroup, step: str) -> str:
 def book_of_business(request: HttpRequest) -> HttpResponse:
     broker = getattr(request.user, "broker", None)
     is_principal = bool(request.user.is_staff or (broker and broker.is_principal))
-    try:
-        broker_id = int(request.GET.get("broker") or 0) or None
-    except ValueError:
-        broker_id = None
+    broker_id = _id_param(request.GET.get("broker"))
     filters = selectors.BookFilters(
         q=request.GET.get("q", "")[:100],
         status=request.GET.get("status", ""),
-        effective_month=request.GET.get("month", ""),
+        effective_month=_month_param(request.GET.get("month")),
         broker_id=broker_id if is_principal else None,
         sort=request.GET.get("sort", "-updated"),
         differs=request.GET.get("differs") == "1",
@@ -107,6 +111,21 @@ def book_of_business(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _month_param(value: str | None) -> str:
+    """``YYYY-MM`` with a month 01–12, else "" (the filter is ignored): a month the database cannot
+    hold (``99999999999999999999-1``) used to reach the query and answer 500."""
+    m = _MONTH.match(value or "")
+    return value if m and int(m[1]) >= 1 and 1 <= int(m[2]) <= 12 else ""  # type: ignore[return-value]
+
+
+def _id_param(value: str | None) -> int | None:
+    """A row id given in the query string, or None for anything that is not one (too big included)."""
+    return int(value) if value and value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
 
 
 @login_required
@@ -246,10 +265,7 @@ def group_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             form = _build_form(step, group)
             return _render_step(request, group, step, form, problems, check=False)
         if not any(p.is_error for p in problems) and form.is_valid():
-            target = request.POST.get("goto") or _next_step(step)
-            if target not in STEP_TITLES:
-                target = _next_step(step)
-            return redirect(_step_url(group, target))
+            return redirect(_step_url(group, _step_target(request.POST.get("goto"), _next_step(step))))
         # The data are saved; show this step again, bound, with every problem beside its field.
         return _render_step(request, group, step, form, problems, check=True)
     form = _build_form(step, group)
@@ -342,7 +358,7 @@ def group_census(request: HttpRequest, pk: int) -> HttpResponse:
             services.census_replace(group=group, rows=rows)
             problems = [p for p in services.group_check(group=group) if p.step == "census"]
             if not any(p.is_error for p in problems):
-                return redirect(_step_url(group, request.POST.get("goto") or "attestation"))
+                return redirect(_step_url(group, _step_target(request.POST.get("goto"), "attestation")))
             formset = None
     if formset is None:
         initial = [
