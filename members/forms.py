@@ -9,6 +9,8 @@ from django import forms
 from django.forms.models import fields_for_model, model_to_dict
 from django.utils.translation import gettext_lazy as _
 
+from portal.display import plan_choices
+
 from .models import LINES, Election, Member, mask_ssn
 from .services import MEMBER_FIELDS
 
@@ -166,7 +168,7 @@ class ElectionForm(forms.Form):
         label = Election.Line(line).label
         self.fields["plan_id"] = forms.ChoiceField(
             label=_("%(line)s plan") % {"line": label},
-            choices=[("", _("Not chosen yet"))] + [(p, p) for p in plan_ids] + [(WAIVE, _("Waive coverage"))],
+            choices=[("", _("Not chosen yet")), *plan_choices(plan_ids), (WAIVE, _("Waive coverage"))],
             required=False,
         )
         self.fields["waiver_reason"] = forms.ChoiceField(
