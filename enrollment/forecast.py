@@ -1,0 +1,152 @@
+"""The carrier's finalize rules, checked where the broker types (business-rules.md: "The portal checks what
+it can earlier, as the user types").
+
+The minimum employer contribution (GRP-022), participation (GRP-020, GRP-021), the bona fide group
+(GRP-013), the attestation (GRP-014), used lines (GRP-023), validated subscribers (GRP-030) and tiers
+(GRP-031) are the carrier's at finalize only; a group created without them used to stop there. Here the
+same rules (``groupsales.rules.check_finalize``, each defined once) run over what the portal holds:
+
+* a draft: the census, each enrolling employee electing the lowest-cost plan of each line for them (the
+  plan GRP-022 measures against) in the census tier, a ``WAIVE`` row waiving without a reason;
+* a created group: the members the carrier has validated so far (what finalize will count).
+
+GRP-022 is an error: the contribution is the broker's to type and an employee may always choose the
+lowest-cost plan, so a contribution below the minimum cannot finalize. The others are warnings: they
+depend on who enrolls and why others waive, which open enrollment settles.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .models import EmployerGroup
+from .rules import Problem, carrier_today, locate, rule_words
+
+#: The finalize rules checked early, and how firmly.
+FORECAST = {
+    "GRP-013": "warning",
+    "GRP-014": "warning",
+    "GRP-020": "warning",
+    "GRP-021": "warning",
+    "GRP-022": "error",
+    "GRP-023": "warning",
+    "GRP-030": "warning",
+    "GRP-031": "warning",
+}
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _lowest_cost_plan(plan_ids: list[str], *, ctx: Any, area: str | None, born: date | None, on: date | None,
+                      option: str) -> str | None:  # fmt: skip
+    if not plan_ids:
+        return None
+    if area is None or born is None or on is None:
+        return plan_ids[0]
+    priced: list[tuple[Decimal, int, str]] = []
+    for i, plan in enumerate(plan_ids):
+        premium = ctx.own_premium(
+            plan,
+            rating_area_id=area,
+            date_of_birth=born,
+            tobacco=False,
+            effective_date=on,
+            rating_option=option,
+        )
+        if premium is not None:
+            priced.append((premium, i, plan))
+    return min(priced)[2] if priced else plan_ids[0]
+
+
+def census_member_bodies(payload: dict[str, Any], *, ctx: Any) -> list[dict[str, Any]]:
+    """Member-validation bodies (api.md) for the census: what finalize would count if the census enrolls."""
+    address = (payload.get("employer") or {}).get("address") or {}
+    on = _day(payload.get("requestedEffectiveDate"))
+    area = None
+    if on and address.get("zip5") and address.get("countyFips"):
+        area = ctx.rating_area_for(address["zip5"], address["countyFips"], on)
+    offerings = [o for o in payload.get("offerings") or [] if isinstance(o, dict) and o.get("line")]
+    bodies = []
+    for row in payload.get("census") or []:
+        ref, tier, born = row.get("memberRef"), row.get("coverageTier"), _day(row.get("dateOfBirth"))
+        coverage = []
+        for offering in offerings:
+            if tier == "WAIVE":
+                coverage.append({"line": offering["line"], "waived": True, "waiverReason": None})
+            elif tier:
+                plan = _lowest_cost_plan(
+                    list(offering.get("planIds") or []), ctx=ctx, area=area, born=born, on=on,
+                    option=offering.get("ratingOption") or "AGE",
+                )  # fmt: skip
+                if plan:
+                    coverage.append({"line": offering["line"], "planId": plan, "coverageTier": tier})
+        bodies.append(
+            {
+                "memberRef": ref,
+                "subscriberRef": ref,
+                "relationship": "SUBSCRIBER",
+                "dateOfBirth": row.get("dateOfBirth"),
+                "tobaccoUse": row.get("tobaccoUse"),
+                "isOwner": row.get("isOwner"),
+                "isOwnerSpouse": row.get("isOwnerSpouse"),
+                "coverage": coverage,
+            }
+        )
+        covered = [{"line": c["line"]} for c in coverage if not c.get("waived")]
+        for i, dependent in enumerate(row.get("dependents") or [], start=1):
+            bodies.append(
+                {
+                    "memberRef": f"{ref}-D{i}",
+                    "subscriberRef": ref,
+                    "relationship": dependent.get("relationship"),
+                    "dateOfBirth": dependent.get("dateOfBirth"),
+                    "tobaccoUse": dependent.get("tobaccoUse"),
+                    "coverage": covered,
+                }
+            )
+    return bodies
+
+
+def finalize_forecast(*, group: EmployerGroup, payload: dict[str, Any], ctx: Any) -> list[Problem]:
+    """What the carrier's finalize would refuse, from the census (a draft) or the validated members (a
+    created group), each placed where the broker types what it counts."""
+    from groupsales.rules import check_finalize
+
+    if group.humana_group_id:
+        from members.selectors import group_validated_member_bodies
+
+        bodies = group_validated_member_bodies(group=group)
+        created_on = (group.carrier_created_at or group.created_at).date()
+        basis = _("Expected at finalize, from the members validated so far: %(message)s")
+    else:
+        bodies = census_member_bodies(payload, ctx=ctx)
+        created_on = carrier_today()  # the day it would be created: the open-enrollment exception
+        basis = _("Expected at finalize, from the census: %(message)s")
+    problems = []
+    for v in check_finalize(payload, bodies, ctx=ctx, created_on=created_on):
+        if v.code not in FORECAST:
+            continue
+        step, field = locate(v.pointer, v.code, payload.get("offerings") or [])
+        message, fix = rule_words(v.code, v.message, v.fix)
+        problems.append(
+            Problem(
+                code=v.code,
+                message=basis % {"message": message},
+                fix=fix,
+                step=step,
+                field=field,
+                pointer=v.pointer,
+                severity=FORECAST[v.code],
+                source="forecast",
+            )
+        )
+    return problems
