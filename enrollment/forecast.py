@@ -131,22 +131,25 @@ def finalize_forecast(*, group: EmployerGroup, payload: dict[str, Any], ctx: Any
         bodies = census_member_bodies(payload, ctx=ctx)
         created_on = carrier_today()  # the day it would be created: the open-enrollment exception
         basis = _("Expected at finalize, from the census: %(message)s")
-    problems = []
+    # One problem per rule and field: the first member's words, and how many more break it the same way.
+    found: dict[tuple[str, str, str | None], list[Any]] = {}
     for v in check_finalize(payload, bodies, ctx=ctx, created_on=created_on):
-        if v.code not in FORECAST:
-            continue
-        step, field = locate(v.pointer, v.code, payload.get("offerings") or [])
-        message, fix = rule_words(v.code, v.message, v.fix)
+        if v.code in FORECAST:
+            step, field = locate(v.pointer, v.code, payload.get("offerings") or [])
+            found.setdefault((v.code, step, field), []).append(v)
+    problems = []
+    for (code, step, field), violations in found.items():
+        first = violations[0]
+        message, fix = rule_words(code, first.message, first.fix)
+        if len(violations) > 1:
+            message = _("%(message)s (and %(n)s more like it)") % {
+                "message": message,
+                "n": len(violations) - 1,
+            }
         problems.append(
             Problem(
-                code=v.code,
-                message=basis % {"message": message},
-                fix=fix,
-                step=step,
-                field=field,
-                pointer=v.pointer,
-                severity=FORECAST[v.code],
-                source="forecast",
+                code=code, message=basis % {"message": message}, fix=fix, step=step, field=field,
+                pointer=first.pointer, severity=FORECAST[code], source="forecast",
             )
-        )
+        )  # fmt: skip
     return problems

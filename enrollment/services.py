@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from agencies.models import Broker
 
@@ -70,28 +70,32 @@ def group_accepts_edits(*, group: EmployerGroup) -> bool:
     return group_is_editable(group=group) or group_is_changeable(group=group)
 
 
-def _before_edit(group: EmployerGroup, changed: set[str]) -> None:
+def _before_edit(group: EmployerGroup, fields: dict[str, Any]) -> None:
+    """Refuse a group that cannot change; before a created group's first change, keep the carrier's values.
+    Compared with the stored row: a model form has already put the typed values on ``group``."""
     if not group_accepts_edits(group=group):
         raise TransitionNotAllowed("This group cannot be changed now.")
-    if changed and not group_is_editable(group=group):
+    if group_is_editable(group=group):
+        return
+    stored = EmployerGroup.objects.get(pk=group.pk)
+    changed = {name for name, value in fields.items() if getattr(stored, name) != value}
+    if changed:
         from .changes import group_note_change
 
-        state = group.change_state
-        group_note_change(group=group, changed=changed)
-        if group.change_state != state:
-            group.refresh_from_db(fields=["change_state", "carrier_copy", "updated_at"])
+        group_note_change(group=stored, changed=changed)
+        group.change_state, group.carrier_copy = stored.change_state, stored.carrier_copy
 
 
 def group_update(*, group: EmployerGroup, fields: dict[str, Any]) -> EmployerGroup:
     """Save a draft's (or a created group's changeable) fields whatever their rule errors: they are shown,
     never lost. A created group's first change keeps the carrier's values (``changes``)."""
-    _before_edit(group, {name for name, value in fields.items() if getattr(group, name) != value})
+    _before_edit(group, fields)
     for name, value in fields.items():
         setattr(group, name, value)
     # Carrier errors were about the last submission; once the broker edits, our own checks take over.
     group.carrier_errors = [e for e in group.carrier_errors if not _touched(e, fields, group)]
     # Only what the step changed: a created group's carrier fields are written by tasks meanwhile.
-    group.save(update_fields=[*fields, "carrier_errors", "updated_at"])
+    group.save(update_fields=[*fields, "carrier_errors", "change_state", "carrier_copy", "updated_at"])
     return group
 
 
@@ -121,10 +125,10 @@ def group_set_offering(
     offerings = _offerings_with(group, line, plan_ids, parts)
     if offerings == group.offerings:
         return group
-    _before_edit(group, {"offerings"})
+    _before_edit(group, {"offerings": offerings})
     group.carrier_errors = _untouched_offering_errors(group, line)
     group.offerings = offerings
-    group.save(update_fields=["offerings", "carrier_errors", "updated_at"])
+    group.save(update_fields=["offerings", "carrier_errors", "change_state", "carrier_copy", "updated_at"])
     return group
 
 
@@ -397,15 +401,15 @@ def _covers(ruled: str, pointer: str) -> bool:
 
 # api.md census keys -> the words of the census step's columns
 _CENSUS_WORDS = {
-    "memberRef": _lazy("Member ID"),
-    "dateOfBirth": _lazy("Date of birth"),
-    "gender": _lazy("Gender"),
-    "zip5": _lazy("ZIP code"),
-    "tobaccoUse": _lazy("Uses tobacco"),
-    "isOwner": _lazy("Owner"),
-    "isOwnerSpouse": _lazy("Owner's spouse"),
-    "coverageTier": _lazy("Tier"),
-    "relationship": _lazy("Relationship"),
+    "memberRef": gettext_lazy("Member ID"),
+    "dateOfBirth": gettext_lazy("Date of birth"),
+    "gender": gettext_lazy("Gender"),
+    "zip5": gettext_lazy("ZIP code"),
+    "tobaccoUse": gettext_lazy("Uses tobacco"),
+    "isOwner": gettext_lazy("Owner"),
+    "isOwnerSpouse": gettext_lazy("Owner's spouse"),
+    "coverageTier": gettext_lazy("Tier"),
+    "relationship": gettext_lazy("Relationship"),
 }
 
 
@@ -442,13 +446,13 @@ def field_words(step: str, field: str | None, pointer: str) -> str:
 
 # pydantic's error type -> what to do, for a value that is there but has the wrong form
 _SCHEMA_FIXES = {
-    "datetime": _lazy("Enter a date and time, e.g. 2026-11-23 10:00."),
-    "date": _lazy("Enter a date, e.g. 2026-11-23."),
-    "int": _lazy("Enter a whole number."),
-    "decimal": _lazy("Enter an amount, e.g. 60.00."),
-    "bool": _lazy("Tick the box, or leave it clear."),
-    "enum": _lazy("Choose one of the listed values."),
-    "literal": _lazy("Choose one of the listed values."),
+    "datetime": gettext_lazy("Enter a date and time, e.g. 2026-11-23 10:00."),
+    "date": gettext_lazy("Enter a date, e.g. 2026-11-23."),
+    "int": gettext_lazy("Enter a whole number."),
+    "decimal": gettext_lazy("Enter an amount, e.g. 60.00."),
+    "bool": gettext_lazy("Tick the box, or leave it clear."),
+    "enum": gettext_lazy("Choose one of the listed values."),
+    "literal": gettext_lazy("Choose one of the listed values."),
 }
 
 
@@ -509,11 +513,11 @@ def _schema_problems(payload: dict) -> list[Problem]:
 
 #: What to do after the carrier's own technical codes (not rule IDs).
 _CARRIER_FIXES = {
-    "INVALID_STATE": _lazy(
+    "INVALID_STATE": gettext_lazy(
         "While members are validated the carrier keeps the effective date and every plan a member elected: "
         "put them back, or discard the changes."
     ),
-    "SCHEMA": _lazy("Correct this value and send again."),
+    "SCHEMA": gettext_lazy("Correct this value and send again."),
 }
 
 

@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.forms import fields_with_problems
@@ -35,18 +35,18 @@ from .states import TransitionNotAllowed
 S = EmployerGroup.Status
 
 STEPS: list[tuple[str, Any]] = [
-    ("employer", _lazy("Employer")),
-    ("address", _lazy("Principal address")),
-    ("contact", _lazy("Contact")),
-    ("agent", _lazy("Writing agent")),
-    ("coverage", _lazy("Effective date and eligibility")),
-    ("plans", _lazy("Plans")),
-    ("contributions", _lazy("Contributions")),
-    ("census", _lazy("Census")),
-    ("attestation", _lazy("Small employer attestation")),
+    ("employer", gettext_lazy("Employer")),
+    ("address", gettext_lazy("Principal address")),
+    ("contact", gettext_lazy("Contact")),
+    ("agent", gettext_lazy("Writing agent")),
+    ("coverage", gettext_lazy("Effective date and eligibility")),
+    ("plans", gettext_lazy("Plans")),
+    ("contributions", gettext_lazy("Contributions")),
+    ("census", gettext_lazy("Census")),
+    ("attestation", gettext_lazy("Small employer attestation")),
 ]
-STEP_TITLES: dict[str, Any] = dict(STEPS) | {"review": _lazy("Review and submit")}
-CHANGE_REVIEW_TITLE = _lazy("Review and send the changes")
+STEP_TITLES: dict[str, Any] = dict(STEPS) | {"review": gettext_lazy("Review and submit")}
+CHANGE_REVIEW_TITLE = gettext_lazy("Review and send the changes")
 MODEL_FORMS = {
     "employer": forms.EmployerForm,
     "address": forms.AddressForm,

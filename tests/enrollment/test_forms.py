@@ -75,7 +75,9 @@ def test_it_moves_on_to_the_next_step_when_the_step_breaks_no_rule(
     assert EmployerGroup.objects.get(pk=complete_group.pk).phone == "5025550100"
 
 
-def test_a_typed_npn_is_ignored_the_writing_agent_is_chosen(broker_client, broker, complete_group, catalogue_facts):
+def test_a_typed_npn_is_ignored_the_writing_agent_is_chosen(
+    broker_client, broker, complete_group, catalogue_facts
+):
     """Issue 16 item 7: NPN, name and e-mail are not form fields any more; what is posted is ignored."""
     response = broker_client.post(
         step_url(complete_group, "agent"),
