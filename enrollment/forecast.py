@@ -8,7 +8,8 @@ same rules (``groupsales.rules.check_finalize``, each defined once) run over wha
 
 * a draft: the census, each enrolling employee electing the lowest-cost plan of each line for them (the
   plan GRP-022 measures against) in the census tier, a ``WAIVE`` row waiving without a reason;
-* a created group: the members the carrier has validated so far (what finalize will count).
+* a created group: the members the carrier has validated so far (what finalize will count), the census
+  until the first is validated.
 
 GRP-022 is an error: the contribution is the broker's to type and an employee may always choose the
 lowest-cost plan, so a contribution below the minimum cannot finalize. The others are warnings: they
@@ -121,15 +122,18 @@ def finalize_forecast(*, group: EmployerGroup, payload: dict[str, Any], ctx: Any
     created group), each placed where the broker types what it counts."""
     from groupsales.rules import check_finalize
 
+    bodies = []
     if group.humana_group_id:
         from members.selectors import group_validated_member_bodies
 
         bodies = group_validated_member_bodies(group=group)
+    if bodies:
         created_on = (group.carrier_created_at or group.created_at).date()
         basis = _("Expected at finalize, from the members validated so far: %(message)s")
-    else:
+    else:  # a draft, or a created group nobody is validated in yet: the census is what there is
         bodies = census_member_bodies(payload, ctx=ctx)
-        created_on = carrier_today()  # the day it would be created: the open-enrollment exception
+        created = group.carrier_created_at.date() if group.carrier_created_at else None
+        created_on = created or carrier_today()  # (the day it would be created): the exception's window
         basis = _("Expected at finalize, from the census: %(message)s")
     # One problem per rule and field: the first member's words, and how many more break it the same way.
     found: dict[tuple[str, str, str | None], list[Any]] = {}

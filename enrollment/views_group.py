@@ -64,12 +64,12 @@ def _open_enrollment_steps(group: EmployerGroup, readiness) -> list[NextStep]:
         NextStep(
             _("Enroll the employees (Members and elections), then fix what the checklist below still marks."),
             reverse("members:member_list", args=[group.pk]),
-            _("Members and elections"),
+            _("Enroll the employees"),
         ),
         NextStep(
             _("Contributions, eligible employees, plans and the other details can still be changed."),
             reverse("enrollment:group_step", args=[group.pk, "employer"]),
-            _("Change the group's details"),
+            _("Change the details"),
         ),
     ]
 
@@ -99,7 +99,8 @@ def next_steps(group: EmployerGroup, readiness=None) -> list[NextStep]:
                 "The enrollment file is with the carrier; its result appears on the Enrollment files page."
             )
         )
-        return [NextStep(text, reverse("edi_group_files", args=[group.pk]), _("Enrollment files"))]
+        label = _("Send the enrollment file") if group.status == S.FINALIZED else _("Follow the file")
+        return [NextStep(text, reverse("edi_group_files", args=[group.pk]), label)]
     if group.status == S.ENROLLED:
         return [NextStep(_("The group is enrolled. Later changes are maintenance requests to Humana."))]
     # NEEDS_ATTENTION: what went wrong is the status reason. A group the carrier has moves on with a check
