@@ -95,3 +95,15 @@ def test_a_group_from_a_quote_asks_for_each_employee_s_gender_on_the_census_step
                  f"census-{i}-zip5": "40202", f"census-{i}-coverage_tier": "EMP"}  # fmt: skip
     broker_client.post(step_url(group, "census"), data)
     assert not [p for p in services.group_check(group=group) if p.pointer.endswith("/gender")]
+
+
+def test_a_census_file_s_errors_are_in_the_reader_s_language(broker_client, complete_group, catalogue_facts):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = SimpleUploadedFile("census.csv", b"memberRef,relationship,dateOfBirth\nE-1,SUBSCRIBER,not-a-date\n")
+    html = (
+        spanish(broker_client)
+        .post(step_url(complete_group, "census"), {"action": "upload", "file": bad})
+        .content.decode()
+    )
+    assert "La fecha de nacimiento no es una fecha." in html and "Escríbala como AAAA-MM-DD" in html
