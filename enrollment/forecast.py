@@ -40,6 +40,11 @@ FORECAST = {
 }
 
 
+#: The steps its problems land on (``rules.locate``): participation on the coverage step, GRP-022 on the
+#: contributions, GRP-023 on the plans, GRP-014 on the attestation, the census' people on the census.
+FORECAST_STEPS = frozenset({"coverage", "plans", "contributions", "census", "attestation"})
+
+
 def _day(value: Any) -> date | None:
     try:
         return date.fromisoformat(str(value))
@@ -76,6 +81,7 @@ def census_member_bodies(payload: dict[str, Any], *, ctx: Any) -> list[dict[str,
     if on and address.get("zip5") and address.get("countyFips"):
         area = ctx.rating_area_for(address["zip5"], address["countyFips"], on)
     offerings = [o for o in payload.get("offerings") or [] if isinstance(o, dict) and o.get("line")]
+    priced_lines = set(ctx.settings.min_contribution)  # only GRP-022's lines depend on the plan chosen
     bodies = []
     for row in payload.get("census") or []:
         ref, tier, born = row.get("memberRef"), row.get("coverageTier"), _day(row.get("dateOfBirth"))
@@ -84,10 +90,10 @@ def census_member_bodies(payload: dict[str, Any], *, ctx: Any) -> list[dict[str,
             if tier == "WAIVE":
                 coverage.append({"line": offering["line"], "waived": True, "waiverReason": None})
             elif tier:
+                plans = list(offering.get("planIds") or [])
                 plan = _lowest_cost_plan(
-                    list(offering.get("planIds") or []), ctx=ctx, area=area, born=born, on=on,
-                    option=offering.get("ratingOption") or "AGE",
-                )  # fmt: skip
+                    plans, ctx=ctx, area=area, born=born, on=on, option=offering.get("ratingOption") or "AGE",
+                ) if offering["line"] in priced_lines else (plans[0] if plans else None)  # fmt: skip
                 if plan:
                     coverage.append({"line": offering["line"], "planId": plan, "coverageTier": tier})
         bodies.append(

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from groupsales.rating import age_on
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -60,6 +62,7 @@ class PortalRuleContext:
 
     def __init__(self, facts: Any, *, today: date | None = None, rule_settings_: Any = None) -> None:
         self._facts = facts
+        self._premiums: dict[tuple, Decimal | None] = {}
         self.today = today or carrier_today()
         self.settings = rule_settings_ or rule_settings()
 
@@ -79,6 +82,17 @@ class PortalRuleContext:
         return True  # the carrier knows (AGT-002 comes back from create group)
 
     def own_premium(self, plan_id: str, **kwargs: Any) -> Decimal | None:
+        """The catalogue's answer, kept for this context's life: the finalize rules over a census ask for
+        the same plan and age many times (a rate depends on the age on the effective date, not the day
+        of birth), and each answer is two queries."""
+        born, on = kwargs.get("date_of_birth"), kwargs.get("effective_date")
+        age = age_on(born, on) if isinstance(born, date) and isinstance(on, date) else born
+        key = (plan_id, age, *sorted((k, v) for k, v in kwargs.items() if k != "date_of_birth"))
+        if key not in self._premiums:
+            self._premiums[key] = self._own_premium(plan_id, **kwargs)
+        return self._premiums[key]
+
+    def _own_premium(self, plan_id: str, **kwargs: Any) -> Decimal | None:
         # The catalogue names it own_premium or subscriber_own_premium; take whichever it has.
         for name in ("own_premium", "subscriber_own_premium"):
             fn = getattr(self._facts, name, None)

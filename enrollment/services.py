@@ -352,15 +352,18 @@ def _agent_problems(group: EmployerGroup) -> list[Problem]:
     return []
 
 
-def group_check(*, group: EmployerGroup, payload: dict | None = None) -> list[Problem]:
+def group_check(
+    *, group: EmployerGroup, payload: dict | None = None, step: str | None = None
+) -> list[Problem]:
     """Every problem of the draft (or of a created group's changes): the carrier's create-group rules
     (groupsales.rules.check_group), its finalize rules over the census or the validated members
     (``forecast``), the portal's own checks, and the errors of the carrier's last answer, each placed on
-    its step and field."""
+    its step and field. ``step``: only that step's problems are wanted (the finalize forecast, the
+    costliest part, runs only for the steps it lands on)."""
     from groupsales.rules import check_group
 
     from .changes import change_guard_problems
-    from .forecast import finalize_forecast
+    from .forecast import FORECAST_STEPS, finalize_forecast
 
     payload = payload if payload is not None else group_build_create_payload(group=group)
     ctx = group_rule_context()
@@ -387,7 +390,8 @@ def group_check(*, group: EmployerGroup, payload: dict | None = None) -> list[Pr
     problems.extend(_agent_problems(group))
     ruled = {p.pointer for p in problems}
     problems.extend(p for p in _schema_problems(payload) if not any(_covers(r, p.pointer) for r in ruled))
-    problems.extend(finalize_forecast(group=group, payload=payload, ctx=ctx))
+    if step is None or step in FORECAST_STEPS:
+        problems.extend(finalize_forecast(group=group, payload=payload, ctx=ctx))
     problems.extend(change_guard_problems(group=group))
     problems.extend(group_carrier_problems(group=group, payload=payload))
     return problems

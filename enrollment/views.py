@@ -329,7 +329,7 @@ def group_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         if "leave" in request.POST:
             # A step link: the page was saved as a draft (its problems wait on it); go where it led.
             return redirect(_step_url(group, _step_target(request.POST.get("leave"), step)))
-        problems = [p for p in services.group_check(group=group) if p.step == step]
+        problems = [p for p in services.group_check(group=group, step=step) if p.step == step]
         if "find_counties" in request.POST:
             form = _build_form(step, group, user=request.user)
             return _render_step(request, group, step, form, problems, check=False)
@@ -339,7 +339,11 @@ def group_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         # The data are saved; show this step again, bound, with every problem beside its field.
         return _render_step(request, group, step, form, problems, check=True)
     form = _build_form(step, group, user=request.user)
-    problems = services.group_check(group=group) if check else services.group_carrier_problems(group=group)
+    problems = (
+        services.group_check(group=group, step=step)
+        if check
+        else services.group_carrier_problems(group=group)
+    )
     return _render_step(request, group, step, form, [p for p in problems if p.step == step], check=check)
 
 
@@ -390,7 +394,7 @@ def group_step_check(request: HttpRequest, pk: int, step: str) -> JsonResponse:
         form = _build_form(step, group, request.POST, request.user)
         _save_step(step, group, form)
         group.refresh_from_db()
-        problems = [p for p in services.group_check(group=group) if p.step == step]
+        problems = [p for p in services.group_check(group=group, step=step) if p.step == step]
         transaction.set_rollback(True)
     fields, general = fields_with_problems(form, problems)
 

@@ -105,3 +105,26 @@ def test_the_open_enrollment_exception_lets_a_low_contribution_through(
 
 def test_a_good_draft_still_says_no_problems_found(broker_client, group):
     assert "No problems found" in review(broker_client, group)
+
+
+def test_the_rule_context_asks_the_catalogue_once_per_plan_and_age():
+    """The forecast asks for many employees' own premiums; a rate depends on the age on the effective
+    date, so two people of one age cost one catalogue read (each read is two queries)."""
+    from decimal import Decimal
+
+    from enrollment.rules import PortalRuleContext
+
+    asked = []
+
+    class Counting:
+        def own_premium(self, plan_id, **kwargs):
+            asked.append((plan_id, kwargs["date_of_birth"]))
+            return Decimal("400.00")
+
+    ctx = PortalRuleContext(Counting(), today=date(2026, 11, 23))
+    common = {"rating_area_id": "KY-RA02", "tobacco": False, "effective_date": FEBRUARY}
+    for born in (date(1980, 3, 1), date(1980, 6, 1), date(1980, 1, 5)):  # all 46 on 2027-02-01
+        assert ctx.own_premium("P1", date_of_birth=born, **common) == Decimal("400.00")
+    ctx.own_premium("P1", date_of_birth=date(1990, 3, 1), **common)
+    ctx.own_premium("P1", date_of_birth=date(1980, 3, 1), **(common | {"tobacco": True}))
+    assert len(asked) == 3
