@@ -123,7 +123,7 @@ def test_the_rule_context_asks_the_catalogue_once_per_plan_and_age():
 
     ctx = PortalRuleContext(Counting(), today=date(2026, 11, 23))
     common = {"rating_area_id": "KY-RA02", "tobacco": False, "effective_date": FEBRUARY}
-    for born in (date(1980, 3, 1), date(1980, 6, 1), date(1980, 1, 5)):  # all 46 on 2027-02-01
+    for born in (date(1980, 3, 1), date(1980, 6, 1), date(1980, 12, 5)):  # all 46 on 2027-02-01
         assert ctx.own_premium("P1", date_of_birth=born, **common) == Decimal("400.00")
     ctx.own_premium("P1", date_of_birth=date(1990, 3, 1), **common)
     ctx.own_premium("P1", date_of_birth=date(1980, 3, 1), **(common | {"tobacco": True}))
