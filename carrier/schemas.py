@@ -299,6 +299,10 @@ class GroupDetail(ApiModel):
     offerings: list[Offering]
     small_employer_attestation: Attestation | None = None
     census: list[CensusRow] = Field(default_factory=list)
+    # 1.1: the last create or PATCH that changed application data, and the signed application as stored
+    # (with ``receivedAt`` and ``stale``), GRP-015.
+    application_changed_at: datetime | None = None
+    employer_group_application: dict[str, Any] | None = None
     finalized_at: datetime | None = None
     participation: list[LineParticipation] | None = None
     final_rates: list[FinalRate] | None = None

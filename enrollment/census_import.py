@@ -25,6 +25,7 @@ from datetime import date, datetime
 from typing import BinaryIO
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from .models import CensusMember
 
@@ -98,12 +99,14 @@ def _xlsx_rows(content: bytes) -> list[list]:
             unpacked = sum(member.file_size for member in archive.infolist())
     except zipfile.BadZipFile:
         raise Unreadable(
-            "The file is not an XLSX workbook.", "Save it from Excel as .xlsx, or as CSV UTF-8."
+            _("The file is not an XLSX workbook."), _("Save it from Excel as .xlsx, or as CSV UTF-8.")
         ) from None
     if unpacked > _max_unpacked_bytes():
         raise Unreadable(
-            f"The workbook unpacks to {unpacked // (1024 * 1024)} MB, more than a census needs.",
-            f"Copy the {MAX_ROWS} or fewer census rows into a new workbook, or save them as CSV.",
+            _("The workbook unpacks to %(mb)s MB, more than a census needs.")
+            % {"mb": unpacked // (1024 * 1024)},
+            _("Copy the %(n)s or fewer census rows into a new workbook, or save them as CSV.")
+            % {"n": MAX_ROWS},
         )
     from openpyxl import load_workbook
 
@@ -125,16 +128,16 @@ def _rows_from(name: str, content: bytes) -> list[list]:
         text = content.decode("utf-16")  # Excel's "Unicode text"; the BOM makes it unambiguous
     elif b"\x00" in content:
         raise Unreadable(
-            "The file is not a CSV or XLSX file (it holds binary data).",
-            "Upload the census as CSV UTF-8 or XLSX.",
+            _("The file is not a CSV or XLSX file (it holds binary data)."),
+            _("Upload the census as CSV UTF-8 or XLSX."),
         )
     else:
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise Unreadable(
-                f"The file is not UTF-8 text (byte {exc.start + 1} cannot be read).",
-                "Save it as CSV UTF-8 (in Excel: Save As, CSV UTF-8) or as XLSX.",
+                _("The file is not UTF-8 text (byte %(n)s cannot be read).") % {"n": exc.start + 1},
+                _("Save it as CSV UTF-8 (in Excel: Save As, CSV UTF-8) or as XLSX."),
             ) from None
     return _capped(csv.reader(io.StringIO(text)))
 
@@ -161,9 +164,12 @@ def parse_census(*, name: str, content: bytes | BinaryIO) -> tuple[list[dict], l
             RowError(
                 0,
                 "",
-                f"The file is larger than {limit / (1024 * 1024):g} MB.",
-                f"A census of up to {MAX_ROWS} people fits easily: remove other sheets and columns, "
-                "or save it as CSV.",
+                _("The file is larger than %(mb)s MB.") % {"mb": f"{limit / (1024 * 1024):g}"},
+                _(
+                    "A census of up to %(n)s people fits easily: remove other sheets and columns, or save "
+                    "it as CSV."
+                )
+                % {"n": MAX_ROWS},
             )
         ]
     try:
@@ -175,13 +181,13 @@ def parse_census(*, name: str, content: bytes | BinaryIO) -> tuple[list[dict], l
             RowError(
                 0,
                 "",
-                f"The file could not be read ({exc.__class__.__name__}).",
-                "Upload a CSV (UTF-8) or an XLSX file with a header row.",
+                _("The file could not be read (%(what)s).") % {"what": exc.__class__.__name__},
+                _("Upload a CSV (UTF-8) or an XLSX file with a header row."),
             )
         ]
     if not table:
         return [], [
-            RowError(1, "", "The file is empty.", "Put the header row first, then one row per person.")
+            RowError(1, "", _("The file is empty."), _("Put the header row first, then one row per person."))
         ]
     header = [COLUMNS.get(_key(_text(h))) for h in table[0]]
     missing = [c for c in REQUIRED if c not in header]
@@ -190,8 +196,8 @@ def parse_census(*, name: str, content: bytes | BinaryIO) -> tuple[list[dict], l
             RowError(
                 1,
                 ", ".join(missing),
-                "Required columns are missing.",
-                "Add the columns memberRef, relationship and dateOfBirth to the header row.",
+                _("Required columns are missing."),
+                _("Add the columns memberRef, relationship and dateOfBirth to the header row."),
             )
         ]
     rows: list[dict] = []
@@ -203,7 +209,12 @@ def parse_census(*, name: str, content: bytes | BinaryIO) -> tuple[list[dict], l
             continue
         if len(rows) >= MAX_ROWS:
             errors.append(
-                RowError(line, "", f"More than {MAX_ROWS} rows.", "Split the census into smaller files.")
+                RowError(
+                    line,
+                    "",
+                    _("More than %(n)s rows.") % {"n": MAX_ROWS},
+                    _("Split the census into smaller files."),
+                )
             )
             break
         row, row_errors = _parse_row(line, values, seen)
@@ -219,8 +230,8 @@ def parse_census(*, name: str, content: bytes | BinaryIO) -> tuple[list[dict], l
                 RowError(
                     line,
                     "subscriberRef",
-                    f"No employee row {r['subscriber_ref']}.",
-                    "Give the employee's own memberRef in subscriberRef, and include the employee.",
+                    _("No employee row %(ref)s.") % {"ref": r["subscriber_ref"]},
+                    _("Give the employee's own memberRef in subscriberRef, and include the employee."),
                 )
             )
         else:
@@ -238,13 +249,18 @@ def _parse_row(line: int, v: dict, seen: set[str]) -> tuple[dict, list[RowError]
             RowError(
                 line,
                 "memberRef",
-                f"Member ID {ref!r} is not valid.",
-                "Use 1 to 30 capital letters, digits or hyphens, e.g. E-001.",
+                _("Member ID %(ref)s is not valid.") % {"ref": repr(ref)},
+                _("Use 1 to 30 capital letters, digits or hyphens, e.g. E-001."),
             )
         )
     elif ref in seen:
         errors.append(
-            RowError(line, "memberRef", f"Member ID {ref} appears twice.", "Give each person their own ID.")
+            RowError(
+                line,
+                "memberRef",
+                _("Member ID %(ref)s appears twice.") % {"ref": ref},
+                _("Give each person their own ID."),
+            )  # fmt: skip
         )
     seen.add(ref)
     relationship = v.get("relationship", "").upper().replace(" ", "_")
@@ -255,8 +271,8 @@ def _parse_row(line: int, v: dict, seen: set[str]) -> tuple[dict, list[RowError]
             RowError(
                 line,
                 "relationship",
-                f"Relationship {v.get('relationship')!r} is not known.",
-                "Use SUBSCRIBER, SPOUSE, DOMESTIC_PARTNER, CHILD, STEPCHILD, FOSTER_CHILD or WARD.",
+                _("Relationship %(value)s is not known.") % {"value": repr(v.get("relationship"))},
+                _("Use SUBSCRIBER, SPOUSE, DOMESTIC_PARTNER, CHILD, STEPCHILD, FOSTER_CHILD or WARD."),
             )
         )
     dob = None
@@ -270,8 +286,8 @@ def _parse_row(line: int, v: dict, seen: set[str]) -> tuple[dict, list[RowError]
                 RowError(
                     line,
                     "dateOfBirth",
-                    "The date of birth is not a date.",
-                    "Write it as YYYY-MM-DD, e.g. 1980-05-02.",
+                    _("The date of birth is not a date."),
+                    _("Write it as YYYY-MM-DD, e.g. 1980-05-02."),
                 )
             )
     flags = {}
@@ -287,7 +303,13 @@ def _parse_row(line: int, v: dict, seen: set[str]) -> tuple[dict, list[RowError]
             flags[field] = False
         else:
             errors.append(
-                RowError(line, column, f"{column} {v.get(field)!r} is not yes or no.", "Write true or false.")
+                RowError(
+                    line,
+                    column,
+                    _("%(column)s %(value)s is not yes or no.")
+                    % {"column": column, "value": repr(v.get(field))},
+                    _("Write true or false."),
+                )  # fmt: skip
             )
     tier = v.get("coverage_tier", "").upper()
     if relationship == "SUBSCRIBER" and tier not in CensusMember.Tier.values:
@@ -295,8 +317,8 @@ def _parse_row(line: int, v: dict, seen: set[str]) -> tuple[dict, list[RowError]
             RowError(
                 line,
                 "coverageTier",
-                f"Coverage tier {v.get('coverage_tier')!r} is not known.",
-                "Use EMP, ESP, ECH, FAM or WAIVE for each employee.",
+                _("Coverage tier %(value)s is not known.") % {"value": repr(v.get("coverage_tier"))},
+                _("Use EMP, ESP, ECH, FAM or WAIVE for each employee."),
             )
         )
     gender = v.get("gender", "").upper()
@@ -304,13 +326,21 @@ def _parse_row(line: int, v: dict, seen: set[str]) -> tuple[dict, list[RowError]
     if gender and gender not in CensusMember.Gender.values:
         errors.append(
             RowError(
-                line, "gender", f"Gender {v.get('gender')!r} is not known.", "Use MALE, FEMALE or UNKNOWN."
+                line,
+                "gender",
+                _("Gender %(value)s is not known.") % {"value": repr(v.get("gender"))},
+                _("Use MALE, FEMALE or UNKNOWN."),
             )
         )
     zip5 = v.get("zip5", "")
     if zip5 and not re.fullmatch(r"[0-9]{5}", zip5):
         errors.append(
-            RowError(line, "zip5", f"ZIP code {zip5!r} is not 5 digits.", "Write the 5-digit ZIP code.")
+            RowError(
+                line,
+                "zip5",
+                _("ZIP code %(value)s is not 5 digits.") % {"value": repr(zip5)},
+                _("Write the 5-digit ZIP code."),
+            )  # fmt: skip
         )
     subscriber_ref = (v.get("subscriber_ref") or ref).upper()
     if relationship == "SUBSCRIBER" and subscriber_ref != ref:
@@ -318,8 +348,9 @@ def _parse_row(line: int, v: dict, seen: set[str]) -> tuple[dict, list[RowError]
             RowError(
                 line,
                 "subscriberRef",
-                f"An employee's subscriberRef {v.get('subscriber_ref')!r} is not their own memberRef.",
-                "On an employee's row, repeat the memberRef in subscriberRef (or leave it empty).",
+                _("An employee's subscriberRef %(value)s is not their own memberRef.")
+                % {"value": repr(v.get("subscriber_ref"))},
+                _("On an employee's row, repeat the memberRef in subscriberRef (or leave it empty)."),
             )
         )
     row = {

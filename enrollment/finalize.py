@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from . import rules as group_rules
 from .models import EmployerGroup
@@ -64,15 +65,25 @@ def group_readiness(*, group: EmployerGroup) -> Readiness:
     from .services import group_build_create_payload
 
     readiness = Readiness()
+    readiness.items.append(
+        (
+            group.change_state == EmployerGroup.ChangeState.NONE,
+            _("Every change to the group's details is sent to and accepted by the carrier."),
+        )
+    )
     progress = group_progress(group=group)
     readiness.items.append(
         (
             progress.subscribers > 0 and not progress.waiting and not progress.invalid,
-            f"Every member validated by the carrier ({progress.validated} of {progress.members}).",
+            _("Every member validated by the carrier (%(validated)s of %(members)s).")
+            % {"validated": progress.validated, "members": progress.members},
         )
     )
     readiness.items.append(
-        (not progress.not_started, f"Every employee elected or waived ({progress.not_started} not started).")
+        (
+            not progress.not_started,
+            _("Every employee elected or waived (%(n)s not started).") % {"n": progress.not_started},
+        )
     )
     ends = open_enrollment_ends_on(group=group)
     readiness.open_enrollment_over = ends is not None and group_rules.carrier_today() > ends
@@ -80,25 +91,28 @@ def group_readiness(*, group: EmployerGroup) -> Readiness:
     bodies = group_validated_member_bodies(group=group)
     created_on = (group.carrier_created_at or group.created_at).date()
     violations = check_finalize(payload, bodies, ctx=group_rules.group_rule_context(), created_on=created_on)
-    from groupsales.rules import RULES
+    readiness.problems = []
+    for v in violations:
+        message, fix = group_rules.rule_words(v.code, v.message, v.fix)
+        step, field = group_rules.locate(v.pointer, v.code, payload.get("offerings") or [])
+        readiness.problems.append(
+            Problem(
+                code=v.code, message=message, fix=fix, step=step, field=field, pointer=v.pointer,
+                severity=v.severity,
+            )
+        )  # fmt: skip
+    from portal.display import code_label
 
-    readiness.problems = [
-        Problem(
-            code=v.code,
-            message=v.message,
-            fix=RULES[v.code].fix if v.code in RULES else "",
-            step="review",
-            field=None,
-            pointer=v.pointer,
-            severity=v.severity,
-        )
-        for v in violations
-    ]
     lines = {p.line: p for p in progress.participation}
     for line, part in lines.items():
         readiness.items.append(
-            (part.ok, f"{line.title()} participation {part.percent}% ({part.enrolled} enrolled, "
-                      f"{part.valid_waivers} valid waivers of {part.eligible} eligible).")
+            (
+                part.ok,
+                _("%(line)s participation %(percent)s%% (%(enrolled)s enrolled, %(waivers)s valid waivers of "
+                  "%(eligible)s eligible).")
+                % {"line": code_label(line, "line"), "percent": part.percent, "enrolled": part.enrolled,
+                   "waivers": part.valid_waivers, "eligible": part.eligible},
+            )
         )  # fmt: skip
     return readiness
 
@@ -111,13 +125,14 @@ def group_request_finalize(
 
     if group.status != S.OPEN_ENROLLMENT:
         raise FinalizeRefused(
-            f"A group can be finalized only in open enrollment (it is {group.get_status_display()})."
+            _("A group can be finalized only in open enrollment (it is %(status)s).")
+            % {"status": group.get_status_display()}
         )
     readiness = group_readiness(group=group)
     if not readiness.ready:
-        raise FinalizeRefused("The group is not ready: see the checklist.")
+        raise FinalizeRefused(_("The group is not ready: see the checklist."))
     if not readiness.open_enrollment_over and not confirm_open_enrollment_over:
-        raise FinalizeRefused("Open enrollment has not ended: confirm that every employee has answered.")
+        raise FinalizeRefused(_("Open enrollment has not ended: confirm that every employee has answered."))
     with transaction.atomic():
         group = group_transition(group=group, to=S.FINALIZING, by=by, reason="Finalize requested")
         transaction.on_commit(lambda: tasks.finalize_group.delay(group.pk))

@@ -10,35 +10,40 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedDateField
 
 from agencies.models import Agency, Broker
+from portal.display import LABELS
+
+
+def code_choices(name: str, kind: str) -> type[models.TextChoices]:
+    """A code list of ``groupsales.codes`` as model choices, with the words of ``portal.display.LABELS``."""
+    return models.TextChoices(name, [(str(v), (str(v), words)) for v, words in LABELS[kind].items()])
 
 
 class EmployerGroup(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "DRAFT", "Draft"
-        CREATING = "CREATING", "Creating with carrier"
-        OPEN_ENROLLMENT = "OPEN_ENROLLMENT", "Open enrollment"
-        FINALIZING = "FINALIZING", "Finalizing"
-        FINALIZED = "FINALIZED", "Finalized"
-        ENROLLING = "ENROLLING", "Enrolling"
-        ENROLLED = "ENROLLED", "Enrolled"
-        NEEDS_ATTENTION = "NEEDS_ATTENTION", "Needs attention"
+        DRAFT = "DRAFT", _("Draft")
+        CREATING = "CREATING", _("Creating with carrier")
+        OPEN_ENROLLMENT = "OPEN_ENROLLMENT", _("Open enrollment")
+        FINALIZING = "FINALIZING", _("Finalizing")
+        FINALIZED = "FINALIZED", _("Finalized")
+        ENROLLING = "ENROLLING", _("Enrolling")
+        ENROLLED = "ENROLLED", _("Enrolled")
+        NEEDS_ATTENTION = "NEEDS_ATTENTION", _("Needs attention")
 
-    class EntityType(models.TextChoices):
-        CORPORATION = "CORPORATION", "Corporation"
-        S_CORPORATION = "S_CORPORATION", "S corporation"
-        LLC = "LLC", "Limited liability company"
-        PARTNERSHIP = "PARTNERSHIP", "Partnership"
-        SOLE_PROPRIETOR = "SOLE_PROPRIETOR", "Sole proprietor"
-        NON_PROFIT = "NON_PROFIT", "Non-profit"
-        GOVERNMENT = "GOVERNMENT", "Government"
+    class ChangeState(models.TextChoices):
+        """Changes to a created group's details on their way to the carrier (PATCH); see ``states``."""
 
-    class WaitingPeriod(models.TextChoices):
-        FIRST_OF_MONTH_AFTER_HIRE = "FIRST_OF_MONTH_AFTER_HIRE", "First of the month after hire"
-        FIRST_OF_MONTH_AFTER_30_DAYS = "FIRST_OF_MONTH_AFTER_30_DAYS", "First of the month after 30 days"
-        FIRST_OF_MONTH_AFTER_60_DAYS = "FIRST_OF_MONTH_AFTER_60_DAYS", "First of the month after 60 days"
+        NONE = "", _("No changes")
+        EDITING = "EDITING", _("Changed, not sent to the carrier yet")
+        SENDING = "SENDING", _("Sending the changes to the carrier")
+        REFUSED = "REFUSED", _("The carrier refused the changes")
+
+    # The carrier's code lists, with the words of portal.display (one mapping for every page).
+    EntityType = code_choices("EntityType", "entity_type")
+    WaitingPeriod = code_choices("WaitingPeriod", "waiting_period")
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="groups")
     broker = models.ForeignKey(Broker, on_delete=models.PROTECT, related_name="groups")
@@ -104,6 +109,16 @@ class EmployerGroup(models.Model):
     carrier_status = models.CharField(max_length=20, blank=True)
     carrier_updated_at = models.DateTimeField(null=True, blank=True)
     carrier_synced_at = models.DateTimeField(null=True, blank=True)
+    # Changes after creation (api.md PATCH /groups/{id} while CREATED): the changeable fields as the carrier
+    # has them are kept in ``carrier_copy`` from the first change until the carrier accepts the patch.
+    change_state = models.CharField(max_length=10, choices=ChangeState.choices, blank=True, default="")
+    carrier_copy = models.JSONField(default=dict, blank=True)
+    change_attempts = models.PositiveIntegerField(default=0)
+    change_claimed_at = models.DateTimeField(null=True, blank=True)
+    change_reason = models.CharField(max_length=500, blank=True)
+    application_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="The carrier's applicationChangedAt (GRP-015)"
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -135,26 +150,11 @@ class EmployerGroup(models.Model):
 class CensusMember(models.Model):
     """One row of the preliminary census (quote CSV layout plus gender, ZIP and owner flags)."""
 
-    class Relationship(models.TextChoices):
-        SUBSCRIBER = "SUBSCRIBER", "Employee"
-        SPOUSE = "SPOUSE", "Spouse"
-        DOMESTIC_PARTNER = "DOMESTIC_PARTNER", "Domestic partner"
-        CHILD = "CHILD", "Child"
-        STEPCHILD = "STEPCHILD", "Stepchild"
-        FOSTER_CHILD = "FOSTER_CHILD", "Foster child"
-        WARD = "WARD", "Ward"
-
-    class Gender(models.TextChoices):
-        FEMALE = "FEMALE", "Female"
-        MALE = "MALE", "Male"
-        UNKNOWN = "UNKNOWN", "Unknown"
-
-    class Tier(models.TextChoices):
-        EMP = "EMP", "Employee only"
-        ESP = "ESP", "Employee and spouse"
-        ECH = "ECH", "Employee and children"
-        FAM = "FAM", "Family"
-        WAIVE = "WAIVE", "Waives"
+    Relationship = models.TextChoices(
+        "Relationship", [(v, (v, w)) for v, w in LABELS["relationship"].items()]
+    )
+    Gender = models.TextChoices("Gender", [(v, (v, w)) for v, w in LABELS["gender"].items()])
+    Tier = models.TextChoices("Tier", [(v, (v, w)) for v, w in LABELS["tier"].items()])
 
     group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="census")
     position = models.PositiveIntegerField(default=0)

@@ -14,7 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from groupsales.rating import age_on
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class PortalRuleContext:
 
     def __init__(self, facts: Any, *, today: date | None = None, rule_settings_: Any = None) -> None:
         self._facts = facts
+        self._premiums: dict[tuple, Decimal | None] = {}
         self.today = today or carrier_today()
         self.settings = rule_settings_ or rule_settings()
 
@@ -78,6 +82,17 @@ class PortalRuleContext:
         return True  # the carrier knows (AGT-002 comes back from create group)
 
     def own_premium(self, plan_id: str, **kwargs: Any) -> Decimal | None:
+        """The catalogue's answer, kept for this context's life: the finalize rules over a census ask for
+        the same plan and age many times (a rate depends on the age on the effective date, not the day
+        of birth), and each answer is two queries."""
+        born, on = kwargs.get("date_of_birth"), kwargs.get("effective_date")
+        age = age_on(born, on) if isinstance(born, date) and isinstance(on, date) else born
+        key = (plan_id, age, *sorted((k, v) for k, v in kwargs.items() if k != "date_of_birth"))
+        if key not in self._premiums:
+            self._premiums[key] = self._own_premium(plan_id, **kwargs)
+        return self._premiums[key]
+
+    def _own_premium(self, plan_id: str, **kwargs: Any) -> Decimal | None:
         # The catalogue names it own_premium or subscriber_own_premium; take whichever it has.
         for name in ("own_premium", "subscriber_own_premium"):
             fn = getattr(self._facts, name, None)
@@ -115,11 +130,12 @@ _FIELDS: dict[str, tuple[str, str | None]] = {
     "/contact/lastName": ("contact", "contact_last_name"),
     "/contact/email": ("contact", "contact_email"),
     "/contact/phone": ("contact", "contact_phone"),
-    "/writingAgent": ("agent", "agent_npn"),
-    "/writingAgent/npn": ("agent", "agent_npn"),
-    "/writingAgent/firstName": ("agent", "agent_first_name"),
-    "/writingAgent/lastName": ("agent", "agent_last_name"),
-    "/writingAgent/email": ("agent", "agent_email"),
+    # The writing agent is chosen, not typed (issue 16 item 7): every part of it is fixed by the choice.
+    "/writingAgent": ("agent", "writing_agent"),
+    "/writingAgent/npn": ("agent", "writing_agent"),
+    "/writingAgent/firstName": ("agent", "writing_agent"),
+    "/writingAgent/lastName": ("agent", "writing_agent"),
+    "/writingAgent/email": ("agent", "writing_agent"),
     "/requestedEffectiveDate": ("coverage", "requested_effective_date"),
     "/workforce": ("coverage", None),
     "/workforce/totalEmployees": ("coverage", "total_employees"),
@@ -131,7 +147,7 @@ _FIELDS: dict[str, tuple[str, str | None]] = {
     "/smallEmployerAttestation": ("attestation", None),
     "/smallEmployerAttestation/signedBy": ("attestation", "attestation_signed_by"),
     "/smallEmployerAttestation/title": ("attestation", "attestation_title"),
-    "/smallEmployerAttestation/signedAt": ("attestation", "attestation_signed_by"),
+    "/smallEmployerAttestation/signedAt": ("attestation", "attestation_signed_at"),
     "/census": ("census", None),
 }
 # A rule with no pointer, or with one we do not know: the step its fields live on.
@@ -149,8 +165,20 @@ _CODE_STEP = {
     "GRP-011": ("contributions", None),
     "GRP-012": ("contact", None),
     "GRP-014": ("attestation", None),
-    "AGT-001": ("agent", "agent_npn"),
-    "AGT-002": ("agent", "agent_npn"),
+    "AGT-001": ("agent", "writing_agent"),
+    "AGT-002": ("agent", "writing_agent"),
+    "AGENT": ("agent", "writing_agent"),
+}
+# Finalize rules (business-rules.md, F) are fixed where the broker types what they count: participation
+# against the eligible employees, the attestation on its step, the census' people on the census step.
+# GRP-022 (a line's contribution) and GRP-023 (a line's plans) follow their pointer.
+_FINALIZE_PLACE = {
+    "GRP-013": ("census", None),
+    "GRP-014": ("attestation", "attestation_signed_by"),
+    "GRP-020": ("coverage", "eligible_employees"),
+    "GRP-021": ("coverage", "eligible_employees"),
+    "GRP-030": ("census", None),
+    "GRP-031": ("census", None),
 }
 _OFFERING = re.compile(r"^/offerings/(\d+)(/.*)?$")
 _CENSUS = re.compile(r"^/census/(\d+)(/.*)?$")
@@ -159,6 +187,8 @@ _CENSUS = re.compile(r"^/census/(\d+)(/.*)?$")
 def locate(pointer: str, code: str, offerings: list) -> tuple[str, str | None]:
     """The (step, field) where the broker fixes what ``pointer`` (and ``code``) points at."""
     pointer = pointer or ""
+    if code in _FINALIZE_PLACE:
+        return _FINALIZE_PLACE[code]
     if pointer in _FIELDS:
         step, field = _FIELDS[pointer]
         if field is None and code in _CODE_STEP and _CODE_STEP[code][0] == step:
@@ -198,4 +228,22 @@ def census_label(pointer: str, census: list) -> str:
         census[index].get("memberRef") if 0 <= index < len(census) and isinstance(census[index], dict) else ""
     )
     dep = re.match(r"^/dependents/(\d+)", m.group(2) or "")
-    return f"{ref}, dependent {int(dep.group(1)) + 1}" if dep else str(ref or f"row {index + 1}")
+    if dep:
+        return gettext("%(ref)s, dependent %(n)s") % {"ref": ref, "n": int(dep.group(1)) + 1}
+    return str(ref or gettext("row %(n)s") % {"n": index + 1})
+
+
+def rule_words(code: str, message: str, fix: str = "") -> tuple[str, str]:
+    """A rule's message and fix as the reader reads them. English keeps the rule's own, specific message
+    (with its values); another language gets the rule's statement and fix from the catalogue
+    (``groupsales.rules.catalog`` marks them), since the carrier's specific messages are English only."""
+    from groupsales.rules import RULES
+
+    rule = RULES.get(code)
+    if rule is None:
+        return message, fix
+    fix = fix or rule.fix
+    if (translation.get_language() or "en").startswith("en"):
+        return message, fix
+    summary = gettext(rule.summary)
+    return (summary if summary != rule.summary else message), gettext(fix)

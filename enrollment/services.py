@@ -12,11 +12,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agencies.models import Broker
 
 from .models import CensusMember, EmployerGroup
-from .rules import Problem, census_label, group_rule_context, locate
+from .rules import Problem, census_label, group_rule_context, locate, rule_words
 from .states import LOCAL_FOR_CARRIER, TransitionNotAllowed, group_transition
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,7 @@ def claim_seconds() -> float:
 
 
 EDITABLE = (S.DRAFT,)
+C = EmployerGroup.ChangeState
 
 
 def _subject(group_id: int) -> str:
@@ -56,30 +59,80 @@ def group_create_draft(*, broker: Broker, legal_name: str = "") -> EmployerGroup
 
 
 def group_is_editable(*, group: EmployerGroup) -> bool:
+    """A draft: every step, the census included, and submit."""
     return group.status in EDITABLE
 
 
+def group_accepts_edits(*, group: EmployerGroup) -> bool:
+    """A draft, or a created group whose details the carrier still lets a partner change (PATCH)."""
+    from .changes import group_is_changeable
+
+    return group_is_editable(group=group) or group_is_changeable(group=group)
+
+
+def _before_edit(group: EmployerGroup, fields: dict[str, Any]) -> None:
+    """Refuse a group that cannot change; before a created group's first change, keep the carrier's values.
+    Compared with the stored row: a model form has already put the typed values on ``group``."""
+    if not group_accepts_edits(group=group):
+        raise TransitionNotAllowed("This group cannot be changed now.")
+    if group_is_editable(group=group):
+        return
+    stored = EmployerGroup.objects.get(pk=group.pk)
+    changed = {name for name, value in fields.items() if getattr(stored, name) != value}
+    if changed:
+        from .changes import group_note_change
+
+        group_note_change(group=stored, changed=changed)
+        group.change_state, group.carrier_copy = stored.change_state, stored.carrier_copy
+
+
 def group_update(*, group: EmployerGroup, fields: dict[str, Any]) -> EmployerGroup:
-    """Save draft fields (whatever their rule errors: they are shown, never lost)."""
-    if not group_is_editable(group=group):
-        raise TransitionNotAllowed("Only a draft can be changed here.")
+    """Save a draft's (or a created group's changeable) fields whatever their rule errors: they are shown,
+    never lost. A created group's first change keeps the carrier's values (``changes``)."""
+    _before_edit(group, fields)
     for name, value in fields.items():
         setattr(group, name, value)
     # Carrier errors were about the last submission; once the broker edits, our own checks take over.
     group.carrier_errors = [e for e in group.carrier_errors if not _touched(e, fields, group)]
-    group.save()
+    # Only what the step changed: a created group's carrier fields are written by tasks meanwhile.
+    group.save(update_fields=[*fields, "carrier_errors", "change_state", "carrier_copy", "updated_at"])
     return group
 
 
 def _touched(error: dict, fields: dict, group: EmployerGroup) -> bool:
     step, field = locate(error.get("pointer", ""), error.get("code", ""), group.offerings)
+    if field == "writing_agent":
+        return "agent_npn" in fields
     return field in fields if field else False
+
+
+def _untouched_offering_errors(group: EmployerGroup, line: str) -> list[dict]:
+    """The carrier's errors that a change of ``line``'s offering does not answer."""
+    key = line.lower()
+    kept = []
+    for error in group.carrier_errors:
+        step, field = locate(error.get("pointer", ""), error.get("code", ""), group.offerings)
+        if step in ("plans", "contributions") and (field is None or field.startswith(key)):
+            continue
+        kept.append(error)
+    return kept
 
 
 def group_set_offering(
     *, group: EmployerGroup, line: str, plan_ids: list[str] | None = None, **parts: Any
 ) -> EmployerGroup:
     """Set a line's plans (an empty list removes the line) and/or rating option / contribution."""
+    offerings = _offerings_with(group, line, plan_ids, parts)
+    if offerings == group.offerings:
+        return group
+    _before_edit(group, {"offerings": offerings})
+    group.carrier_errors = _untouched_offering_errors(group, line)
+    group.offerings = offerings
+    group.save(update_fields=["offerings", "carrier_errors", "change_state", "carrier_copy", "updated_at"])
+    return group
+
+
+def _offerings_with(group: EmployerGroup, line: str, plan_ids: list[str] | None, parts: dict) -> list[dict]:
     offerings = [dict(o) for o in group.offerings if isinstance(o, dict)]
     current = next((o for o in offerings if o.get("line") == line), None)
     if plan_ids is not None and not plan_ids:
@@ -95,9 +148,7 @@ def group_set_offering(
         if "contribution" in parts:
             current["contribution"] = parts["contribution"]
     offerings.sort(key=lambda o: LINES.index(o["line"]) if o.get("line") in LINES else 9)
-    group.offerings = offerings
-    group.save(update_fields=["offerings", "updated_at"])
-    return group
+    return offerings
 
 
 def _default_contribution(line: str) -> dict:
@@ -136,8 +187,15 @@ def _or_none(value: str) -> str | None:
     return value or None
 
 
-def group_build_create_payload(*, group: EmployerGroup) -> dict:
-    """api.md's ``POST /groups`` body from the draft (missing values stay empty/null for the rules)."""
+def group_build_create_payload(*, group: EmployerGroup, census: bool = True) -> dict:
+    """api.md's ``POST /groups`` body from the draft (missing values stay empty/null for the rules);
+    ``census=False``: without the census (what a created group's changes are made of)."""
+    body = _application_body(group)
+    body["census"] = _census_body(group) if census else []
+    return body
+
+
+def _census_body(group: EmployerGroup) -> list[dict]:
     census_rows = list(group.census.all())
     subscribers = [m for m in census_rows if m.is_subscriber]
     dependents: dict[str, list[CensusMember]] = {}
@@ -166,6 +224,10 @@ def group_build_create_payload(*, group: EmployerGroup) -> dict:
                 ],
             }
         )
+    return census
+
+
+def _application_body(group: EmployerGroup) -> dict:
     offerings = []
     for o in group.offerings:
         if not isinstance(o, dict):
@@ -221,7 +283,6 @@ def group_build_create_payload(*, group: EmployerGroup) -> dict:
         },
         "offerings": offerings,
         "smallEmployerAttestation": attestation,
-        "census": census,
     }
 
 
@@ -229,15 +290,15 @@ def group_build_create_payload(*, group: EmployerGroup) -> dict:
 
 
 def _census_problems(payload: dict) -> list[Problem]:
-    """What the portal checks itself before the carrier: a census is needed, refs and tiers are set."""
+    """What the portal checks itself before the carrier: a census is needed, a line is offered."""
     out = []
     census = payload.get("census") or []
     if not census:
         out.append(
             Problem(
                 code="CENSUS",
-                message="The census has no employees.",
-                fix="Add at least one employee, by the form or by importing a CSV or XLSX file.",
+                message=_("The census has no employees."),
+                fix=_("Add at least one employee, by the form or by importing a CSV or XLSX file."),
                 step="census",
                 field=None,
                 pointer="/census",
@@ -247,8 +308,8 @@ def _census_problems(payload: dict) -> list[Problem]:
         out.append(
             Problem(
                 code="GRP-010",
-                message="No line is offered.",
-                fix="Choose at least one plan on the plans step.",
+                message=_("No line is offered."),
+                fix=_("Choose at least one plan on the plans step."),
                 step="plans",
                 field=None,
                 pointer="/offerings",
@@ -257,17 +318,59 @@ def _census_problems(payload: dict) -> list[Problem]:
     return out
 
 
-def group_check(*, group: EmployerGroup, payload: dict | None = None) -> list[Problem]:
-    """Every problem of the draft: the carrier's create-group rules (groupsales.rules.check_group),
-    the portal's own completeness checks, and the errors of the carrier's last 422, each placed on
-    its step and field."""
+def _agent_problems(group: EmployerGroup) -> list[Problem]:
+    """Issue 16 item 7: the writing agent is a broker of the group's agency, with an e-mail on file."""
+    if not group.agent_npn:
+        return []
+    agent = (
+        Broker.objects.filter(agency_id=group.agency_id, npn=group.agent_npn).select_related("user").first()
+    )
+    if agent is None:
+        return [
+            Problem(
+                code="AGENT",
+                message=_("The writing agent (NPN %(npn)s) is not a broker of your agency.")
+                % {"npn": group.agent_npn},
+                fix=_("Choose the writing agent from your agency's brokers."),
+                step="agent",
+                field="writing_agent",
+                pointer="/writingAgent/npn",
+            )
+        ]
+    if not agent.user.email:
+        return [
+            Problem(
+                code="AGENT",
+                message=_("%(name)s has no e-mail address on file; the carrier needs the agent's.")
+                % {"name": agent.full_name},
+                fix=_("Ask your administrator to add an e-mail address to this broker's profile."),
+                step="agent",
+                field="writing_agent",
+                pointer="/writingAgent/email",
+            )
+        ]
+    return []
+
+
+def group_check(
+    *, group: EmployerGroup, payload: dict | None = None, step: str | None = None
+) -> list[Problem]:
+    """Every problem of the draft (or of a created group's changes): the carrier's create-group rules
+    (groupsales.rules.check_group), its finalize rules over the census or the validated members
+    (``forecast``), the portal's own checks, and the errors of the carrier's last answer, each placed on
+    its step and field. ``step``: only that step's problems are wanted (the finalize forecast, the
+    costliest part, runs only for the steps it lands on)."""
     from groupsales.rules import check_group
 
+    from .changes import change_guard_problems
+    from .forecast import FORECAST_STEPS, finalize_forecast
+
     payload = payload if payload is not None else group_build_create_payload(group=group)
+    ctx = group_rule_context()
     problems: list[Problem] = []
-    for v in check_group(payload, ctx=group_rule_context()):
+    for v in check_group(payload, ctx=ctx):
         step, field = locate(v.pointer, v.code, payload.get("offerings") or [])
-        message = v.message
+        message, fix = rule_words(v.code, v.message, v.fix)
         label = census_label(v.pointer, payload.get("census") or [])
         if label:
             message = f"{label}: {message}"
@@ -275,27 +378,103 @@ def group_check(*, group: EmployerGroup, payload: dict | None = None) -> list[Pr
             Problem(
                 code=v.code,
                 message=message,
-                fix=v.fix,
+                fix=fix,
                 step=step,
                 field=field,
                 pointer=v.pointer,
                 severity=v.severity,
             )
         )
-    problems.extend(_census_problems(payload))
+    if group_is_editable(group=group):
+        problems.extend(_census_problems(payload))
+    problems.extend(_agent_problems(group))
     ruled = {p.pointer for p in problems}
     problems.extend(p for p in _schema_problems(payload) if not any(_covers(r, p.pointer) for r in ruled))
+    if step is None or step in FORECAST_STEPS:
+        problems.extend(finalize_forecast(group=group, payload=payload, ctx=ctx))
+    problems.extend(change_guard_problems(group=group))
     problems.extend(group_carrier_problems(group=group, payload=payload))
     return problems
-
-
-SCHEMA_FIX = "Fill in this value: the carrier needs it in a valid form."
 
 
 def _covers(ruled: str, pointer: str) -> bool:
     return bool(ruled) and (
         pointer == ruled or pointer.startswith(ruled + "/") or ruled.startswith(pointer + "/")
     )
+
+
+# api.md census keys -> the words of the census step's columns
+_CENSUS_WORDS = {
+    "memberRef": gettext_lazy("Member ID"),
+    "dateOfBirth": gettext_lazy("Date of birth"),
+    "gender": gettext_lazy("Gender"),
+    "zip5": gettext_lazy("ZIP code"),
+    "tobaccoUse": gettext_lazy("Uses tobacco"),
+    "isOwner": gettext_lazy("Owner"),
+    "isOwnerSpouse": gettext_lazy("Owner's spouse"),
+    "coverageTier": gettext_lazy("Tier"),
+    "relationship": gettext_lazy("Relationship"),
+}
+
+
+def field_words(step: str, field: str | None, pointer: str) -> str:
+    """The label a person reads for what ``pointer`` names: the form field's, or the census column's."""
+    from . import forms
+
+    if step == "census" or pointer.startswith("/census"):
+        return str(_CENSUS_WORDS.get(pointer.rsplit("/", 1)[-1], _("This value")))
+    form_class = {
+        "employer": forms.EmployerForm,
+        "address": forms.AddressForm,
+        "contact": forms.ContactForm,
+        "coverage": forms.CoverageForm,
+        "attestation": forms.AttestationForm,
+    }.get(step)
+    if form_class is not None and field in form_class.base_fields:
+        return str(form_class.base_fields[field].label)
+    if step == "agent":
+        return _("Writing agent")
+    if field and field.split("_", 1)[0].upper() in LINES:
+        from portal.display import code_label
+
+        line = code_label(field.split("_", 1)[0].upper(), "line")
+        part = field.split("_", 1)[1]
+        return {
+            "plans": _("%(line)s plans"),
+            "employee": _("%(line)s: toward each employee"),
+            "dependents": _("%(line)s: toward dependents"),
+            "basis": _("%(line)s: basis"),
+        }.get(part, "%(line)s") % {"line": line}
+    return _("This value")
+
+
+# pydantic's error type -> what to do, for a value that is there but has the wrong form
+_SCHEMA_FIXES = {
+    "datetime": gettext_lazy("Enter a date and time, e.g. 2026-11-23 10:00."),
+    "date": gettext_lazy("Enter a date, e.g. 2026-11-23."),
+    "int": gettext_lazy("Enter a whole number."),
+    "decimal": gettext_lazy("Enter an amount, e.g. 60.00."),
+    "bool": gettext_lazy("Tick the box, or leave it clear."),
+    "enum": gettext_lazy("Choose one of the listed values."),
+    "literal": gettext_lazy("Choose one of the listed values."),
+}
+
+
+def _schema_words(error: dict, step: str, field: str | None, pointer: str) -> tuple[str, str]:
+    """A message that names the field in words and a fix that says what to do, in the reader's language,
+    for what the carrier would answer ``SCHEMA`` (never pydantic's own words)."""
+    what = field_words(step, field, pointer)
+    kind = next((k for k in _SCHEMA_FIXES if k in error.get("type", "")), "")
+    missing = error.get("type") == "missing" or error.get("input") in (None, "")
+    if pointer.endswith("/gender"):
+        fix = _("Choose Female, Male or Unknown for this person on the census step.")
+    elif kind:
+        fix = str(_SCHEMA_FIXES[kind])
+    else:
+        fix = _("Enter this value.")
+    if missing:
+        return _("%(field)s is required.") % {"field": what}, fix
+    return _("%(field)s is not in a form the carrier accepts.") % {"field": what}, fix
 
 
 def _schema_problems(payload: dict) -> list[Problem]:
@@ -320,16 +499,13 @@ def _schema_problems(payload: dict) -> list[Problem]:
                 continue
             seen.add(pointer)
             step, field = locate(pointer, "SCHEMA", payload.get("offerings") or [])
+            message, fix = _schema_words(error, step, field, pointer)
             label = census_label(pointer, census)
-            what = loc[-1] if loc else "the request"
-            message = f"{what}: {error['msg']}"
-            if what == "coverageTier":
-                message = "coverageTier: use EMP, ESP, ECH, FAM or WAIVE."
             out.append(
                 Problem(
                     code="SCHEMA",
                     message=f"{label}: {message}" if label else message,
-                    fix=SCHEMA_FIX,
+                    fix=fix,
                     step=step,
                     field=field,
                     pointer=pointer,
@@ -339,17 +515,18 @@ def _schema_problems(payload: dict) -> list[Problem]:
     return []
 
 
-def _rule_fix(code: str) -> str:
-    try:
-        from groupsales.rules import RULES
-    except ImportError:  # pragma: no cover - the rules package is part of the project
-        return ""
-    rule = RULES.get(code)
-    return rule.fix if rule else ""
+#: What to do after the carrier's own technical codes (not rule IDs).
+_CARRIER_FIXES = {
+    "INVALID_STATE": gettext_lazy(
+        "While members are validated the carrier keeps the effective date and every plan a member elected: "
+        "put them back, or discard the changes."
+    ),
+    "SCHEMA": gettext_lazy("Correct this value and send again."),
+}
 
 
 def group_carrier_problems(*, group: EmployerGroup, payload: dict | None = None) -> list[Problem]:
-    """The stored errors of the carrier's last refusal, placed on fields."""
+    """The stored errors of the carrier's last refusal (create, change or finalize), placed on fields."""
     offerings = group.offerings
     census = (payload or {}).get("census") or []
     out = []
@@ -357,12 +534,13 @@ def group_carrier_problems(*, group: EmployerGroup, payload: dict | None = None)
         code = e.get("code", "")
         step, field = locate(e.get("pointer", ""), code, offerings)
         label = census_label(e.get("pointer", ""), census)
-        message = e.get("message", "")
+        message, fix = rule_words(code, e.get("message", ""))
+        fix = fix or str(_CARRIER_FIXES.get(code, "")) or _("Correct this and send it again.")
         out.append(
             Problem(
                 code=code,
                 message=f"{label}: {message}" if label else message,
-                fix=_rule_fix(code) or "Correct this and submit again.",
+                fix=fix,
                 step=step,
                 field=field,
                 pointer=e.get("pointer", ""),

@@ -96,3 +96,33 @@ def group_transition(
         )
     group.refresh_from_db()
     return group
+
+
+# ------------------------------------------------------------------------ changes after creation (PATCH)
+
+C = EmployerGroup.ChangeState
+
+# NONE: the portal's values are the carrier's. EDITING: the broker changed some (``carrier_copy`` keeps the
+# carrier's). SENDING: a task is sending the patch. REFUSED: the carrier said no (its errors beside the
+# fields); the broker edits, sends again or discards.
+CHANGE_TRANSITIONS: dict[str, frozenset[str]] = {
+    C.NONE: frozenset({C.EDITING}),
+    C.EDITING: frozenset({C.SENDING, C.NONE}),
+    C.SENDING: frozenset({C.NONE, C.REFUSED}),
+    C.REFUSED: frozenset({C.EDITING, C.SENDING, C.NONE}),
+}
+
+
+def group_change_move(*, group: EmployerGroup, to: str, frm: str | None = None, **fields) -> EmployerGroup:
+    """Move the group's changes from ``frm`` (default: as loaded) to ``to`` with a conditional update, so
+    that two tabs or two workers never both send (or both discard) them; ``TransitionNotAllowed`` else."""
+    frm = group.change_state if frm is None else frm
+    if to not in CHANGE_TRANSITIONS.get(frm, frozenset()):
+        raise TransitionNotAllowed(f"The group's changes cannot go from {frm or 'NONE'} to {to or 'NONE'}.")
+    updated = EmployerGroup.objects.filter(pk=group.pk, change_state=frm, status=S.OPEN_ENROLLMENT).update(
+        change_state=to, updated_at=timezone.now(), **fields
+    )
+    if updated != 1:
+        raise TransitionNotAllowed("The group's changes moved on meanwhile.")
+    group.refresh_from_db()
+    return group

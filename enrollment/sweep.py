@@ -1,9 +1,10 @@
 """Re-queue carrier work whose task was lost (a Redis restart, a killed worker before acks_late could help).
 
-A group stuck in CREATING or FINALIZING longer than ``GROUP_SWEEP_STALE_SECONDS`` (longer than the
-longest retry countdown) gets its task queued again. That is safe by construction: the create call is
-claimed with a conditional update, both calls reuse the operation's stored idempotency key, and the
-transitions are conditional, so a second task does nothing the first already did.
+A group stuck in CREATING or FINALIZING (or with its changes SENDING) longer than
+``GROUP_SWEEP_STALE_SECONDS`` (longer than the longest retry countdown) gets its task queued again. That
+is safe by construction: the create call and the patch are claimed with a conditional update, both POSTs
+reuse the operation's stored idempotency key (a merge patch sent twice changes what it changed once), and
+the transitions are conditional, so a second task does nothing the first already did.
 """
 
 from __future__ import annotations
@@ -31,11 +32,17 @@ def groups_sweep() -> dict[str, int]:
         Q(create_claimed_at__isnull=True) | Q(create_claimed_at__lt=stale)
     )
     finalizing = EmployerGroup.objects.filter(status=S.FINALIZING, updated_at__lt=stale)
-    counts = {"create": 0, "finalize": 0}
+    sending = EmployerGroup.objects.filter(
+        change_state=EmployerGroup.ChangeState.SENDING, updated_at__lt=stale
+    ).filter(Q(change_claimed_at__isnull=True) | Q(change_claimed_at__lt=stale))
+    counts = {"create": 0, "finalize": 0, "patch": 0}
     for pk in creating.values_list("pk", flat=True):
         tasks.create_group.delay(pk)
         counts["create"] += 1
     for pk in finalizing.values_list("pk", flat=True):
         tasks.finalize_group.delay(pk)
         counts["finalize"] += 1
+    for pk in sending.values_list("pk", flat=True):
+        tasks.patch_group.delay(pk)
+        counts["patch"] += 1
     return counts

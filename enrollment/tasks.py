@@ -100,6 +100,31 @@ def finalize_group(self, group_id: int) -> str:
         raise self.retry(exc=exc, countdown=create_group_countdown(retries, exc.retry_after)) from exc
 
 
+@shared_task(bind=True, name="enrollment.tasks.patch_group", acks_late=True, max_retries=None)
+def patch_group(self, group_id: int) -> str:
+    """Send a created group's changes (PATCH); transient failures retry with backoff, then the changes
+    come back to the broker as refused with the reason (nothing is lost: they are still on the steps)."""
+    from carrier.errors import CarrierTransientError
+
+    from .changes import group_change_gave_up, group_patch_with_carrier
+
+    try:
+        outcome = group_patch_with_carrier(group_id=group_id)
+        if outcome == "busy":
+            raise self.retry(countdown=int(services.claim_seconds()) + 1)
+        return outcome
+    except CarrierTransientError as exc:
+        retries = self.request.retries
+        if retries >= _max_retries():
+            group_change_gave_up(
+                group_id=group_id,
+                reason=f"The carrier stayed unavailable after {retries + 1} attempts ({exc.code}); "
+                "send the changes again.",
+            )
+            return "gave_up"
+        raise self.retry(exc=exc, countdown=create_group_countdown(retries, exc.retry_after)) from exc
+
+
 @shared_task(name="enrollment.tasks.sweep_groups")
 def sweep_groups() -> dict[str, int]:
     """Beat: queue again the create and finalize calls whose task was lost."""

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from groupsales.rules import RULES, entry
 from groupsales.rules.entry import EntryProblem, address_problem, name_problem, phone_problem
 from groupsales.x12.sanitize import nanp_phone
+from portal.display import plan_choices
 
 from .models import LINES, Election, Member, mask_ssn
 from .services import MEMBER_FIELDS, POINTER_FIELDS
@@ -208,7 +209,7 @@ class ElectionForm(forms.Form):
         label = Election.Line(line).label
         self.fields["plan_id"] = forms.ChoiceField(
             label=_("%(line)s plan") % {"line": label},
-            choices=[("", _("Not chosen yet"))] + [(p, p) for p in plan_ids] + [(WAIVE, _("Waive coverage"))],
+            choices=[("", _("Not chosen yet")), *plan_choices(plan_ids), (WAIVE, _("Waive coverage"))],
             required=False,
         )
         self.fields["waiver_reason"] = forms.ChoiceField(

@@ -215,7 +215,9 @@ FamilyFormSet = forms.formset_factory(FamilyMemberForm, formset=_FamilyFormSet, 
 
 
 def money(amount: Decimal | None) -> str:
-    return "" if amount is None else f"${amount:,.2f}"
+    from portal.display import money as portal_money  # one money format for every page
+
+    return "" if amount is None else portal_money(amount)
 
 
 class CoverageForm(member_forms.ElectionForm):

@@ -145,6 +145,8 @@ AXES_RESET_ON_SUCCESS = True
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Spanish numbers as US Spanish writes them ($3,304.90): see portal/formats/es and portal.display.money.
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True

@@ -175,6 +175,10 @@ class Group(models.Model):
     estimated_rates = models.JSONField(default=list)
     finalized_at = models.DateTimeField(null=True)
     finalized = models.JSONField(null=True, help_text="participation, finalRates and totals")
+    # api.md 1.1 (GRP-015): the last create or PATCH that changed application data, and the signed
+    # Employer Group Application as stored (with receivedAt and stale), kept apart from the body.
+    application_changed_at = models.DateTimeField(null=True)
+    application = models.JSONField(null=True, help_text="employerGroupApplication with receivedAt, stale")
 
     class Meta:
         indexes = [models.Index(fields=["partner", "status"])]

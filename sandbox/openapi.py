@@ -167,6 +167,10 @@ SCHEMAS: dict[str, Any] = {
             "ratingAreaId": STR,
             "createdAt": DATETIME,
             "statusHistory": {"type": "array", "items": obj({"status": STR, "at": DATETIME})},
+            # 1.1: the last create or PATCH that changed application data; the signed application as
+            # stored, with receivedAt and stale (GRP-015), or null
+            "applicationChangedAt": DATETIME,
+            "employerGroupApplication": {"type": ["object", "null"]},
         },
     },
     "AgentGroup": obj(

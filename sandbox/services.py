@@ -23,13 +23,20 @@ from groupsales.rating import CoveredPerson, Family
 from groupsales.rules import check_finalize, check_group, check_member, participation
 
 from . import clock, scenarios
+from .application import APPLICATION, application_bare, application_errors, application_stored
 from .http import ApiProblem, error
 from .models import Group, MemberValidation, Partner
 from .rates import CarrierFacts
-from .schema import group_schema_errors, member_schema_errors, merge
+from .schema import GROUP, group_schema_errors, member_schema_errors, merge
 
 S = Group.Status
 VALIDATING_STATES = (S.CREATED, S.FINALIZED, S.ENROLLED)
+#: The parts of the create body a PATCH may set (api.md: "any part of the create body"); other keys of a
+#: patch are ignored like any unknown field, so a patch never writes answer fields into the body.
+BODY_KEYS = frozenset(key.lstrip("~") for key in GROUP)
+#: api.md 1.1: "application data" is every create field except these; changing it sets applicationChangedAt
+#: and makes a stored signed application stale unless the same request sends a new one (GRP-015).
+NOT_APPLICATION_DATA = frozenset({"census", "smallEmployerAttestation", APPLICATION})
 MAX_BATCH = 200
 ZERO = Decimal("0.00")
 
@@ -138,10 +145,16 @@ def group_create(*, partner: Partner, body: Any, idempotency_key: str) -> dict[s
     errors = _group_violations(body, facts)
     if errors:
         raise ApiProblem(422, errors)
+    application = body.get(APPLICATION) if isinstance(body, dict) else None
+    if isinstance(application, dict):
+        errors = application_errors(application, body, changed_before=None)
+        if errors:
+            raise ApiProblem(422, errors)
     area = _rating_area(body, facts)
     if area is None:  # check_group reports GRP-004 when the place has no rating area; belt and braces
         raise ApiProblem.of(422, "GRP-004", "The address has no rating area.", "/employer/address/zip5")
     now = clock.now()
+    body = {key: value for key, value in body.items() if key != APPLICATION}
     estimated = _estimated_rates(body, area, facts)
     for _ in range(20):
         try:
@@ -157,6 +170,8 @@ def group_create(*, partner: Partner, body: Any, idempotency_key: str) -> dict[s
                     estimated_rates=estimated,
                     status=S.CREATED,
                     status_history=[{"status": S.CREATED, "at": clock.rfc3339(now)}],
+                    application_changed_at=now,
+                    application=application_stored(application, now),
                 )
             break
         except IntegrityError:  # two creates took the same number: take the next
@@ -182,6 +197,8 @@ def group_detail(*, group: Group) -> dict[str, Any]:
             "ratingAreaId": group.rating_area_id,
             "createdAt": clock.rfc3339(group.created_at),
             "estimatedRates": group.estimated_rates,
+            "applicationChangedAt": clock.rfc3339(group.application_changed_at or group.created_at),
+            APPLICATION: group.application,
         }
     )
     if group.finalized:
@@ -209,19 +226,29 @@ def _offered(body: dict[str, Any]) -> dict[str, set[str]]:
     }
 
 
+_ABSENT = object()
+
+
 def group_patch(*, partner: Partner, group_id: str, patch: Any) -> dict[str, Any]:
+    """api.md ``PATCH /groups/{groupId}`` (1.1): a JSON merge patch of the create body while CREATED."""
     if not isinstance(patch, dict):
         raise ApiProblem.of(400, "MALFORMED_REQUEST", "A merge patch is a JSON object.")
+    application = patch.get(APPLICATION, _ABSENT)
+    parts = {k: v for k, v in patch.items() if k in BODY_KEYS and k != APPLICATION}
     with transaction.atomic():
         group = group_get(partner=partner, group_id=group_id, lock=True)
         if group.status != S.CREATED:
             raise _invalid_state(f"The group is {group.status}; it can be patched only while CREATED.")
-        body = merge_patch(group.body, patch)
-        current = list(group.validations.filter(valid=True))
-        if current:
-            _guard_patch_with_validations(group.body, body, current)
+        body = merge_patch(group.body, parts)
+        same_application = application is _ABSENT or application == application_bare(group.application)
+        if body == group.body and same_application:
+            return group_detail(group=group)  # values equal to the stored ones change nothing
+        if group.validations.exists():
+            _guard_patch_with_validations(group.body, body, list(group.validations.all()))
         facts = CarrierFacts()
         errors = _group_violations(body, facts)
+        if isinstance(application, dict):
+            errors += application_errors(application, body, changed_before=group.application_changed_at)
         if errors:
             raise ApiProblem(422, errors)
         before, after = _offered(group.body), _offered(body)
@@ -229,15 +256,27 @@ def group_patch(*, partner: Partner, group_id: str, patch: Any) -> dict[str, Any
         added_lines = set(after) - set(before)
         for validation in group.validations.all():
             _follow_offering_change(validation, removed_lines, added_lines)
+        now = clock.now()
+        changed = {k for k in BODY_KEYS - NOT_APPLICATION_DATA if group.body.get(k) != body.get(k)}
+        if changed:
+            group.application_changed_at = now
+        if isinstance(application, dict):
+            group.application = application_stored(application, now)
+        elif application is None:
+            group.application = None  # null removes it (merge patch)
+        elif changed and group.application:
+            group.application = {**group.application, "stale": True}
         group.body = body
         group.rating_area_id = _rating_area(body, facts) or group.rating_area_id
         group.estimated_rates = _estimated_rates(body, group.rating_area_id, facts)
-        group.updated_at = clock.now()
+        group.updated_at = now
         group.save()
     return group_detail(group=group)
 
 
 def _guard_patch_with_validations(old: dict, new: dict, current: list[MemberValidation]) -> None:
+    """While the group has member validations (valid or not: each is a member's current one), the
+    effective date stays and no plan a validation elects may go (409 INVALID_STATE)."""
     if old.get("requestedEffectiveDate") != new.get("requestedEffectiveDate"):
         raise _invalid_state("The effective date cannot change while the group has member validations.")
     offered = _offered(new)

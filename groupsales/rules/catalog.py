@@ -14,168 +14,232 @@ from __future__ import annotations
 from ._base import _define
 
 
-def gettext_noop(text: str) -> str:
-    """Marks a text for the portal's translation catalogue (Django's ``makemessages`` finds it)."""
-    return text
+def gettext_noop(message: str) -> str:
+    """Marks a text for the portal's translation catalogue (Django's ``makemessages`` extracts it); plain
+    Python here, so the carrier's rules stay free of Django. The portal translates at display
+    (``enrollment.rules.rule_words``). Marked: the group and agent rules, which the broker's forms show."""
+    return message
 
 
 # ---- Group
 _define(
     "GRP-001",
     "C",
-    "The employer's legal name is required (at most 60 characters) and may use only letters, digits, "
-    "spaces and & , . ' - #; the DBA name, when given, likewise.",
-    "Enter the employer's legal name as on its IRS letter, at most 60 characters, using only letters, "
-    "digits, spaces and & , . ' - #.",
+    gettext_noop(
+        "The employer's legal name is required (at most 60 characters) and may use only letters, digits, "
+        "spaces and & , . ' - #; the DBA name, when given, likewise."
+    ),
+    gettext_noop(
+        "Enter the employer's legal name as on its IRS letter, at most 60 characters, using only letters, "
+        "digits, spaces and & , . ' - #."
+    ),
 )
 _define(
     "GRP-002",
     "C",
-    "The FEIN must be 9 digits, not all the same digit, and begin with a prefix the IRS assigns.",
-    "Enter the 9-digit FEIN from the employer's IRS letter (no dashes).",
+    gettext_noop(
+        "The FEIN must be 9 digits, not all the same digit, and begin with a prefix the IRS assigns."
+    ),
+    gettext_noop("Enter the 9-digit FEIN from the employer's IRS letter (no dashes)."),
 )
 _define(
     "GRP-003",
     "C",
-    "The SIC code must be 4 digits and not one of the ineligible industries (staffing, help supply, "
-    "private households).",
-    "Enter the employer's 4-digit SIC code; staffing agencies and private households cannot buy a group "
-    "plan.",
+    gettext_noop(
+        "The SIC code must be 4 digits and not one of the ineligible industries (staffing, help supply, "
+        "private households)."
+    ),
+    gettext_noop(
+        "Enter the employer's 4-digit SIC code; staffing agencies and private households cannot buy a "
+        "group plan."
+    ),
 )
 _define(
     "GRP-004",
     "C",
-    "The employer's address needs line 1 (no PO box), city, state, a 5-digit ZIP and the 5-digit county "
-    "FIPS code of a county of that ZIP in that state.",
-    "Enter the employer's street address (not a PO box), its 5-digit ZIP and the county it lies in.",
+    gettext_noop(
+        "The employer's address needs line 1 (no PO box), city, state, a 5-digit ZIP and the 5-digit "
+        "county FIPS code of a county of that ZIP in that state."
+    ),
+    gettext_noop(
+        "Enter the employer's street address (not a PO box), its 5-digit ZIP and the county it lies in."
+    ),
 )
 _define(
     "GRP-005",
     "C",
-    "The employer's state does not offer electronic enrollment for every line the group offers.",
-    "Remove the lines that cannot be enrolled electronically in the employer's state, or enroll the group "
-    "on paper.",
+    gettext_noop(
+        "The employer's state does not offer electronic enrollment for every line the group offers."
+    ),
+    gettext_noop(
+        "Remove the lines that cannot be enrolled electronically in the employer's state, or enroll the "
+        "group on paper."
+    ),
 )
 _define(
     "GRP-006",
     "C",
-    "The date the business was established must be before today and before the effective date.",
-    "Enter the date the business was established (from its formation papers); it must be in the past.",
+    gettext_noop("The date the business was established must be before today and before the effective date."),
+    gettext_noop(
+        "Enter the date the business was established (from its formation papers); it must be in the past."
+    ),
 )
 _define(
     "GRP-007",
     "CF",
-    "The effective date must be the first of a month, on or after the first of next month, and at most "
-    "90 days from today.",
-    "Choose the first day of a month from next month on, no more than about three months away.",
+    gettext_noop(
+        "The effective date must be the first of a month, on or after the first of next month, and at "
+        "most 90 days from today."
+    ),
+    gettext_noop("Choose the first day of a month from next month on, no more than about three months away."),
 )
 _define(
     "GRP-008",
     "CF",
-    "Eligible employees must be at least 1 and at most the state's small-group limit, and no more than "
-    "total employees; validated subscribers may not outnumber eligible employees.",
-    "Count the employees who work at least the minimum hours; it cannot exceed the total employees or the "
-    "small-group limit of the state.",
+    gettext_noop(
+        "Eligible employees must be at least 1 and at most the state's small-group limit, and no more "
+        "than total employees; validated subscribers may not outnumber eligible employees."
+    ),
+    gettext_noop(
+        "Count the employees who work at least the minimum hours; it cannot exceed the total employees or "
+        "the small-group limit of the state."
+    ),
 )
 _define(
     "GRP-009",
     "C",
-    "The waiting period must be one of the listed values and minimum hours between 20 and 40 a week.",
-    "Choose a waiting period from the list and minimum weekly hours between 20 and 40.",
+    gettext_noop(
+        "The waiting period must be one of the listed values and minimum hours between 20 and 40 a week."
+    ),
+    gettext_noop("Choose a waiting period from the list and minimum weekly hours between 20 and 40."),
 )
 _define(
     "GRP-010",
     "C",
-    "Each offered line needs 1 to the maximum number of plans, each sold for that line in the group's "
-    "rating area on the effective date; composite rating only for plans that allow it.",
-    "Pick from the plans listed for the employer's area on the effective date, within the limit per line; "
-    "choose age rating if a plan does not allow composite rating.",
+    gettext_noop(
+        "Each offered line needs 1 to the maximum number of plans, each sold for that line in the group's "
+        "rating area on the effective date; composite rating only for plans that allow it."
+    ),
+    gettext_noop(
+        "Pick from the plans listed for the employer's area on the effective date, within the limit per "
+        "line; choose age rating if a plan does not allow composite rating."
+    ),
 )
 _define(
     "GRP-011",
     "C",
-    "Contributions: percent values must be 0.00 to 100.00, flat amounts 0.00 or more.",
-    "Enter the employer's contribution as a percent from 0 to 100 or a dollar amount of 0 or more, with at "
-    "most two decimals.",
+    gettext_noop("Contributions: percent values must be 0.00 to 100.00, flat amounts 0.00 or more."),
+    gettext_noop(
+        "Enter the employer's contribution as a percent from 0 to 100 or a dollar amount of 0 or more, "
+        "with at most two decimals."
+    ),
 )
 _define(
     "GRP-012",
     "C",
-    "The contact needs a first and last name, a valid e-mail address and a 10-digit phone number.",
-    "Enter the contact's first and last name, e-mail address and 10-digit phone number (digits only).",
+    gettext_noop(
+        "The contact needs a first and last name, a valid e-mail address and a 10-digit phone number."
+    ),
+    gettext_noop(
+        "Enter the contact's first and last name, e-mail address and 10-digit phone number (digits only)."
+    ),
 )
 _define(
     "GRP-013",
     "F",
-    "The group is not bona fide: at least one enrolling employee must be neither an owner nor an owner's "
-    "spouse (a partnership needs at least one enrolling employee).",
-    "Enroll at least one employee who is not an owner or an owner's spouse.",
+    gettext_noop(
+        "The group is not bona fide: at least one enrolling employee must be neither an owner nor an "
+        "owner's spouse (a partnership needs at least one enrolling employee)."
+    ),
+    gettext_noop("Enroll at least one employee who is not an owner or an owner's spouse."),
 )
 _define(
     "GRP-014",
     "F",
-    "Small groups (5 or fewer enrolling in medical) need the small-employer attestation signed.",
-    "Have the employer sign the small-employer attestation.",
+    gettext_noop(
+        "Small groups (5 or fewer enrolling in medical) need the small-employer attestation signed."
+    ),
+    gettext_noop("Have the employer sign the small-employer attestation."),
 )
 _define(
     "GRP-020",
     "F",
-    "Medical participation is below the minimum.",
-    "Enroll more eligible employees in medical, or record valid waivers for those with other coverage.",
+    gettext_noop("Medical participation is below the minimum."),
+    gettext_noop(
+        "Enroll more eligible employees in medical, or record valid waivers for those with other coverage."
+    ),
 )
 _define(
     "GRP-021",
     "F",
-    "Dental or vision participation is below the minimum.",
-    "Enroll more eligible employees in this line, record valid waivers, or remove the line.",
+    gettext_noop("Dental or vision participation is below the minimum."),
+    gettext_noop("Enroll more eligible employees in this line, record valid waivers, or remove the line."),
 )
 _define(
     "GRP-022",
     "F",
-    "The employer's medical contribution is below the minimum share of an employee's employee-only premium.",
-    "Raise the employer's medical contribution for employees to at least half of the employee-only premium "
-    "on the lowest-cost medical plan offered.",
+    gettext_noop(
+        "The employer's medical contribution is below the minimum share of an employee's employee-only "
+        "premium."
+    ),
+    gettext_noop(
+        "Raise the employer's medical contribution for employees to at least half of the employee-only "
+        "premium on the lowest-cost medical plan offered."
+    ),
 )
 _define(
     "GRP-023",
     "F",
-    "An offered line has no enrolled subscriber.",
-    "Enroll at least one employee in this line, or remove the line from the group.",
+    gettext_noop("An offered line has no enrolled subscriber."),
+    gettext_noop("Enroll at least one employee in this line, or remove the line from the group."),
 )
 _define(
     "GRP-030",
     "F",
-    "At least one validated subscriber must elect coverage, and every validated dependent's subscriber "
-    "must be validated.",
-    "Validate the employee (subscriber) before or together with their dependents, or withdraw the dependent.",
+    gettext_noop(
+        "At least one validated subscriber must elect coverage, and every validated dependent's "
+        "subscriber must be validated."
+    ),
+    gettext_noop(
+        "Validate the employee (subscriber) before or together with their dependents, or withdraw the "
+        "dependent."
+    ),
 )
 _define(
     "GRP-031",
     "F",
-    "A subscriber's coverage tier does not match the validated dependents covered on that line.",
-    "Choose the tier that matches who is covered: employee only, with spouse or partner, with children, or "
-    "family; or validate the missing dependents.",
+    gettext_noop(
+        "A subscriber's coverage tier does not match the validated dependents covered on that line."
+    ),
+    gettext_noop(
+        "Choose the tier that matches who is covered: employee only, with spouse or partner, with "
+        "children, or family; or validate the missing dependents."
+    ),
 )
 _define(
     "GRP-900",
     "F",
-    "Underwriting declined the group.",
-    "Contact the carrier's small-group underwriting team.",
+    gettext_noop("Underwriting declined the group."),
+    gettext_noop("Contact the carrier's small-group underwriting team."),
 )
 
 # ---- Agent
 _define(
     "AGT-001",
     "C",
-    "The writing agent needs an NPN of 1 to 10 digits, a first and last name and an e-mail address.",
-    "Enter the agent's National Producer Number (digits only), name and e-mail address.",
+    gettext_noop(
+        "The writing agent needs an NPN of 1 to 10 digits, a first and last name and an e-mail address."
+    ),
+    gettext_noop("Enter the agent's National Producer Number (digits only), name and e-mail address."),
 )
 _define(
     "AGT-002",
     "C",
-    "The writing agent is not appointed with the carrier in the employer's state.",
-    "Ask the carrier's agent services to appoint the agent in the employer's state, or choose an appointed "
-    "agent.",
+    gettext_noop("The writing agent is not appointed with the carrier in the employer's state."),
+    gettext_noop(
+        "Ask the carrier's agent services to appoint the agent in the employer's state, or choose an "
+        "appointed agent."
+    ),
 )
 
 # ---- Member

@@ -1,5 +1,6 @@
 // The employer forms: check the carrier's rules as the broker types (the portal's check endpoint
 // runs them without saving) and show each problem, with its rule ID and fix, beside its field.
+// Saving needs no script: every step link is a submit button of the form (a draft save).
 (function () {
   "use strict";
   var form = document.querySelector("form[data-check-url]");
@@ -9,6 +10,7 @@
 
   function problemItem(p) {
     var li = document.createElement("li");
+    if (p.severity === "warning") { li.className = "warning"; }  // a finalize rule still open, not a block
     var code = document.createElement("span");
     code.className = "rule-id";
     code.textContent = p.code;

@@ -1,9 +1,10 @@
-// The group page: while the carrier creates the group, poll the portal's status endpoint and
-// reload once the status changes. Without JavaScript the page has a plain "Reload" link.
+// The group page: while the carrier works on the group (creating, finalizing, or receiving changes),
+// poll the portal's status endpoint and reload once it is done. Without JavaScript the page has a plain
+// "Reload" link.
 (function () {
   "use strict";
   var box = document.querySelector("[data-status-url]");
-  if (!box || box.getAttribute("data-status") !== "CREATING" || !window.fetch) { return; }
+  if (!box || box.getAttribute("data-pending") !== "1" || !window.fetch) { return; }
   var url = box.getAttribute("data-status-url");
   var message = box.querySelector(".status-message");
   var delay = 1500;

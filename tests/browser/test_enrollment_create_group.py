@@ -83,7 +83,8 @@ def test_it_takes_a_broker_from_a_new_draft_to_a_created_group(
     page.get_by_label("E-mail").fill("ann@example.com")
     page.get_by_label("Phone").fill("5025550101")
     save_and_continue(page, "Writing agent")
-    assert page.get_by_label("NPN (National Producer Number)").input_value() == broker.npn
+    # The writing agent is chosen among the agency's brokers (issue 16 item 7): the broker is preselected.
+    assert page.get_by_label(re.compile(r"^Writing agent")).input_value() == str(broker.pk)
     save_and_continue(page, "Effective date")
 
     page.get_by_label("Requested effective date").fill("2027-01-01")
@@ -106,7 +107,7 @@ def test_it_takes_a_broker_from_a_new_draft_to_a_created_group(
     page.get_by_label("Census file (CSV or XLSX)").set_input_files(str(census))
     page.get_by_role("button", name="Import").click()
     page.get_by_text("4 people imported.").wait_for()
-    page.get_by_role("link", name="Small employer attestation").click()
+    page.get_by_role("button", name="Small employer attestation").click()
     page.get_by_label("Signed by").fill("Ann Lee")
     page.get_by_label("Title").fill("Owner")
     page.get_by_label("Signed on").fill("2026-11-23T10:00")

@@ -154,7 +154,7 @@ def test_it_maps_a_422_onto_the_fields_and_returns_the_group_to_draft(
     from tests.enrollment.test_forms import field_block, step_url
 
     html = broker_client.get(step_url(group, "agent")).content.decode()
-    assert '<span class="rule-id">AGT-002</span>' in field_block(html, "agent_npn")
+    assert '<span class="rule-id">AGT-002</span>' in field_block(html, "writing_agent")
     html = broker_client.get(step_url(group, "plans")).content.decode()
     assert '<span class="rule-id">GRP-010</span>' in field_block(html, "dental_plans")
 

@@ -75,18 +75,17 @@ def test_it_moves_on_to_the_next_step_when_the_step_breaks_no_rule(
     assert EmployerGroup.objects.get(pk=complete_group.pk).phone == "5025550100"
 
 
-def test_it_shows_agt_001_beside_the_npn(broker_client, complete_group, catalogue_facts):
+def test_a_typed_npn_is_ignored_the_writing_agent_is_chosen(
+    broker_client, broker, complete_group, catalogue_facts
+):
+    """Issue 16 item 7: NPN, name and e-mail are not form fields any more; what is posted is ignored."""
     response = broker_client.post(
         step_url(complete_group, "agent"),
-        {
-            "agent_npn": "NPN-12",
-            "agent_first_name": "Sam",
-            "agent_last_name": "Ortiz",
-            "agent_email": "sam@agency.example",
-        },
+        {"agent_npn": "99999999", "agent_first_name": "Eve", "agent_email": "eve@outside.example"},
     )
-    assert '<span class="rule-id">AGT-001</span>' in field_block(response.content.decode(), "agent_npn")
-    assert EmployerGroup.objects.get(pk=complete_group.pk).agent_npn == "NPN-12"
+    assert response.status_code in (200, 302)
+    group = EmployerGroup.objects.get(pk=complete_group.pk)
+    assert (group.agent_npn, group.agent_email) == (broker.npn, "sam@agency.example")
 
 
 def test_it_shows_grp_007_beside_an_effective_date_not_on_the_first(
@@ -251,7 +250,8 @@ def test_it_reports_what_the_carrier_would_refuse_as_schema_before_submitting(
 ):
     complete_group.census.filter(member_ref="E-002").update(gender="")
     html = broker_client.get(reverse("enrollment:group_review", args=[complete_group.pk])).content.decode()
-    assert '<span class="rule-id">SCHEMA</span> E-002: gender' in html
+    assert '<span class="rule-id">SCHEMA</span> E-002: Gender is required.' in html
+    assert "Input should be" not in html  # pydantic's words never reach a person (issue 15 item 8)
     assert EmployerGroup.objects.get(pk=complete_group.pk).status == EmployerGroup.Status.DRAFT
 
 

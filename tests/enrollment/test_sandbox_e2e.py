@@ -94,5 +94,5 @@ def test_it_shows_agt_002_on_the_agent_field_when_the_agent_is_not_appointed(
     html = client.get(reverse("enrollment:group_step", args=[group.pk, "agent"])).content.decode()
     from tests.enrollment.test_forms import field_block
 
-    assert '<span class="rule-id">AGT-002</span>' in field_block(html, "agent_npn")
+    assert '<span class="rule-id">AGT-002</span>' in field_block(html, "writing_agent")
     assert carrier_groups_of("99999999") == []

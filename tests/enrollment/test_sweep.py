@@ -22,6 +22,7 @@ def sent(monkeypatch):
     calls: list[tuple[str, int]] = []
     monkeypatch.setattr("enrollment.tasks.create_group.delay", lambda pk: calls.append(("create", pk)))
     monkeypatch.setattr("enrollment.tasks.finalize_group.delay", lambda pk: calls.append(("finalize", pk)))
+    monkeypatch.setattr("enrollment.tasks.patch_group.delay", lambda pk: calls.append(("patch", pk)))
     monkeypatch.setattr(
         "members.tasks.validate_group_members.delay", lambda pk: calls.append(("validate", pk))
     )
@@ -34,17 +35,26 @@ def age(model, pk: int, minutes: int, **fields) -> None:
 
 def test_it_requeues_a_group_left_creating_or_finalizing(group, sent):  # noqa: F811
     age(EmployerGroup, group.pk, 20, status=S.CREATING, create_claimed_at=None)
-    assert groups_sweep() == {"create": 1, "finalize": 0}
+    assert groups_sweep() == {"create": 1, "finalize": 0, "patch": 0}
     age(EmployerGroup, group.pk, 20, status=S.FINALIZING)
-    assert groups_sweep() == {"create": 0, "finalize": 1}
+    assert groups_sweep() == {"create": 0, "finalize": 1, "patch": 0}
     assert sent == [("create", group.pk), ("finalize", group.pk)]
+
+
+def test_it_requeues_changes_left_sending_and_leaves_claimed_ones(group, sent):  # noqa: F811
+    sending = {"status": S.OPEN_ENROLLMENT, "change_state": EmployerGroup.ChangeState.SENDING}
+    age(EmployerGroup, group.pk, 20, change_claimed_at=timezone.now(), **sending)
+    assert groups_sweep() == {"create": 0, "finalize": 0, "patch": 0}
+    age(EmployerGroup, group.pk, 20, change_claimed_at=None, **sending)
+    assert groups_sweep() == {"create": 0, "finalize": 0, "patch": 1}
+    assert sent == [("patch", group.pk)]
 
 
 def test_it_leaves_fresh_or_claimed_work_alone(group, sent):  # noqa: F811
     age(EmployerGroup, group.pk, 2, status=S.CREATING)
-    assert groups_sweep() == {"create": 0, "finalize": 0}
+    assert groups_sweep() == {"create": 0, "finalize": 0, "patch": 0}
     age(EmployerGroup, group.pk, 20, status=S.CREATING, create_claimed_at=timezone.now())
-    assert groups_sweep() == {"create": 0, "finalize": 0}
+    assert groups_sweep() == {"create": 0, "finalize": 0, "patch": 0}
     assert sent == []
 
 

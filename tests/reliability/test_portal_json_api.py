@@ -40,7 +40,7 @@ STEP_FIELDS = {
     "employer": ["legal_name", "dba_name", "fein", "sic_code", "entity_type", "established_date", "phone"],
     "address": ["address_line1", "address_line2", "city", "state", "zip5", "zip4", "county_fips"],
     "contact": ["contact_first_name", "contact_last_name", "contact_email", "contact_phone"],
-    "agent": ["agent_npn", "agent_first_name", "agent_last_name", "agent_email"],
+    "agent": ["writing_agent"],
     "coverage": [
         "requested_effective_date",
         "total_employees",
