@@ -200,6 +200,13 @@ def carrier_errors() -> Any:
     return errors
 
 
+def mask_999(text: str) -> str:
+    """The 999 as it may be stored: its IK404 values (copies of bad values) masked, any delimiters."""
+    from carrier.masking import mask_999 as _mask
+
+    return _mask(text)
+
+
 def operation_for(*, kind: str, subject: str) -> Any:
     from carrier.services import operation_for as _operation_for
 
