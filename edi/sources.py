@@ -53,10 +53,14 @@ def group_model() -> Any:
     return EmployerGroup
 
 
-def groups_visible_to(*, user: Any) -> Any:
+# What the enrollment-file pages show of a group: a staff user needs the files' permissions too.
+FILE_PAGES = ("edi.transmission",)
+
+
+def groups_visible_to(*, user: Any, write: bool = False) -> Any:
     from enrollment.selectors import group_list_visible_to
 
-    return group_list_visible_to(user=user)
+    return group_list_visible_to(user=user, write=write, records=FILE_PAGES)
 
 
 def group_by_carrier_id(*, group_id: str) -> Any:

@@ -135,7 +135,7 @@ def group_new(request: HttpRequest) -> HttpResponse:
 def group_start_from_quote(request: HttpRequest, quote_pk: int) -> HttpResponse:
     from catalogue import selectors as catalogue_selectors
 
-    quote = catalogue_selectors.quote_get_visible(user=request.user, pk=quote_pk)
+    quote = catalogue_selectors.quote_get_visible(user=request.user, pk=quote_pk, write=True)
     group = services.group_start_from_quote(quote=quote, broker=_broker(request))
     messages.success(request, "A draft group was started from the quote. Complete each step, then submit.")
     return redirect(_step_url(group, "employer"))
@@ -215,7 +215,7 @@ def _save_step(step: str, group: EmployerGroup, form) -> None:
 
 
 def _editable_group(request: HttpRequest, pk: int) -> EmployerGroup | None:
-    group = selectors.group_get_visible(user=request.user, pk=pk)
+    group = selectors.group_get_visible(user=request.user, pk=pk, write=request.method == "POST")
     return group if services.group_is_editable(group=group) else None
 
 
@@ -370,7 +370,7 @@ def group_census(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def group_review(request: HttpRequest, pk: int) -> HttpResponse:
-    group = selectors.group_get_visible(user=request.user, pk=pk)
+    group = selectors.group_get_visible(user=request.user, pk=pk, write=request.method == "POST")
     if not services.group_is_editable(group=group):
         return redirect("enrollment:group_detail", pk=pk)
     payload = services.group_build_create_payload(group=group)
@@ -481,7 +481,7 @@ def today() -> date:
 @require_POST
 def group_finalize(request: HttpRequest, pk: int) -> HttpResponse:
     """The broker finalizes: the checklist must pass; the carrier call runs in a task."""
-    group = selectors.group_get_visible(user=request.user, pk=pk)
+    group = selectors.group_get_visible(user=request.user, pk=pk, write=True)
     try:
         finalize.group_request_finalize(
             group=group, by=request.user, confirm_open_enrollment_over=request.POST.get("confirm") == "yes"

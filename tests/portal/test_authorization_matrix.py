@@ -1,15 +1,19 @@
 """Who may open what, generated from the URL configuration so that no new view escapes it.
 
 Every portal route that names an object is requested, with every method, by broker A (the owner), the
-principal of A's agency, broker B of another agency and a staff admin, with A's real objects in the URL.
-B always gets 404 (another party's object looks absent) or 405; A, the principal and staff never get 404.
-Anonymous visitors, the admin, employee links and the sandbox are covered by test_url_access.py.
+principal of A's agency, broker B of another agency and three staff users (no permission, view only,
+view and change), with A's real objects in the URL. B and staff without permissions always get 404
+(another party's object looks absent) or 405; view-only staff read every page but change nothing (403,
+404 or 405 on every POST, the stored objects unchanged); A, the principal and staff with the change
+permissions never get 404. The admin's actions are checked the same way, per permission, from the admin
+registry. Anonymous visitors, employee links and the sandbox are covered by test_url_access.py.
 """
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from catalogue.models import Quote
 from edi.models import Transmission
@@ -74,6 +78,62 @@ def test_it_answers_404_to_another_agency_for_every_object_url(client, objects, 
             assert status in (404, 405), f"broker B: {method.upper()} {path} answered {status}"
 
 
+# What the broker pages show and change: the models whose permissions a staff user needs to reach them.
+BROKER_PAGE_MODELS = [
+    ("enrollment", "employergroup"),
+    ("members", "member"),
+    ("members", "invitation"),
+    ("edi", "transmission"),
+    ("catalogue", "quote"),
+]
+
+
+def staff_user(username: str, *actions: str):
+    """A staff user (admin access) holding ``actions`` (view, change) on the broker pages' models."""
+    user = get_user_model().objects.create_user(username, password="x", is_staff=True)
+    codenames = [f"{action}_{model}" for action in actions for _app, model in BROKER_PAGE_MODELS]
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return get_user_model().objects.get(pk=user.pk)  # no cached permissions
+
+
+def snapshot(objects: dict) -> dict:
+    """What a POST could change: the group, its members, invitations, files and the quote, as stored."""
+    from members.models import Invitation, Member
+
+    employer = objects["group"]
+    return {
+        "group": type(employer).objects.filter(pk=employer.pk).values().get(),
+        "members": list(Member.objects.filter(group=employer).order_by("pk").values()),
+        "invitations": list(Invitation.objects.filter(subscriber__group=employer).order_by("pk").values()),
+        "transmissions": list(
+            Transmission.objects.filter(group=employer).order_by("pk").values("pk", "status")
+        ),
+        "quote": Quote.objects.filter(pk=objects["quote"].pk).values().get(),
+    }
+
+
+def test_it_answers_404_to_staff_without_permissions_for_every_object_url(client, objects):
+    client.force_login(staff_user("staff-no-perms"))
+    before = snapshot(objects)
+    for path in object_paths(objects):
+        for method in METHODS:
+            status = getattr(client, method)(path).status_code
+            where = f"{method.upper()} {path}"
+            assert status in (404, 405), f"staff without permissions: {where} answered {status}"
+    assert snapshot(objects) == before
+
+
+def test_it_lets_view_only_staff_read_every_object_url_and_change_nothing(client, objects):
+    client.force_login(staff_user("staff-viewer", "view"))
+    before = snapshot(objects)
+    for path in object_paths(objects):
+        status = client.get(path).status_code
+        assert status != 404 and status < 500, f"view-only staff: GET {path} answered {status}"
+        status = client.post(path, {"legal_name": "Renamed", "subscriber-first_name": "Eve"}).status_code
+        assert status in (403, 404, 405), f"view-only staff: POST {path} answered {status}"
+    assert snapshot(objects) == before
+
+
 @pytest.mark.parametrize("who", ["owner", "principal", "staff"])
 def test_it_never_hides_an_object_from_those_who_may_see_it(client, objects, agency, broker, who):
     if who == "owner":
@@ -81,7 +141,7 @@ def test_it_never_hides_an_object_from_those_who_may_see_it(client, objects, age
     elif who == "principal":
         user = BrokerFactory(agency=agency, role="PRINCIPAL", user__username="dana").user
     else:
-        user = get_user_model().objects.create_user("root", password="x", is_staff=True)
+        user = staff_user("root", "view", "change")
     client.force_login(user)
     for path in object_paths(objects):
         status = client.get(path).status_code
