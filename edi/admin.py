@@ -155,7 +155,7 @@ class TransmissionAdmin(admin.ModelAdmin):
     def acknowledgment(self, obj: Transmission) -> str:
         return format_html("<pre>{}</pre>", obj.ack_999) if obj.ack_999 else "—"
 
-    @admin.action(description="Poll the carrier again")
+    @admin.action(description="Poll the carrier again", permissions=["change"])
     def poll_again(self, request, queryset) -> None:
         for transmission in queryset:
             try:
@@ -164,7 +164,7 @@ class TransmissionAdmin(admin.ModelAdmin):
                 self.message_user(request, f"#{transmission.pk}: {exc}", messages.WARNING)
         self.message_user(request, "Polling queued.", messages.SUCCESS)
 
-    @admin.action(description="Resubmit the group (a new file)")
+    @admin.action(description="Resubmit the group (a new file)", permissions=["change"])
     def resubmit(self, request, queryset) -> None:
         for transmission in queryset:
             try:

@@ -153,3 +153,62 @@ def test_it_keeps_a_broker_of_the_same_agency_out_of_a_colleagues_group(client, 
     client.force_login(colleague.user)
     for path in object_paths(objects):
         assert client.get(path).status_code in (404, 405), path
+
+
+# --------------------------------------------------------------------------- admin actions
+
+
+def admin_actions() -> list[tuple[type, object, str, object]]:
+    """(model, its ModelAdmin, action name, action function) for every action of every admin page."""
+    from django.contrib import admin
+
+    found = []
+    for model, model_admin in admin.site._registry.items():
+        for name in list(model_admin.actions or ()) + [n for n, _f in admin.site.actions]:
+            func, name, _description = model_admin.get_action(name)
+            found.append((model, model_admin, name, func))
+    return found
+
+
+def _admin_request(rf, user):
+    request = rf.post("/admin/")
+    request.user = user
+    return request
+
+
+def test_every_admin_action_declares_the_permission_it_needs():
+    undeclared = [
+        f"{model._meta.label}: {name}"
+        for model, _admin, name, func in admin_actions()
+        if not getattr(func, "allowed_permissions", ())
+    ]
+    assert undeclared == []
+    assert len(admin_actions()) >= 8  # the portal's own actions and delete_selected (9 when written)
+
+
+def test_view_only_staff_are_offered_no_admin_action(rf):
+    checked = 0
+    for model, model_admin, name, _func in admin_actions():
+        opts = model._meta
+        user = get_user_model().objects.create_user(f"viewer-{opts.label_lower}-{name}", is_staff=True)
+        user.user_permissions.set(Permission.objects.filter(codename=f"view_{opts.model_name}"))
+        user = get_user_model().objects.get(pk=user.pk)
+        assert model_admin.has_view_permission(_admin_request(rf, user))
+        offered = model_admin.get_actions(_admin_request(rf, user))
+        assert name not in offered, f"view-only staff may run {opts.label}: {name}"
+        checked += 1
+    assert checked >= 8
+
+
+def test_staff_who_may_change_are_offered_the_portals_admin_actions(rf):
+    for model, model_admin, name, func in admin_actions():
+        opts = model._meta
+        user = get_user_model().objects.create_user(f"editor-{opts.label_lower}-{name}", is_staff=True)
+        codenames = [f"{p}_{opts.model_name}" for p in ("view", *func.allowed_permissions)]
+        user.user_permissions.set(Permission.objects.filter(content_type__app_label=opts.app_label,
+                                                            codename__in=codenames))  # fmt: skip
+        user = get_user_model().objects.get(pk=user.pk)
+        request = _admin_request(rf, user)
+        if not all(getattr(model_admin, f"has_{p}_permission")(request) for p in func.allowed_permissions):
+            continue  # e.g. delete where the page allows no deleting at all
+        assert name in model_admin.get_actions(request), f"{opts.label}: {name}"
