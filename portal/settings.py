@@ -67,6 +67,8 @@ if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
+    # First: X-Forwarded-* from anyone but the trusted proxy is dropped before anything reads it.
+    "portal.proxy.TrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -135,12 +137,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "book"
 LOGOUT_REDIRECT_URL = "login"
 
-# Failed-login throttling (django-axes): five failures lock the username and address pair.
+# Failed-login throttling (django-axes, portal/login_throttle.py): five failures hold a username from
+# one client address, twenty hold the address for every username; nothing is counted per username alone,
+# so no one can lock a named account. The address is the client's behind the trusted proxy (below).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "portal.login_throttle.LoginThrottleHandler"
+AXES_CLIENT_IP_CALLABLE = "portal.proxy.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# The proxies in front of the portal (portal/proxy.py): the nearest connects from one of these addresses
+# or networks; only its X-Forwarded-For and X-Forwarded-Proto are believed.
+TRUSTED_PROXY_ADDRESSES = env.list("TRUSTED_PROXY_ADDRESSES", default=[])
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
