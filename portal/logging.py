@@ -1,4 +1,4 @@
-"""Logging filter that masks personal data before a record reaches any handler."""
+"""Logging filter that masks personal data and self-service tokens before a record reaches any handler."""
 
 from __future__ import annotations
 
@@ -15,6 +15,16 @@ _DOB_FIELD = re.compile(
 )
 
 
+# An employee's link /enroll/<token>/…: the token is their credential (members.self_service).
+_SELF_SERVICE_TOKEN = re.compile(r"(/enroll/)[^/?#\s\"'<>]+")
+TOKEN_MASK = "********"
+
+
+def mask_tokens(text: str) -> str:
+    """Every self-service token in ``text`` (a path, a URL, a log line) replaced by ``********``."""
+    return _SELF_SERVICE_TOKEN.sub(lambda m: m.group(1) + TOKEN_MASK, text)
+
+
 def mask_personal_data(text: str) -> str:
     """Mask anything that looks like an SSN, and the values of SSN and date-of-birth fields."""
     text = _DOB_FIELD.sub(lambda m: m.group(1) + "***", text)
@@ -22,9 +32,11 @@ def mask_personal_data(text: str) -> str:
 
 
 class MaskPersonalDataFilter(logging.Filter):
+    """SSNs, dates of birth and self-service tokens out of every record (the console handler's filter)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = mask_personal_data(message)
+        masked = mask_tokens(mask_personal_data(message))
         if masked != message:
             record.msg, record.args = masked, None
         return True
