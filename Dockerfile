@@ -12,4 +12,8 @@ RUN useradd --system --home /app portal && mkdir -p /var/lib/portal && chown por
  && SECRET_KEY=collectstatic-only FIELD_ENCRYPTION_SALTS=x ALLOWED_HOSTS=x python manage.py collectstatic --no-input
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Behind nginx (docker-compose.yml): request line and headers limited here, bodies there; the access log
+# masks self-service tokens (portal/gunicorn_logging.py).
+CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+     "--limit-request-line", "4094", "--limit-request-fields", "50", "--limit-request-field_size", "8190", \
+     "--access-logfile", "-", "--logger-class", "portal.gunicorn_logging.TokenMaskingLogger"]

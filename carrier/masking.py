@@ -2,8 +2,9 @@
 
 - JSON: every ``ssn`` becomes ``***-**-1234`` (its last four), every ``dateOfBirth`` ``****-**-**``, at any
   depth (batches, census dependents); free text (``message``, ``detail``) has SSN-like numbers masked.
-- X12 834: segment-aware: NM1 ``NM109`` when ``NM108`` is ``34`` (SSN), and ``DMG02`` when ``DMG01``
-  is ``D8``.
+- X12 (834 and 999): segment-aware with the delimiters its ISA declares: NM1 ``NM109`` when ``NM108`` is
+  ``34`` (SSN), ``DMG02`` when ``DMG01`` is ``D8``, and a 999's ``IK404`` (the copy of a bad value, maybe
+  a date of birth or an SSN).
 - Anything else, or a body that cannot be read: ``portal.logging.mask_personal_data`` plus 8-digit dates.
 
 Stored bodies are cut to ``MAX_STORED_CHARS``.
@@ -21,12 +22,15 @@ from portal.logging import mask_personal_data
 MAX_STORED_CHARS = 64 * 1024
 DOB_MASK = "****-**-**"
 DOB_MASK_X12 = "********"
+BAD_VALUE_MASK = "***"
 
 _SSN_KEYS = {"ssn", "socialsecuritynumber"}
 _DOB_KEYS = {"dateofbirth", "date_of_birth", "dob", "birthdate"}
 _FREE_TEXT_KEYS = {"message", "detail", "title"}
 _DIGITS = re.compile(r"\d")
 _EIGHT_DIGIT_DATE = re.compile(r"(?<!\d)(19|20)\d{6}(?!\d)")
+# IK4, then three elements, then the fourth (the bad value) up to its separator or a segment end.
+_IK404_ANY = re.compile(r"(IK4([^\w\s])(?:(?:(?!\2)[^~!'\r\n])*\2){3})((?:(?!\2)[^~!'\r\n])+)")
 
 
 def mask_ssn(value: Any) -> Any:
@@ -58,7 +62,8 @@ def mask_json(value: Any) -> Any:
 
 
 def mask_x12(text: str) -> str:
-    """Mask NM109 SSNs and DMG02 dates of birth in an X12 interchange, keeping every delimiter."""
+    """Mask NM109 SSNs, DMG02 dates of birth and IK404 bad values in an X12 interchange, keeping every
+    delimiter (read from its ISA, whatever they are)."""
     try:
         delimiters = detect_delimiters(text)
     except X12SyntaxError:
@@ -75,8 +80,23 @@ def mask_x12(text: str) -> str:
             parts[9] = "*" * 5 + parts[9][-4:] if len(parts[9]) > 4 else "*" * len(parts[9])
         elif segment_id == "DMG" and len(parts) > 2 and parts[1] == "D8" and parts[2]:
             parts[2] = DOB_MASK_X12
+        elif segment_id == "IK4" and len(parts) > 4 and parts[4]:
+            parts[4] = BAD_VALUE_MASK
         out.append(lead + element.join(parts))
     return terminator.join(out)
+
+
+def mask_999(text: str) -> str:
+    """A 999 acknowledgment as it may be stored: every IK404 masked, whatever the delimiters.
+
+    Without a readable ISA the element separator is the character after ``IK4`` and the value ends at
+    the next separator or at a character that usually ends a segment."""
+    text = text.lstrip()
+    try:
+        detect_delimiters(text)
+    except X12SyntaxError:
+        return mask_text(_IK404_ANY.sub(lambda m: m.group(1) + BAD_VALUE_MASK, text))
+    return mask_x12(text)
 
 
 def mask_text(text: str) -> str:

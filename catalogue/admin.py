@@ -59,7 +59,9 @@ class EtssFileAdmin(admin.ModelAdmin):
                    "opts": self.model._meta}  # fmt: skip
         return TemplateResponse(request, "admin/catalogue/etssfile/upload.html", context)
 
-    @admin.action(description="Force the load of held files (ignore the sequence gap)")
+    @admin.action(
+        description="Force the load of held files (ignore the sequence gap)", permissions=["change"]
+    )
     def force_load(self, request, queryset):
         for etss_file in queryset.filter(status=EtssFile.Status.HELD).order_by("sequence"):
             result = services.etss_file_force(etss_file_id=etss_file.pk)

@@ -17,6 +17,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from agencies.access import may_reach_every
 from groupsales.etss import age_band
 from groupsales.rating import age_on
 
@@ -271,12 +272,14 @@ def rule_facts(*, today: date | None = None, settings: object | None = None) -> 
 # Quotes
 
 
-def quote_list_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Quote]:
-    """Staff see every quote; a principal the agency's; a broker their own; anyone else none."""
+def quote_list_visible_to(*, user: AbstractBaseUser | AnonymousUser, write: bool = False) -> QuerySet[Quote]:
+    """A principal sees the agency's quotes; a broker their own; a user whose Django permissions grant it
+    (view quotes, or change them with ``write``) every quote; anyone else none. ``is_staff`` alone
+    grants nothing."""
     quotes = Quote.objects.select_related("agency", "broker__user")
     if not user.is_authenticated:
         return quotes.none()
-    if user.is_staff:
+    if may_reach_every(user, records=("catalogue.quote",), write=write):
         return quotes
     broker = getattr(user, "broker", None)
     if broker is None:
@@ -286,6 +289,6 @@ def quote_list_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet
     return quotes.filter(broker_id=broker.pk)
 
 
-def quote_get_visible(*, user: AbstractBaseUser | AnonymousUser, pk: int) -> Quote:
-    """One quote the user may see; Http404 otherwise."""
-    return get_object_or_404(quote_list_visible_to(user=user), pk=pk)
+def quote_get_visible(*, user: AbstractBaseUser | AnonymousUser, pk: int, write: bool = False) -> Quote:
+    """One quote the user may see (``write``: and change); Http404 otherwise."""
+    return get_object_or_404(quote_list_visible_to(user=user, write=write), pk=pk)

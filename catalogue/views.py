@@ -111,6 +111,7 @@ def _chart(result: QuoteResult) -> list[dict]:
 
 
 @login_required
+@require_GET
 def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_get_visible(user=request.user, pk=pk)
     rows = [

@@ -1,6 +1,9 @@
-"""Admin of enrollment files: status filters, the file as a download only, 999 and results inline."""
+"""Admin of enrollment files: status filters, the file as a download only (its own permission, each
+download recorded), 999 and results inline."""
 
 from __future__ import annotations
+
+import logging
 
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
@@ -9,7 +12,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import services
-from .models import Transmission, TransmissionEvent, TransmissionMember
+from .models import Transmission, TransmissionDownload, TransmissionEvent, TransmissionMember
+
+logger = logging.getLogger(__name__)
+DOWNLOAD_PERMISSION = "edi.download_transmission"
 
 
 class TransmissionMemberInline(admin.TabularInline):
@@ -34,13 +40,31 @@ class TransmissionEventInline(admin.TabularInline):
         return False
 
 
+class TransmissionDownloadInline(admin.TabularInline):
+    model = TransmissionDownload
+    extra = 0
+    can_delete = False
+    fields = ["at", "username"]
+    readonly_fields = fields
+    verbose_name_plural = "downloads of the file"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("edi.view_transmission")  # whoever sees the file sees who took it
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Transmission)
 class TransmissionAdmin(admin.ModelAdmin):
     list_display = ["id", "group", "purpose", "status", "isa13", "file_id", "member_count", "created_at"]
     list_filter = ["status", "purpose"]
     search_fields = ["file_id", "reference", "group__legal_name", "group__humana_group_id"]
     list_select_related = ["group"]
-    inlines = [TransmissionMemberInline, TransmissionEventInline]
+    inlines = [TransmissionMemberInline, TransmissionEventInline, TransmissionDownloadInline]
     actions = ["poll_again", "resubmit"]
     exclude = ["content"]
     readonly_fields = [
@@ -84,6 +108,15 @@ class TransmissionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def has_download_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(DOWNLOAD_PERMISSION)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not self.has_download_permission(request, obj):
+            fields[fields.index("download")] = "download_not_allowed"
+        return fields
+
     def get_urls(self):
         return [
             path(
@@ -95,10 +128,14 @@ class TransmissionAdmin(admin.ModelAdmin):
         ]
 
     def download_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if not self.has_view_permission(request):
+        if not (self.has_view_permission(request) and self.has_download_permission(request)):
             return HttpResponse(status=403)
         transmission = get_object_or_404(Transmission, pk=pk)
-        response = HttpResponse(bytes(transmission.content), content_type="application/edi-x12")
+        TransmissionDownload.objects.create(
+            transmission=transmission, by=request.user, username=request.user.get_username()
+        )
+        logger.info("834 #%s downloaded by %s", transmission.pk, request.user.get_username())
+        response = HttpResponse(transmission.content.encode("ascii"), content_type="application/edi-x12")
         name = f"834-{transmission.control_number or transmission.pk}.x12"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
@@ -110,11 +147,15 @@ class TransmissionAdmin(admin.ModelAdmin):
         url = reverse("admin:edi_transmission_download", args=[obj.pk])
         return format_html('<a href="{}">Download the file</a> ({} members)', url, obj.member_count)
 
+    @admin.display(description="834 file")
+    def download_not_allowed(self, obj: Transmission) -> str:
+        return "Downloading the file (SSNs and dates of birth) needs its own permission."
+
     @admin.display(description="999 acknowledgment")
     def acknowledgment(self, obj: Transmission) -> str:
         return format_html("<pre>{}</pre>", obj.ack_999) if obj.ack_999 else "—"
 
-    @admin.action(description="Poll the carrier again")
+    @admin.action(description="Poll the carrier again", permissions=["change"])
     def poll_again(self, request, queryset) -> None:
         for transmission in queryset:
             try:
@@ -123,7 +164,7 @@ class TransmissionAdmin(admin.ModelAdmin):
                 self.message_user(request, f"#{transmission.pk}: {exc}", messages.WARNING)
         self.message_user(request, "Polling queued.", messages.SUCCESS)
 
-    @admin.action(description="Resubmit the group (a new file)")
+    @admin.action(description="Resubmit the group (a new file)", permissions=["change"])
     def resubmit(self, request, queryset) -> None:
         for transmission in queryset:
             try:

@@ -2,7 +2,8 @@
 
 ``ControlNumberSequence``: the interchange/group control numbers (ISA13, GS06), one counter row,
 incremented atomically, never reused. ``Transmission``: one 834 for one group, with its lifecycle
-(``edi.states``), its bytes and what the carrier said. ``TransmissionEvent``: a timeline row per
+(``edi.states``), its text (encrypted) and what the carrier said. ``TransmissionDownload``: who
+downloaded a file, when. ``TransmissionEvent``: a timeline row per
 status change. ``TransmissionMember``: each member in the file and its result.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from encrypted_fields.fields import EncryptedTextField
 
 from .sources import GROUP_MODEL
 
@@ -59,7 +61,9 @@ class Transmission(models.Model):
     gs06 = models.PositiveIntegerField("GS06", null=True, blank=True, unique=True)
     reference = models.CharField("BGN02", max_length=30, blank=True)
     original_reference = models.CharField("BGN06", max_length=30, blank=True)
-    content = models.BinaryField(blank=True, default=b"", editable=False)
+    # The exact text sent (its SHA-256 below), encrypted at rest with the members' keys: it holds every
+    # member's SSN and date of birth. ``reencrypt_pii`` rotates it with them.
+    content = EncryptedTextField(null=True, blank=True, editable=False)
     sha256 = models.CharField(max_length=64, blank=True)
     member_count = models.PositiveIntegerField(default=0)
     subscriber_count = models.PositiveIntegerField(default=0)
@@ -90,6 +94,7 @@ class Transmission(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("download_transmission", "Can download the 834 file (SSNs and dates of birth)")]
         constraints = [
             # One file in flight per group: a double click (or two brokers) gets an IntegrityError.
             models.UniqueConstraint(
@@ -117,6 +122,21 @@ FINAL_STATUSES = frozenset(
     {Transmission.Status.ACCEPTED, Transmission.Status.ACCEPTED_WITH_ERRORS, Transmission.Status.REJECTED}
 )
 IN_FLIGHT_STATUSES = frozenset({"BUILT", "READY", "UPLOADING", "RECEIVED", "PROCESSING", "STUCK"})
+
+
+class TransmissionDownload(models.Model):
+    """Who downloaded a file and when: the 834 holds every member's SSN and date of birth."""
+
+    transmission = models.ForeignKey(Transmission, on_delete=models.CASCADE, related_name="downloads")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, help_text="kept if the user is deleted")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.username} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class TransmissionEvent(models.Model):

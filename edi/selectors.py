@@ -26,8 +26,17 @@ def transmission_visible_to(*, user: Any, pk: int) -> Transmission:
     return Transmission.objects.defer("content").select_related("group").get(pk=pk, group__in=groups)
 
 
-def group_visible_to(*, user: Any, pk: int) -> Any:
-    return sources.groups_visible_to(user=user).get(pk=pk)
+def group_visible_to(*, user: Any, pk: int, write: bool = False) -> Any:
+    """The group if ``user`` may see its files (``write``: and send them); DoesNotExist otherwise, or
+    PermissionDenied when they may see them but not send."""
+    from django.core.exceptions import PermissionDenied
+
+    try:
+        return sources.groups_visible_to(user=user, write=write).get(pk=pk)
+    except sources.group_model().DoesNotExist:
+        if write and sources.groups_visible_to(user=user).filter(pk=pk).exists():
+            raise PermissionDenied("You may view this group's files but not send them.") from None
+        raise
 
 
 def member_enrollment_results(*, group: Any) -> dict[str, TransmissionMember]:

@@ -494,7 +494,7 @@ def transmission_start(*, group: Any, purpose: str = P.ORIGINAL, by: Any = None)
         raise
     with transaction.atomic():
         Transmission.objects.filter(pk=transmission.pk).update(
-            content=built.content,
+            content=built.text,
             sha256=built.digest,
             reference=built.reference,
             member_count=len(built.members),
@@ -567,7 +567,7 @@ def transmission_upload(*, transmission_id: int) -> Transmission:
         receipt = sources.carrier_call(
             "upload_enrollment_file",
             group_id,
-            bytes(transmission.content),
+            transmission.content.encode("ascii"),
             idempotency_key=operation.idempotency_key,
             subject=_subject(transmission),
         )
@@ -818,18 +818,6 @@ def _apply_final(transmission: Transmission, status: Any) -> None:
     _notify(transmission)
 
 
-def mask_999(text: str) -> str:
-    """The 999 as stored: IK404 (a copy of the bad value, maybe a date of birth or SSN) masked."""
-    out = []
-    for raw in text.split("~"):
-        lead = raw[: len(raw) - len(raw.lstrip("\r\n"))]
-        parts = raw.lstrip("\r\n").split("*")
-        if parts[0] == "IK4" and len(parts) > 4 and parts[4]:
-            parts[4] = "***"
-        out.append(lead + "*".join(parts))
-    return "~".join(out)
-
-
 def transmission_fetch_acknowledgment(*, transmission: Transmission) -> bool:
     """Fetch and store the 999 (masked) of a finished file; False when the carrier could not give it now."""
     if transmission.ack_999 or transmission.status not in FINAL_STATUSES:
@@ -845,7 +833,7 @@ def transmission_fetch_acknowledgment(*, transmission: Transmission) -> bool:
     except errors.CarrierError as exc:
         logger.info("transmission %s: 999 not fetched (%s)", transmission.pk, exc.code)
         return False
-    Transmission.objects.filter(pk=transmission.pk).update(ack_999=mask_999(text))
+    Transmission.objects.filter(pk=transmission.pk).update(ack_999=sources.mask_999(text))
     transmission.refresh_from_db(fields=["ack_999"])
     return True
 

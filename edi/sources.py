@@ -53,10 +53,14 @@ def group_model() -> Any:
     return EmployerGroup
 
 
-def groups_visible_to(*, user: Any) -> Any:
+# What the enrollment-file pages show of a group: a staff user needs the files' permissions too.
+FILE_PAGES = ("edi.transmission",)
+
+
+def groups_visible_to(*, user: Any, write: bool = False) -> Any:
     from enrollment.selectors import group_list_visible_to
 
-    return group_list_visible_to(user=user)
+    return group_list_visible_to(user=user, write=write, records=FILE_PAGES)
 
 
 def group_by_carrier_id(*, group_id: str) -> Any:
@@ -198,6 +202,13 @@ def carrier_errors() -> Any:
     from carrier import errors
 
     return errors
+
+
+def mask_999(text: str) -> str:
+    """The 999 as it may be stored: its IK404 values (copies of bad values) masked, any delimiters."""
+    from carrier.masking import mask_999 as _mask
+
+    return _mask(text)
 
 
 def operation_for(*, kind: str, subject: str) -> Any:

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
 from .models import Transmission
@@ -17,7 +17,7 @@ P = Transmission.Purpose
 
 def _group_or_404(request: HttpRequest, group_pk: int):
     try:
-        return selectors.group_visible_to(user=request.user, pk=group_pk)
+        return selectors.group_visible_to(user=request.user, pk=group_pk, write=request.method == "POST")
     except ObjectDoesNotExist as exc:
         raise Http404("No such group") from exc
 
@@ -61,6 +61,7 @@ def resubmit_group(request: HttpRequest, group_pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def transmission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         transmission = selectors.transmission_visible_to(user=request.user, pk=pk)

@@ -103,7 +103,7 @@ class EmployerGroupAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="Retry creation with the carrier")
+    @admin.action(description="Retry creation with the carrier", permissions=["change"])
     def retry_creation(self, request, queryset) -> None:
         done = 0
         for group in queryset.filter(
@@ -116,7 +116,7 @@ class EmployerGroupAdmin(admin.ModelAdmin):
                 continue
         self.message_user(request, f"Creation retried for {done} group(s).", messages.INFO)
 
-    @admin.action(description="Re-sync with the carrier's book of business")
+    @admin.action(description="Re-sync with the carrier's book of business", permissions=["change"])
     def resync_with_carrier(self, request, queryset) -> None:
         brokers = {g.broker for g in queryset.select_related("broker")}
         for broker in brokers:

@@ -1,4 +1,9 @@
-"""Reads of employer groups, always scoped to what the user may see."""
+"""Reads of employer groups, always scoped to what the user may see.
+
+Pages that change something pass ``write=True`` (a user who may only view gets 403 there); pages that show
+another app's records of the group pass their labels in ``records`` (``members.member``,
+``edi.transmission``), so that a staff user reaches them only with those permissions too.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+
+from agencies.access import may_reach_every
 
 from .models import CensusMember, EmployerGroup
 
+User = AbstractBaseUser | AnonymousUser
+GROUP_RECORD = "enrollment.employergroup"
 
-def group_list_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[EmployerGroup]:
-    """Staff see every group; an agency principal the agency's; a broker their own; anyone else none."""
+
+def group_list_visible_to(
+    *, user: User, write: bool = False, records: Sequence[str] = ()
+) -> QuerySet[EmployerGroup]:
+    """An agency principal sees the agency's groups; a broker their own; a user whose permissions grant
+    it (view, or change with ``write``, of employer groups and of each of ``records``: what the page
+    shows of the group) every group; anyone else none."""
     groups = EmployerGroup.objects.select_related("agency", "broker__user")
     if not user.is_authenticated:
         return groups.none()
-    if user.is_staff:
+    if may_reach_every(user, records=(GROUP_RECORD, *records), write=write):
         return groups
     broker = getattr(user, "broker", None)
     if broker is None:
@@ -28,9 +44,17 @@ def group_list_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet
     return groups.filter(broker_id=broker.pk)
 
 
-def group_get_visible(*, user: AbstractBaseUser | AnonymousUser, pk: int) -> EmployerGroup:
-    """One group the user may see; Http404 otherwise (another agency's group looks absent)."""
-    return get_object_or_404(group_list_visible_to(user=user), pk=pk)
+def group_get_visible(
+    *, user: User, pk: int, write: bool = False, records: Sequence[str] = ()
+) -> EmployerGroup:
+    """One group the user may see (``write``: and change); Http404 otherwise (another agency's group looks
+    absent), PermissionDenied when the user may see it but not change it."""
+    try:
+        return get_object_or_404(group_list_visible_to(user=user, write=write, records=records), pk=pk)
+    except Http404:
+        if write and group_list_visible_to(user=user, records=records).filter(pk=pk).exists():
+            raise PermissionDenied("You may view this group but not change it.") from None
+        raise
 
 
 SORTS = {

@@ -177,7 +177,7 @@ def group_new(request: HttpRequest) -> HttpResponse:
 def group_start_from_quote(request: HttpRequest, quote_pk: int) -> HttpResponse:
     from catalogue import selectors as catalogue_selectors
 
-    quote = catalogue_selectors.quote_get_visible(user=request.user, pk=quote_pk)
+    quote = catalogue_selectors.quote_get_visible(user=request.user, pk=quote_pk, write=True)
     group = services.group_start_from_quote(quote=quote, broker=_broker(request))
     messages.success(request, _("A draft group was started from the quote. Complete each step, then submit."))
     if group.census.filter(relationship="SUBSCRIBER", gender="").exists():
@@ -296,7 +296,7 @@ def _why_not_here(group: EmployerGroup, step: str | None) -> str:
 def _group_to_edit(request: HttpRequest, pk: int, step: str | None = None):
     """(group, None) when the user may change the group on ``step`` now; else (None, the group page with a
     message that says why and what next): a step of a group that cannot change never just vanishes."""
-    group = selectors.group_get_visible(user=request.user, pk=pk)
+    group = selectors.group_get_visible(user=request.user, pk=pk, write=request.method == "POST")
     allowed = services.group_accepts_edits(group=group)
     if allowed and (step is None or step in dict(steps_for(group))):
         return group, None

@@ -197,7 +197,7 @@ def status_message(group: EmployerGroup) -> str:
 @require_POST
 def group_finalize(request: HttpRequest, pk: int) -> HttpResponse:
     """The broker finalizes: the checklist must pass; the carrier call runs in a task."""
-    group = selectors.group_get_visible(user=request.user, pk=pk)
+    group = selectors.group_get_visible(user=request.user, pk=pk, write=True)
     try:
         finalize.group_request_finalize(
             group=group, by=request.user, confirm_open_enrollment_over=request.POST.get("confirm") == "yes"
@@ -215,7 +215,7 @@ def group_finalize(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def group_changes_send(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a created group's changes (PATCH, in a task) when the portal's checks find no error."""
-    group = selectors.group_get_visible(user=request.user, pk=pk)
+    group = selectors.group_get_visible(user=request.user, pk=pk, write=True)
     review = redirect("enrollment:group_review", pk=pk)
     if not changes.group_is_changeable(group=group):
         messages.info(request, _("These changes cannot be sent now; the group page says why."))
@@ -243,7 +243,7 @@ def group_changes_send(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def group_changes_discard(request: HttpRequest, pk: int) -> HttpResponse:
     """Put back what the carrier has and forget the unsent (or refused) changes."""
-    group = selectors.group_get_visible(user=request.user, pk=pk)
+    group = selectors.group_get_visible(user=request.user, pk=pk, write=True)
     try:
         changes.group_discard_changes(group=group)
     except TransitionNotAllowed:

@@ -112,7 +112,7 @@ class MemberAdmin(SimpleHistoryAdmin):
     def masked_dob_display(self, obj: Member) -> str:
         return obj.masked_date_of_birth
 
-    @admin.action(description=_("Validate again with the carrier"))
+    @admin.action(description=_("Validate again with the carrier"), permissions=["change"])
     def validate_again(self, request, queryset):
         queued = 0
         by_group: dict = {}
@@ -145,7 +145,7 @@ class InvitationAdmin(admin.ModelAdmin):
     raw_id_fields = ("subscriber",)
     actions = ("revoke",)
 
-    @admin.action(description=_("Revoke the selected invitations"))
+    @admin.action(description=_("Revoke the selected invitations"), permissions=["change"])
     def revoke(self, request, queryset):
         from .self_service import invitation_revoke
 

@@ -13,6 +13,10 @@ from .models import Member
 from .services import member_build_validation_body
 
 V = Member.ValidationStatus
+# What the broker's member pages show of a group, for enrollment.selectors.group_get_visible(records=...):
+# a staff user reaches them only with the members' permissions as well as the group's.
+MEMBER_PAGES = ("members.member",)
+INVITATION_ACTIONS = ("members.member", "members.invitation")
 
 
 def _active_dependents_prefetch() -> Prefetch:

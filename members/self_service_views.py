@@ -33,6 +33,7 @@ from portal.forms import fields_with_problems
 from . import self_service, services
 from . import self_service_forms as ss_forms
 from .models import Invitation, Member
+from .selectors import INVITATION_ACTIONS
 from .views import _rule_inputs
 
 logger = logging.getLogger(__name__)
@@ -586,7 +587,7 @@ def done(request: HttpRequest, invitation: Invitation, token: str) -> HttpRespon
 
 
 def _broker_invitation(request: HttpRequest, group_pk: int, pk: int) -> tuple[Any, Member]:
-    group = group_get_visible(user=request.user, pk=group_pk)
+    group = group_get_visible(user=request.user, pk=group_pk, write=True, records=INVITATION_ACTIONS)
     try:
         subscriber = Member.objects.select_related("group").get(
             group=group, pk=pk, subscriber__isnull=True, withdrawn_at__isnull=True

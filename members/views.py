@@ -51,7 +51,9 @@ def _rule_inputs(group: EmployerGroup) -> tuple[dict | None, Any]:
 
 @login_required
 def member_list(request: HttpRequest, group_pk: int) -> HttpResponse:
-    group = group_get_visible(user=request.user, pk=group_pk)
+    group = group_get_visible(
+        user=request.user, pk=group_pk, write=request.method == "POST", records=selectors.MEMBER_PAGES
+    )
     subscribers = list(selectors.member_list_for_group(group=group))
     progress = selectors.group_progress(group=group)
     return render(
@@ -125,7 +127,9 @@ def _render_family(request, group, subscriber, subscriber_form, formset, electio
 def family_edit(request: HttpRequest, group_pk: int, pk: int | None = None) -> HttpResponse:
     """Add (pk None) or edit a family. Saving stores what is typed and queues validation; the page then
     shows every rule the carrier would apply, beside its field."""
-    group = group_get_visible(user=request.user, pk=group_pk)
+    group = group_get_visible(
+        user=request.user, pk=group_pk, write=request.method == "POST", records=selectors.MEMBER_PAGES
+    )
     subscriber = None
     if pk is not None:
         try:
@@ -169,7 +173,7 @@ def family_edit(request: HttpRequest, group_pk: int, pk: int | None = None) -> H
 @login_required
 @require_POST
 def census_import(request: HttpRequest, group_pk: int) -> HttpResponse:
-    group = group_get_visible(user=request.user, pk=group_pk)
+    group = group_get_visible(user=request.user, pk=group_pk, write=True, records=selectors.MEMBER_PAGES)
     created = services.census_import_members(group=group)
     messages.success(request, _("%(n)s member(s) added from the census.") % {"n": created})
     return redirect("members:member_list", group_pk=group.pk)
@@ -178,7 +182,7 @@ def census_import(request: HttpRequest, group_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def validate_now(request: HttpRequest, group_pk: int) -> HttpResponse:
-    group = group_get_visible(user=request.user, pk=group_pk)
+    group = group_get_visible(user=request.user, pk=group_pk, write=True, records=selectors.MEMBER_PAGES)
     if services.members_request_validation(group=group):
         messages.success(request, _("Validation with the carrier has started."))
     else:
@@ -189,7 +193,7 @@ def validate_now(request: HttpRequest, group_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def member_withdraw(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse:
-    group = group_get_visible(user=request.user, pk=group_pk)
+    group = group_get_visible(user=request.user, pk=group_pk, write=True, records=selectors.MEMBER_PAGES)
     try:
         member = Member.objects.get(group=group, pk=pk, withdrawn_at__isnull=True)
     except Member.DoesNotExist as exc:

@@ -67,13 +67,18 @@ if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
+    # First: X-Forwarded-* from anyone but the trusted proxy is dropped before anything reads it.
+    "portal.proxy.TrustedProxyHeadersMiddleware",
+    "portal.middleware.RequestBodyLimitMiddleware",  # before anything reads a body
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.middleware.PersonalPagesMiddleware",  # no-store, no-referrer; static files stay cacheable
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -135,12 +140,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "book"
 LOGOUT_REDIRECT_URL = "login"
 
-# Failed-login throttling (django-axes): five failures lock the username and address pair.
+# Failed-login throttling (django-axes, portal/login_throttle.py): five failures hold a username from
+# one client address, twenty hold the address for every username; nothing is counted per username alone,
+# so no one can lock a named account. The address is the client's behind the trusted proxy (below).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "portal.login_throttle.LoginThrottleHandler"
+AXES_CLIENT_IP_CALLABLE = "portal.proxy.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# The proxies in front of the portal (portal/proxy.py): the nearest connects from one of these addresses
+# or networks; only its X-Forwarded-For and X-Forwarded-Proto are believed.
+TRUSTED_PROXY_ADDRESSES = env.list("TRUSTED_PROXY_ADDRESSES", default=[])
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
@@ -166,7 +180,19 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Request bodies (portal.middleware.RequestBodyLimitMiddleware; nginx enforces the same figures in
+# deploy/nginx.conf): 1 MB, more only where files are uploaded. Django reads at most 1 MB of a form
+# into memory and spools an uploaded file over 2 MB to disk.
+REQUEST_BODY_MAX_BYTES = 1024 * 1024
+REQUEST_BODY_LIMITS = [
+    (r"^/groups/\d+/census$", 6 * 1024 * 1024),  # census upload (CENSUS_MAX_BYTES, 5 MB, and the form)
+    (r"^/quotes/new/$", 6 * 1024 * 1024),  # the quote's census file
+    (r"^/admin/catalogue/etssfile/upload/$", 100 * 1024 * 1024),  # an ETSS rate file (.txt or .txt.gz)
+    (r"^/sandbox/groupsales/v1/groups/[^/]+/enrollment-files$", 6 * 1024 * 1024),  # a 5 MB 834 (api.md)
+]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 3000  # a census of a large small group, ten fields a row
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 EMAIL_CONFIG = env.email_url(
@@ -184,6 +210,11 @@ else:
     SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["dev-only-salt-0b3f5d7e9a1c"])
 
 # Security. Production answers only over HTTPS behind a proxy that sets X-Forwarded-Proto.
+# Sessions of people who see personal data: 30 minutes idle (refreshed by activity at most once a
+# minute), 8 hours at most from the login (portal.middleware.SessionLifetimeMiddleware).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=8 * 3600)
+SESSION_REFRESH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -295,8 +326,6 @@ SANDBOX_ERROR_RATE = env.float("SANDBOX_ERROR_RATE", default=0.0)
 SANDBOX_RATE_LIMIT_PER_MINUTE = env.int("SANDBOX_RATE_LIMIT_PER_MINUTE", default=0)
 SANDBOX_STUCK_PROCESSING_SECONDS = env.float("SANDBOX_STUCK_PROCESSING_SECONDS", default=15 * 60)  # FEIN 96
 SANDBOX_MAX_FILE_BYTES = 5 * 1024 * 1024  # api.md: an 834 upload is at most 5 MB
-# An 834 is read whole (request.body); leave room above the 5 MB limit so the sandbox can answer 413 itself.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
 # Where the carrier drops ETSS rate files: SFTP in production, a local folder in development.
 ETSS_SFTP_HOST = env.str("ETSS_SFTP_HOST", default="")
@@ -326,6 +355,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # runserver's request lines carry self-service tokens: through the masking console handler.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # pyx12 logs each validation error with the offending segment (names, SSNs, dates of
         # birth); the portal reports those errors itself, masked, so pyx12 stays quiet.
         "pyx12": {"handlers": [], "level": "CRITICAL", "propagate": False},

@@ -39,7 +39,7 @@ class PartnerAdmin(admin.ModelAdmin):
     def key_count(self, partner: m.Partner) -> int:
         return partner.keys.filter(active=True).count()
 
-    @admin.action(description="Create a new API key (shown once)")
+    @admin.action(description="Create a new API key (shown once)", permissions=["change"])
     def new_api_key(self, request, queryset) -> None:
         for partner in queryset:
             raw = f"sbx_{secrets.token_urlsafe(24)}"

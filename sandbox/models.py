@@ -2,6 +2,9 @@
 validations, enrollment files and stored idempotent answers.
 
 Nothing here is shared with the portal's tables: the sandbox plays the carrier, which keeps its own books.
+It keeps members' SSNs and dates of birth encrypted at rest, as a carrier must (the same keys as the
+portal's, django-fernet-encrypted-fields): the ``ssn`` and ``dateOfBirth`` values of group and member
+bodies (``sandbox.fields.SealedJSONField``), the 834s, the 999s and the stored answers.
 """
 
 from __future__ import annotations
@@ -10,6 +13,9 @@ import hashlib
 import re
 
 from django.db import models
+from encrypted_fields.fields import EncryptedTextField
+
+from .fields import SealedJSONField
 
 
 def key_digest(raw_key: str) -> str:
@@ -165,7 +171,7 @@ class Group(models.Model):
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="groups")
     group_id = models.CharField(max_length=6, unique=True)
-    body = models.JSONField(help_text="The create body as patched since")
+    body = SealedJSONField(help_text="The create body as patched since (census dates of birth encrypted)")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CREATED)
     status_history = models.JSONField(default=list)
     rating_area_id = models.CharField(max_length=20)
@@ -207,7 +213,7 @@ class MemberValidation(models.Model):
     member_ref = models.CharField(max_length=30)
     subscriber_ref = models.CharField(max_length=30)
     relationship = models.CharField(max_length=20)
-    body = models.JSONField()
+    body = SealedJSONField(help_text="ssn and dateOfBirth encrypted")
     valid = models.BooleanField(default=True)
     errors = models.JSONField(default=list, blank=True)
     validation_id = models.CharField(max_length=40)
@@ -237,7 +243,7 @@ class EnrollmentFile(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="files")
     file_id = models.CharField(max_length=12, unique=True)
     interchange_control_number = models.CharField(max_length=9)
-    content = models.TextField()
+    content = EncryptedTextField(null=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
     received_at = models.DateTimeField()
     processing_after = models.DateTimeField()
@@ -246,7 +252,7 @@ class EnrollmentFile(models.Model):
     errors = models.JSONField(default=list)
     summary = models.JSONField(null=True)
     members = models.JSONField(default=list)
-    acknowledgment = models.TextField(blank=True)
+    acknowledgment = EncryptedTextField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -268,7 +274,7 @@ class IdempotentAnswer(models.Model):
     request_digest = models.CharField(max_length=64)
     status = models.PositiveSmallIntegerField()
     content_type = models.CharField(max_length=60)
-    content = models.TextField()
+    content = EncryptedTextField(null=True, blank=True)
     location = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -40,7 +40,7 @@ def test_it_downloads_the_file_as_an_attachment(admin_client, finalized_group, m
     response = admin_client.get(reverse("admin:edi_transmission_download", args=[transmission.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
-    assert response.content == bytes(transmission.content)
+    assert response.content == transmission.content.encode("ascii")
 
 
 def test_it_polls_a_stuck_file_again_from_the_admin(

@@ -150,7 +150,7 @@ def test_it_resubmits_after_a_rejected_file_over_the_sandbox(sandbox, broker):
         assert group.status == "FINALIZED"
         again = wait_until_final(services.transmission_start(group=group, purpose="RESUBMISSION"))
     assert again.status == S.ACCEPTED, (again.status_reason, again.file_errors)
-    assert b"BGN*15*" in bytes(again.content)
+    assert "BGN*15*" in again.content
     group.refresh_from_db()
     assert group.status == "ENROLLED"
 

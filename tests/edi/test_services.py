@@ -41,7 +41,7 @@ def _upload_and_finish(transmission: Transmission, fake_carrier, final: dict) ->
 def test_it_builds_a_ready_file_with_a_fresh_control_number(finalized_group, members_source, broker):
     transmission = _start(finalized_group, by=broker.user)
     assert transmission.status == S.READY
-    parsed = parse_834(bytes(transmission.content).decode())
+    parsed = parse_834(transmission.content)
     assert parsed.isa.element(13) == f"{transmission.isa13:09d}"
     assert parsed.header.purpose == "00"
     assert parsed.header.reference == transmission.reference == f"G104233-{transmission.isa13:09d}"
@@ -64,7 +64,7 @@ def test_it_writes_the_same_file_with_export_834_as_the_transmission(finalized_g
         transmission.created_at.isoformat(),
         stdout=out,
     )
-    assert out.getvalue().encode() == bytes(transmission.content)
+    assert out.getvalue() == transmission.content
 
 
 def test_it_exports_with_a_placeholder_control_number_without_using_the_sequence(
@@ -213,7 +213,7 @@ def test_it_sends_a_follow_up_with_only_the_rejected_family(finalized_group, mem
     members_source.bodies[4]["lastName"] = "Ortiz"  # corrected and validated again
     follow_up = _start(finalized_group, P.FOLLOW_UP)
     assert follow_up.status == S.READY and follow_up.follows == first
-    parsed = parse_834(bytes(follow_up.content).decode())
+    parsed = parse_834(follow_up.content)
     assert [m.member_ref for m in parsed.members] == ["E-002"]
     assert parsed.header.purpose == "00"
     assert follow_up.isa13 != first.isa13 and follow_up.reference != first.reference
@@ -245,7 +245,7 @@ def test_it_resubmits_the_whole_group_with_bgn01_15_after_a_rejected_file(
 
     again = _start(finalized_group, P.RESUBMISSION)
     assert again.status == S.READY
-    parsed = parse_834(bytes(again.content).decode())
+    parsed = parse_834(again.content)
     assert parsed.header.purpose == "15"
     assert parsed.header.original_reference == first.reference
     assert len(parsed.members) == 5

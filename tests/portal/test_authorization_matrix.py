@@ -1,15 +1,19 @@
 """Who may open what, generated from the URL configuration so that no new view escapes it.
 
 Every portal route that names an object is requested, with every method, by broker A (the owner), the
-principal of A's agency, broker B of another agency and a staff admin, with A's real objects in the URL.
-B always gets 404 (another party's object looks absent) or 405; A, the principal and staff never get 404.
-Anonymous visitors, the admin, employee links and the sandbox are covered by test_url_access.py.
+principal of A's agency, broker B of another agency and three staff users (no permission, view only,
+view and change), with A's real objects in the URL. B and staff without permissions always get 404
+(another party's object looks absent) or 405; view-only staff read every page but change nothing (403,
+404 or 405 on every POST, the stored objects unchanged); A, the principal and staff with the change
+permissions never get 404. The admin's actions are checked the same way, per permission, from the admin
+registry. Anonymous visitors, employee links and the sandbox are covered by test_url_access.py.
 """
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from catalogue.models import Quote
 from edi.models import Transmission
@@ -74,6 +78,62 @@ def test_it_answers_404_to_another_agency_for_every_object_url(client, objects, 
             assert status in (404, 405), f"broker B: {method.upper()} {path} answered {status}"
 
 
+# What the broker pages show and change: the models whose permissions a staff user needs to reach them.
+BROKER_PAGE_MODELS = [
+    ("enrollment", "employergroup"),
+    ("members", "member"),
+    ("members", "invitation"),
+    ("edi", "transmission"),
+    ("catalogue", "quote"),
+]
+
+
+def staff_user(username: str, *actions: str):
+    """A staff user (admin access) holding ``actions`` (view, change) on the broker pages' models."""
+    user = get_user_model().objects.create_user(username, password="x", is_staff=True)
+    codenames = [f"{action}_{model}" for action in actions for _app, model in BROKER_PAGE_MODELS]
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return get_user_model().objects.get(pk=user.pk)  # no cached permissions
+
+
+def snapshot(objects: dict) -> dict:
+    """What a POST could change: the group, its members, invitations, files and the quote, as stored."""
+    from members.models import Invitation, Member
+
+    employer = objects["group"]
+    return {
+        "group": type(employer).objects.filter(pk=employer.pk).values().get(),
+        "members": list(Member.objects.filter(group=employer).order_by("pk").values()),
+        "invitations": list(Invitation.objects.filter(subscriber__group=employer).order_by("pk").values()),
+        "transmissions": list(
+            Transmission.objects.filter(group=employer).order_by("pk").values("pk", "status")
+        ),
+        "quote": Quote.objects.filter(pk=objects["quote"].pk).values().get(),
+    }
+
+
+def test_it_answers_404_to_staff_without_permissions_for_every_object_url(client, objects):
+    client.force_login(staff_user("staff-no-perms"))
+    before = snapshot(objects)
+    for path in object_paths(objects):
+        for method in METHODS:
+            status = getattr(client, method)(path).status_code
+            where = f"{method.upper()} {path}"
+            assert status in (404, 405), f"staff without permissions: {where} answered {status}"
+    assert snapshot(objects) == before
+
+
+def test_it_lets_view_only_staff_read_every_object_url_and_change_nothing(client, objects):
+    client.force_login(staff_user("staff-viewer", "view"))
+    before = snapshot(objects)
+    for path in object_paths(objects):
+        status = client.get(path).status_code
+        assert status != 404 and status < 500, f"view-only staff: GET {path} answered {status}"
+        status = client.post(path, {"legal_name": "Renamed", "subscriber-first_name": "Eve"}).status_code
+        assert status in (403, 404, 405), f"view-only staff: POST {path} answered {status}"
+    assert snapshot(objects) == before
+
+
 @pytest.mark.parametrize("who", ["owner", "principal", "staff"])
 def test_it_never_hides_an_object_from_those_who_may_see_it(client, objects, agency, broker, who):
     if who == "owner":
@@ -81,7 +141,7 @@ def test_it_never_hides_an_object_from_those_who_may_see_it(client, objects, age
     elif who == "principal":
         user = BrokerFactory(agency=agency, role="PRINCIPAL", user__username="dana").user
     else:
-        user = get_user_model().objects.create_user("root", password="x", is_staff=True)
+        user = staff_user("root", "view", "change")
     client.force_login(user)
     for path in object_paths(objects):
         status = client.get(path).status_code
@@ -93,3 +153,62 @@ def test_it_keeps_a_broker_of_the_same_agency_out_of_a_colleagues_group(client, 
     client.force_login(colleague.user)
     for path in object_paths(objects):
         assert client.get(path).status_code in (404, 405), path
+
+
+# --------------------------------------------------------------------------- admin actions
+
+
+def admin_actions() -> list[tuple[type, object, str, object]]:
+    """(model, its ModelAdmin, action name, action function) for every action of every admin page."""
+    from django.contrib import admin
+
+    found = []
+    for model, model_admin in admin.site._registry.items():
+        for name in list(model_admin.actions or ()) + [n for n, _f in admin.site.actions]:
+            func, name, _description = model_admin.get_action(name)
+            found.append((model, model_admin, name, func))
+    return found
+
+
+def _admin_request(rf, user):
+    request = rf.post("/admin/")
+    request.user = user
+    return request
+
+
+def test_every_admin_action_declares_the_permission_it_needs():
+    undeclared = [
+        f"{model._meta.label}: {name}"
+        for model, _admin, name, func in admin_actions()
+        if not getattr(func, "allowed_permissions", ())
+    ]
+    assert undeclared == []
+    assert len(admin_actions()) >= 8  # the portal's own actions and delete_selected (9 when written)
+
+
+def test_view_only_staff_are_offered_no_admin_action(rf):
+    checked = 0
+    for model, model_admin, name, _func in admin_actions():
+        opts = model._meta
+        user = get_user_model().objects.create_user(f"viewer-{opts.label_lower}-{name}", is_staff=True)
+        user.user_permissions.set(Permission.objects.filter(codename=f"view_{opts.model_name}"))
+        user = get_user_model().objects.get(pk=user.pk)
+        assert model_admin.has_view_permission(_admin_request(rf, user))
+        offered = model_admin.get_actions(_admin_request(rf, user))
+        assert name not in offered, f"view-only staff may run {opts.label}: {name}"
+        checked += 1
+    assert checked >= 8
+
+
+def test_staff_who_may_change_are_offered_the_portals_admin_actions(rf):
+    for model, model_admin, name, func in admin_actions():
+        opts = model._meta
+        user = get_user_model().objects.create_user(f"editor-{opts.label_lower}-{name}", is_staff=True)
+        codenames = [f"{p}_{opts.model_name}" for p in ("view", *func.allowed_permissions)]
+        user.user_permissions.set(Permission.objects.filter(content_type__app_label=opts.app_label,
+                                                            codename__in=codenames))  # fmt: skip
+        user = get_user_model().objects.get(pk=user.pk)
+        request = _admin_request(rf, user)
+        if not all(getattr(model_admin, f"has_{p}_permission")(request) for p in func.allowed_permissions):
+            continue  # e.g. delete where the page allows no deleting at all
+        assert name in model_admin.get_actions(request), f"{opts.label}: {name}"

@@ -14,7 +14,8 @@ PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
     "SECRET_KEY": "p8Zr2#vQx!7LmN4$tY6uW9@eK3^hJ5&gF1*dS0(aB2)cV8_xM4",
     "ALLOWED_HOSTS": "portal.example",
-    "FIELD_ENCRYPTION_SALTS": "prod-salt-1",
+    "FIELD_ENCRYPTION_SALTS": "9c41e7b25fd08a3e6b1d47c2",
+    "TRUSTED_PROXY_ADDRESSES": "172.30.0.10",
     "DATABASE_URL": "sqlite:////tmp/portal-prod-check.sqlite3",
 }
 

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from edi import services, sources
 from edi.models import Transmission
+
+
+def write_private(path: str, content: bytes) -> None:
+    """Write ``content`` to ``path`` readable by its owner only (0600): it holds SSNs and dates of birth.
+
+    The mode is set on the open descriptor before anything is written, also for a file that existed."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        os.fchmod(out.fileno(), 0o600)
+        out.write(content)
 
 
 class Command(BaseCommand):
@@ -58,7 +68,7 @@ class Command(BaseCommand):
         if options["output"] == "-":
             self.stdout.write(built.text, ending="")
         else:
-            Path(options["output"]).write_bytes(built.content)
+            write_private(options["output"], built.content)
             self.stderr.write(
                 f"Wrote {len(built.members)} members to {options['output']} (sha256 {built.digest})."
             )

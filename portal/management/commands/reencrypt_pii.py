@@ -5,15 +5,22 @@ command, then drop the old salts. Each value is decrypted and encrypted again wi
 ``MultiFernet.rotate``, read and written as the raw column, so a value no key can read stops the command
 before anything of that table changes (the field library would otherwise hand back the ciphertext as
 if it were the value, and a plain re-save would encrypt it twice).
+
+Three kinds of column: a whole value encrypted (SSN, date of birth, the stored 834); JSON whose every
+value is encrypted (``EncryptedJSONField``: an employee's draft); and a field that says itself how its
+raw value rotates (``rotate_raw(raw, fernet) -> raw``, e.g. JSON with only some values encrypted).
 """
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 from cryptography.fernet import InvalidToken, MultiFernet
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from encrypted_fields.fields import EncryptedFieldMixin
+from encrypted_fields.fields import EncryptedFieldMixin, EncryptedJSONField
 
 
 def encrypted_columns():
@@ -21,6 +28,27 @@ def encrypted_columns():
         fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedFieldMixin)]
         if fields:
             yield model, fields
+
+
+def _rotate_leaves(value: Any, fernet: MultiFernet) -> Any:
+    if isinstance(value, dict):
+        return {key: _rotate_leaves(item, fernet) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rotate_leaves(item, fernet) for item in value]
+    return fernet.rotate(str(value).encode()).decode()
+
+
+def rotate_raw(field: Any, raw: str, fernet: MultiFernet) -> str:
+    """The raw column value encrypted with the first key; InvalidToken when a value cannot be read."""
+    if hasattr(field, "rotate_raw"):
+        return field.rotate_raw(raw, fernet)
+    if isinstance(field, EncryptedJSONField):
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            raise InvalidToken from None
+        return json.dumps(_rotate_leaves(decoded, fernet), cls=field.encoder)
+    return fernet.rotate(raw.encode()).decode()
 
 
 class Command(BaseCommand):
@@ -41,7 +69,7 @@ class Command(BaseCommand):
                         cursor.execute(f"SELECT {pk}, {column} FROM {table} WHERE {column} IS NOT NULL")  # noqa: S608
                         rows = cursor.fetchall()
                         try:
-                            rotated = [(fernet.rotate(value.encode()).decode(), key) for key, value in rows]
+                            rotated = [(rotate_raw(field, _text(value), fernet), key) for key, value in rows]
                         except InvalidToken:
                             raise CommandError(
                                 f"{model._meta.label}.{field.name}: a value no configured key can read; "
@@ -51,3 +79,8 @@ class Command(BaseCommand):
                 total += len(rows)
                 self.stdout.write(f"{model._meta.label}.{field.name}: {len(rows)} values re-encrypted")
         self.stdout.write(self.style.SUCCESS(f"{total} values re-encrypted with the first key"))
+
+
+def _text(value: Any) -> str:
+    """The raw column as text (PostgreSQL hands jsonb back decoded)."""
+    return value if isinstance(value, str) else json.dumps(value)
