@@ -306,9 +306,8 @@ ETSS_SFTP_HOST_KEY = env.str("ETSS_SFTP_HOST_KEY", default="")
 ETSS_SFTP_FOLDER = env.str("ETSS_SFTP_FOLDER", default="outbound/etss/")
 ETSS_LOCAL_DROP = env.str("ETSS_LOCAL_DROP", default=str(VAR_DIR / "etss-drop"))
 
-SAMPLES_DIR = Path(
-    env.str("HUMANA_SAMPLES_DIR", default=str(BASE_DIR.parent / "shared" / "humana" / "samples"))
-)
+# The demo's and the tests' sample files (rate file, census, 834), written here by portal.samples.
+SAMPLES_DIR = VAR_DIR / "samples"
 
 # Error reports (admin e-mails) mask SSNs and dates of birth in POST data and traceback variables.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.logging.PersonalDataReporterFilter"
