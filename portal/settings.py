@@ -35,7 +35,8 @@ else:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# DEV_PORT: the port of `make dev` (8000 unless another portal already uses it).
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('DEV_PORT', default=8000)}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
