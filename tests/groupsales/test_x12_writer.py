@@ -268,7 +268,7 @@ def test_it_round_trips_refs_for_any_names_and_passes_pyx12(
 def test_it_never_imports_django():
     # The carrier sandbox and the portal share this package; run in a clean interpreter.
     code = (
-        "import sys, groupsales.x12, groupsales.x12.validate, groupsales.x12.ack999;"
+        "import sys, groupsales.x12, groupsales.x12.validate, groupsales.x12.ack999, groupsales.demo_etss;"
         "sys.exit(1 if any(m == 'django' or m.startswith('django.') for m in sys.modules) else 0)"
     )
     root = Path(__file__).resolve().parents[2]
