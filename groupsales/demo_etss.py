@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -127,7 +127,7 @@ class DemoRateFile:
     layout: str = "2.1"
     load_type: str = "FULL"
     issuer: str = "12345"
-    factors: tuple[str, ...] = field(default=())  # FAC rows as written, none in the demo
+    factors: tuple[str, ...] = ()  # FAC rows as written, none in the demo
 
     @property
     def name(self) -> str:
@@ -150,7 +150,9 @@ def _ky_places() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str, str
     return counties, tuple(zips)
 
 
-def _medical(number: int, name: str, metal: str, hsa: bool, money: tuple[str, ...], ra01: str, ra02: str):
+def _medical(
+    number: int, name: str, metal: str, hsa: bool, money: tuple[str, str, str, str], ra01: str, ra02: str
+) -> DemoPlan:
     return DemoPlan(
         f"12345KY001{number:04d}", f"HSG-KY-{number:03d}", "MED", name, "PPO", metal, "KYN01", hsa,
         money, (("KY-RA01", ra01), ("KY-RA02", ra02)),
