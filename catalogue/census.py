@@ -191,11 +191,11 @@ def parse_rows(rows: list[list[str]]) -> tuple[list[CensusRow], list[CensusProbl
     return [row for _line, row in census], problems
 
 
-def template_csv() -> bytes:
+def template_csv(rows: tuple[tuple[str, ...], ...] = EXAMPLE) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(EXAMPLE)
+    writer.writerows(rows)
     return out.getvalue().encode()
 
 

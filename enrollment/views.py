@@ -387,7 +387,7 @@ def group_step_check(request: HttpRequest, pk: int, step: str) -> JsonResponse:
     broker types): {"fields": {field: [problem]}, "general": [problem]}."""
     if step not in MODEL_FORMS and step not in ("plans", "contributions"):
         raise Http404("No such step.")
-    group = selectors.group_get_visible(user=request.user, pk=pk)
+    group = selectors.group_get_visible(user=request.user, pk=pk, write=True)
     if not services.group_accepts_edits(group=group):
         raise Http404("Not a group that can change now.")
     with transaction.atomic():

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -28,11 +26,9 @@ from groupsales.rating import (
     price_plan,
     round_money,
 )
+from portal.samples import RATE_FILE, sample_file
 
-SAMPLES_DIR = Path(
-    os.environ.get("HUMANA_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared/humana/samples")
-)
-SAMPLE = SAMPLES_DIR / "HUM_ETSS_SG_KY_20261101_000001.txt"
+SAMPLE = sample_file(RATE_FILE)  # the project's demo rate file (the carrier's KY sample)
 EFFECTIVE = date(2027, 1, 1)
 MEDICAL, DENTAL, VISION = "12345KY0010001", "12345KY0020001", "12345KY0030001"
 D = Decimal
