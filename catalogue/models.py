@@ -245,3 +245,29 @@ class QuoteCensusRow(models.Model):
     def __str__(self) -> str:
         return f"{self.member_ref} ({self.relationship})"
 
+
+class QuoteScenario(models.Model):
+    """One of up to three contribution scenarios of a quote (``catalogue.scenarios``).
+
+    ``contributions``: {line: {basis, employee, dependents}}; ``plan_ids``: {line: [planId, …]}, the plans
+    the scenario would offer (a line with none is not offered). Scenario 1's contributions are also the
+    quote's ``contributions`` (what "Start a group from this quote" takes).
+    """
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="scenarios")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=60)
+    contributions = models.JSONField(default=dict)
+    plan_ids = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["quote", "position"], name="catalogue_quote_scenario_key"),
+            models.CheckConstraint(
+                condition=models.Q(position__gte=1, position__lte=3), name="catalogue_quote_scenario_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quote} scenario {self.position}: {self.name}"

@@ -31,7 +31,7 @@ def test_it_lets_a_broker_quote_the_sample_employer(live_server, page, broker, s
     page.get_by_role("button", name="Quote and save").click()
     page.get_by_role("heading", name="Quote: Blue Heron Cafe LLC").wait_for()
     table = page.locator("#plan-comparison")
-    assert table.get_by_role("row", name="Humana Bronze PPO 6000").get_by_text("3143.30").is_visible()
+    assert table.get_by_role("row", name="Humana Bronze PPO 6000").get_by_text("$3,143.30").is_visible()
     # Sorting by total puts the cheapest plan (vision) first.
     page.get_by_role("button", name="Total").click()
     assert table.locator("tbody tr").first.get_attribute("data-plan-id") == "12345KY0030001"

@@ -48,7 +48,7 @@ def test_it_quotes_the_sample_employer_from_a_csv_upload(loaded_sample, broker_c
     assert quote.census_rows.count() == 5
     page = response.content.decode()
     assert "Humana Bronze PPO 6000" in page
-    assert "3143.30" in page
+    assert "$3,143.30" in page
     assert "Humana Vision 130" in page
     assert "1980-05-02" not in page  # dates of birth are never shown
 
