@@ -238,3 +238,27 @@ def test_it_answers_404_for_a_scenario_that_does_not_exist(loaded_sample, broker
         broker_client.post(reverse("quote_scenario_start_group", args=[quote.pk, position])).status_code
         == 404
     )
+
+
+def test_the_quote_page_reads_as_many_queries_for_50_employees_as_for_2(loaded_sample, broker, broker_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for employees in (2, 50):
+        census = []
+        for i in range(employees):
+            ref = f"E-{i:03d}"
+            census.append(
+                CensusRow(ref, ref, "SUBSCRIBER", date(1960 + i % 40, 1 + i % 12, 1), i % 3 == 0, "ECH")
+            )
+            census.append(CensusRow(f"{ref}-S", ref, "SPOUSE", date(1965 + i % 30, 2, 2), False))
+        quote = _quote(broker, census)
+        broker_client.post(
+            reverse("quote_scenarios", args=[quote.pk]),
+            _scenario_post({"name": "A"}, {"name": "B"}, {"name": "C"}),
+        )
+        with CaptureQueriesContext(connection) as captured:
+            assert broker_client.get(reverse("quote_detail", args=[quote.pk])).status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
