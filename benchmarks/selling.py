@@ -6,31 +6,15 @@ Baseline: the quote alone (``quote_census`` with one contribution set) on the sa
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
+
+from benchmarks.rate_import import _probe as probe_in_child
 
 PROBE = Path(__file__).with_name("selling_probe.py")
 
 
 def _probe(*args: str) -> dict:
-    env = dict(os.environ)
-    with tempfile.TemporaryDirectory() as tmp:
-        if "postgres" not in env.get("DATABASE_URL", ""):
-            env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-        env["PORTAL_VAR_DIR"] = tmp
-        done = subprocess.run(
-            [sys.executable, str(PROBE), *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=1800,
-        )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return probe_in_child(*args, script=PROBE)
 
 
 def run(*, quick: bool) -> list[dict]:

@@ -180,6 +180,14 @@ _LINE_TIER_LABELS = {
 }
 
 
+def _line_tier_field(line: str) -> forms.Field:
+    return _ruled(
+        forms.ChoiceField(label=_LINE_TIER_LABELS[line], choices=TIER_CHOICES, required=False),
+        "MBR-010",
+        _("Only where this line's tier differs from the coverage tier; dependents: leave empty."),
+    )
+
+
 class CensusRowForm(forms.Form):
     member_ref = _ruled(
         forms.RegexField(label=_("Member ref"), regex=r"^[A-Z0-9-]{1,30}$", max_length=30),
@@ -209,21 +217,9 @@ class CensusRowForm(forms.Form):
         "MBR-010",
         _("Employees: EMP, ESP, ECH, FAM or WAIVE; dependents: leave empty."),
     )
-    medical_tier = _ruled(
-        forms.ChoiceField(label=_LINE_TIER_LABELS["MEDICAL"], choices=TIER_CHOICES, required=False),
-        "MBR-010",
-        _("Only where this line's tier differs from the coverage tier; dependents: leave empty."),
-    )
-    dental_tier = _ruled(
-        forms.ChoiceField(label=_LINE_TIER_LABELS["DENTAL"], choices=TIER_CHOICES, required=False),
-        "MBR-010",
-        _("Only where this line's tier differs from the coverage tier; dependents: leave empty."),
-    )
-    vision_tier = _ruled(
-        forms.ChoiceField(label=_LINE_TIER_LABELS["VISION"], choices=TIER_CHOICES, required=False),
-        "MBR-010",
-        _("Only where this line's tier differs from the coverage tier; dependents: leave empty."),
-    )
+    medical_tier = _line_tier_field("MEDICAL")
+    dental_tier = _line_tier_field("DENTAL")
+    vision_tier = _line_tier_field("VISION")
     waiver_reason = _ruled(
         forms.ChoiceField(label=_("Waiver reason"), choices=WAIVER_CHOICES, required=False),
         "MBR-012",
