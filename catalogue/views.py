@@ -239,7 +239,11 @@ def quote_scenario_start_group(request: HttpRequest, pk: int, position: int) -> 
 
     broker = _broker(request)
     quote = selectors.quote_get_visible(user=request.user, pk=pk)
-    scenario = quote_sheet(quote=quote).scenario(position)
+    sheet = quote_sheet(quote=quote)
+    if sheet.basis is None:
+        messages.error(request, _("This quote cannot be priced any more, so its scenarios cannot change."))
+        return redirect("quote_detail", pk=quote.pk)
+    scenario = sheet.scenario(position)
     if scenario is None:
         raise Http404("no such scenario")
     offerings = scenario_offerings(scenario.scenario, composite=quote.composite)
@@ -258,10 +262,14 @@ def quote_proposal(request: HttpRequest, pk: int) -> HttpResponse:
     """``/quotes/<id>/proposal.pdf`` (``?scenario=2`` for another scenario than the first)."""
     quote = selectors.quote_get_visible(user=request.user, pk=pk)
     sheet = quote_sheet(quote=quote)
+    if sheet.basis is None:  # the quote cannot be priced (see its page): say why, with the rule IDs
+        lines = [_("This quote cannot be priced, so it has no proposal:")]
+        lines += [f"{code} {ref} {message}".replace("  ", " ") for ref, code, message in sheet.problems]
+        return HttpResponse("\n".join(lines), status=409, content_type="text/plain; charset=utf-8")
     raw = request.GET.get("scenario", "1")
     scenario = sheet.scenario(int(raw)) if raw.isdigit() else None
-    if sheet.basis is None or scenario is None:
-        raise Http404("no proposal for this quote and scenario")
+    if scenario is None:
+        raise Http404("no such scenario")
     try:
         pdf = proposal_pdf(sheet=sheet, scenario=scenario)
     except ProposalUnavailable:

@@ -177,3 +177,16 @@ def test_it_writes_money_one_way(amount, written):
 def test_it_writes_a_plan_amount_the_plan_does_not_have_as_a_dash():
     assert display.plan_amount(Decimal("0.00")) == "—"
     assert display.plan_amount(Decimal("6000.00")) == "$6,000.00"
+
+
+def test_it_says_why_a_quote_that_cannot_be_priced_has_no_proposal(loaded_sample, broker, broker_client):
+    from catalogue.quoting import CensusRow
+
+    waived = [CensusRow("E-1", "E-1", "SUBSCRIBER", date(1980, 1, 1), False, "WAIVE")]
+    quote = services.quote_create(
+        broker=broker, employer_name="Nobody Enrolls LLC", zip5="40202", county_fips="21111",
+        effective_date=date(2027, 1, 1), composite=False, contributions={}, census=waived,
+    )  # fmt: skip
+    response = broker_client.get(reverse("quote_proposal", args=[quote.pk]))
+    assert response.status_code == 409
+    assert "GRP-030" in response.content.decode()
