@@ -12,7 +12,7 @@ from groupsales.codes import ContributionBasis, Relationship, WaiverReason
 from groupsales.rating import Contribution
 
 from . import selectors
-from .quoting import LINE_LABELS, LINES, TIERS, WAIVE, CensusRow
+from .quoting import LINE_LABELS, LINES, TIERS, WAIVE, CensusRow, contributions_to_json
 
 BASIS_CHOICES = [("PERCENT", _("Percent")), ("FLAT", _("Flat dollars"))]
 _PART_LABELS = {
@@ -75,13 +75,6 @@ def contributions_from(data: dict, prefix: str = "") -> dict[str, Contribution]:
             data[f"{prefix}{line.lower()}_dependents"],
         )
         for line in LINES
-    }
-
-
-def contributions_as_json(contributions: dict[str, Contribution]) -> dict[str, dict[str, str]]:
-    return {
-        line: {"basis": str(c.basis), "employee": f"{c.employee:.2f}", "dependents": f"{c.dependents:.2f}"}
-        for line, c in contributions.items()
     }
 
 
@@ -151,7 +144,7 @@ class QuoteForm(forms.Form):
         return contributions_from(self.cleaned_data)
 
     def contributions_json(self) -> dict[str, dict[str, str]]:
-        return contributions_as_json(self.contributions())
+        return contributions_to_json(self.contributions())
 
 
 RELATIONSHIP_LABELS = {

@@ -21,12 +21,19 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from groupsales.codes import ContributionBasis
-from groupsales.rating import Contribution
 from groupsales.rules import RuleSettings, open_enrollment_exception_applies
 
 from .models import Quote
-from .quoting import LINES, CensusRow, QuoteBasis, QuoteError, QuoteResult, census_of_quote, quote_prepare
+from .quoting import (
+    LINES,
+    CensusRow,
+    QuoteBasis,
+    QuoteError,
+    QuoteResult,
+    census_of_quote,
+    contributions_from_json,
+    quote_prepare,
+)
 from .scenarios import ScenarioResult, quote_scenarios, scenarios_evaluate
 
 
@@ -54,13 +61,6 @@ class QuoteSheet:
         return next((s for s in self.scenarios if s.scenario.position == position), None)
 
 
-def _contributions(raw: dict) -> dict[str, Contribution]:
-    return {
-        line: Contribution(ContributionBasis(v["basis"]), Decimal(v["employee"]), Decimal(v["dependents"]))
-        for line, v in (raw or {}).items()
-    }
-
-
 def quote_sheet(*, quote: Quote) -> QuoteSheet:
     """Everything the quote page and the proposal show; ``problems`` when the quote cannot be priced
     (the rates it was made on replaced by a rate file that no longer sells there, say)."""
@@ -78,7 +78,7 @@ def quote_sheet(*, quote: Quote) -> QuoteSheet:
         return sheet
     today, rules = carrier_today(), rule_settings()
     sheet.basis, sheet.rule_settings = basis, rules
-    sheet.result = basis.price(_contributions(quote.contributions))
+    sheet.result = basis.price(contributions_from_json(quote.contributions))
     scenarios = quote_scenarios(quote=quote, offers=basis.offers, settings=rules)
     sheet.scenarios = scenarios_evaluate(
         basis=basis, scenarios=scenarios, census=census, today=today, settings=rules

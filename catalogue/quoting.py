@@ -31,7 +31,15 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from groupsales.codes import ETSS_TO_TIER, Line, RatingOption, Relationship, Tier, tier_covers
+from groupsales.codes import (
+    ETSS_TO_TIER,
+    ContributionBasis,
+    Line,
+    RatingOption,
+    Relationship,
+    Tier,
+    tier_covers,
+)
 from groupsales.rating import (
     AgeRates,
     Contribution,
@@ -389,6 +397,26 @@ def quote_census(
         composite=composite, line=line,
     )  # fmt: skip
     return basis.price(contributions)
+
+
+def contributions_to_json(contributions: Mapping[str, Contribution]) -> dict[str, dict[str, str]]:
+    """``{line: {basis, employee, dependents}}`` with money as strings: how quotes and scenarios store
+    contributions (api.md's offering ``contribution``)."""
+    return {
+        line: {"basis": str(c.basis), "employee": f"{c.employee:.2f}", "dependents": f"{c.dependents:.2f}"}
+        for line, c in contributions.items()
+    }
+
+
+def contributions_from_json(raw: Mapping[str, Any] | None) -> dict[str, Contribution]:
+    """The inverse of :func:`contributions_to_json` (lines it does not know are left out)."""
+    return {
+        line: Contribution(
+            ContributionBasis(v["basis"]), Decimal(str(v["employee"])), Decimal(str(v["dependents"]))
+        )
+        for line, v in (raw or {}).items()
+        if line in LINES
+    }
 
 
 def _money(amount: Decimal | None) -> str | None:

@@ -34,7 +34,16 @@ from groupsales.rating import Contribution, CoveredPerson, Family, PlanTerms, Ti
 from groupsales.rules import LineParticipation, RuleSettings, check_finalize, participation
 
 from .models import Quote, QuoteScenario
-from .quoting import LINE_LABELS, LINES, WAIVE, CensusRow, PlanQuote, QuoteBasis
+from .quoting import (
+    LINE_LABELS,
+    LINES,
+    WAIVE,
+    CensusRow,
+    PlanQuote,
+    QuoteBasis,
+    contributions_from_json,
+    contributions_to_json,
+)
 from .selectors import CatalogueFacts, PlanOffer
 
 MAX_SCENARIOS = 3
@@ -112,23 +121,6 @@ class ScenarioResult:
 # Reading and saving
 
 
-def _contributions(raw: dict[str, Any]) -> dict[str, Contribution]:
-    return {
-        line: Contribution(
-            ContributionBasis(v["basis"]), Decimal(str(v["employee"])), Decimal(str(v["dependents"]))
-        )
-        for line, v in (raw or {}).items()
-        if line in LINES
-    }
-
-
-def _as_json(contributions: dict[str, Contribution]) -> dict[str, dict[str, str]]:
-    return {
-        line: {"basis": str(c.basis), "employee": f"{c.employee:.2f}", "dependents": f"{c.dependents:.2f}"}
-        for line, c in contributions.items()
-    }
-
-
 def default_plan_ids(offers: list[PlanOffer], settings: RuleSettings) -> dict[str, list[str]]:
     """Every plan sold, in the quote's order, up to the number a group may offer per line (GRP-010)."""
     chosen: dict[str, list[str]] = defaultdict(list)
@@ -146,13 +138,18 @@ def quote_scenarios(*, quote: Quote, offers: list[PlanOffer], settings: RuleSett
             Scenario(
                 r.position,
                 r.name,
-                _contributions(r.contributions),
+                contributions_from_json(r.contributions),
                 {k: list(v) for k, v in r.plan_ids.items()},
             )
             for r in rows
         ]
     return [
-        Scenario(1, _("Scenario 1"), _contributions(quote.contributions), default_plan_ids(offers, settings))
+        Scenario(
+            1,
+            _("Scenario 1"),
+            contributions_from_json(quote.contributions),
+            default_plan_ids(offers, settings),
+        )
     ]
 
 
@@ -162,19 +159,21 @@ def quote_scenarios_save(*, quote: Quote, scenarios: list[Scenario]) -> None:
     if not 1 <= len(scenarios) <= MAX_SCENARIOS:
         raise ValueError(f"a quote has 1 to {MAX_SCENARIOS} scenarios, not {len(scenarios)}")
     with transaction.atomic():
-        Quote.objects.filter(pk=quote.pk).update(contributions=_as_json(scenarios[0].contributions))
+        Quote.objects.filter(pk=quote.pk).update(
+            contributions=contributions_to_json(scenarios[0].contributions)
+        )
         quote.scenarios.all().delete()
         QuoteScenario.objects.bulk_create(
             QuoteScenario(
                 quote=quote,
                 position=position,
                 name=scenario.name,
-                contributions=_as_json(scenario.contributions),
+                contributions=contributions_to_json(scenario.contributions),
                 plan_ids={line: ids for line, ids in scenario.plan_ids.items() if ids},
             )
             for position, scenario in enumerate(scenarios, start=1)
         )
-    quote.contributions = _as_json(scenarios[0].contributions)
+    quote.contributions = contributions_to_json(scenarios[0].contributions)
 
 
 def quote_scenarios_copy(*, source: Quote, target: Quote) -> int:
@@ -206,7 +205,7 @@ def scenario_offerings(scenario: Scenario, *, composite: bool) -> list[dict[str,
         offering: dict[str, Any] = {"line": line, "planIds": ids}
         if line == Line.MEDICAL:
             offering["ratingOption"] = "COMPOSITE" if composite else "AGE"
-        offering["contribution"] = _as_json({line: contribution})[line]
+        offering["contribution"] = contributions_to_json({line: contribution})[line]
         offerings.append(offering)
     return offerings
 
