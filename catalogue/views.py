@@ -28,7 +28,6 @@ from .proposal import (
     scenario_comparison,
 )
 from .quoting import (
-    LINE_LABELS,
     LINES,
     TIERS,
     CensusRow,
@@ -193,7 +192,6 @@ def _detail(request: HttpRequest, quote: Quote, *, scenario_forms: list[Scenario
             "chart": chart,
             "chart_height": 20 + 28 * len(chart),
             "people": len(sheet.census),
-            "line_labels": LINE_LABELS,
             "scenario_forms": scenario_forms or (_scenario_forms(sheet) if sheet.basis else []),
             "employee_tables": employee_costs(first) if first else [],
             "tiers": TIERS,

@@ -72,6 +72,7 @@ def test_it_downloads_the_proposal_and_prints_the_page_without_the_site_around_i
     assert not page.locator(".site-header").is_visible()
     assert not page.get_by_role("link", name="Download the proposal (PDF)").is_visible()
     assert page.locator("#plan-comparison").is_visible()
+    assert page.get_by_role("button", name="Total").is_visible()  # the column headings print
     assert page.get_by_text("Prepared by Sam Ortiz, Bluegrass Benefits Group.").is_visible()
 
 
