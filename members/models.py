@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField, EncryptedDateField, EncryptedJSONField
 from simple_history.models import HistoricalRecords
 
@@ -61,6 +62,9 @@ class Member(models.Model):
         VALID = "VALID", "Valid"
         INVALID = "INVALID", "Invalid"
         CARRIER_UNREACHABLE = "CARRIER_UNREACHABLE", "Carrier unreachable"
+        # Not sent: the request would not fit api.md (``portal_errors`` says what is missing). An edit
+        # sends it again; nothing retries it as it is.
+        INCOMPLETE = "INCOMPLETE", _("Incomplete: not sent")
 
     class EnrollmentStatus(models.TextChoices):
         NOT_SENT = "NOT_SENT", "Not sent"
@@ -119,6 +123,8 @@ class Member(models.Model):
     validated_at = models.DateTimeField(null=True, blank=True)
     carrier_errors = models.JSONField(default=list, blank=True)
     carrier_warnings = models.JSONField(default=list, blank=True)
+    # Why the portal did not send the member (INCOMPLETE): rule problems (code, pointer, field, message, fix).
+    portal_errors = models.JSONField(default=list, blank=True)
     validation_attempts = models.PositiveIntegerField(default=0)
     validation_claimed_at = models.DateTimeField(null=True, blank=True)
     edit_version = models.PositiveIntegerField(default=1)

@@ -49,10 +49,27 @@ def _rule_inputs(group: EmployerGroup) -> tuple[dict | None, Any]:
         return None, None
 
 
+def _field_labels(group: EmployerGroup) -> dict[tuple[str, str | None], str]:
+    """(step, field) -> the label the family page shows for it (the forms' own labels)."""
+    labels: dict[tuple[str, str | None], str] = {}
+    for form in (forms.SubscriberForm(), forms.DependentForm(lines=group.lines)):
+        for name, field in form.fields.items():
+            labels.setdefault(("member", name), str(field.label or name))
+    for line in group.lines:
+        for name, field in forms.ElectionForm(line=line, plan_ids=[]).fields.items():
+            labels[(f"election:{line}", name)] = str(field.label or name)
+    return labels
+
+
 @login_required
 def member_list(request: HttpRequest, group_pk: int) -> HttpResponse:
     group = group_get_visible(user=request.user, pk=group_pk)
     subscribers = list(selectors.member_list_for_group(group=group))
+    labels = _field_labels(group)
+    for sub in subscribers:
+        sub.blockers = [
+            (b, labels.get((b.step, b.field), "")) for b in selectors.family_blockers(subscriber=sub)
+        ]
     progress = selectors.group_progress(group=group)
     return render(
         request,
