@@ -1,10 +1,11 @@
 """Which waiting members can be sent to the carrier, and what keeps the others back.
 
 A member is *complete* when its validation body fits api.md (``carrier.schemas.MemberValidationRequest``:
-the client refuses any other before a call). An incomplete member is not sent: it is stored INCOMPLETE
-with what it lacks (``Member.portal_errors``), named by the carrier's member rules (``MBR-…``, with
-their fixes) where a rule covers the field, so the broker reads the same rule IDs the carrier would give.
-Nothing retries it as it is: an edit (a new ``edit_version``) puts it back in the queue.
+the client refuses any other before a call) and has the values api.md requires that the schema lets
+through empty (names, an employee's SSN: what a census import cannot give). An incomplete member is not
+sent: it is stored INCOMPLETE with what it lacks (``Member.portal_errors``), named by the carrier's member
+rules (``MBR-…``, with their fixes) where a rule covers the field, so the broker reads the rule IDs the
+carrier would give. Nothing retries it as it is: an edit (a new ``edit_version``) puts it back in the queue.
 
 A dependent is held (INCOMPLETE, MBR-020) while its employee is neither valid nor about to be sent: the
 carrier would refuse it (MBR-020) and it would stay refused after the employee is corrected. It is
@@ -49,13 +50,27 @@ _SCHEMA_RULES = (
 )
 
 
+# Values api.md requires that the schema lets through empty (a string may be ""): without them the
+# carrier refuses the member (MBR-001, MBR-002), so it is incomplete rather than sent to be refused.
+_REQUIRED_TEXT = ("firstName", "lastName")
+
+
 def body_schema_errors(body: dict) -> list[ProblemError]:
-    """The SCHEMA problems that keep ``body`` from being sent (empty: it fits api.md)."""
+    """What keeps ``body`` from being sent (empty: it can go): the SCHEMA problems of api.md's request,
+    and the required values it leaves empty (the names; an employee's SSN)."""
     try:
         request_model(MemberValidationRequest, body)
+        errors: list[ProblemError] = []
     except InvalidCarrierRequest as exc:
-        return list(exc.errors)
-    return []
+        errors = list(exc.errors)
+    wanted = list(_REQUIRED_TEXT) + (["ssn"] if body.get("relationship") == "SUBSCRIBER" else [])
+    for key in wanted:
+        value = body.get(key)
+        if (value is None or (isinstance(value, str) and not value.strip())) and not any(
+            e.pointer == f"/{key}" for e in errors
+        ):
+            errors.append(ProblemError(code="SCHEMA", pointer=f"/{key}", message="missing"))
+    return errors
 
 
 def _rule_for(pointer: str) -> str:

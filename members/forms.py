@@ -48,10 +48,8 @@ class _MemberForm(forms.Form):
             kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
         model_fields = [f for f in self.field_names if f not in ("ssn", "tobacco_use", "covered_lines")]
+        # Names may be left blank (a census has none): the family is saved and MBR-001 says what is missing.
         self.fields.update(fields_for_model(Member, fields=model_fields))
-        for name in ("first_name", "last_name"):
-            if name in self.fields:
-                self.fields[name].required = True
         on_file = mask_ssn(instance.ssn) if instance is not None else ""
         self.fields["ssn"] = forms.CharField(
             label=_("SSN"),

@@ -80,9 +80,10 @@ class Member(models.Model):
         max_length=20, choices=Relationship.choices, default=Relationship.SUBSCRIBER
     )
 
-    first_name = models.CharField(max_length=35)
+    # Blank until someone types it (a census gives no names): the member is then INCOMPLETE (MBR-001).
+    first_name = models.CharField(max_length=35, blank=True)
     middle_name = models.CharField(max_length=25, blank=True)
-    last_name = models.CharField(max_length=60)
+    last_name = models.CharField(max_length=60, blank=True)
     suffix = models.CharField(max_length=3, choices=Suffix.choices, blank=True)
     ssn = EncryptedCharField("SSN", max_length=9, null=True, blank=True)
     date_of_birth = EncryptedDateField(null=True, blank=True)

@@ -1054,10 +1054,12 @@ def members_request_validation(*, group: EmployerGroup, member_ids: Iterable[int
 
 def census_import_members(*, group: EmployerGroup) -> int:
     """Create members from the group's census rows (what the census has: relationship, birth date,
-    gender, ZIP, tobacco, owner flags). Existing member refs are left alone. Returns members created."""
+    gender, ZIP, tobacco, owner flags). Existing member refs are left alone. Each is saved with what it
+    has and marked INCOMPLETE with what it still lacks (names, SSN, address, employment: the family page
+    and the member list say so). Returns members created."""
     rows = list(CensusMember.objects.filter(group=group).order_by("position", "id"))
     existing = {m.member_ref: m for m in Member.objects.filter(group=group)}
-    created = 0
+    imported: list[Member] = []
     with transaction.atomic():
         for row in sorted(rows, key=lambda r: not r.is_subscriber):
             if row.member_ref in existing:
@@ -1083,14 +1085,31 @@ def census_import_members(*, group: EmployerGroup) -> int:
                 county_fips=(group.county_fips if row.is_subscriber and row.zip5 == group.zip5 else ""),
             )
             try:
-                member.full_clean(exclude=["group", "subscriber", "first_name", "last_name", "covered_lines"])
+                member.full_clean(exclude=["group", "subscriber", "covered_lines"])
             except ValidationError as exc:
                 logger.info("census row %s skipped: %s", row.member_ref, exc)
                 continue
             member.save()
             existing[member.member_ref] = member
-            created += 1
-    return created
+            imported.append(member)
+        _mark_incomplete(group, imported)
+    return len(imported)
+
+
+def _mark_incomplete(group: EmployerGroup, members: list[Member]) -> int:
+    """Store as INCOMPLETE, with what they lack, the members that could not be sent as they are (a census
+    gives no names, SSNs or addresses), so the member list says what is missing before any validation."""
+    from . import completeness
+
+    plan = completeness.plan_sending(
+        members, body=lambda m: member_build_validation_body(member=m), rules=_member_rules(group)
+    )
+    marked = 0
+    for m, problems in plan.incomplete:
+        marked += Member.objects.filter(
+            pk=m.pk, edit_version=m.edit_version, validation_status=V.NOT_VALIDATED
+        ).update(validation_status=V.INCOMPLETE, portal_errors=problems, updated_at=timezone.now())
+    return marked
 
 
 # ------------------------------------------------------------------------------------ enrollment results
