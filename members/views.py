@@ -90,11 +90,25 @@ def _plan_ids(group: EmployerGroup, line: str) -> list[str]:
     return [str(p) for p in group.offering(line).get("planIds") or []]
 
 
+def _counties(group: EmployerGroup, zip5: str) -> list:
+    """The counties of the ZIP in the carrier's rate file on the group's effective date (the picker's)."""
+    if not (len(zip5) == 5 and zip5.isascii() and zip5.isdigit()):
+        return []
+    from catalogue import selectors as catalogue_selectors
+
+    return list(catalogue_selectors.counties_for_zip(zip5=zip5, on=group.requested_effective_date))
+
+
 def _forms(group: EmployerGroup, subscriber: Member | None, data=None):
     lines = group.lines
     dependents = list(subscriber.dependents.all()) if subscriber is not None else []
     elections = {e.line: e for e in subscriber.elections.all()} if subscriber is not None else {}
-    subscriber_form = forms.SubscriberForm(data, instance=subscriber, prefix="subscriber")
+    zip5 = (
+        str(data.get("subscriber-zip5", "")) if data is not None else (subscriber.zip5 if subscriber else "")
+    )
+    subscriber_form = forms.SubscriberForm(
+        data, instance=subscriber, prefix="subscriber", counties=_counties(group, zip5.strip())
+    )
     formset = forms.DependentFormSet(data, dependents=dependents, lines=lines, prefix="dependents")
     election_forms = [
         forms.ElectionForm(data, line=line, plan_ids=_plan_ids(group, line), election=elections.get(line))
@@ -133,9 +147,26 @@ def _render_family(request, group, subscriber, subscriber_form, formset, electio
             "general": general,
             "formset": formset,
             "dependents": dependents,
+            "new_dependent_fields": fields_with_problems(formset.empty_form, [])[0],
+            "can_add_dependent": formset.total_form_count() < formset.max_num,
             "elections": elections,
         },
     )
+
+
+ADD_DEPENDENT = "add_dependent"
+
+
+def _with_another_dependent(data, prefix: str = "dependents"):
+    """The posted family with one more blank dependent form (nothing is saved)."""
+    data = data.copy()
+    key = f"{prefix}-TOTAL_FORMS"
+    try:
+        total = int(data.get(key) or 0)
+    except ValueError:
+        total = 0  # the formset itself reports the tampered management form
+    data[key] = str(min(max(total, 0) + 1, forms.max_dependents()))
+    return data
 
 
 @login_required
@@ -149,6 +180,12 @@ def family_edit(request: HttpRequest, group_pk: int, pk: int | None = None) -> H
             subscriber = selectors.member_get_for_group(group=group, pk=pk)
         except Member.DoesNotExist as exc:
             raise Http404("No such employee in this group.") from exc
+    if request.method == "POST" and ADD_DEPENDENT in request.POST:
+        # Without the page's script: the same page with what was typed and one more blank dependent.
+        subscriber_form, formset, election_forms = _forms(
+            group, subscriber, _with_another_dependent(request.POST)
+        )
+        return _render_family(request, group, subscriber, subscriber_form, formset, election_forms)
     if request.method == "POST":
         subscriber_form, formset, election_forms = _forms(group, subscriber, request.POST)
         valid = subscriber_form.is_valid() & formset.is_valid() & all([f.is_valid() for f in election_forms])
