@@ -183,13 +183,21 @@ SEGMENT_WORDS = {
     "IEA": "envelope trailer",
 }
 _QUOTED = re.compile(r"""(['"]).*?\1""")
+# Any spelling of a date a person or a system writes (2010-06-05, 06/05/2010, 6.5.10): its month and day
+# are a date of birth's too, so the whole date goes, not only its year.
+_DATE = re.compile(
+    r"(?<!\d)\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?!\d)"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{2,4}\b"
+    r"|\b\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{2,4}\b",
+    re.IGNORECASE,
+)
 _DIGITS = re.compile(r"\d{4,}")
 _LINE_PREFIX = re.compile(r"^Line \d+(, [A-Z0-9]+)?: ")
 
 
 def plain(text: str) -> str:
-    """A message with every quoted value and long number taken out (no personal data on pages)."""
-    return _DIGITS.sub("…", _QUOTED.sub("…", text))
+    """A message with every quoted value, date and long number taken out (no personal data on pages)."""
+    return _DIGITS.sub("…", _DATE.sub("…", _QUOTED.sub("…", text)))
 
 
 def _ordered_families(bodies: Sequence[dict], only_refs: set[str] | None) -> list[Family]:
