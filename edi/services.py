@@ -886,8 +886,10 @@ def _notify(transmission: Transmission) -> None:
         f"(Humana Group ID {sources.group_facts(group=transmission.group).group_id}) is {label.lower()}.\n"
         f"{counts}{transmission.status_reason}\n\nDetails: {link}\n"
     )
+    # A legal name typed with a line break must not get the header refused (BadHeaderError), failing the poll.
+    group_label = " ".join(sources.group_label(group=transmission.group).split())
     send_mail(
-        f"Enrollment file {label.lower()}: {sources.group_label(group=transmission.group)}",
+        f"Enrollment file {label.lower()}: {group_label}",
         body,
         settings.DEFAULT_FROM_EMAIL,
         [to],

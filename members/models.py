@@ -11,8 +11,10 @@ SSN and date of birth are Fernet-encrypted at rest (``encrypted_fields``, keys f
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField, EncryptedDateField, EncryptedJSONField
 from simple_history.models import HistoricalRecords
@@ -260,6 +262,33 @@ class Invitation(models.Model):
             "EXPIRED": gettext("Link expired"),
             "CLOSED": gettext("Closed"),
         }.get(self.state, self.state)
+
+
+class InvitationEmail(models.Model):
+    """One invitation e-mail sent (a first send or a resend): who sent it, to which family, when.
+    ``members.invitations`` counts these to throttle sending (INV-002)."""
+
+    class Kind(models.TextChoices):
+        SEND = "SEND", "Sent"
+        RESEND = "RESEND", "Sent again"
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="emails")
+    subscriber = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="invitation_emails")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sent_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            models.Index(fields=["subscriber", "sent_at"]),
+            models.Index(fields=["sent_by", "sent_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.subscriber_id} at {self.sent_at:%Y-%m-%d %H:%M}"
 
 
 def mask_ssn(ssn: str | None) -> str:

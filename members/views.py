@@ -255,3 +255,71 @@ def member_withdraw(request: HttpRequest, group_pk: int, pk: int) -> HttpRespons
     else:
         messages.success(request, _("%(ref)s was withdrawn.") % {"ref": member.member_ref})
     return redirect("members:member_list", group_pk=group.pk)
+
+
+# ------------------------------------------------------------------------------------ invitations
+
+
+def _invitable(request: HttpRequest, group_pk: int, pk: int) -> tuple[EmployerGroup, Member]:
+    group = group_get_visible(user=request.user, pk=group_pk)
+    try:
+        subscriber = Member.objects.select_related("group").get(
+            group=group, pk=pk, subscriber__isnull=True, withdrawn_at__isnull=True
+        )
+    except Member.DoesNotExist as exc:
+        raise Http404("No such employee in this group.") from exc
+    return group, subscriber
+
+
+def _refused(request: HttpRequest, exc: Exception) -> None:
+    if isinstance(exc, ValidationError):
+        messages.error(request, " ".join(exc.messages))
+    else:  # BadHeaderError: a header INV-001 did not foresee; the e-mail was not sent
+        logger.warning("invitation e-mail refused: %s", type(exc).__name__)
+        messages.error(
+            request,
+            _("INV-001: The e-mail could not be written from these names. Correct them, then invite again."),
+        )
+
+
+@login_required
+@require_POST
+def invitation_send(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse:
+    """Invite the employee (a new link; an earlier live one stops working), INV-001 and INV-002 first."""
+    from django.core.mail import BadHeaderError
+
+    from .invitations import invitation_email_send
+
+    group, subscriber = _invitable(request, group_pk, pk)
+    try:
+        invitation_email_send(subscriber=subscriber, by=request.user)
+    except (ValidationError, BadHeaderError) as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": subscriber.email})
+    return redirect("members:member_list", group_pk=group.pk)
+
+
+@login_required
+@require_POST
+def invitation_resend(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse:
+    """Send the employee's live invitation again (a new link), INV-001 and INV-002 first."""
+    from django.core.mail import BadHeaderError
+
+    from .invitations import invitation_email_resend
+
+    group, subscriber = _invitable(request, group_pk, pk)
+    invitation = subscriber.invitations.filter(revoked_at__isnull=True).order_by("-created_at", "-id").first()
+    if invitation is None:
+        raise Http404("No invitation to act on.")
+    try:
+        invitation_email_resend(invitation=invitation, by=request.user)
+    except (ValidationError, BadHeaderError) as exc:
+        _refused(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Invitation sent again to %(email)s; the earlier link no longer works.")
+            % {"email": subscriber.email},
+        )
+    return redirect("members:member_list", group_pk=group.pk)
