@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from groupsales.x12 import Envelope, Family, Header, member_from_api, render_834
 
-from . import sources
+from . import follow_up, sources
 from .models import FINAL_STATUSES, ControlNumberSequence, Transmission, TransmissionMember
 from .states import TransitionNotAllowed, transmission_transition
 
@@ -323,6 +323,7 @@ def transmission_render(
                 )
             ]
         ) from exc
+    by_ref = {b.get("memberRef"): b for b in bodies}
     members = []
     for family in families:
         from groupsales.x12.writer import order_family
@@ -333,6 +334,9 @@ def transmission_render(
                     "memberRef": m.member_ref,
                     "subscriberRef": m.subscriber_ref,
                     "relationship": str(m.relationship),
+                    "bodyDigest": follow_up.body_digest(by_ref[m.member_ref])
+                    if m.member_ref in by_ref
+                    else "",
                 }
             )
     subscribers = len(families)
@@ -427,26 +431,27 @@ def _plan(*, group: Any, purpose: str) -> tuple[Transmission | None, set[str] | 
             raise TransmissionRefused("The group must be finalized before its enrollment file is sent.")
         return None, None
     if purpose == P.FOLLOW_UP:
-        if last is None or last.status != S.ACCEPTED_WITH_ERRORS:
-            raise TransmissionRefused("A follow-up is for a file that was accepted with errors.")
-        rejected = set(
-            last.members.filter(status=TransmissionMember.Status.REJECTED).values_list(
-                "member_ref", flat=True
-            )
-        )
         try:
-            current = {b.get("memberRef") for b in sources.member_bodies(group=group)}
+            plan = follow_up.follow_up_plan(group=group)
         except sources.MembersUnavailable as exc:
             raise TransmissionRefused("The group's validated members cannot be read yet.") from exc
-        refs = rejected & current
-        if not refs:
+        if not plan.follow_up_due:
             raise TransmissionRefused(
-                "None of the rejected members has been corrected and validated again yet."
+                "A follow-up is for members Humana rejected after it enrolled others of the group."
             )
-        return last, refs
+        if not plan.can_follow_up:
+            raise TransmissionRefused(
+                "None of the rejected members has been changed since Humana rejected it: correct them on "
+                "their family pages (they are validated again), then send the follow-up."
+            )
+        return last, plan.ready_refs
     if purpose == P.RESUBMISSION:
         if last is None or last.status != S.REJECTED:
             raise TransmissionRefused("A resubmission of the whole group is for a file that was rejected.")
+        if follow_up.follow_up_plan(group=group, bodies=[]).ever_accepted:
+            raise TransmissionRefused(
+                "Humana has enrolled members of this group: send the rejected ones in a follow-up instead."
+            )
         return last, None
     raise TransmissionRefused(f"Unknown purpose {purpose}.")
 
@@ -516,6 +521,7 @@ def transmission_start(*, group: Any, purpose: str = P.ORIGINAL, by: Any = None)
                 subscriber_ref=m["subscriberRef"],
                 relationship=m["relationship"],
                 position=i,
+                body_digest=m.get("bodyDigest", ""),
             )
             for i, m in enumerate(built.members)
         )
@@ -787,18 +793,20 @@ def _apply_final(transmission: Transmission, status: Any) -> None:
                 errors=[
                     {
                         "code": e["code"],
-                        "message": "The whole file was rejected.",
+                        "message": follow_up.WHOLE_FILE,
                         "segment": None,
                         "line": None,
+                        "whole_file": True,  # no member was judged: it goes again as it is
                     }
                     for e in file_errors
                 ]
                 or [
                     {
                         "code": "REJECTED",
-                        "message": "The whole file was rejected.",
+                        "message": follow_up.WHOLE_FILE,
                         "segment": None,
                         "line": None,
+                        "whole_file": True,
                     }
                 ],
             )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case, Prefetch, QuerySet, Value, When
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from enrollment.models import EmployerGroup
 
@@ -165,7 +165,8 @@ class Blocker:
 
 def family_blockers(*, subscriber: Member) -> list[Blocker]:
     """What blocks this family (prefetched as ``member_list_for_group`` gives it, no query): what the
-    portal found missing in each INCOMPLETE member, and the carrier's refusal of each INVALID one."""
+    portal found missing in each INCOMPLETE member, the carrier's refusal of each INVALID one, and why
+    the 834 rejected a member (until a follow-up gets it accepted)."""
     out: list[Blocker] = []
     for member in [subscriber, *subscriber.dependents.all()]:
         if member.validation_status == V.INCOMPLETE:
@@ -187,5 +188,21 @@ def family_blockers(*, subscriber: Member) -> list[Blocker]:
             out += [
                 Blocker(member.member_ref, p.step, p.field, p.code, p.message, p.fix, "carrier")
                 for p in member_carrier_problems(member=member)
+            ]
+        if member.enrollment_status == Member.EnrollmentStatus.REJECTED:
+            out += [
+                Blocker(
+                    member.member_ref,
+                    "member",
+                    None,
+                    e.get("code", ""),
+                    e.get("message", ""),
+                    gettext(
+                        "Correct the member here; once it is validated again, send it in a follow-up "
+                        "file (Enrollment files)."
+                    ),
+                    "carrier",
+                )
+                for e in member.enrollment_errors or []
             ]
     return out

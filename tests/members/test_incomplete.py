@@ -166,3 +166,15 @@ def test_the_member_list_shows_what_blocks_each_family(broker_client, ann, luis,
     assert "E-002 · Address line 1" in blockers and "MBR-007" in blockers and "MBR-008" in blockers
     assert "Incomplete: not sent" in html
     assert "members are incomplete and were not sent" in html
+
+
+def test_the_member_list_says_why_the_834_rejected_a_member_and_what_to_do(broker_client, luis, rule_facts):
+    services.member_record_enrollment_results(
+        group=luis.group,
+        results=[
+            {"memberRef": "E-002", "status": "REJECTED", "errors": [{"code": "FIL-901", "message": "No."}]}
+        ],
+    )
+    html = broker_client.get(reverse("members:member_list", args=[luis.group_id])).content.decode()
+    blockers = re.sub(r"<[^>]+>", "", html[html.index("What blocks this family") :])
+    assert "E-002: FIL-901 No." in blockers and "follow-up" in blockers
