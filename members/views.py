@@ -65,11 +65,10 @@ def _field_labels(group: EmployerGroup) -> dict[tuple[str, str | None], str]:
 def member_list(request: HttpRequest, group_pk: int) -> HttpResponse:
     group = group_get_visible(user=request.user, pk=group_pk)
     subscribers = list(selectors.member_list_for_group(group=group))
-    labels = _field_labels(group)
+    blockers = {sub.pk: selectors.family_blockers(subscriber=sub) for sub in subscribers}
+    labels = _field_labels(group) if any(blockers.values()) else {}
     for sub in subscribers:
-        sub.blockers = [
-            (b, labels.get((b.step, b.field), "")) for b in selectors.family_blockers(subscriber=sub)
-        ]
+        sub.blockers = [(b, labels.get((b.step, b.field), "")) for b in blockers[sub.pk]]
     progress = selectors.group_progress(group=group)
     return render(
         request,
