@@ -25,6 +25,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from groupsales.x12 import Envelope, Family, Header, member_from_api, render_834
 
@@ -437,12 +438,14 @@ def _plan(*, group: Any, purpose: str) -> tuple[Transmission | None, set[str] | 
             raise TransmissionRefused("The group's validated members cannot be read yet.") from exc
         if not plan.follow_up_due:
             raise TransmissionRefused(
-                "A follow-up is for members Humana rejected after it enrolled others of the group."
+                gettext("A follow-up is for members Humana rejected after it enrolled others of the group.")
             )
         if not plan.can_follow_up:
             raise TransmissionRefused(
-                "None of the rejected members has been changed since Humana rejected it: correct them on "
-                "their family pages (they are validated again), then send the follow-up."
+                gettext(
+                    "None of the rejected members has been changed since Humana rejected it: correct them "
+                    "on their family pages (they are validated again), then send the follow-up."
+                )
             )
         return last, plan.ready_refs
     if purpose == P.RESUBMISSION:
@@ -450,7 +453,10 @@ def _plan(*, group: Any, purpose: str) -> tuple[Transmission | None, set[str] | 
             raise TransmissionRefused("A resubmission of the whole group is for a file that was rejected.")
         if follow_up.follow_up_plan(group=group, bodies=[]).ever_accepted:
             raise TransmissionRefused(
-                "Humana has enrolled members of this group: send the rejected ones in a follow-up instead."
+                gettext(
+                    "Humana has enrolled members of this group: send the rejected ones in a follow-up "
+                    "instead."
+                )
             )
         return last, None
     raise TransmissionRefused(f"Unknown purpose {purpose}.")
