@@ -264,7 +264,7 @@ def member_withdraw(request: HttpRequest, group_pk: int, pk: int) -> HttpRespons
 
 
 def _invitable(request: HttpRequest, group_pk: int, pk: int) -> tuple[EmployerGroup, Member]:
-    group = group_get_visible(user=request.user, pk=group_pk)
+    group = group_get_visible(user=request.user, pk=group_pk, write=True)
     try:
         subscriber = Member.objects.select_related("group").get(
             group=group, pk=pk, subscriber__isnull=True, withdrawn_at__isnull=True
