@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "enrollment",
     "members",
     "edi",
+    "reports",
 ]
 
 # The carrier sandbox is the carrier's test environment; it is never mounted in production.
