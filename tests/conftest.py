@@ -33,6 +33,17 @@ def pytest_sessionstart(session) -> None:
         assert settings.CELERY_BROKER_URL.startswith("redis://"), "CI must test with a Redis broker"
 
 
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """Each test starts in the site's language: a Spanish request (LocaleMiddleware activates the
+    language for the thread and leaves it) must not make the next test on the same worker Spanish."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session")
 def carrier_samples() -> Path:
     """The carrier's sample folder, for tests that cross-check the project's own files against it."""
