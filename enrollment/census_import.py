@@ -154,41 +154,51 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def parse_census(*, name: str, content: bytes | BinaryIO) -> tuple[list[dict], list[RowError]]:
-    """``content`` is the file's bytes or a binary file (of which at most the size limit is read)."""
+def read_table(*, name: str, content: bytes | BinaryIO) -> tuple[list[list], RowError | None]:
+    """The file's rows as cells (CSV or the first sheet of an XLSX), or the one error that stops it:
+    ``content`` is the file's bytes or a binary file (of which at most the size limit is read)."""
     limit = _max_bytes()
     if not isinstance(content, bytes | bytearray):
         content = content.read(limit + 1)
     if len(content) > limit:
-        return [], [
-            RowError(
-                0,
-                "",
-                _("The file is larger than %(mb)s MB.") % {"mb": f"{limit / (1024 * 1024):g}"},
-                _(
-                    "A census of up to %(n)s people fits easily: remove other sheets and columns, or save "
-                    "it as CSV."
-                )
-                % {"n": MAX_ROWS},
+        return [], RowError(
+            0,
+            "",
+            _("The file is larger than %(mb)s MB.") % {"mb": f"{limit / (1024 * 1024):g}"},
+            _(
+                "A census of up to %(n)s people fits easily: remove other sheets and columns, or save "
+                "it as CSV."
             )
-        ]
+            % {"n": MAX_ROWS},
+        )
     try:
         table = _rows_from(name, bytes(content))
     except Unreadable as exc:
-        return [], [RowError(0, "", exc.message, exc.fix)]
+        return [], RowError(0, "", exc.message, exc.fix)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is one error for the broker
-        return [], [
-            RowError(
-                0,
-                "",
-                _("The file could not be read (%(what)s).") % {"what": exc.__class__.__name__},
-                _("Upload a CSV (UTF-8) or an XLSX file with a header row."),
-            )
-        ]
+        return [], RowError(
+            0,
+            "",
+            _("The file could not be read (%(what)s).") % {"what": exc.__class__.__name__},
+            _("Upload a CSV (UTF-8) or an XLSX file with a header row."),
+        )
     if not table:
-        return [], [
-            RowError(1, "", _("The file is empty."), _("Put the header row first, then one row per person."))
-        ]
+        return [], RowError(
+            1, "", _("The file is empty."), _("Put the header row first, then one row per person.")
+        )
+    return table, None
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: dates in ISO form, whole numbers without ``.0``, surrounding spaces dropped."""
+    return _text(value)
+
+
+def parse_census(*, name: str, content: bytes | BinaryIO) -> tuple[list[dict], list[RowError]]:
+    """``content`` is the file's bytes or a binary file (of which at most the size limit is read)."""
+    table, unreadable = read_table(name=name, content=content)
+    if unreadable is not None:
+        return [], [unreadable]
     header = [COLUMNS.get(_key(_text(h))) for h in table[0]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:

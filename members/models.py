@@ -16,7 +16,12 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedCharField, EncryptedDateField, EncryptedJSONField
+from encrypted_fields.fields import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedJSONField,
+    EncryptedTextField,
+)
 from simple_history.models import HistoricalRecords
 
 from enrollment.models import CensusMember, EmployerGroup
@@ -289,6 +294,48 @@ class InvitationEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.subscriber_id} at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class RosterImport(models.Model):
+    """A roster file read for a group, between its preview and its import (``members.roster``).
+
+    ``families`` is what the file's values became (SSNs and dates of birth included, so encrypted); the
+    errors name lines, columns and rules, never a value of an SSN. Importing claims the row once
+    (PREVIEW -> IMPORTED in the transaction that saves the families) and empties ``families_json``."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "PREVIEW", _("Preview")
+        IMPORTED = "IMPORTED", _("Imported")
+        DISCARDED = "DISCARDED", _("Discarded")
+
+    group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="roster_imports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(max_length=255)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    # JSON text, encrypted whole (EncryptedJSONField would turn every number and None into a string).
+    families_json = EncryptedTextField(null=True, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    columns = models.JSONField(default=dict, blank=True)  # field -> the file's header for it
+    family_count = models.PositiveIntegerField(default=0)
+    member_count = models.PositiveIntegerField(default=0)
+    imported_count = models.PositiveIntegerField(default=0)
+    skipped_lines = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Roster {self.file_name} for {self.group_id} ({self.status})"
+
+    @property
+    def families(self) -> list[dict]:
+        import json
+
+        return json.loads(self.families_json) if self.families_json else []
 
 
 def mask_ssn(ssn: str | None) -> str:

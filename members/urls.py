@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import self_service_views, views
+from .roster import views as roster_views
 
 app_name = "members"
 
@@ -11,6 +12,20 @@ urlpatterns = [
     path("groups/<int:group_pk>/members/<int:pk>/withdraw", views.member_withdraw, name="member_withdraw"),
     path("groups/<int:group_pk>/members/import-census", views.census_import, name="census_import"),
     path("groups/<int:group_pk>/members/validate", views.validate_now, name="validate_now"),
+    path("groups/<int:group_pk>/members/roster/", roster_views.roster_upload, name="roster_upload"),
+    path(
+        "groups/<int:group_pk>/members/roster/<int:pk>/", roster_views.roster_preview, name="roster_preview"
+    ),
+    path(
+        "groups/<int:group_pk>/members/roster/<int:pk>/discard",
+        roster_views.roster_discard,
+        name="roster_discard",
+    ),
+    path(
+        "groups/<int:group_pk>/members/roster-template.<str:fmt>",
+        roster_views.roster_template,
+        name="roster_template",
+    ),
     path(
         "groups/<int:group_pk>/members/<int:pk>/invite",
         views.invitation_send,

@@ -440,3 +440,14 @@ _define(
         "characters a line and 30 for the city."
     ),
 )
+_define(
+    "PTL-004",
+    "E",
+    gettext_noop(
+        "A roster file must be a CSV or XLSX with a header row, one row per person, each value in a form the "
+        "portal reads, and each dependent under an employee."
+    ),
+    gettext_noop(
+        "Start from the roster template; put each employee's row first, then their spouse and children."
+    ),
+)
