@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import services
-from .models import Election, Invitation, Member, mask_ssn
+from .models import Election, Invitation, Member, RosterImport, mask_ssn
 
 SENSITIVE = {"ssn": mask_ssn, "date_of_birth": lambda value: "****-**-**" if value else ""}
 
@@ -154,3 +154,46 @@ class InvitationAdmin(admin.ModelAdmin):
             invitation_revoke(invitation=invitation, by=request.user)
             n += 1
         self.message_user(request, _("%(n)s invitation(s) revoked.") % {"n": n}, messages.SUCCESS)
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(admin.ModelAdmin):
+    """Roster previews and imports: who read which file for which group, and what came of it. The values
+    read (SSNs and dates of birth among them) are never shown; a preview is discarded, not edited."""
+
+    list_display = (
+        "file_name",
+        "group",
+        "status",
+        "family_count",
+        "member_count",
+        "imported_count",
+        "created_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("file_name", "group__legal_name")
+    exclude = ("families_json",)
+    readonly_fields = (
+        "group",
+        "uploaded_by",
+        "file_name",
+        "status",
+        "errors",
+        "columns",
+        "family_count",
+        "member_count",
+        "imported_count",
+        "skipped_lines",
+        "imported_at",
+    )
+    actions = ("discard",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description=_("Discard the selected previews"), permissions=["change"])
+    def discard(self, request, queryset):
+        from .roster.services import roster_discard
+
+        n = sum(roster_discard(roster_import=r) for r in queryset.filter(status=RosterImport.Status.PREVIEW))
+        self.message_user(request, _("%(n)s preview(s) discarded.") % {"n": n}, messages.SUCCESS)

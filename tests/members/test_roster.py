@@ -353,3 +353,24 @@ def test_the_templates_download_and_read_back_empty(broker_client, group):
     book = load_workbook(io.BytesIO(xlsx_response.content))
     assert [c.value for c in book.worksheets[0][1]] == list(TEMPLATE_HEADERS)
     assert parse_roster(name="t.xlsx", content=xlsx_response.content).errors == []
+
+
+def test_the_admin_shows_a_preview_without_its_values(client, group, rule_facts):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    preview = roster_preview_create(group=group, name="r.csv", content=_csv([_employee(1)]), by=None)
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(codename="view_rosterimport"))
+    client.force_login(staff)
+    page = client.get(reverse("admin:members_rosterimport_change", args=[preview.pk]))
+    assert page.status_code == 200
+    assert "r.csv" in page.content.decode() and _ssn(1) not in page.content.decode()
+    response = client.post(
+        reverse("admin:members_rosterimport_changelist"),
+        {"action": "discard", "_selected_action": [preview.pk]},
+    )
+    preview.refresh_from_db()
+    assert preview.status == RosterImport.Status.PREVIEW  # view only: no discarding
+    assert response.status_code in (200, 302)
