@@ -3,12 +3,14 @@
 Money is a ``Decimal``, written as a string with two decimals. Read from Python (what the portal builds, a
 decoded answer) it may be an ``int``, a ``Decimal`` or a string with at most two decimals; read from JSON
 as the carrier reads a request (``wire``), only api.md's form is taken: a string with two decimals.
-A float is never money.
+A float is never money. A ``Timestamp`` is a ``datetime``; read from JSON it must be written as one
+(pydantic alone would also take a number of seconds in a string, ``"60.00"``).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any, ClassVar
 
@@ -20,6 +22,8 @@ from pydantic import (
     PlainSerializer,
     SerializationInfo,
     SerializerFunctionWrapHandler,
+    TypeAdapter,
+    ValidationError,
     ValidationInfo,
     WithJsonSchema,
     model_serializer,
@@ -73,6 +77,22 @@ Money = Annotated[
     PlainSerializer(_money_text, return_type=str),
     WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN}),
 ]
+_DATE_TIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]")
+_DATETIME = TypeAdapter(datetime)
+
+
+def _to_timestamp(value: Any, info: ValidationInfo) -> Any:
+    if info.mode != "json" or not isinstance(value, str):
+        return value
+    try:
+        if _DATE_TIME_TEXT.match(value):
+            return _DATETIME.validate_python(value)
+    except ValidationError:
+        pass
+    raise PydanticCustomError("datetime_parsing", "{value} is not a date and time", {"value": repr(value)})
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_to_timestamp)]
 MemberRef = Annotated[str, Field(pattern=MEMBER_REF_PATTERN)]
 #: api.md: every POST carries an ``Idempotency-Key`` of 1 to 64 characters.
 IdempotencyKey = Annotated[str, Field(min_length=1, max_length=64)]

@@ -1,13 +1,13 @@
 """Every request and response body of api.md (and the query parameters of its lists).
 
-Attributes are snake_case, JSON keys camelCase; dates are ``date``, timestamps ``datetime``, money
-``Money`` (``base``). A model's docstring says which call it is; it becomes the schema's description in
-the OpenAPI document (``operations``).
+Attributes are snake_case, JSON keys camelCase; dates are ``date``, timestamps ``Timestamp`` (a
+``datetime``), money ``Money`` (``base``). A model's docstring says which call it is; it becomes the
+schema's description in the OpenAPI document (``operations``).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, create_model
@@ -32,7 +32,7 @@ from groupsales.codes import (
     WaiverReason,
 )
 
-from .base import ApiModel, MemberRef, Money
+from .base import ApiModel, MemberRef, Money, Timestamp
 
 # --------------------------------------------------------------------------- problems
 
@@ -131,7 +131,7 @@ class Offering(ApiModel):
 class Attestation(ApiModel):
     signed_by: str
     title: str
-    signed_at: datetime
+    signed_at: Timestamp
 
 
 class CensusDependent(ApiModel):
@@ -201,13 +201,13 @@ class CreatedGroup(ApiModel):
     group_id: str
     status: GroupStatus
     rating_area_id: str
-    created_at: datetime
+    created_at: Timestamp
     estimated_rates: list[EstimatedRate] = Field(default_factory=list)
 
 
 class StatusChange(ApiModel):
     status: GroupStatus
-    at: datetime
+    at: Timestamp
 
 
 class LineParticipation(ApiModel):
@@ -239,7 +239,7 @@ class FinalizedGroup(ApiModel):
 
     group_id: str
     status: GroupStatus
-    finalized_at: datetime
+    finalized_at: Timestamp
     participation: list[LineParticipation]
     final_rates: list[FinalRate]
     total_monthly_premium: Money
@@ -253,7 +253,7 @@ class GroupDetail(ApiModel):
     status: GroupStatus
     status_history: list[StatusChange] = Field(default_factory=list)
     rating_area_id: str | None = None
-    created_at: datetime
+    created_at: Timestamp
     employer: Employer
     contact: Contact
     writing_agent: WritingAgent
@@ -265,9 +265,9 @@ class GroupDetail(ApiModel):
     census: list[CensusRow] = Field(default_factory=list)
     # 1.1: the last create or PATCH that changed application data, and the signed application as stored
     # (with ``receivedAt`` and ``stale``), GRP-015.
-    application_changed_at: datetime | None = None
+    application_changed_at: Timestamp | None = None
     employer_group_application: dict[str, Any] | None = None
-    finalized_at: datetime | None = None
+    finalized_at: Timestamp | None = None
     participation: list[LineParticipation] | None = None
     final_rates: list[FinalRate] | None = None
     total_monthly_premium: Money | None = None
@@ -334,7 +334,7 @@ class MemberValidationResult(ApiModel):
     validation_id: str
     member_ref: str
     valid: bool
-    validated_at: datetime
+    validated_at: Timestamp
     warnings: list[ProblemError] = Field(default_factory=list)
 
 
@@ -342,7 +342,7 @@ class BatchItemResult(ApiModel):
     member_ref: str | None = None
     valid: bool
     validation_id: str | None = None
-    validated_at: datetime | None = None
+    validated_at: Timestamp | None = None
     warnings: list[ProblemError] = Field(default_factory=list)
     errors: list[ProblemError] = Field(default_factory=list)
 
@@ -360,7 +360,7 @@ class MemberValidationSummary(ApiModel):
     subscriber_ref: str
     relationship: Relationship
     valid: bool
-    validated_at: datetime | None = None
+    validated_at: Timestamp | None = None
     status: MemberEnrollmentStatus
     humana_member_id: str | None = None
 
@@ -370,7 +370,7 @@ class FileReceipt(ApiModel):
 
     file_id: str
     status: FileStatus
-    received_at: datetime
+    received_at: Timestamp
     interchange_control_number: str
     location: SkipJsonSchema[str | None] = None  # the Location header, set by the client
 
@@ -400,8 +400,8 @@ class FileMemberResult(ApiModel):
 class EnrollmentFileStatus(ApiModel):
     file_id: str
     status: FileStatus
-    received_at: datetime
-    completed_at: datetime | None = None
+    received_at: Timestamp
+    completed_at: Timestamp | None = None
     interchange_control_number: str
     errors: list[FileError] = Field(default_factory=list)
     summary: FileSummary | None = None
@@ -424,7 +424,7 @@ class AgentGroup(ApiModel):
     lines: list[Line]
     subscribers_enrolled: int
     total_monthly_premium: Money | None = None
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 T = TypeVar("T")

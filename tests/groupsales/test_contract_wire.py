@@ -21,9 +21,11 @@ def test_it_reads_types_strictly_and_names_only_in_camel_case():
     body["workforce"]["totalEmployees"] = "3"
     body["employer"]["legal_name"] = body["employer"].pop("legalName")
     body["census"][0]["tobaccoUse"] = 0
+    body["smallEmployerAttestation"]["signedAt"] = "60.00"  # pydantic alone reads it as 60 seconds
     assert _found(CreateGroupRequest, body) == {
         "/employer/legalName": "legalName is required.",
         "/workforce/totalEmployees": "A whole number is expected here.",
+        "/smallEmployerAttestation/signedAt": "A timestamp like 2026-11-23T15:00:00Z is expected here.",
         "/census/0/tobaccoUse": "true or false is expected here.",
     }
 
