@@ -177,7 +177,7 @@ def _partial(model: type[ApiModel], name: str) -> type[ApiModel]:
     """The same model with every field optional, nested objects partial too (JSON merge patch)."""
     fields: dict[str, Any] = {}
     for field_name, info in model.model_fields.items():
-        annotation = info.annotation
+        annotation: Any = info.annotation
         if isinstance(annotation, type) and issubclass(annotation, ApiModel):
             annotation = _partial(annotation, f"{annotation.__name__}Patch")
         fields[field_name] = (annotation | None, None)

@@ -151,7 +151,7 @@ def _schemas(types: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     found, components = generator.generate_definitions(
         [(name, "validation", TypeAdapter(t).core_schema) for name, t in types.items()]
     )
-    return {name: found[(name, "validation")] for name in types}, components
+    return {name: found[(name, "validation")] for name in types}, {str(k): v for k, v in components.items()}
 
 
 def _parameters(op: Operation, query: dict[str, Any], text: dict[str, Any], key: dict[str, Any]) -> list:
@@ -171,21 +171,30 @@ def _content(media_type: str, schema: Any) -> dict[str, Any]:
     return {"content": {media_type: {"schema": schema}}}
 
 
-def _paths(operations: dict[str, Operation]) -> dict[str, Any]:
+def _paths(operations: dict[str, Operation]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The document's paths and its components (the schemas they refer to)."""
     types: dict[str, Any] = {"text": str, "key": IdempotencyKey, "problem": Problem}
     for op_id, op in operations.items():
         for part in ("request", "answer", "query"):
             if getattr(op, part) is not None:
                 types[f"{op_id}.{part}"] = getattr(op, part)
     schemas, components = _schemas(types)
-    queries = {op.query.__name__ for op in operations.values() if op.query is not None}
+    # the query models are spelled out as parameters, not referred to
+    query_names = {
+        op_id: schemas[f"{op_id}.query"]["$ref"].rsplit("/", 1)[1]
+        for op_id, op in operations.items()
+        if op.query is not None
+    }
+    queries = {op_id: components[name] for op_id, name in query_names.items()}
+    for name in set(query_names.values()):
+        del components[name]
     errors = {
         str(status): {"description": text, **_content(PROBLEM, schemas["problem"])}
         for status, text in ERRORS.items()
     }
     paths: dict[str, Any] = {}
     for op_id, op in operations.items():
-        query = components.get(op.query.__name__, {}) if op.query is not None else {}
+        query = queries.get(op_id, {})
         ok = {"description": op.summary}
         if op.answer is not None:
             ok |= _content(op.answer_type, schemas[f"{op_id}.answer"])
@@ -200,8 +209,7 @@ def _paths(operations: dict[str, Operation]) -> dict[str, Any]:
             ),
             "responses": {str(op.ok): ok, **errors},
         }
-    # the query models are spelled out as parameters, not referred to
-    return paths, {name: schema for name, schema in components.items() if name not in queries}
+    return paths, components
 
 
 def openapi_document(server_url: str = "/sandbox/groupsales/v1") -> dict[str, Any]:
