@@ -7,9 +7,10 @@ honouring ``Retry-After`` up to ``retry_after_cap``; a longer wait, or the last 
 ``CarrierTransientError`` so that the Celery task retries later instead of blocking a worker. Other
 answers are never retried. Every attempt is stored as a ``carrier.models.ApiCall`` with masked bodies.
 
-Requests may be dicts (snake_case or camelCase keys): they are validated with ``carrier.schemas`` and
-an unfit one raises ``InvalidCarrierRequest`` (``ValueError``) before any call. Answers are validated:
-one that does not fit api.md raises ``CarrierResponseError``.
+Requests may be dicts (snake_case or camelCase keys): they are validated with the models of
+``groupsales.contract`` (``carrier.schemas``) and an unfit one raises ``InvalidCarrierRequest``
+(``ValueError``) before any call. Answers are validated: one that does not fit api.md raises
+``CarrierResponseError``.
 """
 
 from __future__ import annotations
@@ -31,20 +32,7 @@ from django.conf import settings
 from django.utils import timezone
 from pydantic import BaseModel, ValidationError
 
-from . import services
-from .errors import (
-    CarrierConflictError,
-    CarrierError,
-    CarrierNotFoundError,
-    CarrierPermanentError,
-    CarrierResponseError,
-    CarrierRuleError,
-    CarrierTransientError,
-    ProblemError,
-)
-from .masking import masked_body
-from .models import ApiCall, CarrierOperation
-from .schemas import (
+from groupsales.contract.models import (
     AgentGroup,
     BatchValidationRequest,
     BatchValidationResult,
@@ -60,9 +48,22 @@ from .schemas import (
     Page,
     PatchGroupRequest,
     Problem,
-    parse_response,
-    request_body,
 )
+
+from . import services
+from .errors import (
+    CarrierConflictError,
+    CarrierError,
+    CarrierNotFoundError,
+    CarrierPermanentError,
+    CarrierResponseError,
+    CarrierRuleError,
+    CarrierTransientError,
+    ProblemError,
+)
+from .masking import masked_body
+from .models import ApiCall, CarrierOperation
+from .schemas import parse_response, request_body
 
 logger = logging.getLogger(__name__)
 

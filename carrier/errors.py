@@ -5,32 +5,14 @@ same idempotency key) and ``CarrierPermanentError`` (the operation is over; a co
 new operation). Every error carries ``status`` (HTTP status or ``None`` when no answer came),
 ``code`` (the carrier's code, or the client's own for a failure without a body) and
 ``correlation_id`` (the ``X-Correlation-ID`` of the call, to find it in ``carrier.models.ApiCall``).
+``ProblemError`` (an error object of api.md) is the contract's, re-exported here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
-
-
-class ProblemError(BaseModel):
-    """One error object of a problem+json body, or of a batch result."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True)
-
-    code: str
-    pointer: str = ""
-    message: str = ""
-    severity: str = "error"
-    member_ref: str | None = None
-    # FIL-002: the earlier file that used the interchange control number.
-    file_id: str | None = Field(default=None, validation_alias=AliasChoices("fileId", "file_id"))
-
-    @property
-    def is_warning(self) -> bool:
-        return self.severity == "warning"
+from groupsales.contract.models import ProblemError
 
 
 class CarrierError(Exception):

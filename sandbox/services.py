@@ -19,6 +19,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from groupsales.codes import Relationship, Tier
+from groupsales.contract.operations import request_of
+from groupsales.contract.wire import SchemaProblem, wire_problems
 from groupsales.rating import CoveredPerson, Family
 from groupsales.rules import check_finalize, check_group, check_member, participation
 
@@ -27,13 +29,12 @@ from .application import APPLICATION, application_bare, application_errors, appl
 from .http import ApiProblem, error
 from .models import Group, MemberValidation, Partner
 from .rates import CarrierFacts
-from .schema import GROUP, group_schema_errors, member_schema_errors, merge
 
 S = Group.Status
 VALIDATING_STATES = (S.CREATED, S.FINALIZED, S.ENROLLED)
 #: The parts of the create body a PATCH may set (api.md: "any part of the create body"); other keys of a
 #: patch are ignored like any unknown field, so a patch never writes answer fields into the body.
-BODY_KEYS = frozenset(key.lstrip("~") for key in GROUP)
+BODY_KEYS = frozenset(str(field.alias) for field in request_of("createGroup").model_fields.values())
 #: api.md 1.1: "application data" is every create field except these; changing it sets applicationChangedAt
 #: and makes a stored signed application stale unless the same request sends a new one (GRP-015).
 NOT_APPLICATION_DATA = frozenset({"census", "smallEmployerAttestation", APPLICATION})
@@ -77,10 +78,21 @@ def group_get(*, partner: Partner, group_id: str, lock: bool = False) -> Group:
     return group
 
 
+def _with_schema(rule_errors: list[dict[str, Any]], schema: list[SchemaProblem]) -> list[dict[str, Any]]:
+    """Every rule error, then every SCHEMA problem except a missing value that a rule already names.
+
+    A wrong type or a value outside its list is always reported as SCHEMA (api.md), beside any rule
+    that the same value breaks; a missing required field is reported once, by its rule when it has one.
+    """
+    taken = {e["pointer"] for e in rule_errors}
+    kept = [error("SCHEMA", p.message, p.pointer) for p in schema if not (p.missing and p.pointer in taken)]
+    return rule_errors + kept
+
+
 def _group_violations(body: Any, facts: CarrierFacts) -> list[dict[str, Any]]:
-    schema = group_schema_errors(body)
+    schema = wire_problems(request_of("createGroup"), body)
     rules = [v.as_problem() for v in check_group(body, ctx=facts)] if isinstance(body, dict) else []
-    return merge(rules, schema)
+    return _with_schema(rules, schema)
 
 
 def _rating_area(body: dict[str, Any], facts: CarrierFacts) -> str | None:
@@ -360,13 +372,9 @@ def _valid_bodies(group: Group, *, excluding: str | None = None) -> list[MemberV
 def _member_errors(
     group: Group, body: Any, facts: CarrierFacts, others: list[MemberValidation]
 ) -> list[dict]:
-    schema = member_schema_errors(body)
+    schema = wire_problems(request_of("validateMember"), body)
     if not isinstance(body, dict):
-        return schema
-    if body.get("relationship") == Relationship.SUBSCRIBER and body.get("subscriberRef") != body.get(
-        "memberRef"
-    ):
-        schema.append(error("SCHEMA", "A subscriber's subscriberRef is its own memberRef.", "/subscriberRef"))
+        return _with_schema([], schema)
     by_ref = {v.member_ref: v for v in others}
     subscriber = None
     if body.get("relationship") != Relationship.SUBSCRIBER:
@@ -387,7 +395,27 @@ def _member_errors(
         other_dependents=other_dependents,
         ssn_members=ssn_members,
     )
-    return merge([v.as_problem() for v in violations], schema)
+    return _with_schema([v.as_problem() for v in violations], schema) + _subscriber_errors(body, schema)
+
+
+#: api.md: fields "given to subscribers only"; these two a subscriber must give.
+SUBSCRIBER_REQUIRED = ("address", "employment")
+
+
+def _subscriber_errors(body: dict[str, Any], schema: list[SchemaProblem]) -> list[dict[str, Any]]:
+    """The SCHEMA problems a JSON Schema of the body does not state: a subscriber's own address and
+    employment, and its subscriberRef (its own memberRef)."""
+    if body.get("relationship") != Relationship.SUBSCRIBER:
+        return []
+    taken = {p.pointer for p in schema}
+    out = [
+        error("SCHEMA", f"{name} is required for a subscriber.", f"/{name}")
+        for name in SUBSCRIBER_REQUIRED
+        if body.get(name) is None and f"/{name}" not in taken
+    ]
+    if body.get("subscriberRef") != body.get("memberRef"):
+        out.append(error("SCHEMA", "A subscriber's subscriberRef is its own memberRef.", "/subscriberRef"))
+    return out
 
 
 def _split(found: list[dict]) -> tuple[list[dict], list[dict]]:

@@ -2,7 +2,8 @@
 
 Each rule is a small function registered under its rule ID and phase (C create/PATCH, V member
 validation, F finalize; E the portal's own entry checks of what the 834 can carry, PTL-001..PTL-003,
-which the carrier, and so the sandbox, never runs: ``check_member_entry``); ``check_*`` run every rule
+which the carrier, and so the sandbox, never runs: ``check_member_entry``; R, PTL-004, the portal's
+reading of a roster file, checked by ``members.roster`` as it reads); ``check_*`` run every rule
 of the phase over an api.md body (a plain dict) and return every :class:`Violation`, sorted by
 (pointer, code). Thresholds come only from :class:`RuleSettings`; facts the body does not carry
 (rate-file geography, plans, rates, appointments, "today") from a :class:`RuleContext`. Plain Python:

@@ -452,7 +452,7 @@ _define(
 )
 _define(
     "PTL-004",
-    "E",
+    "R",
     gettext_noop(
         "A roster file must be a CSV or XLSX with a header row, one row per person, each value in a form the "
         "portal reads, and each dependent under an employee."

@@ -6,14 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from carrier.schemas import (
+from carrier.schemas import InvalidCarrierRequest, request_body
+from groupsales.contract.models import (
     AgentGroup,
     BatchValidationRequest,
     CreateGroupRequest,
-    InvalidCarrierRequest,
     MemberValidationRequest,
     Page,
-    request_body,
 )
 
 from . import payloads
