@@ -163,7 +163,7 @@ _define(
 )
 _define(
     "GRP-015",
-    "CF",
+    "F",  # its create/PATCH half needs the stored group (stale, changed): sandbox.application
     "The signed Employer Group Application: at create and PATCH, when sent, a 64-hex-digit documentSha256 and "
     "both signatures (the employer's signer with a title and e-mail, the writing agent), ELECTRONIC, not in "
     "the future; at finalize, present, not stale and each signature at most 30 days old (an error for "

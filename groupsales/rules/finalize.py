@@ -201,7 +201,9 @@ def _signed_application(check: FinalizeCheck) -> Iterator[Finding]:
     severity = "error" if effective is not None and effective >= required_from else "warning"
     application = check.group.root["employerGroupApplication"]
     if not application.is_dict:
-        yield Finding(application.pointer, "The signed Employer Group Application is missing.", severity=severity)
+        yield Finding(
+            application.pointer, "The signed Employer Group Application is missing.", severity=severity
+        )
         return
     if application["stale"].boolean() is True:
         yield Finding(
@@ -213,9 +215,12 @@ def _signed_application(check: FinalizeCheck) -> Iterator[Finding]:
     for who in ("employerSignature", "agentSignature"):
         signed = application[who]["signedAt"]
         signed_on = Node((signed.text() or "")[:10]).date()
-        if signed_on is None or (check.ctx.today - signed_on).days > limit:
+        today = as_date(check.ctx.today)
+        if signed_on is None or today is None or (today - signed_on).days > limit:
             yield Finding(
-                signed.pointer, f"Signed more than {limit} days before finalize: sign again.", severity=severity
+                signed.pointer,
+                f"Signed more than {limit} days before finalize: sign again.",
+                severity=severity,
             )
 
 
