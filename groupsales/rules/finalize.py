@@ -195,7 +195,8 @@ def _bona_fide(check: FinalizeCheck) -> Iterator[Finding]:
 
 @rule("GRP-015", when="F")
 def _signed_application(check: FinalizeCheck) -> Iterator[Finding]:
-    """Present, not stale, each signature recent; an error from the cutover's effective date, else a warning."""
+    """Present, not stale, each signature recent: an error from the cutover's effective date, a warning
+    before it."""
     effective = check.group.effective_date
     required_from = check.settings.application_required_from
     severity = "error" if effective is not None and effective >= required_from else "warning"

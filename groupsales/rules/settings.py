@@ -7,9 +7,8 @@ deep, so ``{"min_participation": {"MEDICAL": "0.75"}}`` changes medical and keep
 
 from __future__ import annotations
 
-from datetime import date
-
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
