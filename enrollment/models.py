@@ -254,7 +254,8 @@ class ApplicationDocument(models.Model):
 
 class ApplicationSignature(models.Model):
     """One signature on an application document: the employer's signer or the writing agent, with the
-    consent to electronic records and signatures, when, from where (IP, user agent) and the document's hash."""
+    consent to electronic records and signatures, when, from where (IP, user agent) and the document's
+    hash."""
 
     class Role(models.TextChoices):
         EMPLOYER = "EMPLOYER", _("Employer")

@@ -27,11 +27,27 @@ def group(broker, rule_facts):
 
 def _sign_both(group: EmployerGroup) -> None:
     document = application.application_document_current(group=group)
-    application.application_sign(group=group, document_sha256=document.sha256, role=Role.EMPLOYER, user=None,
-                                 signed_by="Ann Lee", title="Owner", email="ann@example.com", consent=True,
-                                 ip_address="203.0.113.7", user_agent="Phone")  # fmt: skip
-    application.application_sign(group=group, document_sha256=document.sha256, role=Role.AGENT, user=None,
-                                 signed_by="Sam Ortiz", email="sam@agency.example", consent=True)  # fmt: skip
+    application.application_sign(
+        group=group,
+        document_sha256=document.sha256,
+        role=Role.EMPLOYER,
+        user=None,
+        signed_by="Ann Lee",
+        title="Owner",
+        email="ann@example.com",
+        consent=True,
+        ip_address="203.0.113.7",
+        user_agent="Phone",
+    )
+    application.application_sign(
+        group=group,
+        document_sha256=document.sha256,
+        role=Role.AGENT,
+        user=None,
+        signed_by="Sam Ortiz",
+        email="sam@agency.example",
+        consent=True,
+    )
 
 
 def test_the_document_shows_the_plans_and_contributions_and_its_hash_is_the_pdfs(group, tmp_path):
@@ -63,16 +79,19 @@ def test_both_signatures_send_the_application_with_the_group(group):
     assert {body["employerSignature"]["method"], body["agentSignature"]["method"]} == {"ELECTRONIC"}
     signature = document.signatures.get(role=Role.EMPLOYER)
     assert (signature.ip_address, signature.user_agent, signature.document_sha256) == (
-        "203.0.113.7", "Phone", document.sha256,
-    )  # fmt: skip
+        "203.0.113.7",
+        "Phone",
+        document.sha256,
+    )
 
 
 @override_settings(HUMANA_RULE_SETTINGS={"application_required_from": "2027-01-01"})
 def test_a_change_of_a_contribution_after_signing_voids_both_and_finalize_shows_grp_015(group):
     _sign_both(group)
     offering = next(o for o in group.offerings if o["line"] == "MEDICAL")
-    services.group_set_offering(group=group, line="MEDICAL", contribution={**offering["contribution"],
-                                                                         "employee": "75"})  # fmt: skip
+    services.group_set_offering(
+        group=group, line="MEDICAL", contribution={**offering["contribution"], "employee": "75"}
+    )
 
     state = application.application_state(group=group)
     assert state.document is None and state.employer is None and state.agent is None
@@ -95,12 +114,28 @@ def test_a_change_outside_the_application_keeps_the_signatures(group):
 def test_signing_needs_consent_and_the_document_the_signer_read(group):
     document = application.application_document_current(group=group)
     with pytest.raises(ValidationError, match="GRP-015"):
-        application.application_sign(group=group, document_sha256=document.sha256, role=Role.EMPLOYER, user=None,
-                                     signed_by="Ann Lee", title="Owner", email="ann@example.com", consent=False)  # fmt: skip
+        application.application_sign(
+            group=group,
+            document_sha256=document.sha256,
+            role=Role.EMPLOYER,
+            user=None,
+            signed_by="Ann Lee",
+            title="Owner",
+            email="ann@example.com",
+            consent=False,
+        )
     services.group_update(group=group, fields={"legal_name": "Blue Heron Bakery Inc"})
     with pytest.raises(ValidationError, match="changed since you opened it"):
-        application.application_sign(group=group, document_sha256=document.sha256, role=Role.EMPLOYER, user=None,
-                                     signed_by="Ann Lee", title="Owner", email="ann@example.com", consent=True)  # fmt: skip
+        application.application_sign(
+            group=group,
+            document_sha256=document.sha256,
+            role=Role.EMPLOYER,
+            user=None,
+            signed_by="Ann Lee",
+            title="Owner",
+            email="ann@example.com",
+            consent=True,
+        )
 
 
 def test_the_pdf_is_encrypted_at_rest(group):
