@@ -26,12 +26,13 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .models import ApplicationDocument, ApplicationSignature, EmployerGroup
 
 Role = ApplicationSignature.Role
 CONSENT_VERSION = "2026-12"
-VOID_REASON = "The application data changed after it was signed."
+VOID_REASON = gettext_noop("The application data changed after it was signed.")
 
 
 def application_data(*, group: EmployerGroup) -> dict[str, Any]:

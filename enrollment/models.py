@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedDateField, EncryptedTextField
+from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency, Broker
 from portal.display import LABELS
@@ -136,6 +137,8 @@ class EmployerGroup(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Who changed what, when (issue 22 item 5); the request's user comes from simple_history's middleware.
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-updated_at"]
