@@ -176,8 +176,9 @@ def invitation_send(*, subscriber: Member, by: AbstractBaseUser | None) -> Invit
 
 
 def invitation_resend(*, invitation: Invitation, by: AbstractBaseUser | None) -> Invitation:
-    """Send the invitation again with a NEW token (the old link stops working) and a fresh expiry.
-    The employee's draft is kept."""
+    """Send the invitation again with a NEW token (the old link stops working) and a fresh expiry, never
+    earlier than the current one (a broker who extended the link keeps the extension). The employee's
+    draft is kept."""
     if invitation.revoked_at is not None:
         raise ValidationError("This invitation was revoked: send a new one.")
     if invitation.signed_at is not None:
@@ -188,7 +189,7 @@ def invitation_resend(*, invitation: Invitation, by: AbstractBaseUser | None) ->
     token, digest = _new_token()
     with transaction.atomic():
         invitation.token_hash = digest
-        invitation.expires_at = _expiry(subscriber.group, now, invitation_days())
+        invitation.expires_at = max(invitation.expires_at, _expiry(subscriber.group, now, invitation_days()))
         invitation.sent_at = now
         invitation.sent_count = (invitation.sent_count or 0) + 1
         invitation.save(update_fields=["token_hash", "expires_at", "sent_at", "sent_count"])
