@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+DEV_PORT ?= 8000
+PYTEST_ARGS ?=
 
 .PHONY: dev test test-browser lint migrations-check ci bench load install seed clean
 
@@ -16,6 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## The whole portal on embedded defaults: SQLite, a file-system Celery broker, the carrier sandbox.
+dev: export DEV_PORT := $(DEV_PORT)
 dev: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
@@ -23,7 +26,7 @@ dev: $(STAMP)
 
 ## The whole test suite (SQLite and in-process broker here; CI sets DATABASE_URL and REDIS_URL).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-browser: $(STAMP)
 	$(BIN)/python -m pytest -m browser

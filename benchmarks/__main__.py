@@ -14,7 +14,7 @@ from pathlib import Path
 import django
 
 # Modules in the order they run; each exposes run(*, quick: bool) -> list[dict].
-MODULES = ["rate_import", "quote", "x12", "pages", "validation", "end_to_end"]
+MODULES = ["rate_import", "quote", "x12", "pages", "validation", "end_to_end", "selling"]
 COLUMNS = ["benchmark", "case", "value", "unit", "baseline", "ratio", "note"]
 
 

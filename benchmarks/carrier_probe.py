@@ -46,7 +46,6 @@ from django.core.management import call_command  # noqa: E402
 from django.test import override_settings  # noqa: E402
 
 API_KEY = "benchmark-partner-key-0001"
-RATE_FILE = "HUM_ETSS_SG_KY_20261101_000001.txt"
 MAX_BATCH = 200
 PLANS = {"MEDICAL": "12345KY0010001", "DENTAL": "12345KY0020001", "VISION": "12345KY0030001"}
 ADDRESS = {
@@ -77,13 +76,14 @@ def sandbox_over_http():
     """Serve the portal (and its sandbox) on 127.0.0.1, port 0; the client settings point at it."""
     from django.core.wsgi import get_wsgi_application
 
+    from groupsales.demo_etss import write_etss_file
     from sandbox.models import RuleThresholds
     from sandbox.rates import rate_file_load
     from sandbox.services_admin import partner_add_key
 
     call_command("migrate", verbosity=0)
     partner_add_key(name="Benchmark", sender_id=settings.HUMANA_SENDER_ID, raw_key=API_KEY)
-    rate_file_load(path=settings.SAMPLES_DIR / RATE_FILE)
+    rate_file_load(path=write_etss_file(settings.SAMPLES_DIR))
     # KY's small-group limit is 50 eligible employees (GRP-008); the sandbox's own thresholds (the admin's
     # RuleThresholds row) let the 100-employee group of issue 6 through, as CA/CO/NY/VT would.
     RuleThresholds.objects.create(values={"size_limit_by_state": {"KY": 100}}, note="benchmark")

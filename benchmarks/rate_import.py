@@ -18,14 +18,14 @@ from pathlib import Path
 PROBE = Path(__file__).with_name("catalogue_probe.py")
 
 
-def _probe(*args: str) -> dict:
+def _probe(*args: str, script: Path = PROBE) -> dict:
     env = dict(os.environ)
     with tempfile.TemporaryDirectory() as tmp:
         if "postgres" not in env.get("DATABASE_URL", ""):
             env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
         env["PORTAL_VAR_DIR"] = tmp
         done = subprocess.run(
-            [sys.executable, str(PROBE), *args],
+            [sys.executable, str(script), *args],
             env=env,
             capture_output=True,
             text=True,

@@ -6,7 +6,7 @@ as a two-decimal string; dates are ``date``, timestamps aware ``datetime``.
 
 Requests: ``request_body(Model, data)`` validates a dict (or a model) and gives the JSON body to send;
 unknown keys are dropped, so nothing the portal keeps for itself reaches the carrier, and a dict that
-does not fit raises ``InvalidCarrierRequest`` (a ``ValueError``) before any call.
+does not fit raises ``InvalidCarrierRequest`` (a permanent error, and a ``ValueError``) before any call.
 Responses: ``parse_response(Model, data, ...)`` raises ``CarrierResponseError`` naming the field.
 """
 
@@ -49,7 +49,7 @@ from groupsales.codes import (
     WaiverReason,
 )
 
-from .errors import CarrierResponseError, ProblemError
+from .errors import CarrierPermanentError, CarrierResponseError, ProblemError
 
 CENT = Decimal("0.01")
 _MONEY_TEXT = re.compile(r"^-?\d+(\.\d{1,2})?$")
@@ -490,16 +490,23 @@ class Problem(ApiModel):
 # --------------------------------------------------------------------------- helpers
 
 
-class InvalidCarrierRequest(ValueError):
+class InvalidCarrierRequest(CarrierPermanentError, ValueError):
     """A request body that does not fit api.md; caught in the portal, never sent.
 
-    ``errors`` are ``ProblemError``s with code ``SCHEMA`` and a JSON Pointer, like the carrier's own.
+    A permanent error (the same body is refused every time; only a corrected one can go), so a task
+    that catches ``CarrierPermanentError`` ends instead of retrying. Still a ``ValueError`` for callers
+    that check for one. ``errors`` are ``ProblemError``s with code ``SCHEMA`` and a JSON Pointer, like
+    the carrier's own; ``status`` is None (nothing was sent).
     """
 
+    default_code = "SCHEMA"
+
     def __init__(self, model_name: str, errors: list[ProblemError]) -> None:
-        self.errors = errors
         detail = "; ".join(f"{e.pointer or '/'}: {e.message}" for e in errors)
-        super().__init__(f"{model_name} does not fit api.md: {detail}")
+        super().__init__(f"{model_name} does not fit api.md: {detail}", errors=errors)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def _pointer(loc: tuple[int | str, ...]) -> str:

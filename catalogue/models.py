@@ -223,7 +223,8 @@ class Quote(models.Model):
 
 
 class QuoteCensusRow(models.Model):
-    """One person of a quote's census; ``coverage_tier`` (EMP/ESP/ECH/FAM/WAIVE) only on subscribers."""
+    """One person of a quote's census; the tiers (EMP/ESP/ECH/FAM/WAIVE) only on subscribers:
+    ``coverage_tier`` is the tier of every line whose own tier (``medical_tier``, …) is empty."""
 
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="census_rows")
     position = models.PositiveIntegerField(default=0)
@@ -233,9 +234,40 @@ class QuoteCensusRow(models.Model):
     date_of_birth = EncryptedDateField()
     tobacco_use = models.BooleanField(null=True, blank=True)
     coverage_tier = models.CharField(max_length=5, blank=True)
+    medical_tier = models.CharField(max_length=5, blank=True)
+    dental_tier = models.CharField(max_length=5, blank=True)
+    vision_tier = models.CharField(max_length=5, blank=True)
+    waiver_reason = models.CharField(max_length=30, blank=True)  # why the lines waived are waived
 
     class Meta:
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
         return f"{self.member_ref} ({self.relationship})"
+
+
+class QuoteScenario(models.Model):
+    """One of up to three contribution scenarios of a quote (``catalogue.scenarios``).
+
+    ``contributions``: {line: {basis, employee, dependents}}; ``plan_ids``: {line: [planId, …]}, the plans
+    the scenario would offer (a line with none is not offered). Scenario 1's contributions are also the
+    quote's ``contributions`` (what "Start a group from this quote" takes).
+    """
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="scenarios")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=60)
+    contributions = models.JSONField(default=dict)
+    plan_ids = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["quote", "position"], name="catalogue_quote_scenario_key"),
+            models.CheckConstraint(
+                condition=models.Q(position__gte=1, position__lte=3), name="catalogue_quote_scenario_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quote} scenario {self.position}: {self.name}"

@@ -45,6 +45,9 @@ class PlanOffer:
     max_children_u21: int | None = None
     state: str = ""
     plan_eff_date: date | None = None
+    deductible_family: Decimal | None = None
+    moop_family: Decimal | None = None
+    hsa_eligible: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,9 @@ def _offer(plan: Plan) -> PlanOffer:
         max_children_u21=plan.max_children_u21,
         state=plan.state,
         plan_eff_date=plan.plan_eff_date,
+        deductible_family=plan.ded_fam,
+        moop_family=plan.moop_fam,
+        hsa_eligible=plan.hsa_eligible,
     )
 
 

@@ -539,6 +539,10 @@ def quote_create(
                 date_of_birth=row.date_of_birth,
                 tobacco_use=row.tobacco_use,
                 coverage_tier=row.coverage_tier or "",
+                medical_tier=getattr(row, "medical_tier", ""),
+                dental_tier=getattr(row, "dental_tier", ""),
+                vision_tier=getattr(row, "vision_tier", ""),
+                waiver_reason=getattr(row, "waiver_reason", ""),
             )
             for position, row in enumerate(census)
         )

@@ -1,6 +1,6 @@
-"""Building ETSS files for tests, the demo and benchmarks: edit the sample's lines, recompute the trailer.
+"""Building ETSS files for tests, the demo and benchmarks: edit the demo file's lines, recompute the trailer.
 
-Not used by the running portal.
+The demo file is the project's own (:mod:`groupsales.demo_etss`). Not used by the running portal.
 """
 
 from __future__ import annotations
@@ -10,49 +10,34 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from django.conf import settings
-
+from groupsales.demo_etss import DEMO_RATE_FILE, EtssTrailer, etss_bytes, rate_file_lines
 from groupsales.etss import AGE_BANDS
 
-SAMPLE_NAME = "HUM_ETSS_SG_KY_20261101_000001.txt"
+SAMPLE_NAME = DEMO_RATE_FILE.name
 
 
 def sample_path() -> Path:
-    return Path(settings.SAMPLES_DIR) / SAMPLE_NAME
+    """The demo rate file (with its sidecar) in ``settings.SAMPLES_DIR``."""
+    from portal.samples import sample_file
+
+    return sample_file(SAMPLE_NAME)
 
 
 def sample_lines() -> list[str]:
-    """The sample's lines without the TRL line (and without line ends)."""
-    lines = sample_path().read_text(encoding="utf-8").splitlines()
-    return [line for line in lines if not line.startswith("TRL|")]
+    """The demo file's lines without the TRL line (and without line ends)."""
+    return list(rate_file_lines())
 
 
 def trailer(lines: Iterable[str], body_sha256: str) -> str:
-    counts = dict.fromkeys(("PLN", "ARE", "GEO", "ARA", "TRA", "FAC"), 0)
-    total = 1
-    sum_rate = sum_tobacco = Decimal("0.00")
+    counted = EtssTrailer()
     for line in lines:
-        total += 1
-        fields = line.split("|")
-        if fields[0] in counts:
-            counts[fields[0]] += 1
-        if fields[0] == "ARA":
-            sum_rate += Decimal(fields[6])
-            if fields[7]:
-                sum_tobacco += Decimal(fields[7])
-        elif fields[0] == "TRA":
-            sum_rate += Decimal(fields[6])
-    c = counts
-    return (
-        f"TRL|{total}|{c['PLN']}|{c['ARE']}|{c['GEO']}|{c['ARA']}|{c['TRA']}|{c['FAC']}|"
-        f"{sum_rate:.2f}|{sum_tobacco:.2f}|{body_sha256}"
-    )
+        counted.add(line)
+    return counted.line(body_sha256)
 
 
 def build_etss(lines: list[str]) -> bytes:
     """A whole file from its lines before TRL, with a correct trailer."""
-    body = "".join(f"{line}\n" for line in lines).encode()
-    return body + (trailer(lines, hashlib.sha256(body).hexdigest()) + "\n").encode()
+    return etss_bytes(lines)
 
 
 def with_header(lines: list[str], *, seq: int | None = None, load_type: str | None = None) -> list[str]:
@@ -110,27 +95,12 @@ def generated_lines(*, plans: int, areas: int = 2, quarters: int = 4) -> Iterato
 def write_generated(path: Path, *, plans: int, areas: int = 2, quarters: int = 4) -> Path:
     """Stream a generated file to ``path`` with its trailer (memory flat)."""
     sha = hashlib.sha256()
-    counts = dict.fromkeys(("PLN", "ARE", "GEO", "ARA", "TRA", "FAC"), 0)
-    total = 1
-    sum_rate = sum_tobacco = Decimal("0.00")
+    counted = EtssTrailer()
     with open(path, "wb") as out:
         for line in generated_lines(plans=plans, areas=areas, quarters=quarters):
             data = f"{line}\n".encode()
             sha.update(data)
             out.write(data)
-            total += 1
-            kind = line[:3]
-            if kind in counts:
-                counts[kind] += 1
-            if kind == "ARA":
-                fields = line.split("|")
-                sum_rate += Decimal(fields[6])
-                sum_tobacco += Decimal(fields[7])
-        c = counts
-        out.write(
-            (
-                f"TRL|{total}|{c['PLN']}|{c['ARE']}|{c['GEO']}|{c['ARA']}|{c['TRA']}|{c['FAC']}|"
-                f"{sum_rate:.2f}|{sum_tobacco:.2f}|{sha.hexdigest()}\n"
-            ).encode()
-        )
+            counted.add(line)
+        out.write(f"{counted.line(sha.hexdigest())}\n".encode())
     return path

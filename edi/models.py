@@ -171,6 +171,9 @@ class TransmissionMember(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NOT_SENT)
     humana_member_id = models.CharField(max_length=30, blank=True)
     errors = models.JSONField(default=list, blank=True)
+    # A keyed digest (HMAC of SECRET_KEY: the body holds an SSN) of the member's validation body as
+    # written into the file: a follow-up sends a rejected member only once its body differs from this.
+    body_digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["transmission", "position", "id"]

@@ -62,19 +62,24 @@ def member_enrollment_results(*, group: Any) -> dict[str, TransmissionMember]:
     return results
 
 
-def group_actions(*, group: Any) -> dict[str, bool]:
-    """Which broker actions the group page should offer now."""
-    from .models import FINAL_STATUSES, IN_FLIGHT_STATUSES
+def group_actions(*, group: Any) -> dict[str, Any]:
+    """Which broker actions the group page should offer now, and the rejected members a follow-up is
+    for (``follow_up.follow_up_plan``: only those changed since their rejection can go)."""
+    from . import follow_up
+    from .models import IN_FLIGHT_STATUSES
 
     files = Transmission.objects.filter(group=group)
     in_flight = files.filter(status__in=IN_FLIGHT_STATUSES).exists()
-    last = files.filter(status__in=FINAL_STATUSES).order_by("-created_at", "-id").first()
+    try:
+        plan = follow_up.follow_up_plan(group=group)
+    except sources.MembersUnavailable:
+        plan = follow_up.follow_up_plan(group=group, bodies=[])
     status = getattr(group, "status", "")
     return {
         "in_flight": in_flight,
-        "send": not in_flight and last is None and status == sources.GroupStatus.FINALIZED,
-        "follow_up": not in_flight
-        and last is not None
-        and last.status == Transmission.Status.ACCEPTED_WITH_ERRORS,
-        "resubmit": not in_flight and last is not None and last.status == Transmission.Status.REJECTED,
+        "send": not in_flight and plan.last is None and status == sources.GroupStatus.FINALIZED,
+        "follow_up": not in_flight and plan.can_follow_up,
+        "follow_up_waits": not in_flight and plan.follow_up_due and not plan.can_follow_up,
+        "rejected": plan.rejected if plan.follow_up_due else [],
+        "resubmit": not in_flight and plan.can_resubmit,
     }

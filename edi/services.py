@@ -25,10 +25,11 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from groupsales.x12 import Envelope, Family, Header, member_from_api, render_834
 
-from . import sources
+from . import follow_up, sources
 from .models import FINAL_STATUSES, ControlNumberSequence, Transmission, TransmissionMember
 from .states import TransitionNotAllowed, transmission_transition
 
@@ -183,13 +184,21 @@ SEGMENT_WORDS = {
     "IEA": "envelope trailer",
 }
 _QUOTED = re.compile(r"""(['"]).*?\1""")
+# Any spelling of a date a person or a system writes (2010-06-05, 06/05/2010, 6.5.10): its month and day
+# are a date of birth's too, so the whole date goes, not only its year.
+_DATE = re.compile(
+    r"(?<!\d)\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?!\d)"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{2,4}\b"
+    r"|\b\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{2,4}\b",
+    re.IGNORECASE,
+)
 _DIGITS = re.compile(r"\d{4,}")
 _LINE_PREFIX = re.compile(r"^Line \d+(, [A-Z0-9]+)?: ")
 
 
 def plain(text: str) -> str:
-    """A message with every quoted value and long number taken out (no personal data on pages)."""
-    return _DIGITS.sub("…", _QUOTED.sub("…", text))
+    """A message with every quoted value, date and long number taken out (no personal data on pages)."""
+    return _DIGITS.sub("…", _DATE.sub("…", _QUOTED.sub("…", text)))
 
 
 def _ordered_families(bodies: Sequence[dict], only_refs: set[str] | None) -> list[Family]:
@@ -315,6 +324,7 @@ def transmission_render(
                 )
             ]
         ) from exc
+    by_ref = {b.get("memberRef"): b for b in bodies}
     members = []
     for family in families:
         from groupsales.x12.writer import order_family
@@ -325,6 +335,9 @@ def transmission_render(
                     "memberRef": m.member_ref,
                     "subscriberRef": m.subscriber_ref,
                     "relationship": str(m.relationship),
+                    "bodyDigest": follow_up.body_digest(by_ref[m.member_ref])
+                    if m.member_ref in by_ref
+                    else "",
                 }
             )
     subscribers = len(families)
@@ -419,26 +432,32 @@ def _plan(*, group: Any, purpose: str) -> tuple[Transmission | None, set[str] | 
             raise TransmissionRefused("The group must be finalized before its enrollment file is sent.")
         return None, None
     if purpose == P.FOLLOW_UP:
-        if last is None or last.status != S.ACCEPTED_WITH_ERRORS:
-            raise TransmissionRefused("A follow-up is for a file that was accepted with errors.")
-        rejected = set(
-            last.members.filter(status=TransmissionMember.Status.REJECTED).values_list(
-                "member_ref", flat=True
-            )
-        )
         try:
-            current = {b.get("memberRef") for b in sources.member_bodies(group=group)}
+            plan = follow_up.follow_up_plan(group=group)
         except sources.MembersUnavailable as exc:
             raise TransmissionRefused("The group's validated members cannot be read yet.") from exc
-        refs = rejected & current
-        if not refs:
+        if not plan.follow_up_due:
             raise TransmissionRefused(
-                "None of the rejected members has been corrected and validated again yet."
+                gettext("A follow-up is for members Humana rejected after it enrolled others of the group.")
             )
-        return last, refs
+        if not plan.can_follow_up:
+            raise TransmissionRefused(
+                gettext(
+                    "None of the rejected members has been changed since Humana rejected it: correct them "
+                    "on their family pages (they are validated again), then send the follow-up."
+                )
+            )
+        return last, plan.ready_refs
     if purpose == P.RESUBMISSION:
         if last is None or last.status != S.REJECTED:
             raise TransmissionRefused("A resubmission of the whole group is for a file that was rejected.")
+        if follow_up.follow_up_plan(group=group, bodies=[]).ever_accepted:
+            raise TransmissionRefused(
+                gettext(
+                    "Humana has enrolled members of this group: send the rejected ones in a follow-up "
+                    "instead."
+                )
+            )
         return last, None
     raise TransmissionRefused(f"Unknown purpose {purpose}.")
 
@@ -508,6 +527,7 @@ def transmission_start(*, group: Any, purpose: str = P.ORIGINAL, by: Any = None)
                 subscriber_ref=m["subscriberRef"],
                 relationship=m["relationship"],
                 position=i,
+                body_digest=m.get("bodyDigest", ""),
             )
             for i, m in enumerate(built.members)
         )
@@ -779,18 +799,20 @@ def _apply_final(transmission: Transmission, status: Any) -> None:
                 errors=[
                     {
                         "code": e["code"],
-                        "message": "The whole file was rejected.",
+                        "message": follow_up.WHOLE_FILE,
                         "segment": None,
                         "line": None,
+                        "whole_file": True,  # no member was judged: it goes again as it is
                     }
                     for e in file_errors
                 ]
                 or [
                     {
                         "code": "REJECTED",
-                        "message": "The whole file was rejected.",
+                        "message": follow_up.WHOLE_FILE,
                         "segment": None,
                         "line": None,
+                        "whole_file": True,
                     }
                 ],
             )
@@ -866,8 +888,10 @@ def _notify(transmission: Transmission) -> None:
         f"(Humana Group ID {sources.group_facts(group=transmission.group).group_id}) is {label.lower()}.\n"
         f"{counts}{transmission.status_reason}\n\nDetails: {link}\n"
     )
+    # A legal name typed with a line break must not get the header refused (BadHeaderError), failing the poll.
+    group_label = " ".join(sources.group_label(group=transmission.group).split())
     send_mail(
-        f"Enrollment file {label.lower()}: {sources.group_label(group=transmission.group)}",
+        f"Enrollment file {label.lower()}: {group_label}",
         body,
         settings.DEFAULT_FROM_EMAIL,
         [to],

@@ -166,6 +166,21 @@ def member_bodies(*, group: Any) -> list[dict]:
     return [member_build_validation_body(member=m) for m in queryset]
 
 
+def member_family_urls(*, group: Any, member_refs: Any) -> dict[str, str]:
+    """memberRef -> the broker's family page of that member (where it is corrected), for those found."""
+    try:
+        from members.models import Member  # type: ignore[import-not-found]
+    except ImportError:
+        return {}
+    from django.urls import reverse
+
+    rows = Member.objects.filter(group=group, member_ref__in=list(member_refs), withdrawn_at__isnull=True)
+    return {
+        ref: reverse("members:family_edit", args=[group.pk, subscriber_id or pk])
+        for ref, pk, subscriber_id in rows.values_list("member_ref", "pk", "subscriber_id")
+    }
+
+
 def member_record_results(*, group: Any, results: list[dict]) -> None:
     """Hand per-member results (memberRef, status, humanaMemberId, errors) to the members app, if it can.
 

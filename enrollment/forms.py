@@ -180,6 +180,7 @@ class CoverageForm(StepForm):
             "eligible_employees",
             "minimum_hours_per_week",
             "waiting_period",
+            "pay_frequency",
         ]
         widgets = {"requested_effective_date": DATE}
         labels = {
@@ -188,6 +189,7 @@ class CoverageForm(StepForm):
             "eligible_employees": _("Eligible employees"),
             "minimum_hours_per_week": _("Minimum hours per week"),
             "waiting_period": _("Waiting period"),
+            "pay_frequency": _("Pay frequency"),
         }
         help_texts = {
             "requested_effective_date": _("The first of a month, from next month to 90 days from today."),
@@ -196,6 +198,10 @@ class CoverageForm(StepForm):
                 "against this number."
             ),
             "minimum_hours_per_week": _("20 to 40 hours; 30 is usual."),
+            "pay_frequency": _(
+                "How often employees are paid: their cost is shown per pay period and on the payroll "
+                "deduction report."
+            ),
         }
 
     def __init__(self, *args, **kwargs):

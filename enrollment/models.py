@@ -41,6 +41,17 @@ class EmployerGroup(models.Model):
         SENDING = "SENDING", _("Sending the changes to the carrier")
         REFUSED = "REFUSED", _("The carrier refused the changes")
 
+    class PayFrequency(models.TextChoices):
+        """How often the employer pays: the employee's cost is shown and deducted per pay period. The
+        portal's own fact (the carrier's contract has no pay periods); ``periods_per_year`` below."""
+
+        WEEKLY = "WEEKLY", _("Weekly")
+        BIWEEKLY = "BIWEEKLY", _("Every two weeks")
+        SEMIMONTHLY = "SEMIMONTHLY", _("Twice a month")
+        MONTHLY = "MONTHLY", _("Monthly")
+
+    PERIODS_PER_YEAR = {"WEEKLY": 52, "BIWEEKLY": 26, "SEMIMONTHLY": 24, "MONTHLY": 12}
+
     # The carrier's code lists, with the words of portal.display (one mapping for every page).
     EntityType = code_choices("EntityType", "entity_type")
     WaitingPeriod = code_choices("WaitingPeriod", "waiting_period")
@@ -83,6 +94,9 @@ class EmployerGroup(models.Model):
     eligible_employees = models.PositiveIntegerField(null=True, blank=True)
     minimum_hours_per_week = models.PositiveIntegerField(null=True, blank=True, default=30)
     waiting_period = models.CharField(max_length=40, choices=WaitingPeriod.choices, blank=True)
+    pay_frequency = models.CharField(
+        max_length=12, choices=PayFrequency.choices, default=PayFrequency.MONTHLY
+    )
     # Offerings: api.md's ``offerings`` list as is ({line, planIds, ratingOption?, contribution}).
     offerings = models.JSONField(default=list, blank=True)
     # Small employer attestation
@@ -139,6 +153,10 @@ class EmployerGroup(models.Model):
             if isinstance(o, dict) and o.get("line") == line:
                 return o
         return {}
+
+    @property
+    def pay_periods_per_year(self) -> int:
+        return self.PERIODS_PER_YEAR.get(self.pay_frequency, 12)
 
     @property
     def differs_from_carrier(self) -> bool:

@@ -806,8 +806,14 @@ def book_request_sync(*, broker: Broker) -> None:
 # ------------------------------------------------------------------------------------ from a quote
 
 
-def group_start_from_quote(*, quote: Any, broker: Broker) -> EmployerGroup:
-    """A DRAFT carrying the quote's employer name, ZIP/county, effective date, contributions and census."""
+def group_start_from_quote(
+    *, quote: Any, broker: Broker, scenario_offerings: list[dict] | None = None
+) -> EmployerGroup:
+    """A DRAFT carrying the quote's employer name, ZIP/county, effective date, contributions and census.
+
+    ``scenario_offerings`` (a quote's contribution scenario, ``catalogue.scenarios``) become the offerings,
+    plans included; otherwise each line gets the quote's contribution and no plan yet. The census tier of
+    an employee is their medical tier (api.md's census carries one tier)."""
     with transaction.atomic():
         group = group_create_draft(broker=broker, legal_name=getattr(quote, "employer_name", "") or "")
         group.zip5 = getattr(quote, "zip5", "") or ""
@@ -823,7 +829,7 @@ def group_start_from_quote(*, quote: Any, broker: Broker) -> EmployerGroup:
             if line == "MEDICAL":
                 offering["ratingOption"] = "COMPOSITE" if getattr(quote, "composite", False) else "AGE"
             offerings.append(offering)
-        group.offerings = offerings
+        group.offerings = scenario_offerings if scenario_offerings is not None else offerings
         group.save()
         rows = []
         for row in _quote_census_rows(quote):
@@ -835,7 +841,9 @@ def group_start_from_quote(*, quote: Any, broker: Broker) -> EmployerGroup:
                     "relationship": relationship,
                     "date_of_birth": row.date_of_birth,
                     "tobacco_use": bool(getattr(row, "tobacco_use", False)),
-                    "coverage_tier": (getattr(row, "coverage_tier", "") or "")
+                    "coverage_tier": (
+                        getattr(row, "medical_tier", "") or getattr(row, "coverage_tier", "") or ""
+                    )
                     if relationship == "SUBSCRIBER"
                     else "",
                     "zip5": group.zip5 if relationship == "SUBSCRIBER" else "",

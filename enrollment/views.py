@@ -99,15 +99,7 @@ def _step_url(group: EmployerGroup, step: str) -> str:
 def book_of_business(request: HttpRequest) -> HttpResponse:
     broker = getattr(request.user, "broker", None)
     is_principal = bool(request.user.is_staff or (broker and broker.is_principal))
-    broker_id = _id_param(request.GET.get("broker"))
-    filters = selectors.BookFilters(
-        q=request.GET.get("q", "")[:100],
-        status=request.GET.get("status", ""),
-        effective_month=_month_param(request.GET.get("month")),
-        broker_id=broker_id if is_principal else None,
-        sort=request.GET.get("sort", "-updated"),
-        differs=request.GET.get("differs") == "1",
-    )
+    filters = book_filters(request)
     groups = selectors.book_list(user=request.user, filters=filters)
     page = Paginator(groups.values_list("pk", flat=True), 25).get_page(request.GET.get("page"))
     page.object_list = selectors.book_rows(ids=list(page.object_list))
@@ -134,6 +126,21 @@ def book_of_business(request: HttpRequest) -> HttpResponse:
 
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def book_filters(request: HttpRequest) -> selectors.BookFilters:
+    """The book's filters from the query string (the page and its exports read the same ones)."""
+    broker = getattr(request.user, "broker", None)
+    is_principal = bool(request.user.is_staff or (broker and broker.is_principal))
+    broker_id = _id_param(request.GET.get("broker"))
+    return selectors.BookFilters(
+        q=request.GET.get("q", "")[:100],
+        status=request.GET.get("status", ""),
+        effective_month=_month_param(request.GET.get("month")),
+        broker_id=broker_id if is_principal else None,
+        sort=request.GET.get("sort", "-updated"),
+        differs=request.GET.get("differs") == "1",
+    )
 
 
 def _month_param(value: str | None) -> str:
@@ -387,7 +394,7 @@ def group_step_check(request: HttpRequest, pk: int, step: str) -> JsonResponse:
     broker types): {"fields": {field: [problem]}, "general": [problem]}."""
     if step not in MODEL_FORMS and step not in ("plans", "contributions"):
         raise Http404("No such step.")
-    group = selectors.group_get_visible(user=request.user, pk=pk)
+    group = selectors.group_get_visible(user=request.user, pk=pk, write=True)
     if not services.group_accepts_edits(group=group):
         raise Http404("Not a group that can change now.")
     with transaction.atomic():

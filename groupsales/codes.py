@@ -121,6 +121,23 @@ CHILD_RELATIONSHIPS = frozenset(
     {Relationship.CHILD, Relationship.STEPCHILD, Relationship.FOSTER_CHILD, Relationship.WARD}
 )
 
+# api.md "Code lists": EMP employee only; ESP employee and spouse or partner; ECH employee and children;
+# FAM both. The dependents each tier covers: a listed dependent its tier leaves out is not covered.
+TIER_COVERS = {
+    Tier.EMP: frozenset[Relationship](),
+    Tier.ESP: SPOUSE_RELATIONSHIPS,
+    Tier.ECH: CHILD_RELATIONSHIPS,
+    Tier.FAM: SPOUSE_RELATIONSHIPS | CHILD_RELATIONSHIPS,
+}
+
+
+def tier_covers(tier: Tier | str, relationship: Relationship | str) -> bool:
+    """Whether a tier covers a person of this relationship (the subscriber always)."""
+    if relationship == Relationship.SUBSCRIBER:
+        return True
+    return relationship in TIER_COVERS[Tier(tier)]
+
+
 # API <-> ETSS file
 LINE_TO_ETSS = {Line.MEDICAL: "MED", Line.DENTAL: "DEN", Line.VISION: "VIS"}
 ETSS_TO_LINE = {v: k for k, v in LINE_TO_ETSS.items()}

@@ -28,7 +28,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 from types import MappingProxyType
 
-from .codes import CHILD_RELATIONSHIPS, ContributionBasis, Line, RatingOption, Relationship, Tier
+from .codes import CHILD_RELATIONSHIPS, ContributionBasis, Line, RatingOption, Relationship, Tier, tier_covers
 from .etss import AGE_BANDS, age_band
 
 __all__ = [
@@ -95,7 +95,10 @@ class CoveredPerson:
 
 @dataclass(frozen=True, slots=True)
 class Family:
-    """A subscriber with the dependents covered on the line in question; a waived family is not passed."""
+    """A subscriber with their dependents and their tier on the line in question; a waived family is not
+    passed. The tier decides who is covered (api.md's code list): a listed dependent the tier leaves out
+    (a spouse under ``ECH``, a child under ``ESP``, anyone under ``EMP``) is not covered and costs nothing.
+    """
 
     subscriber: CoveredPerson
     dependents: tuple[CoveredPerson, ...]
@@ -110,6 +113,9 @@ class Family:
     @property
     def people(self) -> tuple[CoveredPerson, ...]:
         return (self.subscriber, *self.dependents)
+
+    def covers(self, person: CoveredPerson) -> bool:
+        return tier_covers(self.tier, person.relationship)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +196,9 @@ class Contribution:
 class MemberPrice:
     member_ref: str
     age: int
-    monthly_premium: Decimal  # 0.00 for a child beyond the oldest ``max_children_u21`` under 21
+    # 0.00 for a child beyond the oldest ``max_children_u21`` under 21, and for a dependent not covered
+    monthly_premium: Decimal
+    covered: bool = True  # False: the family's tier on this line leaves this dependent out
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,20 +241,26 @@ class PlanPrice:
 def _age_rated_family(
     family: Family, terms: PlanTerms, age_rates: AgeRates, effective_date: date
 ) -> list[MemberPrice]:
-    """Each member at their band rate; only the oldest ``max_children_u21`` children under 21 pay."""
+    """Each covered member at their band rate; only the oldest ``max_children_u21`` covered children
+    under 21 pay; a dependent the tier leaves out is listed as not covered, at nothing."""
     ages = {person.member_ref: age_on(person.date_of_birth, effective_date) for person in family.people}
     free: set[str] = set()
     if terms.max_children_u21 is not None:
         young = [
             person
             for person in family.dependents
-            if person.relationship in CHILD_RELATIONSHIPS and ages[person.member_ref] < _CHILD_AGE_LIMIT
+            if person.relationship in CHILD_RELATIONSHIPS
+            and ages[person.member_ref] < _CHILD_AGE_LIMIT
+            and family.covers(person)
         ]
         young.sort(key=lambda person: person.date_of_birth)  # oldest first; stable for twins
         free = {person.member_ref for person in young[terms.max_children_u21 :]}
     prices = []
     for person in family.people:
         ref = person.member_ref
+        if not family.covers(person):
+            prices.append(MemberPrice(ref, ages[ref], _ZERO, covered=False))
+            continue
         if ref in free:
             premium = _ZERO
         else:

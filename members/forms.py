@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.forms.models import fields_for_model, model_to_dict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -72,10 +73,8 @@ class _MemberForm(forms.Form):
             kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
         model_fields = [f for f in self.field_names if f not in ("ssn", "tobacco_use", "covered_lines")]
+        # Names may be left blank (a census has none): the family is saved and MBR-001 says what is missing.
         self.fields.update(fields_for_model(Member, fields=model_fields))
-        for name in ("first_name", "last_name"):
-            if name in self.fields:
-                self.fields[name].required = True
         on_file = mask_ssn(instance.ssn) if instance is not None else ""
         self.fields["ssn"] = forms.CharField(
             label=_("SSN"),
@@ -90,6 +89,12 @@ class _MemberForm(forms.Form):
         for name in ("date_of_birth", "hire_date"):
             if name in self.fields:
                 self.fields[name].widget = DATE
+        # The full date only in this field (the broker may correct it); the hint, like the SSN's, masked.
+        born = instance.date_of_birth if instance is not None else None
+        if born and "date_of_birth" in self.fields:
+            self.fields["date_of_birth"].help_text = _(
+                "On file: born in %(year)s. Leave it empty to keep the date on file."
+            ) % {"year": born.year}
         if "covered_lines" in self.field_names:
             self.fields["covered_lines"] = forms.MultipleChoiceField(
                 label=_("Covered on"),
@@ -128,19 +133,50 @@ class _MemberForm(forms.Form):
                     self.add_error(name, entry_error(problem))
         return data
 
+    def clean_date_of_birth(self) -> Any:
+        value = self.cleaned_data.get("date_of_birth")
+        if value is None and self.instance is not None:
+            return self.instance.date_of_birth  # an emptied field keeps the date on file
+        return value
+
     def member_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data.get(name) for name in self.field_names if name in self.cleaned_data}
+
+
+def county_picker(*, counties: list, current: str) -> forms.Field:
+    """The group address step's ZIP -> county picker (``enrollment.forms.AddressForm``: the counties of the
+    ZIP in the carrier's rate file), for an employee's home. ``current``, when not among them, stays a
+    choice (marked so) and MBR-007 says whether it fits the state."""
+    from enrollment.forms import AddressForm
+    from enrollment.models import EmployerGroup
+
+    picker = AddressForm(instance=EmployerGroup(county_fips=current), counties=counties)
+    field = picker.fields["county_fips"]
+    field.help_text = _("The counties of the ZIP code in the carrier's rate file; save to see a new ZIP's.")
+    return field
 
 
 class SubscriberForm(_MemberForm):
     field_names = SUBSCRIBER_FIELDS
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, counties: list = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.counties = list(counties)
         self.fields["member_ref"].help_text = _("The employee's ID in this group, e.g. E-001.")
         if self.instance is not None and self.instance.validation_id:
             # The carrier knows the member by this ID: a new ID would be a different member there.
             self.fields["member_ref"].disabled = True
+        posted = str(self.data.get(self.add_prefix("county_fips"), "")) if self.is_bound else ""
+        stored = self.instance.county_fips if self.instance is not None else ""
+        current = posted if len(posted) == 5 and posted.isascii() and posted.isdigit() else stored
+        self.fields["county_fips"] = county_picker(counties=self.counties, current=current or "")
+        self.order_fields(self.field_names)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("county_fips") and len(self.counties) == 1:
+            data["county_fips"] = self.counties[0].county_fips  # the ZIP lies in one county
+        return data
 
 
 class DependentForm(_MemberForm):
@@ -170,10 +206,19 @@ class DependentForm(_MemberForm):
         return data
 
 
+def max_dependents() -> int:
+    """The most dependents one family form takes (``MEMBERS_MAX_DEPENDENTS``, 20)."""
+    return int(getattr(settings, "MEMBERS_MAX_DEPENDENTS", 20))
+
+
 class _DependentFormSet(forms.BaseFormSet):
+    """The family's dependents and blank forms for new ones: one more each time the broker asks
+    ("Add another dependent", without saving; a script adds them in the page), up to ``max_dependents``."""
+
     def __init__(self, *args: Any, dependents: list[Member] = (), lines: list[str] = (), **kwargs: Any):
         self.dependents = list(dependents)
         self.lines = list(lines)
+        self.max_num = self.absolute_max = max(max_dependents(), len(self.dependents))
         super().__init__(*args, **kwargs)
 
     def initial_form_count(self) -> int:
@@ -186,7 +231,9 @@ class _DependentFormSet(forms.BaseFormSet):
         return kwargs
 
 
-DependentFormSet = forms.formset_factory(DependentForm, formset=_DependentFormSet, extra=1, can_delete=True)
+DependentFormSet = forms.formset_factory(
+    DependentForm, formset=_DependentFormSet, extra=1, can_delete=True, validate_max=True
+)
 
 
 WAIVE = "WAIVE"

@@ -11,8 +11,11 @@ SSN and date of birth are Fernet-encrypted at rest (``encrypted_fields``, keys f
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField, EncryptedDateField, EncryptedJSONField
 from simple_history.models import HistoricalRecords
 
@@ -61,6 +64,9 @@ class Member(models.Model):
         VALID = "VALID", "Valid"
         INVALID = "INVALID", "Invalid"
         CARRIER_UNREACHABLE = "CARRIER_UNREACHABLE", "Carrier unreachable"
+        # Not sent: the request would not fit api.md (``portal_errors`` says what is missing). An edit
+        # sends it again; nothing retries it as it is.
+        INCOMPLETE = "INCOMPLETE", _("Incomplete: not sent")
 
     class EnrollmentStatus(models.TextChoices):
         NOT_SENT = "NOT_SENT", "Not sent"
@@ -76,9 +82,10 @@ class Member(models.Model):
         max_length=20, choices=Relationship.choices, default=Relationship.SUBSCRIBER
     )
 
-    first_name = models.CharField(max_length=35)
+    # Blank until someone types it (a census gives no names): the member is then INCOMPLETE (MBR-001).
+    first_name = models.CharField(max_length=35, blank=True)
     middle_name = models.CharField(max_length=25, blank=True)
-    last_name = models.CharField(max_length=60)
+    last_name = models.CharField(max_length=60, blank=True)
     suffix = models.CharField(max_length=3, choices=Suffix.choices, blank=True)
     ssn = EncryptedCharField("SSN", max_length=9, null=True, blank=True)
     date_of_birth = EncryptedDateField(null=True, blank=True)
@@ -119,6 +126,8 @@ class Member(models.Model):
     validated_at = models.DateTimeField(null=True, blank=True)
     carrier_errors = models.JSONField(default=list, blank=True)
     carrier_warnings = models.JSONField(default=list, blank=True)
+    # Why the portal did not send the member (INCOMPLETE): rule problems (code, pointer, field, message, fix).
+    portal_errors = models.JSONField(default=list, blank=True)
     validation_attempts = models.PositiveIntegerField(default=0)
     validation_claimed_at = models.DateTimeField(null=True, blank=True)
     edit_version = models.PositiveIntegerField(default=1)
@@ -253,6 +262,33 @@ class Invitation(models.Model):
             "EXPIRED": gettext("Link expired"),
             "CLOSED": gettext("Closed"),
         }.get(self.state, self.state)
+
+
+class InvitationEmail(models.Model):
+    """One invitation e-mail sent (a first send or a resend): who sent it, to which family, when.
+    ``members.invitations`` counts these to throttle sending (INV-002)."""
+
+    class Kind(models.TextChoices):
+        SEND = "SEND", "Sent"
+        RESEND = "RESEND", "Sent again"
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="emails")
+    subscriber = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="invitation_emails")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sent_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            models.Index(fields=["subscriber", "sent_at"]),
+            models.Index(fields=["sent_by", "sent_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.subscriber_id} at {self.sent_at:%Y-%m-%d %H:%M}"
 
 
 def mask_ssn(ssn: str | None) -> str:

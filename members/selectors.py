@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case, Prefetch, QuerySet, Value, When
+from django.utils.translation import gettext, ngettext
 
 from enrollment.models import EmployerGroup
 
 from .models import Member
-from .services import member_build_validation_body
+from .services import member_build_validation_body, member_carrier_problems
 
 V = Member.ValidationStatus
 # What the broker's member pages show of a group, for enrollment.selectors.group_get_visible(records=...):
@@ -75,6 +76,7 @@ class GroupProgress:
     not_started: int = 0
     validated: int = 0
     invalid: int = 0
+    incomplete: int = 0
     waiting: int = 0
     participation: list[Any] = field(default_factory=list)
     blockers: list[str] = field(default_factory=list)
@@ -109,6 +111,8 @@ def group_progress(*, group: EmployerGroup) -> GroupProgress:
                 progress.validated += 1
             elif m.validation_status == V.INVALID:
                 progress.invalid += 1
+            elif m.validation_status == V.INCOMPLETE:
+                progress.incomplete += 1
             else:
                 progress.waiting += 1
     try:
@@ -128,6 +132,17 @@ def group_progress(*, group: EmployerGroup) -> GroupProgress:
         )
     if progress.invalid:
         progress.blockers.append(f"{progress.invalid} member(s) were refused by the carrier: correct them.")
+    if progress.incomplete:
+        progress.blockers.append(
+            ngettext(
+                "%(n)s member is incomplete and was not sent to the carrier: what it lacks is listed "
+                "with its family below.",
+                "%(n)s members are incomplete and were not sent to the carrier: what each lacks is listed "
+                "with its family below.",
+                progress.incomplete,
+            )
+            % {"n": progress.incomplete}
+        )
     if progress.waiting:
         progress.blockers.append(f"{progress.waiting} member(s) are not validated yet.")
     for line in progress.participation:
@@ -137,3 +152,61 @@ def group_progress(*, group: EmployerGroup) -> GroupProgress:
                 f"({line.enrolled} of {line.eligible - line.valid_waivers}); the carrier requires more."
             )
     return progress
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One thing that keeps a member of a family from being valid, for the broker's member list."""
+
+    member_ref: str
+    step: str  # ``member`` or ``election:LINE``: which form of the family page has the field
+    field: str | None  # that form's field; None when it is about the member as a whole
+    code: str
+    message: str
+    fix: str
+    source: str  # "portal" (not sent: incomplete) or "carrier" (its refusal)
+
+
+def family_blockers(*, subscriber: Member) -> list[Blocker]:
+    """What blocks this family (prefetched as ``member_list_for_group`` gives it, no query): what the
+    portal found missing in each INCOMPLETE member, the carrier's refusal of each INVALID one, and why
+    the 834 rejected a member (until a follow-up gets it accepted)."""
+    out: list[Blocker] = []
+    for member in [subscriber, *subscriber.dependents.all()]:
+        if member.validation_status == V.INCOMPLETE:
+            out += [
+                Blocker(
+                    member.member_ref,
+                    e.get("step") or "member",
+                    e.get("field"),
+                    e.get("code", ""),
+                    e.get("message", ""),
+                    e.get("fix", ""),
+                    "portal",
+                )
+                for e in member.portal_errors or []
+            ]
+        elif member.validation_status == V.INVALID:
+            if member.subscriber_id is not None:
+                member.subscriber = subscriber
+            out += [
+                Blocker(member.member_ref, p.step, p.field, p.code, p.message, p.fix, "carrier")
+                for p in member_carrier_problems(member=member)
+            ]
+        if member.enrollment_status == Member.EnrollmentStatus.REJECTED:
+            out += [
+                Blocker(
+                    member.member_ref,
+                    "member",
+                    None,
+                    e.get("code", ""),
+                    e.get("message", ""),
+                    gettext(
+                        "Correct the member here; once it is validated again, send it in a follow-up "
+                        "file (Enrollment files)."
+                    ),
+                    "carrier",
+                )
+                for e in member.enrollment_errors or []
+            ]
+    return out

@@ -396,6 +396,7 @@ def _mark_edited(member_ids: Iterable[int]) -> int:
         validation_status=V.NOT_VALIDATED,
         carrier_errors=[],
         carrier_warnings=[],
+        portal_errors=[],
         validation_claimed_at=None,
         updated_at=timezone.now(),
     )
@@ -820,12 +821,13 @@ def _store_valid(member: Member, *, validation_id: str, validated_at: Any, warni
         validated_at=validated_at or timezone.now(),
         carrier_errors=[],
         carrier_warnings=_error_dicts(warnings or []),
+        portal_errors=[],
     )
 
 
 def _store_invalid(member: Member, errors: list[dict]) -> bool:
     # api.md: a 422 leaves the earlier validation in force, so validation_id is kept.
-    return _store(member, validation_status=V.INVALID, carrier_errors=errors)
+    return _store(member, validation_status=V.INVALID, carrier_errors=errors, portal_errors=[])
 
 
 def _release_unreachable(members: Iterable[Member]) -> None:
@@ -837,134 +839,192 @@ def _member_subject(member: Member) -> str:
     return f"member:{member.pk}:v{member.edit_version}"
 
 
+def _member_rules(group: EmployerGroup) -> Any:
+    """``member -> [Problem]``: the carrier's member rules, with the group's inputs read once."""
+    inputs: list[tuple[dict, Any]] = []
+
+    def rules(member: Member) -> list[Problem]:
+        if not inputs:
+            from enrollment import rules as enrollment_rules
+            from enrollment.services import group_build_create_payload
+
+            inputs.append((group_build_create_payload(group=group), enrollment_rules.group_rule_context()))
+        payload, ctx = inputs[0]
+        return member_local_problems(member=member, group_payload=payload, ctx=ctx)
+
+    return rules
+
+
+class _Run:
+    """One validation run's counts and the members it finished."""
+
+    def __init__(self) -> None:
+        self.counts = {"valid": 0, "invalid": 0, "incomplete": 0, "stale": 0, "sent": 0}
+        self.done: set[int] = set()
+        self.valid_subscribers: list[int] = []
+        self.refused_subscribers: set[int] = set()
+
+    def note(self, member: Member, stored: bool, kind: str) -> None:
+        self.counts[kind if stored else "stale"] += 1
+        self.done.add(member.pk)
+        if member.subscriber_id is None:
+            if stored and kind == "valid":
+                self.valid_subscribers.append(member.pk)
+            elif kind != "valid":
+                self.refused_subscribers.add(member.pk)
+
+
 def group_validate_members(*, group_id: int) -> dict[str, int]:
     """Validate with the carrier every member of the group waiting for it. Returns counts by outcome.
 
-    Subscribers are sent before dependents; more than ``MEMBERS_BATCH_THRESHOLD`` members go through the
-    batch endpoint (chunks of 200). ``CarrierTransientError`` marks the unanswered members
-    CARRIER_UNREACHABLE and propagates (the task retries with the same idempotency keys).
+    Members whose body does not fit api.md are not sent: they are stored INCOMPLETE with what they lack
+    (``members.completeness``), and dependents wait for their employee. Subscribers are sent before
+    dependents; more than ``MEMBERS_BATCH_THRESHOLD`` members go through the batch endpoint (chunks of
+    200). ``CarrierTransientError`` marks the unanswered members CARRIER_UNREACHABLE and propagates (the
+    task retries with the same idempotency keys).
     """
-    from carrier.errors import CarrierPermanentError, CarrierRuleError, CarrierTransientError
-    from carrier.services import operation_for, operation_mark_failed, operation_mark_succeeded
+    from carrier.errors import CarrierTransientError
 
-    counts = {"valid": 0, "invalid": 0, "stale": 0, "sent": 0}
+    from . import completeness
+
     group = EmployerGroup.objects.get(pk=group_id)
+    run = _Run()
     if not group_accepts_validation(group=group):
-        return counts
+        return run.counts
     members = _claim(group_id)
     if not members:
-        counts["busy_seconds"] = _claimed_elsewhere(group_id)
-        return counts
-    counts["sent"] = len(members)
-    client = get_client()
-    done: set[int] = set()
-
-    def note(ok: bool, kind: str) -> None:
-        counts[kind if ok else "stale"] += 1
-
+        run.counts["busy_seconds"] = _claimed_elsewhere(group_id)
+        return run.counts
+    plan = completeness.plan_sending(
+        members, body=lambda m: member_build_validation_body(member=m), rules=_member_rules(group)
+    )
+    for m, problems in plan.incomplete:
+        run.note(m, _store(m, validation_status=V.INCOMPLETE, portal_errors=problems), "incomplete")
+    run.counts["sent"] = len(plan.send)
+    client = get_client() if plan.send else None
     try:
-        if len(members) > batch_threshold():
-            for start in range(0, len(members), BATCH_LIMIT):
-                chunk = members[start : start + BATCH_LIMIT]
-                bodies = [member_build_validation_body(member=m) for m in chunk]
-                digest = hashlib.sha256(",".join(_member_subject(m) for m in chunk).encode()).hexdigest()[:32]
-                operation = operation_for(kind="validate_members", subject=f"group:{group_id}:batch:{digest}")
-                try:
-                    answer = client.validate_members(
-                        group.humana_group_id,
-                        bodies,
-                        idempotency_key=operation.idempotency_key,
-                        subject=f"group:{group_id}",
-                    )
-                except CarrierTransientError:
-                    raise
-                except CarrierPermanentError as exc:
-                    operation_mark_failed(operation=operation, error=str(exc))
-                    errors = _error_dicts(exc.errors) or [
-                        {"code": exc.code, "pointer": "", "message": exc.message}
-                    ]
-                    for m in chunk:
-                        own = [e for e in errors if e.get("memberRef") in (None, m.member_ref)]
-                        note(_store_invalid(m, own or errors), "invalid")
-                        done.add(m.pk)
-                    continue
-                # The answer and its record in one transaction (see the single-member path below).
-                with transaction.atomic():
-                    operation_mark_succeeded(
-                        operation=operation, response=answer.model_dump(mode="json", by_alias=True)
-                    )
-                    by_ref = {r.member_ref: r for r in answer.results if r.member_ref}
-                    for index, m in enumerate(chunk):
-                        result = by_ref.get(m.member_ref)
-                        if result is None and index < len(answer.results):
-                            result = answer.results[index]
-                        if result is None:
-                            note(_store(m, validation_status=V.NOT_VALIDATED), "invalid")
-                        elif result.valid:
-                            note(
-                                _store_valid(
-                                    m,
-                                    validation_id=result.validation_id or "",
-                                    validated_at=result.validated_at,
-                                    warnings=result.warnings,
-                                ),
-                                "valid",
-                            )
-                        else:
-                            note(_store_invalid(m, _error_dicts(result.errors)), "invalid")
-                        done.add(m.pk)
-        else:
-            for m in members:
-                operation = operation_for(kind="validate_member", subject=_member_subject(m))
-                body = member_build_validation_body(member=m)
-                try:
-                    result = client.validate_member(
-                        group.humana_group_id,
-                        body,
-                        idempotency_key=operation.idempotency_key,
-                        subject=f"member:{m.pk}",
-                    )
-                except CarrierTransientError:
-                    raise
-                except CarrierRuleError as exc:
-                    operation_mark_failed(operation=operation, error=str(exc))
-                    note(_store_invalid(m, _error_dicts(exc.errors)), "invalid")
-                    done.add(m.pk)
-                    continue
-                except CarrierPermanentError as exc:
-                    operation_mark_failed(operation=operation, error=str(exc))
-                    errors = _error_dicts(exc.errors) or [
-                        {"code": exc.code, "pointer": "", "message": exc.message}
-                    ]
-                    note(_store_invalid(m, errors), "invalid")
-                    done.add(m.pk)
-                    continue
-                # One transaction: a worker dying between the two leaves the operation open, so the
-                # redelivered task replays the same key instead of validating the member a second time.
-                with transaction.atomic():
-                    operation_mark_succeeded(
-                        operation=operation, response=result.model_dump(mode="json", by_alias=True)
-                    )
-                    stored = _store_valid(
-                        m,
-                        validation_id=result.validation_id,
-                        validated_at=result.validated_at,
-                        warnings=result.warnings,
-                    )
-                note(stored, "valid")
-                done.add(m.pk)
+        if len(plan.send) > batch_threshold():
+            _validate_in_batches(group, plan.send, client, run)
+        elif plan.send:
+            _validate_one_by_one(group, plan.send, client, run)
     except CarrierTransientError:
-        _release_unreachable(m for m in members if m.pk not in done)
+        _release_unreachable(m for m in members if m.pk not in run.done)
         raise
     except Exception:
         # Never leave members PENDING on a bug: they wait again.
         for m in members:
-            if m.pk not in done:
+            if m.pk not in run.done:
                 _store(m, validation_status=V.NOT_VALIDATED)
         raise
     finally:
-        _close_client(client)
-    return counts
+        if client is not None:
+            _close_client(client)
+    if completeness.dependents_release(subscriber_ids=run.valid_subscribers):
+        members_queue_validation(group=group)
+    return run.counts
+
+
+def _validate_in_batches(group: EmployerGroup, members: list[Member], client: Any, run: _Run) -> None:
+    from carrier.errors import CarrierPermanentError
+    from carrier.services import operation_for, operation_mark_failed, operation_mark_succeeded
+
+    for start in range(0, len(members), BATCH_LIMIT):
+        chunk = members[start : start + BATCH_LIMIT]
+        bodies = [member_build_validation_body(member=m) for m in chunk]
+        digest = hashlib.sha256(",".join(_member_subject(m) for m in chunk).encode()).hexdigest()[:32]
+        operation = operation_for(kind="validate_members", subject=f"group:{group.pk}:batch:{digest}")
+        try:
+            answer = client.validate_members(
+                group.humana_group_id,
+                bodies,
+                idempotency_key=operation.idempotency_key,
+                subject=f"group:{group.pk}",
+            )
+        except CarrierPermanentError as exc:  # not a transient one: that propagates
+            operation_mark_failed(operation=operation, error=str(exc))
+            errors = _error_dicts(exc.errors) or [{"code": exc.code, "pointer": "", "message": exc.message}]
+            for m in chunk:
+                own = [e for e in errors if e.get("memberRef") in (None, m.member_ref)]
+                run.note(m, _store_invalid(m, own or errors), "invalid")
+            continue
+        # The answer and its record in one transaction (see the single-member path below).
+        with transaction.atomic():
+            operation_mark_succeeded(
+                operation=operation, response=answer.model_dump(mode="json", by_alias=True)
+            )
+            by_ref = {r.member_ref: r for r in answer.results if r.member_ref}
+            for index, m in enumerate(chunk):
+                result = by_ref.get(m.member_ref)
+                if result is None and index < len(answer.results):
+                    result = answer.results[index]
+                if result is None:
+                    run.note(m, _store(m, validation_status=V.NOT_VALIDATED), "invalid")
+                elif result.valid:
+                    stored = _store_valid(
+                        m,
+                        validation_id=result.validation_id or "",
+                        validated_at=result.validated_at,
+                        warnings=result.warnings,
+                    )
+                    run.note(m, stored, "valid")
+                else:
+                    run.note(m, _store_invalid(m, _error_dicts(result.errors)), "invalid")
+
+
+def _validate_one_by_one(group: EmployerGroup, members: list[Member], client: Any, run: _Run) -> None:
+    from carrier.errors import CarrierPermanentError, CarrierRuleError
+    from carrier.schemas import InvalidCarrierRequest
+    from carrier.services import operation_for, operation_mark_failed, operation_mark_succeeded
+
+    from . import completeness
+
+    for m in members:
+        if m.subscriber_id in run.refused_subscribers:
+            # Its employee was just refused: the carrier would refuse it too (MBR-020).
+            run.note(
+                m,
+                _store(m, validation_status=V.INCOMPLETE, portal_errors=[completeness.hold_problem()]),
+                "incomplete",
+            )
+            continue
+        operation = operation_for(kind="validate_member", subject=_member_subject(m))
+        body = member_build_validation_body(member=m)
+        try:
+            result = client.validate_member(
+                group.humana_group_id,
+                body,
+                idempotency_key=operation.idempotency_key,
+                subject=f"member:{m.pk}",
+            )
+        except InvalidCarrierRequest as exc:  # our own schema refused it: permanent, nothing was sent
+            operation_mark_failed(operation=operation, error=str(exc))
+            problems = completeness.missing_problems(
+                member=m, body=body, schema_errors=exc.errors, rules=_member_rules(group)
+            )
+            run.note(m, _store(m, validation_status=V.INCOMPLETE, portal_errors=problems), "incomplete")
+            continue
+        except CarrierRuleError as exc:
+            operation_mark_failed(operation=operation, error=str(exc))
+            run.note(m, _store_invalid(m, _error_dicts(exc.errors)), "invalid")
+            continue
+        except CarrierPermanentError as exc:  # not a transient one: that propagates
+            operation_mark_failed(operation=operation, error=str(exc))
+            errors = _error_dicts(exc.errors) or [{"code": exc.code, "pointer": "", "message": exc.message}]
+            run.note(m, _store_invalid(m, errors), "invalid")
+            continue
+        # One transaction: a worker dying between the two leaves the operation open, so the redelivered
+        # task replays the same key instead of validating the member a second time.
+        with transaction.atomic():
+            operation_mark_succeeded(
+                operation=operation, response=result.model_dump(mode="json", by_alias=True)
+            )
+            stored = _store_valid(
+                m,
+                validation_id=result.validation_id,
+                validated_at=result.validated_at,
+                warnings=result.warnings,
+            )
+        run.note(m, stored, "valid")
 
 
 def group_mark_members_unreachable(*, group_id: int) -> int:
@@ -987,6 +1047,7 @@ def members_request_validation(*, group: EmployerGroup, member_ids: Iterable[int
             members.filter(pk__in=list(member_ids)).exclude(validation_status=V.PENDING).update(
                 edit_version=F("edit_version") + 1,
                 validation_status=V.NOT_VALIDATED,
+                portal_errors=[],
                 validation_claimed_at=None,
             )
         return members_queue_validation(group=group)
@@ -997,10 +1058,12 @@ def members_request_validation(*, group: EmployerGroup, member_ids: Iterable[int
 
 def census_import_members(*, group: EmployerGroup) -> int:
     """Create members from the group's census rows (what the census has: relationship, birth date,
-    gender, ZIP, tobacco, owner flags). Existing member refs are left alone. Returns members created."""
+    gender, ZIP, tobacco, owner flags). Existing member refs are left alone. Each is saved with what it
+    has and marked INCOMPLETE with what it still lacks (names, SSN, address, employment: the family page
+    and the member list say so). Returns members created."""
     rows = list(CensusMember.objects.filter(group=group).order_by("position", "id"))
     existing = {m.member_ref: m for m in Member.objects.filter(group=group)}
-    created = 0
+    imported: list[Member] = []
     with transaction.atomic():
         for row in sorted(rows, key=lambda r: not r.is_subscriber):
             if row.member_ref in existing:
@@ -1026,14 +1089,31 @@ def census_import_members(*, group: EmployerGroup) -> int:
                 county_fips=(group.county_fips if row.is_subscriber and row.zip5 == group.zip5 else ""),
             )
             try:
-                member.full_clean(exclude=["group", "subscriber", "first_name", "last_name", "covered_lines"])
+                member.full_clean(exclude=["group", "subscriber", "covered_lines"])
             except ValidationError as exc:
                 logger.info("census row %s skipped: %s", row.member_ref, exc)
                 continue
             member.save()
             existing[member.member_ref] = member
-            created += 1
-    return created
+            imported.append(member)
+        _mark_incomplete(group, imported)
+    return len(imported)
+
+
+def _mark_incomplete(group: EmployerGroup, members: list[Member]) -> int:
+    """Store as INCOMPLETE, with what they lack, the members that could not be sent as they are (a census
+    gives no names, SSNs or addresses), so the member list says what is missing before any validation."""
+    from . import completeness
+
+    plan = completeness.plan_sending(
+        members, body=lambda m: member_build_validation_body(member=m), rules=_member_rules(group)
+    )
+    marked = 0
+    for m, problems in plan.incomplete:
+        marked += Member.objects.filter(
+            pk=m.pk, edit_version=m.edit_version, validation_status=V.NOT_VALIDATED
+        ).update(validation_status=V.INCOMPLETE, portal_errors=problems, updated_at=timezone.now())
+    return marked
 
 
 # ------------------------------------------------------------------------------------ enrollment results

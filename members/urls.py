@@ -13,12 +13,12 @@ urlpatterns = [
     path("groups/<int:group_pk>/members/validate", views.validate_now, name="validate_now"),
     path(
         "groups/<int:group_pk>/members/<int:pk>/invite",
-        self_service_views.invitation_send,
+        views.invitation_send,
         name="invitation_send",
     ),
     path(
         "groups/<int:group_pk>/members/<int:pk>/invite/resend",
-        self_service_views.invitation_resend,
+        views.invitation_resend,
         name="invitation_resend",
     ),
     path(

@@ -49,12 +49,28 @@ def _rule_inputs(group: EmployerGroup) -> tuple[dict | None, Any]:
         return None, None
 
 
+def _field_labels(group: EmployerGroup) -> dict[tuple[str, str | None], str]:
+    """(step, field) -> the label the family page shows for it (the forms' own labels)."""
+    labels: dict[tuple[str, str | None], str] = {}
+    for form in (forms.SubscriberForm(), forms.DependentForm(lines=group.lines)):
+        for name, field in form.fields.items():
+            labels.setdefault(("member", name), str(field.label or name))
+    for line in group.lines:
+        for name, field in forms.ElectionForm(line=line, plan_ids=[]).fields.items():
+            labels[(f"election:{line}", name)] = str(field.label or name)
+    return labels
+
+
 @login_required
 def member_list(request: HttpRequest, group_pk: int) -> HttpResponse:
     group = group_get_visible(
         user=request.user, pk=group_pk, write=request.method == "POST", records=selectors.MEMBER_PAGES
     )
     subscribers = list(selectors.member_list_for_group(group=group))
+    blockers = {sub.pk: selectors.family_blockers(subscriber=sub) for sub in subscribers}
+    labels = _field_labels(group) if any(blockers.values()) else {}
+    for sub in subscribers:
+        sub.blockers = [(b, labels.get((b.step, b.field), "")) for b in blockers[sub.pk]]
     progress = selectors.group_progress(group=group)
     return render(
         request,
@@ -75,11 +91,25 @@ def _plan_ids(group: EmployerGroup, line: str) -> list[str]:
     return [str(p) for p in group.offering(line).get("planIds") or []]
 
 
+def _counties(group: EmployerGroup, zip5: str) -> list:
+    """The counties of the ZIP in the carrier's rate file on the group's effective date (the picker's)."""
+    if not (len(zip5) == 5 and zip5.isascii() and zip5.isdigit()):
+        return []
+    from catalogue import selectors as catalogue_selectors
+
+    return list(catalogue_selectors.counties_for_zip(zip5=zip5, on=group.requested_effective_date))
+
+
 def _forms(group: EmployerGroup, subscriber: Member | None, data=None):
     lines = group.lines
     dependents = list(subscriber.dependents.all()) if subscriber is not None else []
     elections = {e.line: e for e in subscriber.elections.all()} if subscriber is not None else {}
-    subscriber_form = forms.SubscriberForm(data, instance=subscriber, prefix="subscriber")
+    zip5 = (
+        str(data.get("subscriber-zip5", "")) if data is not None else (subscriber.zip5 if subscriber else "")
+    )
+    subscriber_form = forms.SubscriberForm(
+        data, instance=subscriber, prefix="subscriber", counties=_counties(group, zip5.strip())
+    )
     formset = forms.DependentFormSet(data, dependents=dependents, lines=lines, prefix="dependents")
     election_forms = [
         forms.ElectionForm(data, line=line, plan_ids=_plan_ids(group, line), election=elections.get(line))
@@ -118,9 +148,26 @@ def _render_family(request, group, subscriber, subscriber_form, formset, electio
             "general": general,
             "formset": formset,
             "dependents": dependents,
+            "new_dependent_fields": fields_with_problems(formset.empty_form, [])[0],
+            "can_add_dependent": formset.total_form_count() < formset.max_num,
             "elections": elections,
         },
     )
+
+
+ADD_DEPENDENT = "add_dependent"
+
+
+def _with_another_dependent(data, prefix: str = "dependents"):
+    """The posted family with one more blank dependent form (nothing is saved)."""
+    data = data.copy()
+    key = f"{prefix}-TOTAL_FORMS"
+    try:
+        total = int(data.get(key) or 0)
+    except ValueError:
+        total = 0  # the formset itself reports the tampered management form
+    data[key] = str(min(max(total, 0) + 1, forms.max_dependents()))
+    return data
 
 
 @login_required
@@ -136,6 +183,12 @@ def family_edit(request: HttpRequest, group_pk: int, pk: int | None = None) -> H
             subscriber = selectors.member_get_for_group(group=group, pk=pk)
         except Member.DoesNotExist as exc:
             raise Http404("No such employee in this group.") from exc
+    if request.method == "POST" and ADD_DEPENDENT in request.POST:
+        # Without the page's script: the same page with what was typed and one more blank dependent.
+        subscriber_form, formset, election_forms = _forms(
+            group, subscriber, _with_another_dependent(request.POST)
+        )
+        return _render_family(request, group, subscriber, subscriber_form, formset, election_forms)
     if request.method == "POST":
         subscriber_form, formset, election_forms = _forms(group, subscriber, request.POST)
         valid = subscriber_form.is_valid() & formset.is_valid() & all([f.is_valid() for f in election_forms])
@@ -204,4 +257,72 @@ def member_withdraw(request: HttpRequest, group_pk: int, pk: int) -> HttpRespons
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("%(ref)s was withdrawn.") % {"ref": member.member_ref})
+    return redirect("members:member_list", group_pk=group.pk)
+
+
+# ------------------------------------------------------------------------------------ invitations
+
+
+def _invitable(request: HttpRequest, group_pk: int, pk: int) -> tuple[EmployerGroup, Member]:
+    group = group_get_visible(user=request.user, pk=group_pk, write=True)
+    try:
+        subscriber = Member.objects.select_related("group").get(
+            group=group, pk=pk, subscriber__isnull=True, withdrawn_at__isnull=True
+        )
+    except Member.DoesNotExist as exc:
+        raise Http404("No such employee in this group.") from exc
+    return group, subscriber
+
+
+def _refused(request: HttpRequest, exc: Exception) -> None:
+    if isinstance(exc, ValidationError):
+        messages.error(request, " ".join(exc.messages))
+    else:  # BadHeaderError: a header INV-001 did not foresee; the e-mail was not sent
+        logger.warning("invitation e-mail refused: %s", type(exc).__name__)
+        messages.error(
+            request,
+            _("INV-001: The e-mail could not be written from these names. Correct them, then invite again."),
+        )
+
+
+@login_required
+@require_POST
+def invitation_send(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse:
+    """Invite the employee (a new link; an earlier live one stops working), INV-001 and INV-002 first."""
+    from django.core.mail import BadHeaderError
+
+    from .invitations import invitation_email_send
+
+    group, subscriber = _invitable(request, group_pk, pk)
+    try:
+        invitation_email_send(subscriber=subscriber, by=request.user)
+    except (ValidationError, BadHeaderError) as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": subscriber.email})
+    return redirect("members:member_list", group_pk=group.pk)
+
+
+@login_required
+@require_POST
+def invitation_resend(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse:
+    """Send the employee's live invitation again (a new link), INV-001 and INV-002 first."""
+    from django.core.mail import BadHeaderError
+
+    from .invitations import invitation_email_resend
+
+    group, subscriber = _invitable(request, group_pk, pk)
+    invitation = subscriber.invitations.filter(revoked_at__isnull=True).order_by("-created_at", "-id").first()
+    if invitation is None:
+        raise Http404("No invitation to act on.")
+    try:
+        invitation_email_resend(invitation=invitation, by=request.user)
+    except (ValidationError, BadHeaderError) as exc:
+        _refused(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Invitation sent again to %(email)s; the earlier link no longer works.")
+            % {"email": subscriber.email},
+        )
     return redirect("members:member_list", group_pk=group.pk)

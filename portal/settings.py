@@ -35,7 +35,8 @@ else:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# DEV_PORT: the port of `make dev` (8000 unless another portal already uses it).
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('DEV_PORT', default=8000)}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "enrollment",
     "members",
     "edi",
+    "reports",
 ]
 
 # The carrier sandbox is the carrier's test environment; it is never mounted in production.
@@ -337,9 +339,8 @@ ETSS_SFTP_HOST_KEY = env.str("ETSS_SFTP_HOST_KEY", default="")
 ETSS_SFTP_FOLDER = env.str("ETSS_SFTP_FOLDER", default="outbound/etss/")
 ETSS_LOCAL_DROP = env.str("ETSS_LOCAL_DROP", default=str(VAR_DIR / "etss-drop"))
 
-SAMPLES_DIR = Path(
-    env.str("HUMANA_SAMPLES_DIR", default=str(BASE_DIR.parent / "shared" / "humana" / "samples"))
-)
+# The demo's and the tests' sample files (rate file, census, 834), written here by portal.samples.
+SAMPLES_DIR = VAR_DIR / "samples"
 
 # Error reports (admin e-mails) mask SSNs and dates of birth in POST data and traceback variables.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.logging.PersonalDataReporterFilter"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("quotes/", include("catalogue.urls")),
     path("enroll/", include("members.self_service_urls")),
+    path("", include("reports.urls")),
     path("", include("members.urls")),
     path("", include("enrollment.urls")),
     path("", include("edi.urls")),

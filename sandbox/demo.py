@@ -1,15 +1,16 @@
 """Demo data of the sandbox: the portal's own partner and key (HUMANA_API_KEY, HUMANA_SENDER_ID) and the
-sample ETSS file as the carrier's plans and rates."""
+demo ETSS file (``groupsales.demo_etss``, written into ``settings.SAMPLES_DIR``) as the carrier's plans and
+rates."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
+from groupsales.demo_etss import write_etss_file
+
 from .models import RateFile
 from .rates import rate_file_load
 from .services_admin import partner_add_key
-
-SAMPLE_RATE_FILE = "HUM_ETSS_SG_KY_20261101_000001.txt"
 
 
 def seed(*, stdout) -> None:
@@ -21,5 +22,5 @@ def seed(*, stdout) -> None:
             f"sandbox: partner {partner.name}, sender ID {partner.sender_id}, key from HUMANA_API_KEY"
         )
     if not RateFile.objects.exists():
-        loaded = rate_file_load(path=settings.SAMPLES_DIR / SAMPLE_RATE_FILE)
+        loaded = rate_file_load(path=write_etss_file(settings.SAMPLES_DIR))
         stdout.write(f"sandbox: loaded {loaded.name} as the carrier's plans and rates")

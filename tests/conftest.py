@@ -14,6 +14,9 @@ from .factories import AgencyFactory, BrokerFactory
 
 # CI sets this so that a missing PostgreSQL, Redis or chromium fails the run instead of skipping.
 REQUIRE_SERVICES = os.environ.get("PORTAL_REQUIRE_SERVICES") == "1"
+# The carrier's published samples, where the carrier's documents lie beside the repository (as in CI).
+# The suite runs on the project's own sample files (portal.samples); these only serve cross-checks.
+CARRIER_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "humana" / "samples"
 
 
 def pytest_report_header(config) -> list[str]:
@@ -22,9 +25,20 @@ def pytest_report_header(config) -> list[str]:
 
 
 def pytest_sessionstart(session) -> None:
+    from portal.samples import samples_write
+
+    samples_write()  # settings.SAMPLES_DIR: the rate file, census and 834 the tests load
     if REQUIRE_SERVICES:
         assert "postgresql" in settings.DATABASES["default"]["ENGINE"], "CI must test on PostgreSQL"
         assert settings.CELERY_BROKER_URL.startswith("redis://"), "CI must test with a Redis broker"
+
+
+@pytest.fixture(scope="session")
+def carrier_samples() -> Path:
+    """The carrier's sample folder, for tests that cross-check the project's own files against it."""
+    if not CARRIER_SAMPLES.is_dir():
+        pytest.skip(f"the carrier's published samples are not beside the repository ({CARRIER_SAMPLES})")
+    return CARRIER_SAMPLES
 
 
 @pytest.fixture

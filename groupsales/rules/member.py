@@ -12,7 +12,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from ..codes import EmploymentStatus, Gender
+from ..codes import EmploymentStatus, Gender, Relationship, Tier, tier_covers
 from . import catalog  # noqa: F401  (fills RULES before the rules register)
 from ._base import Finding, Node, Violation, rule, run
 from .context import RuleContext
@@ -286,7 +286,11 @@ def _plan_offered(check: MemberCheck) -> Iterator[Finding]:
 # ---- MBR-010 / MBR-011
 
 
-_NEEDED_TIERS = {"SPOUSE": ("ESP", "FAM"), "CHILD": ("ECH", "FAM")}
+# The tiers that cover a spouse or partner (ESP, FAM) and a child (ECH, FAM): api.md's code list.
+_NEEDED_TIERS = {
+    kind: tuple(tier.value for tier in Tier if tier_covers(tier, Relationship(kind)))
+    for kind in ("SPOUSE", "CHILD")
+}
 
 
 @rule("MBR-010", when="V")

@@ -3,23 +3,23 @@
 ``blue_heron_group()`` is api.md's create body; ``blue_heron_members()`` the five validation bodies of
 api.md and ``samples/new-business.834`` (Ann Lee FAM on all three lines with David, Maya and Noah; Luis
 Ortiz on employee-only medical, waiving dental and vision); ``blue_heron_context()`` a FakeContext with the
-sample ETSS file's facts (KY, rating area KY-RA02 for 40202/40204 in county 21111). Every call returns fresh
-copies, so a test may mutate what it gets.
+demo ETSS file's facts (:mod:`groupsales.demo_etss`, the carrier's KY sample: rating area KY-RA02 for
+40202/40204 in county 21111). Every call returns fresh copies, so a test may mutate what it gets.
 """
 
 from __future__ import annotations
 
 import copy
-import os
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from ..codes import Tier
+from ..demo_etss import DEMO_RATE_FILE, DemoRateFile, demo_etss_bytes
 from ..etss import AgeRate, EtssReader, Geo, Plan, TierRate, age_band
 from ..rating import age_on
 from .settings import RuleSettings
@@ -28,7 +28,6 @@ __all__ = [
     "BLUE_HERON_AREA",
     "BLUE_HERON_CREATED_ON",
     "BLUE_HERON_TODAY",
-    "SAMPLE_ETSS",
     "FakeContext",
     "FakePlan",
     "blue_heron_context",
@@ -36,10 +35,6 @@ __all__ = [
     "blue_heron_members",
 ]
 
-SAMPLES_DIR = Path(
-    os.environ.get("HUMANA_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared/humana/samples")
-)
-SAMPLE_ETSS = SAMPLES_DIR / "HUM_ETSS_SG_KY_20261101_000001.txt"
 BLUE_HERON_TODAY = date(2026, 11, 23)
 BLUE_HERON_CREATED_ON = date(2026, 11, 23)
 BLUE_HERON_EFFECTIVE = date(2027, 1, 1)
@@ -133,7 +128,7 @@ class FakeContext:
 
 
 # --------------------------------------------------------------------------------------------------
-# The sample ETSS file's facts
+# The demo ETSS file's facts
 
 
 @dataclass(frozen=True)
@@ -145,7 +140,7 @@ class _EtssFacts:
 
 
 @lru_cache(maxsize=4)
-def _etss_facts(path: str, area: str, effective: date) -> _EtssFacts:
+def _etss_facts(spec: DemoRateFile, area: str, effective: date) -> _EtssFacts:
     zip_counties: dict[str, set[str]] = {}
     areas: dict[tuple[str, str], str] = {}
     county_areas: dict[str, str] = {}
@@ -153,7 +148,7 @@ def _etss_facts(path: str, area: str, effective: date) -> _EtssFacts:
     plan_areas: dict[str, set[str]] = {}
     rates: dict[str, dict[str, Rate]] = {}
     all_areas: set[str] = set()
-    for record in EtssReader(path):
+    for record in EtssReader(io.BytesIO(demo_etss_bytes(spec)), name=spec.name):
         if isinstance(record, Plan):
             plans[record.plan_id] = record
         elif isinstance(record, Geo):
@@ -191,8 +186,8 @@ def _etss_facts(path: str, area: str, effective: date) -> _EtssFacts:
 def blue_heron_context(
     *, today: date = BLUE_HERON_TODAY, settings: RuleSettings | None = None, **overrides: Any
 ) -> FakeContext:
-    """A FakeContext with the sample ETSS file's geography and plans (rates of KY-RA02, Q1 2027)."""
-    facts = _etss_facts(str(SAMPLE_ETSS), BLUE_HERON_AREA, BLUE_HERON_EFFECTIVE)
+    """A FakeContext with the demo ETSS file's geography and plans (rates of KY-RA02, Q1 2027)."""
+    facts = _etss_facts(DEMO_RATE_FILE, BLUE_HERON_AREA, BLUE_HERON_EFFECTIVE)
     values: dict[str, Any] = {
         "today": today,
         "settings": settings if settings is not None else RuleSettings(),

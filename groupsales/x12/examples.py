@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from .model import Envelope, Family, Header, member_from_api
+from .writer import render_834
 
 EFFECTIVE = date(2027, 1, 1)
 
@@ -97,3 +98,9 @@ def blue_heron_families() -> list[Family]:
     ann = member_from_api(ANN)
     dependents = tuple(member_from_api(body, ann) for body in (NOAH, MAYA, DAVID))
     return [Family(subscriber=ann, dependents=dependents), Family(subscriber=member_from_api(LUIS))]
+
+
+def blue_heron_834() -> str:
+    """The group's new-business 834 as the project's writer renders it (the carrier's sample
+    ``new-business.834`` byte for byte, checked where the carrier's folder is at hand)."""
+    return render_834(blue_heron_envelope(), blue_heron_header(), blue_heron_families())

@@ -12,7 +12,7 @@
       .then(function (data) {
         var list = data.counties.map(function (c) { return c.countyFips; });
         if (list.length === 1) { county.value = list[0]; }
-        note.textContent = list.length ? "Counties of this ZIP: " + list.join(", ") : "This ZIP is not in the rate file.";
+        note.textContent = list.length ? note.dataset.label + " " + list.join(", ") : note.dataset.missing;
       });
   });
 })();

@@ -180,7 +180,9 @@ def test_it_prints_the_quote_as_json(loaded_sample, capsys):
     assert bronze["line"] == "MEDICAL"
     assert bronze["ratingMethod"] == "AGE"
     assert bronze["totalMonthlyPremium"] == "3143.30"
-    assert bronze["members"][0] == {"memberRef": "E-001", "age": 46, "monthlyPremium": "765.59"}
+    ann = {"memberRef": "E-001", "age": 46, "monthlyPremium": "765.59", "covered": True}
+    assert bronze["members"][0] == ann
+    assert bronze["notCovered"] == []
     assert plans["12345KY0030001"]["tierRates"] == {
         "EMP": "7.90",
         "ESP": "15.80",

@@ -38,6 +38,8 @@ def test_it_shows_the_file_result_on_a_phone(
     assert phone_page.locator(".rule-id", has_text="FIL-901").is_visible()
     page_width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert page_width <= 390
+    members_source.bodies[4]["middleName"] = "Javier"  # Luis corrected and validated again
     phone_page.goto(live_server.url + f"/enrollment-files/groups/{finalized_group.pk}/")
     assert phone_page.get_by_role("button", name="Send follow-up for rejected members").is_visible()
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
     assert not [v for v in violations if "Content Security Policy" in v]

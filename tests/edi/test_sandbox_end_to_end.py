@@ -121,7 +121,17 @@ def test_it_enrolls_the_group_over_the_sandbox(sandbox, broker):
     assert eventually(lambda: any("accepted" in m.subject.lower() for m in mail.outbox))
 
 
-def test_it_follows_up_a_rejectsmith_family_over_the_sandbox(sandbox, broker):
+def validate_again(group, body: dict) -> None:
+    """The member corrected: validated again at the sandbox (a correction, the group ENROLLED)."""
+    from carrier.client import get_client
+
+    with get_client() as client:
+        client.validate_member(group.humana_group_id, body, idempotency_key=uuid.uuid4().hex)
+
+
+def test_it_follows_up_only_corrected_members_until_they_are_accepted_over_the_sandbox(sandbox, broker):
+    """Issue 15 item 5: an uncorrected rejected member is not sent again; a corrected one goes in a
+    follow-up; a follow-up whose member is rejected again (member level) leads to another follow-up."""
     bodies = blue_heron_members()
     luis = next(b for b in bodies if b["memberRef"] == "E-002")
     luis["lastName"] = "Rejectsmith"
@@ -130,11 +140,22 @@ def test_it_follows_up_a_rejectsmith_family_over_the_sandbox(sandbox, broker):
         first = wait_until_final(services.transmission_start(group=group))
         assert first.status == S.ACCEPTED_WITH_ERRORS, (first.status_reason, first.file_errors)
         assert set(first.members.filter(status="REJECTED").values_list("member_ref", flat=True)) == {"E-002"}
-        follow_up = wait_until_final(services.transmission_start(group=group, purpose="FOLLOW_UP"))
-    assert follow_up.member_count == 1
-    assert list(follow_up.members.values_list("member_ref", flat=True)) == ["E-002"]
-    # Still a Rejectsmith at the carrier: rejected again, the group stays ENROLLED.
-    assert follow_up.status in {S.ACCEPTED_WITH_ERRORS, S.REJECTED}
+        with pytest.raises(services.TransmissionRefused, match="changed since"):
+            services.transmission_start(group=group, purpose="FOLLOW_UP")  # Luis unchanged
+
+        luis["middleName"] = "Javier"  # changed, but still a Rejectsmith: rejected again, at member level
+        validate_again(group, luis)
+        second = wait_until_final(services.transmission_start(group=group, purpose="FOLLOW_UP"))
+        assert list(second.members.values_list("member_ref", flat=True)) == ["E-002"]
+        assert second.status == S.REJECTED and second.follows == first
+        assert not services.follow_up.follow_up_plan(group=group).can_resubmit  # others are enrolled
+
+        luis["lastName"] = "Ortiz"
+        validate_again(group, luis)
+        third = wait_until_final(services.transmission_start(group=group, purpose="FOLLOW_UP"))
+    assert list(third.members.values_list("member_ref", flat=True)) == ["E-002"]
+    assert third.status == S.ACCEPTED, (third.status_reason, third.file_errors)
+    assert third.follows == second
     group.refresh_from_db()
     assert group.status == "ENROLLED"
 

@@ -347,6 +347,7 @@ def test_it_keeps_an_accepted_result_while_a_later_file_is_in_flight(
 ):
     first = _start(finalized_group)
     _upload_and_finish(first, fake_carrier, accepted(ALL_REFS, rejected=("E-001-C1",)))
+    members_source.bodies[2]["middleName"] = "Rose"  # Maya corrected and validated again
     follow_up = _start(finalized_group, P.FOLLOW_UP)
     assert list(follow_up.members.values_list("member_ref", flat=True)) == ["E-001", "E-001-C1"]
     results = member_enrollment_results(group=finalized_group)

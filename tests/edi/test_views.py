@@ -72,6 +72,11 @@ def test_it_shows_results_and_the_999_to_the_broker(
     assert "style=" not in html and "<script>" not in html
     assert "1980" not in html and "123456789" not in html  # no date of birth or SSN on the page
     group_page = broker_client.get(reverse("edi_group_files", args=[finalized_group.pk])).content.decode()
+    assert "Not changed since it was rejected: correct it first." in group_page
+    assert "Send follow-up for rejected members" not in group_page  # it would be rejected again
+    members_source.bodies[4]["middleName"] = "Javier"  # Luis corrected and validated again
+    group_page = broker_client.get(reverse("edi_group_files", args=[finalized_group.pk])).content.decode()
+    assert "Changed since: goes in the follow-up." in group_page
     assert "Send follow-up for rejected members" in group_page
 
 

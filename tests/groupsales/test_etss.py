@@ -1,11 +1,10 @@
-"""The ETSS reader against the carrier's sample file and broken copies of it (etss-rate-file.md)."""
+"""The ETSS reader against the demo rate file (the carrier's sample) and broken copies of it."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
 import io
-import os
 import re
 import shutil
 from collections import Counter
@@ -31,13 +30,11 @@ from groupsales.etss import (
     parse_file_name,
     verify_sidecar,
 )
+from portal.samples import RATE_FILE, sample_file
 
-# Where portal.settings.SAMPLES_DIR points by default: the carrier's documents beside the work tree.
-SAMPLES_DIR = Path(
-    os.environ.get("HUMANA_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared/humana/samples")
-)
-SAMPLE_NAME = "HUM_ETSS_SG_KY_20261101_000001.txt"
-SAMPLE = SAMPLES_DIR / SAMPLE_NAME
+# The project's demo rate file (groupsales.demo_etss: the carrier's KY sample, byte for byte) and sidecar.
+SAMPLE_NAME = RATE_FILE
+SAMPLE = sample_file(SAMPLE_NAME)
 MONEY = re.compile(r"\d+\.\d\d")
 
 Spot = tuple[int, str, str]  # (line, record type, field) of an issue

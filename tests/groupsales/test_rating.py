@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -28,11 +26,9 @@ from groupsales.rating import (
     price_plan,
     round_money,
 )
+from portal.samples import RATE_FILE, sample_file
 
-SAMPLES_DIR = Path(
-    os.environ.get("HUMANA_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared/humana/samples")
-)
-SAMPLE = SAMPLES_DIR / "HUM_ETSS_SG_KY_20261101_000001.txt"
+SAMPLE = sample_file(RATE_FILE)  # the project's demo rate file (the carrier's KY sample)
 EFFECTIVE = date(2027, 1, 1)
 MEDICAL, DENTAL, VISION = "12345KY0010001", "12345KY0020001", "12345KY0030001"
 D = Decimal
@@ -294,6 +290,67 @@ def test_it_rates_an_unstated_tobacco_use_as_none() -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+# The tier decides who is covered (issue 23 item 1)
+
+
+def test_it_prices_a_spouse_the_ech_tier_leaves_out_at_nothing() -> None:
+    lee_ech = Family(ANN, (DAVID, MAYA, NOAH), Tier.ECH)
+
+    price = price_plan(
+        PLANS[MEDICAL], age_rates=BLUE_HERON_RATES, families=[lee_ech], effective_date=EFFECTIVE
+    )
+
+    members = {m.member_ref: m for m in price.members or []}
+    assert (members["E-001-S"].monthly_premium, members["E-001-S"].covered) == (D("0.00"), False)
+    assert all(members[ref].covered for ref in ("E-001", "E-001-C1", "E-001-C2"))
+    assert price.total_monthly_premium == D("765.59") + D("438.43") + D("390.45")
+
+
+def test_it_prices_children_the_esp_tier_leaves_out_at_nothing() -> None:
+    lee_esp = Family(ANN, (DAVID, MAYA, NOAH), Tier.ESP)
+
+    price = price_plan(
+        PLANS[MEDICAL], age_rates=BLUE_HERON_RATES, families=[lee_esp], effective_date=EFFECTIVE
+    )
+
+    assert [(m.member_ref, m.covered) for m in price.members or [] if not m.covered] == [
+        ("E-001-C1", False), ("E-001-C2", False),
+    ]  # fmt: skip
+    assert price.total_monthly_premium == D("765.59") + D("957.29")
+
+
+def test_it_prices_only_the_employee_of_an_emp_tier_and_composites_what_is_covered() -> None:
+    lee_emp = Family(ANN, (DAVID, MAYA, NOAH), Tier.EMP)
+    rates = flat_rates("100.00")
+
+    age = price_plan(terms(), age_rates=rates, families=[lee_emp, ORTIZ], effective_date=EFFECTIVE)
+    composite = price_plan(
+        terms(),
+        age_rates=rates,
+        families=[lee_emp, ORTIZ],
+        effective_date=EFFECTIVE,
+        rating_option="COMPOSITE",
+    )
+
+    assert age.total_monthly_premium == D("200.00")
+    assert composite.member_total == D("200.00")
+    assert composite.tier_rates is not None and composite.tier_rates[Tier.EMP] == D("100.00")
+
+
+def test_it_counts_only_covered_children_among_the_three_oldest() -> None:
+    children = tuple(born(age, f"C-{age}") for age in (3, 17, 9, 12))
+    family = Family(born(40, "E-1", R.SUBSCRIBER), children, Tier.ECH)
+    spouse_only = Family(born(41, "E-2", R.SUBSCRIBER), (born(39, "S-2", R.SPOUSE), born(5, "C-2")), Tier.ESP)
+
+    price = price_plan(
+        terms(), age_rates=flat_rates("100.00"), families=[family, spouse_only], effective_date=EFFECTIVE
+    )
+
+    assert price.families["E-1"].total == D("400.00")
+    assert price.families["E-2"].total == D("200.00")
+
+
+# --------------------------------------------------------------------------------------------------
 # Composite
 
 
@@ -551,3 +608,68 @@ def test_it_defaults_to_the_documented_composite_factors() -> None:
         Tier.ECH: D("1.85"),
         Tier.FAM: D("3.0"),
     }
+
+
+# The tier decides who is covered: any tier over any family, checked by an independent sum.
+_COVERS = {  # api.md's code list, written out again here on purpose
+    Tier.EMP: set(),
+    Tier.ESP: {R.SPOUSE, R.DOMESTIC_PARTNER},
+    Tier.ECH: {R.CHILD, R.STEPCHILD, R.FOSTER_CHILD, R.WARD},
+    Tier.FAM: {R.SPOUSE, R.DOMESTIC_PARTNER, R.CHILD, R.STEPCHILD, R.FOSTER_CHILD, R.WARD},
+}
+
+
+def _years(born_on: date, on: date) -> int:
+    years = on.year - born_on.year
+    return years - 1 if (on.month, on.day) < (born_on.month, born_on.day) else years
+
+
+def _band(age: int) -> str:
+    return "0-14" if age <= 14 else "64+" if age >= 64 else str(age)
+
+
+def _expected_total(group: tuple[Family, ...], plan: PlanTerms, rates: AgeRates) -> Decimal:
+    total = D("0.00")
+    for family in group:
+        covered = [family.subscriber] + [
+            d for d in family.dependents if d.relationship in _COVERS[family.tier]
+        ]
+        young = [
+            (p.date_of_birth, i) for i, p in enumerate(covered)
+            if p.relationship in CHILD_RELATIONSHIPS and _years(p.date_of_birth, EFFECTIVE) < 21
+        ]  # fmt: skip
+        free = (
+            {i for _born, i in sorted(young)[plan.max_children_u21 :]}
+            if plan.max_children_u21 is not None
+            else set()
+        )
+        for i, person in enumerate(covered):
+            if i in free:
+                continue
+            rate, tobacco_rate = rates.rates[_band(_years(person.date_of_birth, EFFECTIVE))]
+            smoker = plan.tobacco_rated and person.tobacco_use is True and tobacco_rate is not None
+            total += tobacco_rate if smoker else rate  # type: ignore[operator]
+    return total
+
+
+ANY_TIER_GROUPS = st.integers(1, 8).flatmap(
+    lambda n: st.tuples(
+        *(
+            st.builds(lambda family, tier: Family(family.subscriber, family.dependents, tier), families(i),
+                      st.sampled_from(list(Tier)))
+            for i in range(n)
+        )
+    )
+)  # fmt: skip
+
+
+@given(terms=PLAN_TERMS, group=ANY_TIER_GROUPS, rates=st.sampled_from(sample_blocks()))
+def test_it_sums_the_band_rates_of_exactly_the_people_each_tier_covers(
+    terms: PlanTerms, group: tuple[Family, ...], rates: AgeRates
+) -> None:
+    price = price_plan(terms, age_rates=rates, families=group, effective_date=EFFECTIVE)
+
+    assert price.total_monthly_premium == _expected_total(group, terms, rates)
+    not_covered = {d.member_ref for f in group for d in f.dependents if d.relationship not in _COVERS[f.tier]}
+    assert {m.member_ref for m in price.members or [] if not m.covered} == not_covered
+    assert all(m.monthly_premium == 0 for m in price.members or [] if not m.covered)

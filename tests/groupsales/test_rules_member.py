@@ -288,10 +288,10 @@ def test_it_never_echoes_an_ssn_or_a_date_of_birth(ctx):
 
 def test_it_ships_blue_heron_bodies_that_agree_with_the_sample_834():
     from groupsales.codes import GENDER_TO_X12, LINE_TO_X12, RELATIONSHIP_TO_X12
-    from groupsales.rules.testing import SAMPLES_DIR
+    from groupsales.x12.examples import blue_heron_834
     from groupsales.x12.parser import parse_834
 
-    parsed = parse_834((SAMPLES_DIR / "new-business.834").read_text()).members
+    parsed = parse_834(blue_heron_834()).members
     members = blue_heron_members()
     subscribers = {m["memberRef"]: m for m in members if m["relationship"] == "SUBSCRIBER"}
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from groupsales.x12.parser import X12SyntaxError, detect_delimiters, is_interchange, iter_segments, parse_834
+from portal.samples import NEW_BUSINESS_834, sample_file
 
-SAMPLES_DIR = Path(
-    os.environ.get("HUMANA_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared/humana/samples")
-)
-SAMPLE = SAMPLES_DIR / "new-business.834"
+SAMPLE = sample_file(NEW_BUSINESS_834)  # the project's writer's Blue Heron 834
 EFFECTIVE = date(2027, 1, 1)
 
 

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from groupsales.x12.parser import parse_834
 from groupsales.x12.validate import companion_issues, precheck, pyx12_issues
+from portal.samples import NEW_BUSINESS_834, sample_file
 
-SAMPLES_DIR = Path(
-    os.environ.get("HUMANA_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared/humana/samples")
-)
-SAMPLE = SAMPLES_DIR / "new-business.834"
+SAMPLE = sample_file(NEW_BUSINESS_834)  # the project's writer's Blue Heron 834
 EXPECTED = dict(sender_id="PARTNER01", group_id="104233", fein="123456789", usage_indicator="T")
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from carrier.errors import CarrierRuleError, CarrierTransientError, ProblemError
+from carrier.schemas import BatchValidationRequest, MemberValidationRequest, request_body
 from enrollment.models import EmployerGroup
 from enrollment.rules import PortalRuleContext
 from members import services
@@ -66,7 +67,8 @@ def luis(group, queued):
 
 class FakeClient:
     """Stands in for carrier.client.GroupSalesClient. ``fail`` maps memberRef -> error list (422);
-    ``unavailable`` is how many calls answer 503 before the carrier comes back."""
+    ``unavailable`` is how many calls answer 503 before the carrier comes back. Like the real client it
+    refuses, before any call, a body that does not fit api.md (``InvalidCarrierRequest``)."""
 
     def __init__(self, *, fail=None, unavailable=0, on_call=None):
         self.fail = fail or {}
@@ -98,6 +100,7 @@ class FakeClient:
         )
 
     def validate_member(self, group_id, body, *, idempotency_key, subject=""):
+        request_body(MemberValidationRequest, body)
         self.calls.append(("one", [body["memberRef"]], idempotency_key))
         if self.on_call:
             self.on_call(body)
@@ -109,6 +112,7 @@ class FakeClient:
         return result
 
     def validate_members(self, group_id, bodies, *, idempotency_key, subject=""):
+        request_body(BatchValidationRequest, {"members": list(bodies)})
         self.calls.append(("batch", [b["memberRef"] for b in bodies], idempotency_key))
         self._maybe_unavailable()
         results = []

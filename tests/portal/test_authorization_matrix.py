@@ -25,7 +25,7 @@ from .test_url_access import all_routes
 pytestmark = pytest.mark.django_db
 METHODS = ("get", "post")
 # Routes that take a URL kwarg but name no object of an agency (a format, a step name).
-NOT_OBJECTS = {"quote_census_template", "password_reset_confirm"}
+NOT_OBJECTS = {"quote_census_template", "password_reset_confirm", "book_export"}
 
 
 @pytest.fixture
@@ -39,6 +39,10 @@ def objects(group, ann):  # noqa: F811
 
 
 def _value(pattern: str, kwarg: str, converter: str, objects: dict) -> str:
+    if kwarg == "fmt":
+        return "csv"
+    if kwarg == "report":
+        return "enrollment"
     if converter == "slug":
         return "employer"
     if kwarg == "quote_pk" or pattern.startswith("quotes/"):
