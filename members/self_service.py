@@ -322,11 +322,14 @@ def draft_bounded(*, invitation: Invitation, step: str, data: Mapping[str, Any])
 
 
 def draft_save(*, invitation: Invitation, step: str, data: Mapping[str, Any]) -> None:
-    """Keep what the employee typed on a step (form data as typed, so it is shown again; bounded)."""
+    """Keep what the employee typed on a step (form data as typed, so it is shown again). The pages pass
+    what ``draft_bounded`` kept of their POST; every value is cut to ``DRAFT_VALUE_MAX`` here too."""
     if step not in DRAFT_STEPS:
         raise ValueError(step)
     draft = dict(invitation.draft or {})
-    draft[step] = draft_bounded(invitation=invitation, step=step, data=data)
+    draft[step] = {
+        k: str(v)[: ss_forms.DRAFT_VALUE_MAX] for k, v in data.items() if k != "csrfmiddlewaretoken"
+    }
     invitation.draft = draft
     invitation.save(update_fields=["draft"])
 
