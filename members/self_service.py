@@ -33,6 +33,7 @@ from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from enrollment.models import EmployerGroup
 
@@ -361,9 +362,9 @@ def invitation_sign(
     """Store the family through ``family_save`` (which queues carrier validation) and the signature."""
     signed_name = " ".join((signed_name or "").split())
     if not signed_name:
-        raise ValidationError({"signed_name": "Type your full name to sign."})
+        raise ValidationError({"signed_name": gettext("Type your full name to sign.")})
     if invitation_state(invitation) != "LIVE":
-        raise ValidationError("This link is closed.")
+        raise ValidationError(gettext("This link is closed"))
     subscriber = invitation.subscriber
     own = {d.pk for d in family_dependents(subscriber)}
     for data in dependents_data:
@@ -372,7 +373,7 @@ def invitation_sign(
     with transaction.atomic():
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if locked.signed_at is not None or locked.revoked_at is not None:
-            raise ValidationError("This link is closed.")
+            raise ValidationError(gettext("This link is closed"))
         saved = services.family_save(
             group=subscriber.group,
             subscriber=subscriber,

@@ -376,3 +376,16 @@ def test_per_pay_period_rounds_half_up_to_the_cent():
     assert per_pay_period(Decimal("0.13"), 52) == Decimal("0.03")  # 0.03 exactly
     assert per_pay_period(Decimal("0.625"), 12) == Decimal("0.63")  # half up
     assert per_pay_period(None, 12) is None
+
+
+def test_a_signature_the_service_refuses_is_refused_in_the_readers_language(invitation):
+    from django.core.exceptions import ValidationError
+
+    self_service.invitation_revoke(invitation=invitation)
+    arguments = {"subscriber_data": {}, "dependents_data": [], "elections": {}}
+    with translation.override("es"), pytest.raises(ValidationError) as refused:
+        self_service.invitation_sign(invitation=invitation, signed_name="Ann Lee", **arguments)
+    assert refused.value.messages == ["Este enlace está cerrado"]
+    with translation.override("es"), pytest.raises(ValidationError) as unsigned:
+        self_service.invitation_sign(invitation=invitation, signed_name="  ", **arguments)
+    assert unsigned.value.messages == ["Escriba su nombre completo para firmar."]
