@@ -12,6 +12,7 @@ typed there). A new family member whose form is refused is left out of the rules
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import Http404
@@ -117,11 +118,11 @@ class Answers:
                 return d
         return None
 
-    def _people(self) -> list[dict[str, Any]]:
+    def _people(self) -> list[Mapping[str, Any]]:
         """Each family member as priced: what the screen says, else what is stored."""
         if self.dependents_data is None:
             return [{name: getattr(d, name) for name in PERSON_FIELDS} for d in self.dependents]
-        people = []
+        people: list[Mapping[str, Any]] = []
         for d in self.dependents_data:
             if d.get("DELETE"):
                 continue

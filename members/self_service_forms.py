@@ -5,7 +5,7 @@ the fields an employee answers, labels in the employee's language and the carrie
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import Http404
@@ -238,8 +238,11 @@ class _FamilyFormSet(forms.BaseFormSet):
                 self._posted_id(index)
 
 
-FamilyFormSet = forms.formset_factory(
-    FamilyMemberForm, formset=_FamilyFormSet, extra=1, can_delete=True, validate_max=True
+FamilyFormSet = cast(
+    "type[_FamilyFormSet]",
+    forms.formset_factory(
+        FamilyMemberForm, formset=_FamilyFormSet, extra=1, can_delete=True, validate_max=True
+    ),
 )
 
 

@@ -117,10 +117,12 @@ def review_rows(answers: Answers) -> tuple[list[dict[str, Any]], str, str]:
             row["missing"] = True
         elif e.get("waived"):
             row["waived"] = True
-            row["reason"] = reasons.get(e.get("waiver_reason"), e.get("waiver_reason"))
+            reason = str(e.get("waiver_reason") or "")
+            row["reason"] = reasons.get(reason, reason)
         else:
-            cost = answers.costs.get(line, {}).get(e.get("plan_id")) or {}
-            row["plan"] = cost.get("name") or answers.names.get(e.get("plan_id")) or e.get("plan_id")
+            plan_id = str(e.get("plan_id") or "")
+            cost = answers.costs.get(line, {}).get(plan_id) or {}
+            row["plan"] = cost.get("name") or answers.names.get(plan_id) or plan_id
             employee = cost.get("employee")
             row["employee"] = money(employee) if employee is not None else ""
             row["per_period"] = (

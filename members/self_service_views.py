@@ -337,7 +337,7 @@ def _summary(answers: Answers) -> dict:
     else:
         family = [(dep.full_name, dep.relationship, dep.date_of_birth) for dep in answers.dependents]
     people = [
-        {"name": name, "relationship": labels.get(rel, rel), "born": _year(born)}
+        {"name": name, "relationship": labels.get(str(rel or ""), rel), "born": _year(born)}
         for name, rel, born in family
     ]
     rows, total, per_period = review_rows(answers)
