@@ -325,9 +325,7 @@ def test_the_compare_view_puts_the_offered_plans_side_by_side(
     client, spanish, invitation, rates, every_two_weeks
 ):
     html = client.get(url(invitation, "compare")).content.decode()
-    medical = re.search(
-        r'(?s)<section class="ss-compare" id="plans-medical">.*?</section>', html
-    )
+    medical = re.search(r'(?s)<section class="ss-compare" id="plans-medical">.*?</section>', html)
     rows = {
         text(m.group(1)): [text(c) for c in re.findall(r"<td>(.*?)</td>", m.group(2))]
         for m in re.finditer(r'(?s)<tr><th scope="row">(.*?)</th>(.*?)</tr>', medical.group(0))
