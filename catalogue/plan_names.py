@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from .models import Plan
 
@@ -17,11 +18,26 @@ class PlanName:
     line: str
     metal_level: str
     plan_type: str
+    # What an employee compares plans by (the PLN row's HSA flag, deductibles and out-of-pocket maximums).
+    hsa_eligible: bool = False
+    deductible_individual: Decimal | None = None
+    deductible_family: Decimal | None = None
+    moop_individual: Decimal | None = None
+    moop_family: Decimal | None = None
 
 
 def _names(plans) -> dict[str, PlanName]:
     rows = plans.order_by("plan_id", "plan_eff_date").values_list(
-        "plan_id", "marketing_name", "line", "metal_level", "plan_type"
+        "plan_id",
+        "marketing_name",
+        "line",
+        "metal_level",
+        "plan_type",
+        "hsa_eligible",
+        "ded_ind",
+        "ded_fam",
+        "moop_ind",
+        "moop_fam",
     )
     return {row[0]: PlanName(*row) for row in rows}  # ordered by plan year: the latest year's row wins
 

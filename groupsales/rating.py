@@ -45,6 +45,7 @@ __all__ = [
     "age_on",
     "composite_tier_rates",
     "employee_only_premium",
+    "per_pay_period",
     "price_plan",
     "round_money",
 ]
@@ -63,6 +64,14 @@ DEFAULT_COMPOSITE_FACTORS: Mapping[Tier, Decimal] = MappingProxyType(
 def round_money(amount: Decimal) -> Decimal:
     """Half up to the cent: the only rounding the carrier's documents use."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP, context=_CONTEXT)
+
+
+def per_pay_period(monthly: Decimal | None, periods_per_year: int) -> Decimal | None:
+    """A monthly amount per pay period: × 12 ÷ the pay periods of a year, rounded half up to the cent
+    (what the employee's pages show and the payroll deduction report lists)."""
+    if monthly is None:
+        return None
+    return round_money(monthly * 12 / periods_per_year)
 
 
 def age_on(date_of_birth: date, on_date: date) -> int:

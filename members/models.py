@@ -269,6 +269,18 @@ class Invitation(models.Model):
         }.get(self.state, self.state)
 
 
+class RetiredLink(models.Model):
+    """The sha256 of a link a resend replaced. It opens nothing; the page it answers names whom to ask
+    (the group's broker), as a revoked or expired link's does."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="retired_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    retired_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Replaced link of invitation {self.invitation_id}"
+
+
 class InvitationEmail(models.Model):
     """One invitation e-mail sent (a first send or a resend): who sent it, to which family, when.
     ``members.invitations`` counts these to throttle sending (INV-002)."""

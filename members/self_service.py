@@ -1,13 +1,15 @@
 """Employee self-service: invitations e-mailed to a subscriber and the answers the employee gives.
 
 A link ``{SITE_URL}/enroll/<token>/`` opens exactly one family (the invitation's subscriber). Only the
-sha256 of the token is stored; the token is looked up by its hash, so an unknown, revoked or replaced
-token is the same 404 (no enumeration). An invitation expires after ``MEMBERS_INVITATION_DAYS`` (14)
-but never after the group's open enrollment ends: the day before the requested effective date.
+sha256 of the token is stored (a link a resend replaced: in ``RetiredLink``); the token is looked up by
+its hash, so an unknown, revoked or replaced token opens nothing and answers the same 404 page, which
+names whom to ask (the broker) where the portal issued the link (``invitation_for_link``). An invitation
+expires after ``MEMBERS_INVITATION_DAYS`` (14) but never after the group's open enrollment ends: the day
+before the requested effective date.
 
 What the employee types is kept as a draft on the invitation (``Invitation.draft``, encrypted at rest:
-it may hold an SSN) so a phone user can leave and come back; nothing reaches the family until the
-employee signs, when ``family_save`` stores it and queues carrier validation.
+it may hold an SSN; bounded by ``draft_bounded``) so a phone user can leave and come back; nothing
+reaches the family until the employee signs, when ``family_save`` stores it and queues carrier validation.
 
 Settings read (with defaults): ``MEMBERS_INVITATION_DAYS`` (14), ``SITE_URL``, ``DEFAULT_FROM_EMAIL``.
 """
@@ -31,11 +33,13 @@ from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from enrollment.models import EmployerGroup
 
+from . import self_service_forms as ss_forms
 from . import services
-from .models import CHILD_RELATIONSHIPS, SPOUSE_RELATIONSHIPS, Invitation, Member, coverage_tier
+from .models import CHILD_RELATIONSHIPS, SPOUSE_RELATIONSHIPS, Invitation, Member, RetiredLink, coverage_tier
 
 logger = logging.getLogger(__name__)
 
@@ -176,8 +180,9 @@ def invitation_send(*, subscriber: Member, by: AbstractBaseUser | None) -> Invit
 
 
 def invitation_resend(*, invitation: Invitation, by: AbstractBaseUser | None) -> Invitation:
-    """Send the invitation again with a NEW token (the old link stops working) and a fresh expiry.
-    The employee's draft is kept."""
+    """Send the invitation again with a NEW token (the old link stops working) and a fresh expiry, never
+    earlier than the current one (a broker who extended the link keeps the extension). The employee's
+    draft is kept."""
     if invitation.revoked_at is not None:
         raise ValidationError("This invitation was revoked: send a new one.")
     if invitation.signed_at is not None:
@@ -187,8 +192,9 @@ def invitation_resend(*, invitation: Invitation, by: AbstractBaseUser | None) ->
     now = timezone.now()
     token, digest = _new_token()
     with transaction.atomic():
+        RetiredLink.objects.create(invitation=invitation, token_hash=invitation.token_hash, retired_at=now)
         invitation.token_hash = digest
-        invitation.expires_at = _expiry(subscriber.group, now, invitation_days())
+        invitation.expires_at = max(invitation.expires_at, _expiry(subscriber.group, now, invitation_days()))
         invitation.sent_at = now
         invitation.sent_count = (invitation.sent_count or 0) + 1
         invitation.save(update_fields=["token_hash", "expires_at", "sent_at", "sent_count"])
@@ -244,6 +250,35 @@ def invitation_find(*, token: str) -> Invitation:
     return invitation
 
 
+def invitation_for_link(*, token: str) -> Invitation | None:
+    """The invitation a link was issued for, whatever became of it (live, expired, revoked, of a withdrawn
+    employee, or replaced by a resend); None for a token the portal never issued."""
+    if not token or len(token) > 128:
+        return None
+    digest = token_hash(token)
+    found = Invitation.objects.select_related("subscriber__group__broker__user", "subscriber__group__agency")
+    invitation = found.filter(token_hash=digest).first()
+    if invitation is None:
+        retired = (
+            RetiredLink.objects.filter(token_hash=digest).values_list("invitation_id", flat=True).first()
+        )
+        invitation = found.filter(pk=retired).first() if retired else None
+    return invitation
+
+
+def broker_contact(group: EmployerGroup) -> dict[str, str]:
+    """Whom an employee asks about their link: the group's broker, their phone (else the agency's) as
+    (502) 555-0100 and as the digits a ``tel:`` link dials."""
+    broker = group.broker
+    digits = "".join(c for c in broker.phone or broker.agency.phone or "" if c.isdigit())
+    return {
+        "name": broker.full_name,
+        "agency": broker.agency.name,
+        "phone": f"({digits[:3]}) {digits[3:6]}-{digits[6:]}" if len(digits) == 10 else digits,
+        "tel": digits if len(digits) == 10 else "",
+    }
+
+
 def invitation_open(*, token: str) -> Invitation:
     """The live invitation of a token; Http404 for an unknown, revoked or expired one (the same 404).
     Notes the first opening."""
@@ -278,12 +313,24 @@ def draft_get(invitation: Invitation, step: str) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
+def draft_bounded(*, invitation: Invitation, step: str, data: Mapping[str, Any]) -> dict[str, str]:
+    """What the draft keeps of a step's POST (``self_service_forms.step_keys``): the step's own fields
+    only, each value cut to ``DRAFT_VALUE_MAX`` characters, the family to its cap of people. A draft is
+    then a few dozen KiB at most, whatever is posted; an overlong value is refused beside its field."""
+    people = ss_forms.family_cap(family_dependents(invitation.subscriber)) if step == "family" else 0
+    keys = ss_forms.step_keys(step, people=people)
+    return {k: str(data.get(k, ""))[: ss_forms.DRAFT_VALUE_MAX] for k in keys if k in data}
+
+
 def draft_save(*, invitation: Invitation, step: str, data: Mapping[str, Any]) -> None:
-    """Keep what the employee typed on a step (raw form data, so it is shown again as typed)."""
+    """Keep what the employee typed on a step (form data as typed, so it is shown again). The pages pass
+    what ``draft_bounded`` kept of their POST; every value is cut to ``DRAFT_VALUE_MAX`` here too."""
     if step not in DRAFT_STEPS:
         raise ValueError(step)
     draft = dict(invitation.draft or {})
-    draft[step] = {k: v for k, v in data.items() if k != "csrfmiddlewaretoken"}
+    draft[step] = {
+        k: str(v)[: ss_forms.DRAFT_VALUE_MAX] for k, v in data.items() if k != "csrfmiddlewaretoken"
+    }
     invitation.draft = draft
     invitation.save(update_fields=["draft"])
 
@@ -315,9 +362,9 @@ def invitation_sign(
     """Store the family through ``family_save`` (which queues carrier validation) and the signature."""
     signed_name = " ".join((signed_name or "").split())
     if not signed_name:
-        raise ValidationError({"signed_name": "Type your full name to sign."})
+        raise ValidationError({"signed_name": gettext("Type your full name to sign.")})
     if invitation_state(invitation) != "LIVE":
-        raise ValidationError("This link is closed.")
+        raise ValidationError(gettext("This link is closed"))
     subscriber = invitation.subscriber
     own = {d.pk for d in family_dependents(subscriber)}
     for data in dependents_data:
@@ -326,7 +373,7 @@ def invitation_sign(
     with transaction.atomic():
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if locked.signed_at is not None or locked.revoked_at is not None:
-            raise ValidationError("This link is closed.")
+            raise ValidationError(gettext("This link is closed"))
         saved = services.family_save(
             group=subscriber.group,
             subscriber=subscriber,
@@ -432,6 +479,7 @@ def employee_costs_by_line(
         if line not in out or quote.offer.plan_id not in offered[line]:
             continue
         out[line][quote.offer.plan_id] = {
+            "offer": quote.offer,  # the plan year's facts: type, metal, deductibles, HSA
             "tier": tier,
             "name": getattr(quote.offer, "marketing_name", "") or quote.offer.plan_id,
             "total": quote.price.total_monthly_premium,

@@ -5,7 +5,7 @@ the fields an employee answers, labels in the employee's language and the carrie
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import Http404
@@ -13,7 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from . import forms as member_forms
 from .forms import DEPENDENT_FIELDS as BROKER_DEPENDENT_FIELDS
-from .models import Election, Member
+from .forms import max_dependents
+from .models import LINES, Election, Member
+
+DETAILS_PREFIX = "me"
+FAMILY_PREFIX = "family"
+# No field takes more (an e-mail address: 254): a longer value is kept cut to this and refused beside
+# its field, so a draft never stores what a field could not take.
+DRAFT_VALUE_MAX = 254
 
 DETAILS_FIELDS = [
     "first_name",
@@ -110,11 +117,16 @@ TIER_LABELS = {
 }
 
 
+TOO_LONG = _("At most %(limit_value)d characters here (this has %(show_value)d): shorten it.")
+
+
 def _employee_labels(form: forms.Form) -> None:
-    """Translated labels, phone-friendly inputs."""
+    """Translated labels, phone-friendly inputs, a length limit said in the employee's words."""
     for name, field in form.fields.items():
         if name in LABELS:
             field.label = LABELS[name]
+        if getattr(field, "max_length", None):
+            field.error_messages["max_length"] = TOO_LONG
         if name in AUTOCOMPLETE:
             field.widget.attrs.setdefault("autocomplete", AUTOCOMPLETE[name])
     choices = {"gender": GENDERS, "marital_status": MARITAL, "suffix": SUFFIXES}
@@ -162,13 +174,29 @@ class FamilyMemberForm(member_forms.DependentForm):
         self.fields["relationship"].choices = [("", "—"), *RELATIONSHIPS]
 
 
+def family_cap(dependents: list[Member]) -> int:
+    """The most family members the employee's family step takes: ``members.forms.max_dependents`` (20),
+    or the family as stored when the broker listed more."""
+    return max(max_dependents(), len(dependents))
+
+
 class _FamilyFormSet(forms.BaseFormSet):
-    """Forms of the family's dependents. A posted ``id`` must name a dependent of THIS family: any other
-    id (another family's member included) is a 404, never a lookup by id alone."""
+    """Forms of the family's dependents, at most ``family_cap`` (a posted count beyond it is cut there
+    and refused with a message). A posted ``id`` must name a dependent of THIS family: any other id
+    (another family's member included) is a 404, never a lookup by id alone."""
+
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_many_forms": _(
+            "You can list at most %(num)d family members here. If more of your family need coverage, "
+            "call your broker."
+        ),
+    }
 
     def __init__(self, *args: Any, dependents: list[Member] = (), **kwargs: Any):
         self.dependents = list(dependents)
         self.by_id = {d.pk: d for d in self.dependents}
+        self.max_num = self.absolute_max = family_cap(self.dependents)
         super().__init__(*args, **kwargs)
 
     def initial_form_count(self) -> int:
@@ -206,12 +234,31 @@ class _FamilyFormSet(forms.BaseFormSet):
     def check_ids(self) -> None:
         """Http404 when any posted id is not this family's."""
         if self.is_bound:
-            total = self.total_form_count()
-            for index in range(min(total, 1000)):
+            for index in range(self.total_form_count()):
                 self._posted_id(index)
 
 
-FamilyFormSet = forms.formset_factory(FamilyMemberForm, formset=_FamilyFormSet, extra=1, can_delete=True)
+FamilyFormSet = cast(
+    "type[_FamilyFormSet]",
+    forms.formset_factory(
+        FamilyMemberForm, formset=_FamilyFormSet, extra=1, can_delete=True, validate_max=True
+    ),
+)
+
+
+def step_keys(step: str, *, people: int = 0) -> list[str]:
+    """The POST keys a step's forms read (what its draft keeps): ``people`` family forms at most."""
+    if step == "details":
+        return [f"{DETAILS_PREFIX}-{name}" for name in DETAILS_FIELDS]
+    if step == "family":
+        management = ["TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"]
+        person = [*DEPENDENT_FIELDS, "id", "DELETE"]
+        return [f"{FAMILY_PREFIX}-{key}" for key in management] + [
+            f"{FAMILY_PREFIX}-{i}-{name}" for i in range(people) for name in person
+        ]
+    if step == "coverage":
+        return [f"election-{line.lower()}-{name}" for line in LINES for name in ("plan_id", "waiver_reason")]
+    raise ValueError(step)
 
 
 def money(amount: Decimal | None) -> str:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<str:token>/details", views.details, name="details"),
     path("<str:token>/family", views.family, name="family"),
     path("<str:token>/coverage", views.coverage, name="coverage"),
+    path("<str:token>/compare", views.compare, name="compare"),
     path("<str:token>/review", views.review, name="review"),
     path("<str:token>/done", views.done, name="done"),
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -25,14 +25,13 @@ from catalogue.plan_names import plan_names_for
 from catalogue.quoting import CensusRow, QuoteError, quote_census
 from enrollment.models import EmployerGroup
 from groupsales.codes import ContributionBasis
-from groupsales.rating import Contribution
+from groupsales.rating import Contribution, per_pay_period
 from members.models import Election, Member, mask_ssn, member_coverage_tier
 from portal.display import code_label, plan_label
 
 from .tabular import Column, Table
 
 LINES = ("MEDICAL", "DENTAL", "VISION")
-CENT = Decimal("0.01")
 
 
 def _line(line: str) -> str:
@@ -330,12 +329,6 @@ def not_signed_table(*, group: EmployerGroup) -> Table:
     return Table(_("Not yet signed"), columns, rows)
 
 
-def per_period(monthly: Decimal | None, periods_per_year: int) -> Decimal | None:
-    if monthly is None:
-        return None
-    return (monthly * 12 / periods_per_year).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def payroll_table(*, group: EmployerGroup) -> Table:
     """Payroll deductions: each employee's monthly cost per line and per pay period of the group."""
     families = _families(group)
@@ -363,9 +356,9 @@ def payroll_table(*, group: EmployerGroup) -> Table:
             monthly = (
                 costs.get((ref, line), {}).get("employee") if _elected(family, line) else Decimal("0.00")
             )
-            row += [monthly, per_period(monthly, periods)]
+            row += [monthly, per_pay_period(monthly, periods)]
             monthly_total = None if monthly is None or monthly_total is None else monthly_total + monthly
-        row += [monthly_total, per_period(monthly_total, periods), group.get_pay_frequency_display()]
+        row += [monthly_total, per_pay_period(monthly_total, periods), group.get_pay_frequency_display()]
         rows.append(row)
     return Table(_("Payroll deductions"), columns, rows)
 

@@ -71,6 +71,9 @@ class RuleSettings(pydantic.BaseModel, frozen=True):
     tobacco_min_age: int = 18
     # GRP-007
     effective_window_days: int = 90
+    # MNT-005: special enrollment after a marriage or a loss of coverage; after a birth or an adoption
+    special_enrollment_days: int = 30
+    special_enrollment_birth_days: int = 60
     # GRP-010
     max_plans: dict[str, int] = pydantic.Field(
         default_factory=lambda: {"MEDICAL": 4, "DENTAL": 2, "VISION": 2}

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from enrollment.models import EmployerGroup
 from enrollment.selectors import group_get_visible
@@ -208,6 +208,7 @@ def roster_discard(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse
 
 
 @login_required
+@require_GET
 def roster_template(request: HttpRequest, group_pk: int, fmt: str) -> HttpResponse:
     group = group_get_visible(user=request.user, pk=group_pk, records=selectors.MEMBER_PAGES)
     name = f"roster-template-{group.pk}"

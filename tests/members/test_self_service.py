@@ -364,3 +364,16 @@ def test_it_prices_every_line_in_one_quote_with_the_same_figures_as_line_by_line
         )
     assert together == one_by_one
     assert all(together[line] for line in group.lines)
+
+
+def test_it_never_shortens_the_expiry_when_the_link_is_resent_after_an_extension(invitation, frozen):
+    """Issue 15 item 12: "Resend" after "Extend 7 days" put the expiry back to 14 days from now."""
+    extended = self_service.invitation_extend(invitation=invitation, days=7).expires_at
+    assert extended == NOW + timedelta(days=21)
+    frozen.move_to(NOW + timedelta(days=1))
+    resent = self_service.invitation_resend(invitation=invitation, by=None)
+    assert resent.expires_at == extended
+    assert Invitation.objects.get(pk=invitation.pk).expires_at == extended
+    frozen.move_to(NOW + timedelta(days=10))  # later a resend gives the full 14 days from now again
+    later = self_service.invitation_resend(invitation=invitation, by=None)
+    assert later.expires_at == NOW + timedelta(days=24)

@@ -17,6 +17,7 @@ from django.contrib.auth.models import Permission
 
 from catalogue.models import Quote
 from edi.models import Transmission
+from members.models import RosterImport
 from tests.factories import BrokerFactory
 from tests.members.conftest import ann, group, queued, rule_facts  # noqa: F401
 
@@ -35,7 +36,8 @@ def objects(group, ann):  # noqa: F811
         county_fips="21111", effective_date=group.requested_effective_date,
     )  # fmt: skip
     transmission = Transmission.objects.create(group=group)
-    return {"group": group, "member": ann, "quote": quote, "transmission": transmission}
+    roster = RosterImport.objects.create(group=group, file_name="roster.csv")
+    return {"group": group, "member": ann, "quote": quote, "transmission": transmission, "roster": roster}
 
 
 def _value(pattern: str, kwarg: str, converter: str, objects: dict) -> str:
@@ -49,6 +51,8 @@ def _value(pattern: str, kwarg: str, converter: str, objects: dict) -> str:
         return str(objects["quote"].pk)
     if kwarg == "group_pk":
         return str(objects["group"].pk)
+    if pattern.startswith("groups/<int:group_pk>/members/roster/"):
+        return str(objects["roster"].pk)
     if pattern.startswith("groups/<int:group_pk>/members/"):
         return str(objects["member"].pk)
     if pattern.startswith("enrollment-files/<int:pk>"):
