@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from enrollment import application
 from enrollment.selectors import group_get_visible
@@ -75,6 +75,7 @@ def employer_sign(request: HttpRequest, group_pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def employer_application_pdf(request: HttpRequest, group_pk: int, sha256: str) -> HttpResponse:
     contact = selectors.employer_contact_get(user=request.user, group_pk=group_pk)
     return application_pdf_response(group=contact.group, sha256=sha256)

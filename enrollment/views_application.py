@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from . import application
 from .selectors import group_get_visible
@@ -59,6 +60,7 @@ def group_application(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def group_application_pdf(request: HttpRequest, pk: int, sha256: str) -> HttpResponse:
     group = group_get_visible(user=request.user, pk=pk)
     return application_pdf_response(group=group, sha256=sha256)
