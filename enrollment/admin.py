@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import CensusMember, EmployerGroup, GroupTransition
+from .models import ApplicationDocument, ApplicationSignature, CensusMember, EmployerGroup, GroupTransition
 from .states import TransitionNotAllowed
 
 CARRIER_FIELDS = [
@@ -62,7 +63,7 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(EmployerGroup)
-class EmployerGroupAdmin(admin.ModelAdmin):
+class EmployerGroupAdmin(SimpleHistoryAdmin):
     list_display = [
         "__str__",
         "fein",
@@ -122,3 +123,29 @@ class EmployerGroupAdmin(admin.ModelAdmin):
         for broker in brokers:
             services.book_request_sync(broker=broker)
         self.message_user(request, f"Sync queued for {len(brokers)} broker(s).", messages.INFO)
+
+
+class ApplicationSignatureInline(admin.TabularInline):
+    model = ApplicationSignature
+    extra = 0
+    can_delete = False
+    fields = ("role", "signed_by", "title", "email", "npn", "signed_at", "ip_address", "document_sha256")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ApplicationDocument)
+class ApplicationDocumentAdmin(admin.ModelAdmin):
+    """Signed applications are records: read only (the PDF itself is downloaded from the group's page)."""
+
+    list_display = ("group", "sha256", "created_at", "voided_at")
+    list_filter = ("voided_at",)
+    search_fields = ("group__legal_name", "sha256")
+    exclude = ("pdf_base64",)
+    readonly_fields = ("group", "data_sha256", "sha256", "created_at", "voided_at", "void_reason")
+    inlines = [ApplicationSignatureInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False

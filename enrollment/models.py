@@ -11,7 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedDateField
+from encrypted_fields.fields import EncryptedDateField, EncryptedTextField
+from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency, Broker
 from portal.display import LABELS
@@ -136,6 +137,8 @@ class EmployerGroup(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Who changed what, when (issue 22 item 5); the request's user comes from simple_history's middleware.
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-updated_at"]
@@ -222,3 +225,61 @@ class GroupTransition(models.Model):
     @property
     def by_label(self) -> str:
         return self.by.get_username() if self.by_id else "system"
+
+
+class ApplicationDocument(models.Model):
+    """The Employer Group Application (api.md 1.1 ``employerGroupApplication``) as shown to both signers:
+    the PDF of one version of the group's application data, encrypted at rest, with its SHA-256.
+
+    ``data_sha256`` fingerprints the application data it shows (``enrollment.application``); when that
+    data changes the document is voided (``voided_at``, with it both signatures) and a new one is made."""
+
+    group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="application_documents")
+    data_sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField("document SHA-256", max_length=64)
+    pdf_base64 = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One live document per group: a second "make the document" loses the race cleanly.
+            models.UniqueConstraint(
+                fields=["group"], condition=models.Q(voided_at__isnull=True), name="one_live_application"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Application of {self.group_id} ({self.sha256[:12]})"
+
+
+class ApplicationSignature(models.Model):
+    """One signature on an application document: the employer's signer or the writing agent, with the
+    consent to electronic records and signatures, when, from where (IP, user agent) and the document's
+    hash."""
+
+    class Role(models.TextChoices):
+        EMPLOYER = "EMPLOYER", _("Employer")
+        AGENT = "AGENT", _("Writing agent")
+
+    document = models.ForeignKey(ApplicationDocument, on_delete=models.CASCADE, related_name="signatures")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    signed_by = models.CharField(max_length=120)
+    title = models.CharField(max_length=60, blank=True)
+    email = models.EmailField()
+    npn = models.CharField("NPN", max_length=10, blank=True)
+    document_sha256 = models.CharField(max_length=64)
+    consent = models.BooleanField(default=False)
+    signed_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["signed_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["document", "role"], name="one_signature_per_role")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.signed_by}"

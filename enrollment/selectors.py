@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -172,3 +173,27 @@ def group_api_calls(*, group: EmployerGroup) -> list:
 
 def group_census(*, group: EmployerGroup) -> list:
     return list(group.census.all())
+
+
+@dataclass(frozen=True)
+class GroupEdit:
+    """One saved change of the group's data (its history): who, when, the fields' labels."""
+
+    at: datetime
+    who: str
+    fields: list[str]
+
+
+def group_edits(*, group: EmployerGroup, limit: int = 50) -> list[GroupEdit]:
+    """The group's changes, newest first, each with the fields it changed (``history``, issue 22 item 5)."""
+    records = list(
+        group.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
+    )
+    labels = {f.name: str(f.verbose_name) for f in EmployerGroup._meta.fields}
+    edits = []
+    for newer, older in zip(records, records[1:], strict=False):
+        changed = newer.diff_against(older).changed_fields
+        if changed:
+            who = newer.history_user.get_username() if newer.history_user_id else "system"
+            edits.append(GroupEdit(newer.history_date, who, [labels.get(name, name) for name in changed]))
+    return edits

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from agencies.models import Broker
 
+from .application import application_body, application_void_if_changed
 from .models import CensusMember, EmployerGroup
 from .rules import Problem, census_label, group_rule_context, locate, rule_words
 from .states import LOCAL_FOR_CARRIER, TransitionNotAllowed, group_transition
@@ -96,6 +97,7 @@ def group_update(*, group: EmployerGroup, fields: dict[str, Any]) -> EmployerGro
     group.carrier_errors = [e for e in group.carrier_errors if not _touched(e, fields, group)]
     # Only what the step changed: a created group's carrier fields are written by tasks meanwhile.
     group.save(update_fields=[*fields, "carrier_errors", "change_state", "carrier_copy", "updated_at"])
+    application_void_if_changed(group=group)  # a signed field changed: both signatures go
     return group
 
 
@@ -129,6 +131,7 @@ def group_set_offering(
     group.carrier_errors = _untouched_offering_errors(group, line)
     group.offerings = offerings
     group.save(update_fields=["offerings", "carrier_errors", "change_state", "carrier_copy", "updated_at"])
+    application_void_if_changed(group=group)
     return group
 
 
@@ -191,6 +194,7 @@ def group_build_create_payload(*, group: EmployerGroup, census: bool = True) -> 
     """api.md's ``POST /groups`` body from the draft (missing values stay empty/null for the rules);
     ``census=False``: without the census (what a created group's changes are made of)."""
     body = _application_body(group)
+    body["employerGroupApplication"] = application_body(group=group)  # null until both have signed
     body["census"] = _census_body(group) if census else []
     return body
 

@@ -98,6 +98,8 @@ def _step_url(group: EmployerGroup, step: str) -> str:
 @require_GET
 def book_of_business(request: HttpRequest) -> HttpResponse:
     broker = getattr(request.user, "broker", None)
+    if broker is None and not request.user.is_staff and request.user.employer_contacts.exists():
+        return redirect("employers:home")  # an employer's login lands on their group, not a broker's book
     is_principal = bool(request.user.is_staff or (broker and broker.is_principal))
     filters = book_filters(request)
     groups = selectors.book_list(user=request.user, filters=filters)

@@ -134,6 +134,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     timeline = [
         {"at": t.at, "kind": "transition", "item": t} for t in group.transitions.select_related("by").all()
     ] + [{"at": c.created_at, "kind": "call", "item": c} for c in selectors.group_api_calls(group=group)]
+    timeline += [{"at": e.at, "kind": "edit", "item": e} for e in selectors.group_edits(group=group)]
     timeline.sort(key=lambda e: e["at"])
     census = list(group.census.all())
     readiness = finalize.group_readiness(group=group) if group.status == S.OPEN_ENROLLMENT else None

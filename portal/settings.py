@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "members",
     "edi",
     "reports",
+    "employers",
 ]
 
 # The carrier sandbox is the carrier's test environment; it is never mounted in production.

@@ -15,6 +15,7 @@ urlpatterns = [
     path("quotes/", include("catalogue.urls")),
     path("enroll/", include("members.self_service_urls")),
     path("", include("reports.urls")),
+    path("", include("employers.urls")),
     path("", include("members.urls")),
     path("", include("enrollment.urls")),
     path("", include("edi.urls")),

@@ -369,3 +369,45 @@ GROUP_EXPORTS = {
     "not-signed": not_signed_table,
     "payroll": payroll_table,
 }
+
+
+@dataclass(frozen=True)
+class EmployeeChoice:
+    """What an employer may see of one employee: name, where they are, and per line the tier elected
+    (or "waived") and the employee's monthly cost. No SSN, no date of birth, no dependents' names."""
+
+    name: str
+    state: str
+    lines: dict[str, tuple[str, Decimal | None]]  # line -> (tier code or "WAIVE" or "", employee cost)
+
+
+def employer_employee_choices(*, group: EmployerGroup) -> list[EmployeeChoice]:
+    families = _families(group)
+    costs = _costs(group, families)
+    subscribers = Member.objects.filter(pk__in=[f.subscriber.pk for f in families]).prefetch_related(
+        "invitations"
+    )
+    states = {}
+    for s in subscribers:
+        invitations = sorted(s.invitations.all(), key=lambda i: (i.created_at, i.pk))
+        if any(i.signed_at for i in invitations):
+            states[s.pk] = _("Signed")
+        elif any(i.opened_at for i in invitations):
+            states[s.pk] = _("Started")
+        elif invitations:
+            states[s.pk] = _("Invited")
+        else:
+            states[s.pk] = _("Not invited")
+    out = []
+    for family in families:
+        s = family.subscriber
+        lines: dict[str, tuple[str, Decimal | None]] = {}
+        for line in group.lines:
+            election = family.elections.get(line)
+            if _elected(family, line):
+                tier = member_coverage_tier(s, line, family.dependents)
+                lines[line] = (tier, costs.get((s.member_ref, line), {}).get("employee"))
+            else:
+                lines[line] = ("WAIVE" if election is not None and election.waived else "", None)
+        out.append(EmployeeChoice(s.full_name or s.member_ref, states.get(s.pk, ""), lines))
+    return out

@@ -676,11 +676,13 @@ def group_finalize(*, partner: Partner, group_id: str) -> dict[str, Any]:
         facts = CarrierFacts()
         validations = _valid_bodies(group)
         bodies = [v.body for v in validations]
+        # GRP-015 reads the signed application as stored (with ``stale``), which the body keeps apart.
+        checked = {**group.body, APPLICATION: group.application}
         violations = [
-            v.as_problem() for v in check_finalize(group.body, bodies, ctx=facts, created_on=group.created_on)
+            v.as_problem() for v in check_finalize(checked, bodies, ctx=facts, created_on=group.created_on)
         ]
         violations += scenarios.at_finalize(group=group)
-        errors, _warnings = _split(violations)
+        errors, warnings = _split(violations)
         if errors:
             raise ApiProblem(422, violations)
         lines = participation(group.body, bodies, settings=facts.settings)
@@ -702,4 +704,5 @@ def group_finalize(*, partner: Partner, group_id: str) -> dict[str, Any]:
         "status": group.status,
         "finalizedAt": clock.rfc3339(group.finalized_at),
         **finalized,
+        "warnings": warnings,
     }

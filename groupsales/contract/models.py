@@ -170,6 +170,9 @@ class CreateGroupRequest(ApiModel):
     eligibility: Eligibility
     offerings: list[Offering]
     small_employer_attestation: Attestation | None = None
+    # 1.1: the signed Employer Group Application. An object the carrier checks as GRP-015 (not SCHEMA):
+    # documentSha256, employerSignature, agentSignature (api.md "POST /groups").
+    employer_group_application: dict[str, Any] | None = None
     census: list[CensusRow]
 
 
@@ -244,6 +247,7 @@ class FinalizedGroup(ApiModel):
     final_rates: list[FinalRate]
     total_monthly_premium: Money
     employer_monthly_contribution: Money
+    warnings: list[ProblemError] = Field(default_factory=list)  # 1.1: e.g. GRP-015 before its cutover
 
 
 class GroupDetail(ApiModel):

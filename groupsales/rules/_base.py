@@ -66,6 +66,7 @@ class Finding(NamedTuple):
     message: str | None = None
     member_ref: str | None = None
     fix: str | None = None
+    severity: str = "error"  # "warning": reported, never refusing (GRP-015 before its cutover date)
 
 
 _Check = Callable[[Any], Iterable[Finding]]
@@ -115,6 +116,7 @@ def run(when: str, subject: Any, *, only: Iterable[str] | None = None) -> list[V
                 message=finding.message or spec.summary,
                 fix=finding.fix or spec.fix,
                 member_ref=finding.member_ref,
+                severity=finding.severity,
             )
             found.setdefault((violation.pointer, code, violation.member_ref, violation.message), violation)
     return sorted(found.values(), key=lambda v: (v.pointer, v.code, v.member_ref or "", v.message))

@@ -162,6 +162,16 @@ _define(
     gettext_noop("Have the employer sign the small-employer attestation."),
 )
 _define(
+    "GRP-015",
+    "F",  # its create/PATCH half needs the stored group (stale, changed): sandbox.application
+    "The signed Employer Group Application: at create and PATCH, when sent, a 64-hex-digit "
+    "documentSha256 and both signatures (the employer's signer with a title and e-mail, the writing "
+    "agent), ELECTRONIC, not in the future; at finalize, present, not stale and each signature at most 30 "
+    "days old (an error for effective dates from 2027-07-01, a warning before).",
+    "Have the employer and the writing agent sign the current application in the portal; it is sent with "
+    "the group.",
+)
+_define(
     "GRP-020",
     "F",
     gettext_noop("Medical participation is below the minimum."),

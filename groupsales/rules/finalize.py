@@ -16,7 +16,7 @@ from typing import Any
 from ..codes import ContributionBasis, EntityType, Line, RatingOption
 from ..rating import round_money
 from . import catalog  # noqa: F401  (fills RULES before the rules register)
-from ._base import Finding, Violation, as_date, rule, run
+from ._base import Finding, Node, Violation, as_date, rule, run
 from .context import RuleContext
 from .group import effective_date_findings
 from .settings import RuleSettings
@@ -191,6 +191,38 @@ def _bona_fide(check: FinalizeCheck) -> Iterator[Finding]:
         for sub in enrolling
     ):
         yield Finding("")
+
+
+@rule("GRP-015", when="F")
+def _signed_application(check: FinalizeCheck) -> Iterator[Finding]:
+    """Present, not stale, each signature recent: an error from the cutover's effective date, a warning
+    before it."""
+    effective = check.group.effective_date
+    required_from = check.settings.application_required_from
+    severity = "error" if effective is not None and effective >= required_from else "warning"
+    application = check.group.root["employerGroupApplication"]
+    if not application.is_dict:
+        yield Finding(
+            application.pointer, "The signed Employer Group Application is missing.", severity=severity
+        )
+        return
+    if application["stale"].boolean() is True:
+        yield Finding(
+            application.pointer,
+            "The application data changed after it was signed: it must be signed again and sent.",
+            severity=severity,
+        )
+    limit = check.settings.application_max_age_days
+    for who in ("employerSignature", "agentSignature"):
+        signed = application[who]["signedAt"]
+        signed_on = Node((signed.text() or "")[:10]).date()
+        today = as_date(check.ctx.today)
+        if signed_on is None or today is None or (today - signed_on).days > limit:
+            yield Finding(
+                signed.pointer,
+                f"Signed more than {limit} days before finalize: sign again.",
+                severity=severity,
+            )
 
 
 @rule("GRP-014", when="F")

@@ -8,6 +8,7 @@ deep, so ``{"min_participation": {"MEDICAL": "0.75"}}`` changes medical and keep
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -88,6 +89,10 @@ class RuleSettings(pydantic.BaseModel, frozen=True):
     valid_waiver_reasons: list[str] = pydantic.Field(default_factory=lambda: sorted(VALID_WAIVER_REASONS))
     # GRP-014: attestation needed when this many or fewer subscribers enroll in medical
     attestation_max_enrolled: int = 5
+    # GRP-015: the signed Employer Group Application at finalize: an error for effective dates from this
+    # date, a warning before it; each signature at most this many days old at finalize
+    application_required_from: date = date(2027, 7, 1)
+    application_max_age_days: int = 30
     # open-enrollment exception (45 CFR 147.104): creation window (month, day) .. (month, day), inclusive
     open_enrollment_window: tuple[tuple[int, int], tuple[int, int]] = ((11, 15), (12, 15))
     open_enrollment_effective: tuple[int, int] = (1, 1)

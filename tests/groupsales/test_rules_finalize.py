@@ -43,9 +43,23 @@ def found(violations: list[Violation]) -> set[tuple[str, str, str | None]]:
     return {(v.code, v.pointer, v.member_ref) for v in violations}
 
 
+def signed_application(on: date) -> dict:
+    """api.md 1.1's signed application (GRP-015), signed on ``on``."""
+    return {
+        "documentSha256": "5ee0f18482e20e3eb650f63377b1c19f318abec77370d64e7cdbc12203882e31",
+        "employerSignature": {"signedBy": "Ann Lee", "title": "Owner", "email": "ann@example.com",
+                              "signedAt": f"{on.isoformat()}T14:52:00Z", "method": "ELECTRONIC"},
+        "agentSignature": {"npn": "17012345", "signedBy": "Sam Ortiz", "email": "sam@agency.example",
+                           "signedAt": f"{on.isoformat()}T14:58:00Z", "method": "ELECTRONIC"},
+    }  # fmt: skip
+
+
 def finalize(group=None, members=None, *, ctx, created_on=OUTSIDE_OPEN_ENROLLMENT) -> list[Violation]:
+    """The finalize rules over Blue Heron; a group without a signed application gets one signed today."""
+    group = group if group is not None else blue_heron_group()
+    group.setdefault("employerGroupApplication", signed_application(date.fromisoformat(str(ctx.today)[:10])))
     return check_finalize(
-        group if group is not None else blue_heron_group(),
+        group,
         members if members is not None else blue_heron_members(),
         ctx=ctx,
         created_on=created_on,
@@ -382,3 +396,35 @@ def test_it_implies_the_tier_from_the_dependents_covered(relationships, tier):
     from groupsales.rules import implied_tier
 
     assert implied_tier(relationships) == tier
+
+
+def _grp015(violations: list[Violation]) -> list[tuple[str, str]]:
+    return [(v.pointer, v.severity) for v in violations if v.code == "GRP-015"]
+
+
+def test_grp_015_warns_without_a_signed_application_before_its_cutover(ctx):
+    group = blue_heron_group()  # effective 2027-01-01, before 2027-07-01
+    group["employerGroupApplication"] = None
+    assert _grp015(finalize(group, ctx=ctx)) == [("/employerGroupApplication", "warning")]
+
+
+def test_grp_015_refuses_a_missing_stale_or_old_application_from_its_cutover(ctx):
+    settings = RuleSettings.from_mapping({"application_required_from": "2027-01-01"})
+    late = blue_heron_context(settings=settings)
+    group = blue_heron_group()
+    group["employerGroupApplication"] = None
+    assert _grp015(finalize(group, ctx=late)) == [("/employerGroupApplication", "error")]
+
+    stale = blue_heron_group()
+    stale["employerGroupApplication"] = {**signed_application(late.today), "stale": True}
+    assert _grp015(finalize(stale, ctx=late)) == [("/employerGroupApplication", "error")]
+
+    old = blue_heron_group()
+    old["employerGroupApplication"] = signed_application(date(2026, 10, 23))  # 31 days before today
+    assert _grp015(finalize(old, ctx=late)) == [
+        ("/employerGroupApplication/agentSignature/signedAt", "error"),
+        ("/employerGroupApplication/employerSignature/signedAt", "error"),
+    ]
+    recent = blue_heron_group()
+    recent["employerGroupApplication"] = signed_application(date(2026, 10, 24))  # 30 days: still in time
+    assert _grp015(finalize(recent, ctx=late)) == []

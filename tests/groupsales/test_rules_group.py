@@ -308,7 +308,7 @@ def test_it_gives_a_problem_object_as_api_md_shows(ctx):
 
 def test_it_lists_every_rule_of_business_rules_md():
     expected = (
-        [f"GRP-{n:03d}" for n in (*range(1, 15), 20, 21, 22, 23, 30, 31, 900)]
+        [f"GRP-{n:03d}" for n in (*range(1, 16), 20, 21, 22, 23, 30, 31, 900)]
         + ["AGT-001", "AGT-002"]
         + [f"MBR-{n:03d}" for n in (*range(1, 16), 20)]
         + [f"FIL-{n:03d}" for n in (1, 2, 3, 4, 5, 10, 11, 12, 900, 901)]

@@ -11,12 +11,15 @@ registry. Anonymous visitors, employee links and the sandbox are covered by test
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 from catalogue.models import Quote
 from edi.models import Transmission
+from enrollment.models import ApplicationDocument
 from members.models import RosterImport
 from tests.factories import BrokerFactory
 from tests.members.conftest import ann, group, queued, rule_facts  # noqa: F401
@@ -26,7 +29,7 @@ from .test_url_access import all_routes
 pytestmark = pytest.mark.django_db
 METHODS = ("get", "post")
 # Routes that take a URL kwarg but name no object of an agency (a format, a step name).
-NOT_OBJECTS = {"quote_census_template", "password_reset_confirm", "book_export"}
+NOT_OBJECTS = {"quote_census_template", "password_reset_confirm", "book_export", "welcome"}
 
 
 @pytest.fixture
@@ -37,7 +40,11 @@ def objects(group, ann):  # noqa: F811
     )  # fmt: skip
     transmission = Transmission.objects.create(group=group)
     roster = RosterImport.objects.create(group=group, file_name="roster.csv")
-    return {"group": group, "member": ann, "quote": quote, "transmission": transmission, "roster": roster}
+    document = ApplicationDocument.objects.create(
+        group=group, data_sha256="0" * 64, sha256="a" * 64, pdf_base64=base64.b64encode(b"%PDF-1.4").decode()
+    )
+    return {"group": group, "member": ann, "quote": quote, "transmission": transmission, "roster": roster,
+            "document": document}  # fmt: skip
 
 
 def _value(pattern: str, kwarg: str, converter: str, objects: dict) -> str:
@@ -45,6 +52,8 @@ def _value(pattern: str, kwarg: str, converter: str, objects: dict) -> str:
         return "csv"
     if kwarg == "report":
         return "enrollment"
+    if kwarg == "sha256":
+        return objects["document"].sha256
     if converter == "slug":
         return "employer"
     if kwarg == "quote_pk" or pattern.startswith("quotes/"):
@@ -84,6 +93,25 @@ def test_it_answers_404_to_another_agency_for_every_object_url(client, objects, 
         for method in METHODS:
             status = getattr(client, method)(path).status_code
             assert status in (404, 405), f"broker B: {method.upper()} {path} answered {status}"
+
+
+def test_it_answers_404_to_another_groups_employer_for_every_object_url(client, objects, other_broker):
+    """An employer's login (issue 22): their own group only; every other group's URL, broker pages and
+    employer pages alike, is absent."""
+    from employers.services import employer_invite
+    from tests.enrollment.conftest import make_complete_group
+
+    theirs = make_complete_group(other_broker)
+    contact = employer_invite(group=theirs, first_name="Eve", last_name="Other", email="eve@other.example",
+                              title="Owner", language="en", by=other_broker.user)  # fmt: skip
+    client.force_login(contact.user)
+    paths = object_paths(objects)
+    assert any(p.startswith("/employer/groups/") for p in paths)
+    for path in paths:
+        for method in METHODS:
+            status = getattr(client, method)(path).status_code
+            assert status in (404, 405), f"another employer: {method.upper()} {path} answered {status}"
+    assert client.get(f"/employer/groups/{theirs.pk}/").status_code == 200
 
 
 # What the broker pages show and change: the models whose permissions a staff user needs to reach them.
@@ -131,10 +159,17 @@ def test_it_answers_404_to_staff_without_permissions_for_every_object_url(client
     assert snapshot(objects) == before
 
 
+EMPLOYER_PAGES = "/employer/"  # the group's own employer only: brokers and staff use the broker pages
+
+
+def broker_paths(objects: dict) -> list[str]:
+    return [p for p in object_paths(objects) if not p.startswith(EMPLOYER_PAGES)]
+
+
 def test_it_lets_view_only_staff_read_every_object_url_and_change_nothing(client, objects):
     client.force_login(staff_user("staff-viewer", "view"))
     before = snapshot(objects)
-    for path in object_paths(objects):
+    for path in broker_paths(objects):
         status = client.get(path).status_code
         assert status != 404 and status < 500, f"view-only staff: GET {path} answered {status}"
         status = client.post(path, {"legal_name": "Renamed", "subscriber-first_name": "Eve"}).status_code
@@ -151,9 +186,24 @@ def test_it_never_hides_an_object_from_those_who_may_see_it(client, objects, age
     else:
         user = staff_user("root", "view", "change")
     client.force_login(user)
-    for path in object_paths(objects):
+    for path in broker_paths(objects):
         status = client.get(path).status_code
         assert status != 404 and status < 500, f"{who}: GET {path} answered {status}"
+
+
+def test_it_shows_the_groups_own_employer_its_employer_pages(client, objects, broker):
+    from employers.services import employer_invite
+
+    contact = employer_invite(
+        group=objects["group"], first_name="Ann", last_name="Lee", email="ann.hr@example.com",
+        title="Owner", language="en", by=broker.user,
+    )  # fmt: skip
+    client.force_login(contact.user)
+    employer_pages = [p for p in object_paths(objects) if p.startswith(EMPLOYER_PAGES)]
+    assert employer_pages
+    for path in employer_pages:
+        status = client.get(path).status_code
+        assert status != 404 and status < 500, f"employer: GET {path} answered {status}"
 
 
 def test_it_keeps_a_broker_of_the_same_agency_out_of_a_colleagues_group(client, objects, agency):

@@ -67,6 +67,7 @@ PUBLIC_NAMES = {
     "password_reset": "the way back in",
     "password_reset_done": "the way back in",
     "password_reset_confirm": "signed link",
+    "employers:welcome": "the employer's invitation: a signed, one-use link to set their password",
     "password_reset_complete": "the way back in",
     "set_language": "language switch for employees",
     "sandbox:openapi": "the sandbox's contract (like the carrier's developer portal), no data",

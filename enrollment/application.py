@@ -1,0 +1,212 @@
+"""The signed Employer Group Application (api.md 1.1 ``employerGroupApplication``, GRP-015).
+
+The application is the group's *application data* — every create field but the census, the small
+employer attestation and the application itself (api.md) — rendered as a PDF that both signers see.
+Its SHA-256 is the ``documentSha256`` the carrier receives. Any change of that data voids the document
+and both signatures with it (``application_void_if_changed``, called by every service that edits the
+group, and checked again whenever the application is read), and the next reader gets a new document.
+
+Signing needs the consent to electronic records and signatures; it records who, when, the IP address,
+the user agent and the hash of the document that was shown. Once both have signed, the group's create
+body (and so a created group's PATCH) carries the application.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from .models import ApplicationDocument, ApplicationSignature, EmployerGroup
+
+Role = ApplicationSignature.Role
+CONSENT_VERSION = "2026-12"
+VOID_REASON = gettext_noop("The application data changed after it was signed.")
+
+
+def application_data(*, group: EmployerGroup) -> dict[str, Any]:
+    """api.md's application data of the group (the create body without census, attestation, application)."""
+    from .services import _application_body
+
+    body = _application_body(group)
+    body.pop("smallEmployerAttestation", None)
+    return body
+
+
+def application_data_sha256(*, group: EmployerGroup) -> str:
+    canonical = json.dumps(application_data(group=group), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _live(group: EmployerGroup) -> ApplicationDocument | None:
+    return group.application_documents.filter(voided_at__isnull=True).prefetch_related("signatures").first()
+
+
+def application_void_if_changed(*, group: EmployerGroup) -> bool:
+    """Void the live document (and both signatures) when the group's application data is no longer the
+    data it shows. Returns whether one was voided."""
+    document = _live(group)
+    if document is None or document.data_sha256 == application_data_sha256(group=group):
+        return False
+    return bool(
+        ApplicationDocument.objects.filter(pk=document.pk, voided_at__isnull=True).update(
+            voided_at=timezone.now(), void_reason=VOID_REASON
+        )
+    )
+
+
+def _render_pdf(group: EmployerGroup) -> bytes:
+    from catalogue.plan_names import plan_names_all
+    from catalogue.proposal import _weasyprint, static_only_fetcher, static_root
+
+    names = plan_names_all()
+    offerings = [
+        {**o, "plans": [(plan_id, names.get(plan_id, plan_id)) for plan_id in o.get("planIds") or []]}
+        for o in application_data(group=group)["offerings"]
+    ]
+    html = render_to_string(
+        "enrollment/application_pdf.html",
+        {"group": group, "offerings": offerings, "consent_version": CONSENT_VERSION},
+    )
+    document = _weasyprint().HTML(
+        string=html, base_url=static_root().as_uri() + "/", url_fetcher=static_only_fetcher()
+    )
+    return document.write_pdf()
+
+
+def application_document_current(*, group: EmployerGroup) -> ApplicationDocument:
+    """The document both signers see: the live one, or a new one of the group's data as it is now."""
+    application_void_if_changed(group=group)
+    document = _live(group)
+    if document is not None:
+        return document
+    pdf = _render_pdf(group)
+    try:
+        with transaction.atomic():
+            return ApplicationDocument.objects.create(
+                group=group,
+                data_sha256=application_data_sha256(group=group),
+                sha256=hashlib.sha256(pdf).hexdigest(),
+                pdf_base64=base64.b64encode(pdf).decode(),
+            )
+    except IntegrityError:  # another request made it meanwhile: the same data, keep theirs
+        document = _live(group)
+        assert document is not None
+        return document
+
+
+def application_pdf(*, document: ApplicationDocument) -> bytes:
+    return base64.b64decode(document.pdf_base64)
+
+
+@dataclass(frozen=True)
+class ApplicationState:
+    document: ApplicationDocument | None
+    employer: ApplicationSignature | None
+    agent: ApplicationSignature | None
+
+    @property
+    def signed(self) -> bool:
+        return self.employer is not None and self.agent is not None
+
+
+def application_state(*, group: EmployerGroup) -> ApplicationState:
+    """The live document and its signatures (voiding it first if the data changed); nothing is made."""
+    application_void_if_changed(group=group)
+    document = _live(group)
+    by_role = {s.role: s for s in document.signatures.all()} if document else {}
+    return ApplicationState(document, by_role.get(Role.EMPLOYER), by_role.get(Role.AGENT))
+
+
+def application_sign(
+    *,
+    group: EmployerGroup,
+    document_sha256: str,
+    role: str,
+    user: AbstractBaseUser | None,
+    signed_by: str,
+    email: str,
+    consent: bool,
+    title: str = "",
+    ip_address: str | None = None,
+    user_agent: str = "",
+) -> ApplicationSignature:
+    """Sign the live document, if it is still the one the signer read (``document_sha256``)."""
+    if not consent:
+        raise ValidationError(
+            _("GRP-015: Agree to sign and receive the application electronically to sign it."), code="consent"
+        )
+    if not signed_by.strip():
+        raise ValidationError(_("GRP-015: Type your full name to sign."), code="name")
+    if role == Role.EMPLOYER and not title.strip():
+        raise ValidationError(
+            _("GRP-015: Give your title at the employer (e.g. Owner, HR manager)."), code="title"
+        )
+    state = application_state(group=group)
+    if state.document is None or state.document.sha256 != document_sha256:
+        raise ValidationError(
+            _("GRP-015: The application changed since you opened it. Read the current one, then sign it."),
+            code="changed",
+        )
+    npn = group.agent_npn if role == Role.AGENT else ""
+    try:
+        with transaction.atomic():
+            return ApplicationSignature.objects.create(
+                document=state.document,
+                role=role,
+                user=user if user is not None and user.is_authenticated else None,
+                signed_by=signed_by.strip()[:120],
+                title=title.strip()[:60],
+                email=email,
+                npn=npn,
+                document_sha256=state.document.sha256,
+                consent=True,
+                signed_at=timezone.now(),
+                ip_address=ip_address or None,
+                user_agent=(user_agent or "")[:300],
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("GRP-015: This application is already signed for that role."), code="signed"
+        ) from None
+
+
+def _rfc3339(value: Any) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def application_body(*, group: EmployerGroup) -> dict[str, Any] | None:
+    """api.md's ``employerGroupApplication`` once both have signed the live document, else None."""
+    state = application_state(group=group)
+    if not state.signed or state.document is None:
+        return None
+    employer, agent = state.employer, state.agent
+    assert employer is not None and agent is not None
+    return {
+        "documentSha256": state.document.sha256,
+        "employerSignature": {
+            "signedBy": employer.signed_by,
+            "title": employer.title,
+            "email": employer.email,
+            "signedAt": _rfc3339(employer.signed_at),
+            "method": "ELECTRONIC",
+        },
+        "agentSignature": {
+            "npn": agent.npn,
+            "signedBy": agent.signed_by,
+            "email": agent.email,
+            "signedAt": _rfc3339(agent.signed_at),
+            "method": "ELECTRONIC",
+        },
+    }
