@@ -23,7 +23,7 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db(transaction=True)
 # Columns that are not personal data, though a value may equal one: api.md's example FEIN 12-3456789 (the
 # demo's Blue Heron Bakery) has the same digits as its example SSN 123-45-6789 (Ann Lee).
-NOT_PERSONAL = {("enrollment_employergroup", "fein")}
+NOT_PERSONAL = {("enrollment_employergroup", "fein"), ("enrollment_historicalemployergroup", "fein")}
 
 
 def ssn_spellings(ssn: str) -> set[str]:
