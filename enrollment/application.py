@@ -35,35 +35,47 @@ CONSENT_VERSION = "2026-12"
 VOID_REASON = gettext_noop("The application data changed after it was signed.")
 
 
-def application_data(*, group: EmployerGroup) -> dict[str, Any]:
-    """api.md's application data of the group (the create body without census, attestation, application)."""
+def application_data(*, group: EmployerGroup, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """api.md's application data of the group (the create body without census, attestation, application);
+    ``body``: the group's application body when the caller has just built it."""
     from .services import _application_body
 
-    body = _application_body(group)
-    body.pop("smallEmployerAttestation", None)
-    return body
+    data = dict(body if body is not None else _application_body(group))
+    for key in ("smallEmployerAttestation", "employerGroupApplication", "census"):
+        data.pop(key, None)
+    return data
 
 
-def application_data_sha256(*, group: EmployerGroup) -> str:
-    canonical = json.dumps(application_data(group=group), sort_keys=True, separators=(",", ":"), default=str)
+def application_data_sha256(*, group: EmployerGroup, body: dict[str, Any] | None = None) -> str:
+    data = application_data(group=group, body=body)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _live(group: EmployerGroup) -> ApplicationDocument | None:
-    return group.application_documents.filter(voided_at__isnull=True).prefetch_related("signatures").first()
+def _live_or_voided(
+    group: EmployerGroup, body: dict[str, Any] | None = None
+) -> tuple[ApplicationDocument | None, bool]:
+    """The live document if it still shows the group's data, and whether one that did not was voided now
+    (both signatures with it)."""
+    document = (
+        group.application_documents.filter(voided_at__isnull=True).prefetch_related("signatures").first()
+    )
+    if document is None or document.data_sha256 == application_data_sha256(group=group, body=body):
+        return document, False
+    voided = ApplicationDocument.objects.filter(pk=document.pk, voided_at__isnull=True).update(
+        voided_at=timezone.now(), void_reason=VOID_REASON
+    )
+    return None, bool(voided)
+
+
+def _live(group: EmployerGroup, body: dict[str, Any] | None = None) -> ApplicationDocument | None:
+    return _live_or_voided(group, body)[0]
 
 
 def application_void_if_changed(*, group: EmployerGroup) -> bool:
     """Void the live document (and both signatures) when the group's application data is no longer the
     data it shows. Returns whether one was voided."""
-    document = _live(group)
-    if document is None or document.data_sha256 == application_data_sha256(group=group):
-        return False
-    return bool(
-        ApplicationDocument.objects.filter(pk=document.pk, voided_at__isnull=True).update(
-            voided_at=timezone.now(), void_reason=VOID_REASON
-        )
-    )
+    return _live_or_voided(group)[1]
 
 
 def _render_pdf(group: EmployerGroup) -> bytes:
@@ -87,7 +99,6 @@ def _render_pdf(group: EmployerGroup) -> bytes:
 
 def application_document_current(*, group: EmployerGroup) -> ApplicationDocument:
     """The document both signers see: the live one, or a new one of the group's data as it is now."""
-    application_void_if_changed(group=group)
     document = _live(group)
     if document is not None:
         return document
@@ -121,10 +132,9 @@ class ApplicationState:
         return self.employer is not None and self.agent is not None
 
 
-def application_state(*, group: EmployerGroup) -> ApplicationState:
+def application_state(*, group: EmployerGroup, body: dict[str, Any] | None = None) -> ApplicationState:
     """The live document and its signatures (voiding it first if the data changed); nothing is made."""
-    application_void_if_changed(group=group)
-    document = _live(group)
+    document = _live(group, body)
     by_role = {s.role: s for s in document.signatures.all()} if document else {}
     return ApplicationState(document, by_role.get(Role.EMPLOYER), by_role.get(Role.AGENT))
 
@@ -186,9 +196,10 @@ def _rfc3339(value: Any) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def application_body(*, group: EmployerGroup) -> dict[str, Any] | None:
-    """api.md's ``employerGroupApplication`` once both have signed the live document, else None."""
-    state = application_state(group=group)
+def application_body(*, group: EmployerGroup, body: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """api.md's ``employerGroupApplication`` once both have signed the live document, else None
+    (``body``: the group's application body, when the caller has it)."""
+    state = application_state(group=group, body=body)
     if not state.signed or state.document is None:
         return None
     employer, agent = state.employer, state.agent

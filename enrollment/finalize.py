@@ -43,7 +43,7 @@ class Readiness:
     @property
     def ready(self) -> bool:
         """Warnings (GRP-015 before its cutover date) are shown but do not hold finalize back."""
-        return all(done for done, _ in self.items) and not any(p.severity != "warning" for p in self.problems)
+        return all(done for done, _ in self.items) and not any(p.is_error for p in self.problems)
 
 
 def _subject(group_id: int) -> str:

@@ -194,7 +194,7 @@ def group_build_create_payload(*, group: EmployerGroup, census: bool = True) -> 
     """api.md's ``POST /groups`` body from the draft (missing values stay empty/null for the rules);
     ``census=False``: without the census (what a created group's changes are made of)."""
     body = _application_body(group)
-    body["employerGroupApplication"] = application_body(group=group)  # null until both have signed
+    body["employerGroupApplication"] = application_body(group=group, body=body)  # null until both signed
     body["census"] = _census_body(group) if census else []
     return body
 

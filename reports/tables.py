@@ -26,7 +26,7 @@ from catalogue.quoting import CensusRow, QuoteError, quote_census
 from enrollment.models import EmployerGroup
 from groupsales.codes import ContributionBasis
 from groupsales.rating import Contribution, per_pay_period
-from members.models import Election, Member, mask_ssn, member_coverage_tier
+from members.models import Election, Invitation, Member, mask_ssn, member_coverage_tier
 from portal.display import code_label, plan_label
 
 from .tabular import Column, Table
@@ -87,7 +87,7 @@ class Family:
 def _families(group: EmployerGroup) -> list[Family]:
     members = (
         Member.objects.filter(group=group, withdrawn_at__isnull=True)
-        .prefetch_related(Prefetch("elections", queryset=Election.objects.all()))
+        .prefetch_related(Prefetch("elections", queryset=Election.objects.all()), "invitations")
         .order_by("member_ref", "id")
     )
     by_subscriber: dict[int, list[Member]] = {}
@@ -287,6 +287,18 @@ def _amount(value: Any) -> Decimal | None:
         return None
 
 
+def signing_state(subscriber: Member) -> tuple[str, Invitation | None]:
+    """SIGNED, STARTED (the live link opened), INVITED or NONE, and the live invitation (prefetched
+    ``invitations``)."""
+    invitations = sorted(subscriber.invitations.all(), key=lambda i: (i.created_at, i.pk))
+    live = next((i for i in reversed(invitations) if i.revoked_at is None), None)
+    if any(i.signed_at for i in invitations):
+        return "SIGNED", live
+    if live is None:
+        return "NONE", None
+    return ("STARTED" if live.opened_at else "INVITED"), live
+
+
 def not_signed_table(*, group: EmployerGroup) -> Table:
     """Employees who have not signed their elections: whom to remind, and whether their link still works."""
     columns = [
@@ -304,17 +316,16 @@ def not_signed_table(*, group: EmployerGroup) -> Table:
         .prefetch_related("invitations")
         .order_by("member_ref")
     )
+    words = {
+        "NONE": _("Not invited"),
+        "STARTED": _("Started, not signed"),
+        "INVITED": _("Invited, not opened"),
+    }
     for s in subscribers:
-        invitations = sorted(s.invitations.all(), key=lambda i: (i.created_at, i.pk))
-        if any(i.signed_at for i in invitations):
+        state, live = signing_state(s)
+        if state == "SIGNED":
             continue
-        live = next((i for i in reversed(invitations) if i.revoked_at is None), None)
-        if live is None:
-            status = _("Not invited")
-        elif live.opened_at:
-            status = _("Started, not signed")
-        else:
-            status = _("Invited, not opened")
+        status = words[state]
         rows.append(
             [
                 s.member_ref,
@@ -384,20 +395,12 @@ class EmployeeChoice:
 def employer_employee_choices(*, group: EmployerGroup) -> list[EmployeeChoice]:
     families = _families(group)
     costs = _costs(group, families)
-    subscribers = Member.objects.filter(pk__in=[f.subscriber.pk for f in families]).prefetch_related(
-        "invitations"
-    )
-    states = {}
-    for s in subscribers:
-        invitations = sorted(s.invitations.all(), key=lambda i: (i.created_at, i.pk))
-        if any(i.signed_at for i in invitations):
-            states[s.pk] = _("Signed")
-        elif any(i.opened_at for i in invitations):
-            states[s.pk] = _("Started")
-        elif invitations:
-            states[s.pk] = _("Invited")
-        else:
-            states[s.pk] = _("Not invited")
+    words = {
+        "SIGNED": _("Signed"),
+        "STARTED": _("Started"),
+        "INVITED": _("Invited"),
+        "NONE": _("Not invited"),
+    }
     out = []
     for family in families:
         s = family.subscriber
@@ -409,5 +412,5 @@ def employer_employee_choices(*, group: EmployerGroup) -> list[EmployeeChoice]:
                 lines[line] = (tier, costs.get((s.member_ref, line), {}).get("employee"))
             else:
                 lines[line] = ("WAIVE" if election is not None and election.waived else "", None)
-        out.append(EmployeeChoice(s.full_name or s.member_ref, states.get(s.pk, ""), lines))
+        out.append(EmployeeChoice(s.full_name or s.member_ref, words[signing_state(s)[0]], lines))
     return out

@@ -18,11 +18,14 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from enrollment import rules as enrollment_rules
 from enrollment.models import EmployerGroup
+from enrollment.services import group_build_create_payload
 from groupsales.codes import CHILD_RELATIONSHIPS, SPOUSE_RELATIONSHIPS, TIER_COVERS, tier_covers
 from groupsales.rules import RULES, Violation, check_member, check_member_entry
 
-from ..models import LINES, MEMBER_REF_PATTERN, Election, Member
+from ..models import LINES, Election, Member, member_ref_validator
+from ..services import _digits, member_build_validation_body
 from .parse import Roster, RosterError, RosterFamily, RosterPerson
 
 logger = logging.getLogger(__name__)
@@ -57,8 +60,6 @@ _SKIPPED_RULES = frozenset({"MBR-020"})  # the order the carrier validates in, n
 
 def _refs(group: EmployerGroup, roster: Roster, errors: list[RosterError]) -> None:
     """Give every employee an Employee ID (the file's, or the next free E-###) and check they are unique."""
-    import re
-
     taken = set(Member.objects.filter(group=group).values_list("member_ref", flat=True))
     seen: set[str] = set()
     column = roster.column("member_ref")
@@ -66,7 +67,7 @@ def _refs(group: EmployerGroup, roster: Roster, errors: list[RosterError]) -> No
         ref = family.employee.ref
         if not ref:
             continue
-        if not re.fullmatch(MEMBER_REF_PATTERN.strip("^$"), ref):
+        if not member_ref_validator.regex.match(ref):
             errors.append(
                 RosterError(
                     family.employee.line,
@@ -210,11 +211,6 @@ def _kept(
 
 def roster_check(*, group: EmployerGroup, roster: Roster) -> list[RosterError]:
     """Every error of the roster (its reading's and the rules'), by line; assigns Employee IDs."""
-    from enrollment import rules as enrollment_rules
-    from enrollment.services import group_build_create_payload
-
-    from ..services import _digits, member_build_validation_body
-
     errors = list(roster.errors)
     _refs(group, roster, errors)
     try:
@@ -249,7 +245,7 @@ def roster_check(*, group: EmployerGroup, roster: Roster) -> list[RosterError]:
             elif ssn:
                 seen_ssn[ssn] = person.line
         if payload is not None:
-            errors += _rule_errors(group, family, roster, payload, ctx, member_build_validation_body)
+            errors += _rule_errors(group, family, roster, payload, ctx)
     unique: dict[tuple[int, str, str], RosterError] = {}
     for error in errors:
         unique.setdefault((error.line, error.column, error.rule), error)
@@ -257,8 +253,9 @@ def roster_check(*, group: EmployerGroup, roster: Roster) -> list[RosterError]:
 
 
 def _rule_errors(
-    group: EmployerGroup, family: RosterFamily, roster: Roster, payload: dict, ctx: Any, build: Any
+    group: EmployerGroup, family: RosterFamily, roster: Roster, payload: dict, ctx: Any
 ) -> Iterable[RosterError]:
+    build = member_build_validation_body
     employee = _member(group, family.employee.data, None, -1)
     elections = [
         Election(

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from enrollment.models import EmployerGroup
 
 from ..models import Member, RosterImport
+from ..services import family_save
 from .check import dependents_data, family_elections, roster_check
 from .parse import Roster, RosterError, RosterFamily, RosterPerson, parse_roster
 
@@ -104,8 +105,6 @@ def roster_import(
 ) -> RosterOutcome:
     """Save the preview's families (see the module's docstring); nothing is saved when any has an error
     unless ``good_only``."""
-    from ..services import family_save
-
     outcome = RosterOutcome()
     preview = RosterImport.objects.select_related("group").get(pk=roster_import_id)
     if preview.status != RosterImport.Status.PREVIEW:

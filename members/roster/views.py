@@ -19,7 +19,7 @@ from enrollment.selectors import group_get_visible
 from .. import selectors
 from ..models import LINES, RosterImport, mask_ssn
 from . import services
-from .parse import TEMPLATE_HEADERS
+from .parse import TEMPLATE_HEADERS, RosterFamily
 
 ACCEPTED = (
     (
@@ -74,13 +74,13 @@ def roster_upload(request: HttpRequest, group_pk: int) -> HttpResponse:
     )
 
 
-def _rows(preview: RosterImport) -> list[dict]:
+def _rows(preview: RosterImport, families: list[RosterFamily]) -> list[dict]:
     """The preview's people in file order, each with what its values became (SSN masked) and its errors."""
     by_line: dict[int, list[dict]] = {}
     for error in preview.errors:
         by_line.setdefault(error["line"], []).append(error)
     rows = []
-    for family in services.roster_families(roster_import=preview):
+    for family in families:
         for person in (family.employee, *family.dependents):
             data = person.data
             rows.append(
@@ -173,29 +173,22 @@ def roster_preview(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse
         for refused in outcome.not_invited:
             messages.warning(request, _("Not invited: %(why)s") % {"why": refused})
         return redirect("members:member_list", group_pk=group.pk)
-    rows = _rows(preview) if preview.status == RosterImport.Status.PREVIEW else []
+    families = (
+        services.roster_families(roster_import=preview)
+        if preview.status == RosterImport.Status.PREVIEW
+        else []
+    )
+    rows = _rows(preview, families)
     bad_lines = {e["line"] for e in preview.errors}
     context = {
         "group": group,
         "preview": preview,
         "rows": rows,
         "errors": preview.errors,
-        "good_families": sum(
-            1 for row in rows if row.get("is_employee") and not _family_has_error(rows, row, bad_lines)
-        ),
-        "with_email": sum(1 for row in rows if row.get("is_employee") and row.get("email")),
+        "good_families": sum(1 for f in families if not bad_lines.intersection(f.lines)),
+        "with_email": sum(1 for f in families if f.employee.data.get("email")),
     }
     return render(request, "members/roster_preview.html", context)
-
-
-def _family_has_error(rows: list[dict], employee: dict, bad_lines: set[int]) -> bool:
-    start = rows.index(employee)
-    family = [employee]
-    for row in rows[start + 1 :]:
-        if row.get("is_employee") or row.get("unplaced"):
-            break
-        family.append(row)
-    return any(row["line"] in bad_lines for row in family)
 
 
 @login_required

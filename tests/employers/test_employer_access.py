@@ -21,6 +21,12 @@ from tests.factories import BrokerFactory
 pytestmark = pytest.mark.django_db
 
 
+def _ann(group, broker, *, language: str) -> EmployerContact:
+    """Ann Lee, the group's HR contact, invited by the broker."""
+    return employer_invite(group=group, first_name="Ann", last_name="Lee", email="ann.hr@example.com",
+                           title="Owner", language=language, by=broker.user)  # fmt: skip
+
+
 def _invite(broker_client, group, language="es"):
     return broker_client.post(
         reverse("employers:access", args=[group.pk]),
@@ -74,15 +80,7 @@ def test_the_broker_invites_the_employer_who_sets_a_password_and_sees_their_grou
 
 def test_an_employer_reaches_only_their_own_group(client, group, broker):
     other = make_complete_group(BrokerFactory())
-    contact = employer_invite(
-        group=group,
-        first_name="Ann",
-        last_name="Lee",
-        email="ann.hr@example.com",
-        title="Owner",
-        language="en",
-        by=broker.user,
-    )
+    contact = _ann(group, broker, language="en")
     client.force_login(contact.user)
     assert client.get(reverse("employers:group", args=[group.pk])).status_code == 200
     for url in (
@@ -120,15 +118,7 @@ def test_employer_and_agent_sign_then_an_edit_voids_both(broker_client, broker, 
 
     client = Client()  # the employer's own browser (broker_client is the broker's)
     group = make_complete_group(broker)
-    contact = employer_invite(
-        group=group,
-        first_name="Ann",
-        last_name="Lee",
-        email="ann.hr@example.com",
-        title="Owner",
-        language="es",
-        by=broker.user,
-    )
+    contact = _ann(group, broker, language="es")
     client.force_login(contact.user)
     page = client.get(reverse("employers:group", args=[group.pk]), HTTP_ACCEPT_LANGUAGE="es")
     document = application.application_state(group=group).document
@@ -168,15 +158,7 @@ def test_employer_and_agent_sign_then_an_edit_voids_both(broker_client, broker, 
 
 
 def test_signing_without_consent_is_refused_with_the_rule(client, group, broker):
-    contact = employer_invite(
-        group=group,
-        first_name="Ann",
-        last_name="Lee",
-        email="ann.hr@example.com",
-        title="Owner",
-        language="en",
-        by=broker.user,
-    )
+    contact = _ann(group, broker, language="en")
     client.force_login(contact.user)
     document = application.application_document_current(group=group)
     response = client.post(

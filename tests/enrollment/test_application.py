@@ -25,6 +25,13 @@ def group(broker, rule_facts):
     return make_complete_group(broker)
 
 
+def _sign_as_employer(group: EmployerGroup, sha256: str, *, consent: bool) -> None:
+    application.application_sign(
+        group=group, document_sha256=sha256, role=Role.EMPLOYER, user=None, signed_by="Ann Lee",
+        title="Owner", email="ann@example.com", consent=consent,
+    )  # fmt: skip
+
+
 def _sign_both(group: EmployerGroup) -> None:
     document = application.application_document_current(group=group)
     application.application_sign(
@@ -114,28 +121,10 @@ def test_a_change_outside_the_application_keeps_the_signatures(group):
 def test_signing_needs_consent_and_the_document_the_signer_read(group):
     document = application.application_document_current(group=group)
     with pytest.raises(ValidationError, match="GRP-015"):
-        application.application_sign(
-            group=group,
-            document_sha256=document.sha256,
-            role=Role.EMPLOYER,
-            user=None,
-            signed_by="Ann Lee",
-            title="Owner",
-            email="ann@example.com",
-            consent=False,
-        )
+        _sign_as_employer(group, document.sha256, consent=False)
     services.group_update(group=group, fields={"legal_name": "Blue Heron Bakery Inc"})
     with pytest.raises(ValidationError, match="changed since you opened it"):
-        application.application_sign(
-            group=group,
-            document_sha256=document.sha256,
-            role=Role.EMPLOYER,
-            user=None,
-            signed_by="Ann Lee",
-            title="Owner",
-            email="ann@example.com",
-            consent=True,
-        )
+        _sign_as_employer(group, document.sha256, consent=True)
 
 
 def test_the_pdf_is_encrypted_at_rest(group):
