@@ -31,6 +31,8 @@ from django.conf import settings
 from django.utils import timezone
 from pydantic import BaseModel, ValidationError
 
+from groupsales.masking import masked_body
+
 from . import services
 from .errors import (
     CarrierConflictError,
@@ -42,7 +44,6 @@ from .errors import (
     CarrierTransientError,
     ProblemError,
 )
-from .masking import masked_body
 from .models import ApiCall, CarrierOperation
 from .schemas import (
     AgentGroup,

@@ -23,7 +23,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .masking import mask_json
+from groupsales.masking import mask_json
+
 from .models import ApiCall, CarrierOperation
 
 logger = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ def api_call_record(
     response_body: str = "",
     error: str = "",
 ) -> ApiCall:
-    """Store one HTTP attempt. Bodies must already be masked (``carrier.masking.masked_body``)."""
+    """Store one HTTP attempt. Bodies must already be masked (``groupsales.masking.masked_body``)."""
     return ApiCall.objects.create(
         operation=operation,
         subject=subject[:128],

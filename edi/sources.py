@@ -221,7 +221,7 @@ def carrier_errors() -> Any:
 
 def mask_999(text: str) -> str:
     """The 999 as it may be stored: its IK404 values (copies of bad values) masked, any delimiters."""
-    from carrier.masking import mask_999 as _mask
+    from groupsales.masking import mask_999 as _mask
 
     return _mask(text)
 

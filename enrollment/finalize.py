@@ -9,7 +9,7 @@ finalize when nothing blocks and open enrollment is over, or when they confirm i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,8 +18,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from carrier.rules import carrier_today
+from groupsales.rules import check_finalize
+from portal.display import code_label
+
 from . import rules as group_rules
 from .models import EmployerGroup
+from .payload import group_build_create_payload
+from .roster import roster
 from .rules import Problem
 from .states import TransitionNotAllowed, group_transition
 
@@ -53,17 +59,10 @@ def open_enrollment_ends_on(*, group: EmployerGroup) -> date | None:
     """The day before the effective date: the last day employees can answer."""
     if group.requested_effective_date is None:
         return None
-    from datetime import timedelta
-
     return group.requested_effective_date - timedelta(days=1)
 
 
 def group_readiness(*, group: EmployerGroup) -> Readiness:
-    from groupsales.rules import check_finalize
-    from members.selectors import group_progress, group_validated_member_bodies
-
-    from .services import group_build_create_payload
-
     readiness = Readiness()
     readiness.items.append(
         (
@@ -71,7 +70,7 @@ def group_readiness(*, group: EmployerGroup) -> Readiness:
             _("Every change to the group's details is sent to and accepted by the carrier."),
         )
     )
-    progress = group_progress(group=group)
+    progress = roster().progress(group=group)
     readiness.items.append(
         (
             progress.subscribers > 0 and not progress.waiting and not progress.invalid,
@@ -86,9 +85,9 @@ def group_readiness(*, group: EmployerGroup) -> Readiness:
         )
     )
     ends = open_enrollment_ends_on(group=group)
-    readiness.open_enrollment_over = ends is not None and group_rules.carrier_today() > ends
+    readiness.open_enrollment_over = ends is not None and carrier_today() > ends
     payload = group_build_create_payload(group=group)
-    bodies = group_validated_member_bodies(group=group)
+    bodies = roster().validated_bodies(group=group)
     created_on = (group.carrier_created_at or group.created_at).date()
     violations = check_finalize(payload, bodies, ctx=group_rules.group_rule_context(), created_on=created_on)
     readiness.problems = []
@@ -101,8 +100,6 @@ def group_readiness(*, group: EmployerGroup) -> Readiness:
                 severity=v.severity,
             )
         )  # fmt: skip
-    from portal.display import code_label
-
     lines = {p.line: p for p in progress.participation}
     for line, part in lines.items():
         readiness.items.append(

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -24,6 +25,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from agencies.models import Broker
+from catalogue import selectors as catalogue_selectors
+from catalogue.proposal import quote_sheet
+from catalogue.scenarios import scenario_offerings
 from portal.forms import fields_with_problems
 
 from . import changes, forms, selectors, services
@@ -182,8 +187,6 @@ def group_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def group_start_from_quote(request: HttpRequest, quote_pk: int) -> HttpResponse:
-    from catalogue import selectors as catalogue_selectors
-
     quote = catalogue_selectors.quote_get_visible(user=request.user, pk=quote_pk, write=True)
     group = services.group_start_from_quote(quote=quote, broker=_broker(request))
     messages.success(request, _("A draft group was started from the quote. Complete each step, then submit."))
@@ -193,6 +196,32 @@ def group_start_from_quote(request: HttpRequest, quote_pk: int) -> HttpResponse:
             request, _("The quote's census has no gender: choose each employee's on the census step.")
         )
     return redirect(_step_url(group, "employer"))
+
+
+@login_required
+@require_POST
+def quote_scenario_start_group(request: HttpRequest, pk: int, position: int) -> HttpResponse:
+    """A draft group from the quote with the scenario's plans and contributions as its offerings (the
+    quote page's button: the catalogue's scenario, enrollment's draft)."""
+    quote = catalogue_selectors.quote_get_visible(user=request.user, pk=pk, write=True)
+    broker = getattr(request.user, "broker", None)
+    if broker is None:
+        raise PermissionDenied("Only brokers quote.")
+    sheet = quote_sheet(quote=quote)
+    if sheet.basis is None:
+        messages.error(request, _("This quote cannot be priced any more, so its scenarios cannot change."))
+        return redirect("quote_detail", pk=quote.pk)
+    scenario = sheet.scenario(position)
+    if scenario is None:
+        raise Http404("no such scenario")
+    offerings = scenario_offerings(scenario.scenario, composite=quote.composite)
+    group = services.group_start_from_quote(quote=quote, broker=broker, scenario_offerings=offerings)
+    messages.success(
+        request,
+        _("A draft group was started from the quote with %(name)s. Complete each step, then submit.")
+        % {"name": scenario.scenario.name},
+    )
+    return redirect("enrollment:group_step", group.pk, "employer")
 
 
 def _problems_by_step(problems: list[Problem]) -> dict[str, list[Problem]]:
@@ -205,16 +234,12 @@ def _problems_by_step(problems: list[Problem]) -> dict[str, list[Problem]]:
 def _counties(group: EmployerGroup, zip5: str) -> list:
     if not zip5 or len(zip5) != 5 or not zip5.isdigit():
         return []
-    from catalogue import selectors as catalogue_selectors
-
     return list(catalogue_selectors.counties_for_zip(zip5=zip5, on=group.requested_effective_date))
 
 
 def _offers(group: EmployerGroup) -> dict[str, list]:
     if not (group.zip5 and group.county_fips and group.requested_effective_date):
         return {}
-    from catalogue import selectors as catalogue_selectors
-
     plans = catalogue_selectors.plans_sold(
         zip5=group.zip5, county_fips=group.county_fips, on=group.requested_effective_date
     )
@@ -228,8 +253,6 @@ def agent_choices(*, user: Any, group: EmployerGroup) -> list:
     """Issue 16 item 7: whom the user may name as the writing agent. A principal (or staff): any broker of
     the group's agency; a broker: themself, or keep the agent already on the group if it is one of the
     agency's brokers (a principal may have chosen a colleague)."""
-    from agencies.models import Broker
-
     brokers = list(
         Broker.objects.filter(agency_id=group.agency_id)
         .select_related("user")

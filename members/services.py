@@ -25,7 +25,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from carrier.client import get_client
+from enrollment import rules as enrollment_rules
 from enrollment.models import CensusMember, EmployerGroup
+from enrollment.payload import group_build_create_payload
 from enrollment.rules import Problem
 from groupsales.x12.sanitize import nanp_phone
 
@@ -255,9 +257,6 @@ def member_local_problems(
     *, member: Member, group_payload: dict | None = None, ctx: Any = None
 ) -> list[Problem]:
     """The carrier's member rules (groupsales.rules.check_member) run here, each placed on a form field."""
-    from enrollment import rules as enrollment_rules
-    from enrollment.services import group_build_create_payload
-
     group = member.group
     payload = group_payload if group_payload is not None else group_build_create_payload(group=group)
     ctx = ctx if ctx is not None else enrollment_rules.group_rule_context()
@@ -845,9 +844,6 @@ def _member_rules(group: EmployerGroup) -> Any:
 
     def rules(member: Member) -> list[Problem]:
         if not inputs:
-            from enrollment import rules as enrollment_rules
-            from enrollment.services import group_build_create_payload
-
             inputs.append((group_build_create_payload(group=group), enrollment_rules.group_rule_context()))
         payload, ctx = inputs[0]
         return member_local_problems(member=member, group_payload=payload, ctx=ctx)
