@@ -1,16 +1,7 @@
 """Services of the carrier app: idempotent operations and the record of every HTTP attempt.
 
-A Celery task that writes to the carrier does::
-
-    operation = operation_for(kind="create_group", subject=f"group:{group.id}")
-    try:
-        created = get_client().create_group(payload, idempotency_key=operation.idempotency_key, subject=...)
-    except CarrierTransientError:
-        raise  # retried later with the SAME key (the operation stays OPEN)
-    except CarrierPermanentError as exc:
-        operation_mark_failed(operation=operation, error=str(exc))  # a corrected request is a new operation
-        ...
-    operation_mark_succeeded(operation=operation, response=created.model_dump(mode="json", by_alias=True))
+Every call goes through ``carrier.operations.carrier_call``, which opens nothing itself: the caller
+gets the operation (and its key) from :func:`operation_for`, the helper marks it FAILED or SUCCEEDED.
 """
 
 from __future__ import annotations

@@ -27,6 +27,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from carrier.errors import CarrierConflictError, CarrierPermanentError
+from carrier.operations import carrier_call
+from carrier.services import operation_for
 from groupsales.x12 import Envelope, Family, Header, member_from_api, render_834
 
 from . import follow_up, sources
@@ -577,59 +580,63 @@ def transmission_upload(*, transmission_id: int) -> Transmission:
             transmission.refresh_from_db()
     if transmission.status != S.UPLOADING:
         return transmission  # done already, or by another worker
-    errors = sources.carrier_errors()
-    operation = sources.operation_for(kind="upload_834", subject=_subject(transmission))
+    operation = operation_for(kind="upload_834", subject=_subject(transmission))
     Transmission.objects.filter(pk=transmission.pk).update(
         idempotency_key=operation.idempotency_key, upload_attempts=F("upload_attempts") + 1
     )
-    group_id = sources.group_facts(group=transmission.group).group_id
-    try:
-        receipt = sources.carrier_call(
-            "upload_enrollment_file",
-            group_id,
-            transmission.content.encode("ascii"),
-            idempotency_key=operation.idempotency_key,
-            subject=_subject(transmission),
-        )
-    except errors.CarrierConflictError as exc:
-        earlier = getattr(exc, "file_id", None) or next(
-            (e.file_id for e in exc.errors if getattr(e, "file_id", None)), None
-        )
-        if earlier and (exc.code == "FIL-002" or any(e.code == "FIL-002" for e in exc.errors)):
-            with transaction.atomic():
-                sources.operation_mark_succeeded(
-                    operation=operation, response={"fileId": earlier, "adopted": True}
-                )
-                return _received(
-                    transmission,
-                    file_id=earlier,
-                    status="RECEIVED",
-                    received_at=None,
-                    reason=f"The carrier had this file already (FIL-002): file {earlier}.",
-                )
-        sources.operation_mark_failed(operation=operation, error=str(exc))
-        return transmission_mark_upload_failed(transmission_id=transmission.pk, error=_carrier_words(exc))
-    except errors.CarrierTransientError:
-        raise
-    except ValueError as exc:  # the client refuses to send it (empty, or over the size limit)
-        sources.operation_mark_failed(operation=operation, error=str(exc))
-        return transmission_mark_upload_failed(transmission_id=transmission.pk, error=plain(str(exc))[:500])
-    except errors.CarrierPermanentError as exc:
-        sources.operation_mark_failed(operation=operation, error=str(exc))
-        return transmission_mark_upload_failed(transmission_id=transmission.pk, error=_carrier_words(exc))
+    group_id, key = transmission.group.humana_group_id or "", operation.idempotency_key
+    subject = _subject(transmission)
+
+    def upload(client: Any) -> Any:
+        try:
+            return client.upload_enrollment_file(
+                group_id, transmission.content.encode("ascii"), idempotency_key=key, subject=subject
+            )
+        except CarrierConflictError as exc:
+            earlier = _earlier_file(exc)
+            if earlier is None:
+                raise
+            return Adopted(file_id=earlier)  # 409 FIL-002: the carrier has this very file already
+
+    def refused(exc: Exception) -> Transmission:
+        # ValueError: the client refuses to send it (empty, or over the size limit).
+        words = _carrier_words(exc) if isinstance(exc, CarrierPermanentError) else plain(str(exc))[:500]
+        return transmission_mark_upload_failed(transmission_id=transmission.pk, error=words)
+
+    def received(receipt: Any) -> Transmission:
+        if isinstance(receipt, Adopted):
+            return _received(
+                transmission, file_id=receipt.file_id, status="RECEIVED", received_at=None,
+                reason=f"The carrier had this file already (FIL-002): file {receipt.file_id}.",
+            )  # fmt: skip
+        return _received(
+            transmission, file_id=receipt.file_id, status=str(receipt.status),
+            received_at=receipt.received_at, reason=f"Received by the carrier as {receipt.file_id}.",
+        )  # fmt: skip
+
     # The receipt and the transmission's move in one transaction: a worker dying in between leaves the
     # operation open, and the redelivered task replays the same key (the carrier's 202, not a new file).
-    with transaction.atomic():
-        sources.operation_mark_succeeded(
-            operation=operation, response=receipt.model_dump(mode="json", by_alias=True)
-        )
-        return _received(
-            transmission,
-            file_id=receipt.file_id,
-            status=str(receipt.status),
-            received_at=receipt.received_at,
-            reason=f"Received by the carrier as {receipt.file_id}.",
-        )
+    return carrier_call(
+        upload, operation=operation, opener=sources.carrier_client, also_refused=(ValueError,),
+        refused=refused, succeeded=received,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Adopted:
+    """The carrier's 409 FIL-002 for the file it already has: the upload's answer after all."""
+
+    file_id: str
+
+    def model_dump(self, **_: Any) -> dict[str, Any]:
+        return {"fileId": self.file_id, "adopted": True}
+
+
+def _earlier_file(exc: CarrierConflictError) -> str | None:
+    """The earlier file of a 409 FIL-002 (the same interchange control number), if it is one."""
+    earlier = exc.file_id or next((e.file_id for e in exc.errors if e.file_id), None)
+    fil_002 = exc.code == "FIL-002" or any(e.code == "FIL-002" for e in exc.errors)
+    return earlier if earlier and fil_002 else None
 
 
 def _carrier_words(exc: Exception) -> str:

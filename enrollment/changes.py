@@ -26,6 +26,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carrier.errors import CarrierConflictError, CarrierPermanentError, CarrierRuleError
+from carrier.operations import carrier_call
 from portal.display import NONE, code_label, contribution_words, plan_label
 
 from . import forms
@@ -315,9 +317,6 @@ def group_patch_with_carrier(*, group_id: int) -> str:
     """Send a SENDING group's patch once. Returns ``patched``, ``refused`` (422, 409, another permanent
     answer: REFUSED with the carrier's words), ``busy`` (another worker's claim) or ``skipped``.
     ``CarrierTransientError`` propagates for the task to retry (a merge patch sent twice is sent once)."""
-    from carrier.client import get_client
-    from carrier.errors import CarrierConflictError, CarrierPermanentError, CarrierRuleError
-
     if not _claim(group_id):
         sending = EmployerGroup.objects.filter(pk=group_id, change_state=C.SENDING).exists()
         return "busy" if sending else "skipped"
@@ -326,28 +325,23 @@ def group_patch_with_carrier(*, group_id: int) -> str:
     if not patch:
         group_change_move(group=group, to=C.NONE, frm=C.SENDING, carrier_copy={}, change_claimed_at=None)
         return "patched"
-    client = get_client()
-    try:
-        detail = client.patch_group(group.humana_group_id, patch, subject=f"group:{group.pk}")
-    except CarrierRuleError as exc:
-        errors = [
-            e.model_dump(by_alias=True, include={"code", "pointer", "message", "severity", "member_ref"})
-            for e in exc.errors
-        ]
-        return _refused(group, errors, ", ".join(sorted({e.code for e in exc.errors})) or exc.code)
-    except CarrierConflictError as exc:
-        return _refused(group, [_conflict_error(patch, exc.message)], exc.message)
-    except CarrierPermanentError as exc:
+
+    def refused(exc: Exception) -> str:
+        if isinstance(exc, CarrierRuleError):
+            return _refused(group, exc.error_dicts(), exc.codes_text())
+        if isinstance(exc, CarrierConflictError):
+            return _refused(group, [_conflict_error(patch, exc.message)], exc.message)
+        assert isinstance(exc, CarrierPermanentError)
         return _refused(group, [{"code": exc.code, "pointer": "", "message": exc.message}], str(exc))
-    finally:
-        close = getattr(client, "close", None)
-        if close is not None:
-            close()
-    _patched(group, patch, detail)
-    return "patched"
+
+    return carrier_call(  # a merge patch sent twice is sent once: no idempotency key, no operation
+        lambda client: client.patch_group(group.humana_group_id, patch, subject=f"group:{group.pk}"),
+        refused=refused,
+        succeeded=lambda detail: _patched(group, patch, detail),
+    )
 
 
-def _patched(group: EmployerGroup, patch: dict, detail: Any) -> None:
+def _patched(group: EmployerGroup, patch: dict, detail: Any) -> str:
     before = {o.get("line") for o in carrier_version(group).offerings if isinstance(o, dict)}
     after = set(group.lines)
     with transaction.atomic():
@@ -365,6 +359,7 @@ def _patched(group: EmployerGroup, patch: dict, detail: Any) -> None:
         )
         if before != after:
             roster().lines_changed(group=group, removed=before - after, added=after - before)
+    return "patched"
 
 
 def group_change_gave_up(*, group_id: int, reason: str) -> bool:

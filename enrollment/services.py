@@ -16,6 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agencies.models import Broker
+from carrier.errors import CarrierRuleError, CarrierTransientError
+from carrier.operations import carrier_call, carrier_session
+from carrier.services import operation_for
 from portal.display import code_label
 
 from .models import CensusMember, EmployerGroup
@@ -446,8 +449,6 @@ def group_submit(*, group: EmployerGroup, by: AbstractBaseUser | None) -> Employ
     Submitting twice (a double click, two tabs) moves the group once: the second call finds it no
     longer DRAFT and raises ``TransitionNotAllowed``.
     """
-    from carrier.services import operation_for
-
     from . import tasks
 
     with transaction.atomic():
@@ -470,8 +471,6 @@ def group_submit(*, group: EmployerGroup, by: AbstractBaseUser | None) -> Employ
 
 def group_retry_create(*, group: EmployerGroup, by: AbstractBaseUser | None) -> EmployerGroup:
     """NEEDS_ATTENTION → CREATING (admin action): the same open operation and key, queued again."""
-    from carrier.services import operation_for
-
     from . import tasks
 
     with transaction.atomic():
@@ -521,10 +520,6 @@ def group_create_with_carrier(*, group_id: int) -> str:
     ``skipped`` (not CREATING any more).
     ``CarrierTransientError`` propagates (the task retries later with the same idempotency key).
     """
-    from carrier.client import get_client
-    from carrier.errors import CarrierPermanentError, CarrierRuleError, CarrierTransientError
-    from carrier.services import operation_for, operation_mark_failed, operation_mark_succeeded
-
     if not _claim(group_id):
         # Still CREATING under another claim: a worker is on it, or died on it (its task is redelivered
         # here); "busy" makes the task come back once the claim has expired.
@@ -537,42 +532,34 @@ def group_create_with_carrier(*, group_id: int) -> str:
     if group.idempotency_key != operation.idempotency_key:
         EmployerGroup.objects.filter(pk=group_id).update(idempotency_key=operation.idempotency_key)
     payload = group_build_create_payload(group=group)
-    client = get_client()
-    try:
-        created = client.create_group(payload, idempotency_key=operation.idempotency_key, subject=subject)
-    except CarrierTransientError as exc:
+
+    def unavailable(exc: CarrierTransientError) -> None:
         _release(group_id, status_reason=f"The carrier is unavailable ({exc.code}); retrying.")
-        raise
-    except CarrierRuleError as exc:
-        operation_mark_failed(operation=operation, error=str(exc))
-        errors = [
-            e.model_dump(by_alias=True, include={"code", "pointer", "message", "severity", "member_ref"})
-            for e in exc.errors
-        ]
-        codes = ", ".join(sorted({e.code for e in exc.errors})) or exc.code
+
+    def refused(exc: Exception) -> str:
+        if isinstance(exc, CarrierRuleError):
+            group_transition(
+                group=group, to=S.DRAFT, by=None, reason=f"The carrier refused the group: {exc.codes_text()}",
+                frm=S.CREATING, carrier_errors=exc.error_dicts(), create_claimed_at=None,
+            )  # fmt: skip
+            return "refused"
         group_transition(
-            group=group,
-            to=S.DRAFT,
-            by=None,
-            reason=f"The carrier refused the group: {codes}",
-            frm=S.CREATING,
-            carrier_errors=errors,
-            create_claimed_at=None,
-        )
-        return "refused"
-    except CarrierPermanentError as exc:
-        operation_mark_failed(operation=operation, error=str(exc))
-        group_transition(
-            group=group,
-            to=S.NEEDS_ATTENTION,
-            by=None,
-            reason=f"The carrier refused the call: {exc}",
-            frm=S.CREATING,
-            create_claimed_at=None,
-        )
+            group=group, to=S.NEEDS_ATTENTION, by=None, reason=f"The carrier refused the call: {exc}",
+            frm=S.CREATING, create_claimed_at=None,
+        )  # fmt: skip
         return "failed"
-    finally:
-        _close_client(client)
+
+    key = operation.idempotency_key
+    return carrier_call(
+        lambda client: client.create_group(payload, idempotency_key=key, subject=subject),
+        operation=operation,
+        unavailable=unavailable,
+        refused=refused,
+        succeeded=lambda created: _created(group, created),
+    )
+
+
+def _created(group: EmployerGroup, created: Any) -> str:
     rates = [
         {
             "planId": r.plan_id,
@@ -587,15 +574,6 @@ def group_create_with_carrier(*, group_id: int) -> str:
         amount = _money(r["estimatedMonthlyPremium"]) or Decimal(0)
         lowest[r["line"]] = min(lowest.get(r["line"], amount), amount)
     total = sum(lowest.values(), Decimal(0))
-    # The operation closes with the group's move, in one transaction: a worker dying in between leaves
-    # the operation open, and the redelivered task replays the same key (never a second carrier group).
-    with transaction.atomic():
-        operation_mark_succeeded(operation=operation, response=created.model_dump(mode="json", by_alias=True))
-        _created(group, created, rates, total)
-    return "created"
-
-
-def _created(group: EmployerGroup, created: Any, rates: list[dict], total: Decimal) -> None:
     group_transition(
         group=group,
         to=S.OPEN_ENROLLMENT,
@@ -612,12 +590,7 @@ def _created(group: EmployerGroup, created: Any, rates: list[dict], total: Decim
         carrier_errors=[],
         create_claimed_at=None,
     )
-
-
-def _close_client(client: Any) -> None:
-    close = getattr(client, "close", None)
-    if close is not None:
-        close()
+    return "created"
 
 
 def group_mark_needs_attention(*, group_id: int, reason: str) -> bool:
@@ -642,16 +615,11 @@ def book_sync_for_broker(*, broker_id: int) -> int:
     status; any other disagreement is kept and shown ("differs from the carrier"). Returns how many
     local groups were updated.
     """
-    from carrier.client import get_client
-
     broker = Broker.objects.get(pk=broker_id)
     now = timezone.now()
     updated = 0
-    client = get_client()
-    try:
+    with carrier_session() as client:
         carrier_groups = {g.group_id: g for g in client.iter_agent_groups(broker.npn)}
-    finally:
-        _close_client(client)
     local = EmployerGroup.objects.filter(humana_group_id__in=list(carrier_groups), agency_id=broker.agency_id)
     for group in local:
         item = carrier_groups[group.humana_group_id]
@@ -774,7 +742,3 @@ def _quote_contribution(quote: Any, line: str) -> dict | None:
         "employee": f"{Decimal(str(employee)):.2f}",
         "dependents": f"{Decimal(str(dependents or 0)):.2f}",
     }
-
-
-def retry_countdowns() -> tuple[int, ...]:
-    return tuple(getattr(settings, "GROUP_CREATE_RETRY_COUNTDOWNS", (5, 15, 45, 120, 300, 600)))

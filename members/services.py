@@ -25,6 +25,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from carrier.client import get_client
+from carrier.errors import CarrierPermanentError, CarrierRuleError, CarrierTransientError
+from carrier.operations import carrier_call, carrier_session
+from carrier.schemas import InvalidCarrierRequest
+from carrier.services import operation_for
 from enrollment import rules as enrollment_rules
 from enrollment.models import CensusMember, EmployerGroup
 from enrollment.payload import group_build_create_payload
@@ -723,31 +727,27 @@ def member_withdraw(*, member: Member, by: AbstractBaseUser | None) -> Member:
 
 def member_withdraw_with_carrier(*, member_id: int) -> str:
     """DELETE the member's validation at the carrier (a subscriber takes its dependents with it)."""
-    from carrier.errors import CarrierPermanentError
-
     member = Member.objects.select_related("group", "subscriber").get(pk=member_id)
     if member.withdrawn_at is None or not member.group.humana_group_id:
         return "skipped"
-    client = get_client()
-    try:
-        client.withdraw_member(member.group.humana_group_id, member.member_ref, subject=f"member:{member.pk}")
-    except CarrierPermanentError as exc:
-        Member.objects.filter(pk=member.pk).update(
-            enrollment_errors=[{"code": exc.code, "message": exc.message, "pointer": ""}]
-        )
+
+    def refused(exc: Exception) -> str:
+        assert isinstance(exc, CarrierPermanentError)
+        errors = [{"code": exc.code, "message": exc.message, "pointer": ""}]
+        Member.objects.filter(pk=member.pk).update(enrollment_errors=errors)
         return "failed"
-    finally:
-        _close_client(client)
-    return "withdrawn"
+
+    return carrier_call(  # a DELETE: the same answer however often it is sent, no operation to keep
+        lambda client: client.withdraw_member(
+            member.group.humana_group_id, member.member_ref, subject=f"member:{member.pk}"
+        ),
+        opener=get_client,
+        refused=refused,
+        succeeded=lambda answer: "withdrawn",
+    )
 
 
 # ------------------------------------------------------------------------------------ validation
-
-
-def _close_client(client: Any) -> None:
-    close = getattr(client, "close", None)
-    if close is not None:
-        close()
 
 
 def _error_dicts(errors: Iterable[Any]) -> list[dict]:
@@ -879,8 +879,6 @@ def group_validate_members(*, group_id: int) -> dict[str, int]:
     200). ``CarrierTransientError`` marks the unanswered members CARRIER_UNREACHABLE and propagates (the
     task retries with the same idempotency keys).
     """
-    from carrier.errors import CarrierTransientError
-
     from . import completeness
 
     group = EmployerGroup.objects.get(pk=group_id)
@@ -897,12 +895,11 @@ def group_validate_members(*, group_id: int) -> dict[str, int]:
     for m, problems in plan.incomplete:
         run.note(m, _store(m, validation_status=V.INCOMPLETE, portal_errors=problems), "incomplete")
     run.counts["sent"] = len(plan.send)
-    client = get_client() if plan.send else None
     try:
-        if len(plan.send) > batch_threshold():
-            _validate_in_batches(group, plan.send, client, run)
-        elif plan.send:
-            _validate_one_by_one(group, plan.send, client, run)
+        if plan.send:
+            with carrier_session(get_client) as client:  # one client for the run, closed after it
+                send = _validate_in_batches if len(plan.send) > batch_threshold() else _validate_one_by_one
+                send(group, plan.send, client, run)
     except CarrierTransientError:
         _release_unreachable(m for m in members if m.pk not in run.done)
         raise
@@ -912,66 +909,60 @@ def group_validate_members(*, group_id: int) -> dict[str, int]:
             if m.pk not in run.done:
                 _store(m, validation_status=V.NOT_VALIDATED)
         raise
-    finally:
-        if client is not None:
-            _close_client(client)
     if completeness.dependents_release(subscriber_ids=run.valid_subscribers):
         members_queue_validation(group=group)
     return run.counts
 
 
 def _validate_in_batches(group: EmployerGroup, members: list[Member], client: Any, run: _Run) -> None:
-    from carrier.errors import CarrierPermanentError
-    from carrier.services import operation_for, operation_mark_failed, operation_mark_succeeded
-
     for start in range(0, len(members), BATCH_LIMIT):
-        chunk = members[start : start + BATCH_LIMIT]
-        bodies = [member_build_validation_body(member=m) for m in chunk]
-        digest = hashlib.sha256(",".join(_member_subject(m) for m in chunk).encode()).hexdigest()[:32]
-        operation = operation_for(kind="validate_members", subject=f"group:{group.pk}:batch:{digest}")
-        try:
-            answer = client.validate_members(
-                group.humana_group_id,
-                bodies,
-                idempotency_key=operation.idempotency_key,
-                subject=f"group:{group.pk}",
-            )
-        except CarrierPermanentError as exc:  # not a transient one: that propagates
-            operation_mark_failed(operation=operation, error=str(exc))
-            errors = _error_dicts(exc.errors) or [{"code": exc.code, "pointer": "", "message": exc.message}]
-            for m in chunk:
-                own = [e for e in errors if e.get("memberRef") in (None, m.member_ref)]
-                run.note(m, _store_invalid(m, own or errors), "invalid")
-            continue
-        # The answer and its record in one transaction (see the single-member path below).
-        with transaction.atomic():
-            operation_mark_succeeded(
-                operation=operation, response=answer.model_dump(mode="json", by_alias=True)
-            )
-            by_ref = {r.member_ref: r for r in answer.results if r.member_ref}
-            for index, m in enumerate(chunk):
-                result = by_ref.get(m.member_ref)
-                if result is None and index < len(answer.results):
-                    result = answer.results[index]
-                if result is None:
-                    run.note(m, _store(m, validation_status=V.NOT_VALIDATED), "invalid")
-                elif result.valid:
-                    stored = _store_valid(
-                        m,
-                        validation_id=result.validation_id or "",
-                        validated_at=result.validated_at,
-                        warnings=result.warnings,
-                    )
-                    run.note(m, stored, "valid")
-                else:
-                    run.note(m, _store_invalid(m, _error_dicts(result.errors)), "invalid")
+        _validate_batch(group, members[start : start + BATCH_LIMIT], client, run)
+
+
+def _validate_batch(group: EmployerGroup, chunk: list[Member], client: Any, run: _Run) -> None:
+    bodies = [member_build_validation_body(member=m) for m in chunk]
+    digest = hashlib.sha256(",".join(_member_subject(m) for m in chunk).encode()).hexdigest()[:32]
+    operation = operation_for(kind="validate_members", subject=f"group:{group.pk}:batch:{digest}")
+
+    def refused(exc: Exception) -> None:
+        errors = _refusal_errors(exc)
+        for m in chunk:
+            own = [e for e in errors if e.get("memberRef") in (None, m.member_ref)]
+            run.note(m, _store_invalid(m, own or errors), "invalid")
+
+    def answered(answer: Any) -> None:
+        by_ref = {r.member_ref: r for r in answer.results if r.member_ref}
+        for index, m in enumerate(chunk):
+            result = by_ref.get(m.member_ref)
+            if result is None and index < len(answer.results):
+                result = answer.results[index]
+            if result is None:
+                run.note(m, _store(m, validation_status=V.NOT_VALIDATED), "invalid")
+            elif result.valid:
+                run.note(m, _store_result_valid(m, result), "valid")
+            else:
+                run.note(m, _store_invalid(m, _error_dicts(result.errors)), "invalid")
+
+    key, subject = operation.idempotency_key, f"group:{group.pk}"
+    carrier_call(
+        lambda c: c.validate_members(group.humana_group_id, bodies, idempotency_key=key, subject=subject),
+        operation=operation, client=client, refused=refused, succeeded=answered,
+    )  # fmt: skip
+
+
+def _refusal_errors(exc: Exception) -> list[dict]:
+    assert isinstance(exc, CarrierPermanentError)
+    return _error_dicts(exc.errors) or [{"code": exc.code, "pointer": "", "message": exc.message}]
+
+
+def _store_result_valid(member: Member, result: Any) -> bool:
+    return _store_valid(
+        member, validation_id=result.validation_id or "", validated_at=result.validated_at,
+        warnings=result.warnings,
+    )  # fmt: skip
 
 
 def _validate_one_by_one(group: EmployerGroup, members: list[Member], client: Any, run: _Run) -> None:
-    from carrier.errors import CarrierPermanentError, CarrierRuleError
-    from carrier.schemas import InvalidCarrierRequest
-    from carrier.services import operation_for, operation_mark_failed, operation_mark_succeeded
-
     from . import completeness
 
     for m in members:
@@ -983,44 +974,34 @@ def _validate_one_by_one(group: EmployerGroup, members: list[Member], client: An
                 "incomplete",
             )
             continue
-        operation = operation_for(kind="validate_member", subject=_member_subject(m))
-        body = member_build_validation_body(member=m)
-        try:
-            result = client.validate_member(
-                group.humana_group_id,
-                body,
-                idempotency_key=operation.idempotency_key,
-                subject=f"member:{m.pk}",
-            )
-        except InvalidCarrierRequest as exc:  # our own schema refused it: permanent, nothing was sent
-            operation_mark_failed(operation=operation, error=str(exc))
+        _validate_one(group, m, client, run)
+
+
+def _validate_one(group: EmployerGroup, m: Member, client: Any, run: _Run) -> None:
+    from . import completeness
+
+    operation = operation_for(kind="validate_member", subject=_member_subject(m))
+    body = member_build_validation_body(member=m)
+
+    def refused(exc: Exception) -> None:
+        if isinstance(exc, InvalidCarrierRequest):  # our own schema refused it: nothing was sent
             problems = completeness.missing_problems(
                 member=m, body=body, schema_errors=exc.errors, rules=_member_rules(group)
             )
             run.note(m, _store(m, validation_status=V.INCOMPLETE, portal_errors=problems), "incomplete")
-            continue
-        except CarrierRuleError as exc:
-            operation_mark_failed(operation=operation, error=str(exc))
+        elif isinstance(exc, CarrierRuleError):
             run.note(m, _store_invalid(m, _error_dicts(exc.errors)), "invalid")
-            continue
-        except CarrierPermanentError as exc:  # not a transient one: that propagates
-            operation_mark_failed(operation=operation, error=str(exc))
-            errors = _error_dicts(exc.errors) or [{"code": exc.code, "pointer": "", "message": exc.message}]
-            run.note(m, _store_invalid(m, errors), "invalid")
-            continue
-        # One transaction: a worker dying between the two leaves the operation open, so the redelivered
-        # task replays the same key instead of validating the member a second time.
-        with transaction.atomic():
-            operation_mark_succeeded(
-                operation=operation, response=result.model_dump(mode="json", by_alias=True)
-            )
-            stored = _store_valid(
-                m,
-                validation_id=result.validation_id,
-                validated_at=result.validated_at,
-                warnings=result.warnings,
-            )
-        run.note(m, stored, "valid")
+        else:
+            run.note(m, _store_invalid(m, _refusal_errors(exc)), "invalid")
+
+    key, subject = operation.idempotency_key, f"member:{m.pk}"
+    # The answer and its record in one transaction: a worker dying between the two leaves the operation
+    # open, so the redelivered task replays the same key instead of validating the member a second time.
+    carrier_call(
+        lambda c: c.validate_member(group.humana_group_id, body, idempotency_key=key, subject=subject),
+        operation=operation, client=client, refused=refused,
+        succeeded=lambda result: run.note(m, _store_result_valid(m, result), "valid"),
+    )  # fmt: skip
 
 
 def group_mark_members_unreachable(*, group_id: int) -> int:
