@@ -16,10 +16,11 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
@@ -27,10 +28,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from carrier.errors import CarrierConflictError, CarrierPermanentError
-from carrier.operations import carrier_call
+from carrier.client import GroupSalesClient
+from carrier.errors import CarrierConflictError, CarrierError, CarrierPermanentError, CarrierTransientError
+from carrier.operations import carrier_call, carrier_session
+from carrier.schemas import EnrollmentFileStatus, FileReceipt
 from carrier.services import operation_for
+from enrollment.models import EmployerGroup
+from enrollment.states import TransitionNotAllowed as GroupMoveRefused
+from enrollment.states import group_transition
+from groupsales.masking import mask_999
 from groupsales.x12 import Envelope, Family, Header, member_from_api, render_834
+from members.services import member_record_enrollment_results
 
 from . import follow_up, sources
 from .models import FINAL_STATUSES, ControlNumberSequence, Transmission, TransmissionMember
@@ -40,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 S = Transmission.Status
 P = Transmission.Purpose
+G = EmployerGroup.Status
 
 DEFAULTS: dict[str, float] = {
     "EDI_POLL_FIRST_SECONDS": 5,
@@ -111,6 +120,31 @@ def control_number_allocate(*, name: str = SEQUENCE_NAME) -> int:
 
 
 # --------------------------------------------------------------------------- building the file
+
+
+@dataclass(frozen=True)
+class GroupFacts:
+    """What the 834 header needs from a group."""
+
+    group_id: str
+    effective_date: date | None
+    employer_legal_name: str
+    fein: str
+    agent_name: str
+    agent_npn: str
+
+
+def group_facts(*, group: EmployerGroup) -> GroupFacts:
+    broker = group.broker
+    agent_name = " ".join(p for p in (group.agent_first_name, group.agent_last_name) if p).strip()
+    return GroupFacts(
+        group_id=group.humana_group_id or "",
+        effective_date=group.requested_effective_date,
+        employer_legal_name=group.legal_name or "",
+        fein=group.fein or "",
+        agent_name=agent_name or (broker.full_name if broker is not None else ""),
+        agent_npn=group.agent_npn or (broker.npn if broker is not None else ""),
+    )
 
 
 @dataclass(frozen=True)
@@ -250,7 +284,7 @@ def reference_for(group_id: str, control_number: int) -> str:
 
 def transmission_render(
     *,
-    group: Any,
+    group: EmployerGroup,
     purpose: str,
     control_number: int,
     created_at: datetime,
@@ -261,7 +295,7 @@ def transmission_render(
 
     Raises ``BuildError`` with plain problems when the group or a member cannot be written.
     """
-    facts = sources.group_facts(group=group)
+    facts = group_facts(group=group)
     missing = [
         name
         for name, value in (
@@ -378,11 +412,11 @@ def _member_at_lines(text: str) -> dict[int, str]:
     return owner
 
 
-def precheck_problems(*, text: str, group: Any) -> list[Problem]:
+def precheck_problems(*, text: str, group: EmployerGroup) -> list[Problem]:
     """pyx12 and the companion guide over ``text``, as plain problems naming the member (no values)."""
     from groupsales.x12.validate import precheck
 
-    facts = sources.group_facts(group=group)
+    facts = group_facts(group=group)
     issues = precheck(
         text,
         sender_id=settings.HUMANA_SENDER_ID,
@@ -414,7 +448,7 @@ def precheck_problems(*, text: str, group: Any) -> list[Problem]:
 # --------------------------------------------------------------------------- starting a transmission
 
 
-def last_final_transmission(*, group: Any) -> Transmission | None:
+def last_final_transmission(*, group: EmployerGroup) -> Transmission | None:
     return (
         Transmission.objects.filter(group=group, status__in=FINAL_STATUSES)
         .order_by("-created_at", "-id")
@@ -422,16 +456,17 @@ def last_final_transmission(*, group: Any) -> Transmission | None:
     )
 
 
-def _plan(*, group: Any, purpose: str) -> tuple[Transmission | None, set[str] | None]:
+def _plan(*, group: EmployerGroup, purpose: str) -> tuple[Transmission | None, set[str] | None]:
     """Check that ``purpose`` is what the group needs now; the file it corrects and the members to send."""
-    status = sources.group_status(group=group)
+    group.refresh_from_db(fields=["status"])
+    status = group.status
     last = last_final_transmission(group=group)
     if purpose == P.ORIGINAL:
         if last is not None:
             raise TransmissionRefused(
                 "This group already has an enrollment file; send a follow-up or a resubmission instead."
             )
-        if status != sources.GroupStatus.FINALIZED:
+        if status != G.FINALIZED:
             raise TransmissionRefused("The group must be finalized before its enrollment file is sent.")
         return None, None
     if purpose == P.FOLLOW_UP:
@@ -465,7 +500,9 @@ def _plan(*, group: Any, purpose: str) -> tuple[Transmission | None, set[str] | 
     raise TransmissionRefused(f"Unknown purpose {purpose}.")
 
 
-def transmission_start(*, group: Any, purpose: str = P.ORIGINAL, by: Any = None) -> Transmission:
+def transmission_start(
+    *, group: EmployerGroup, purpose: str = P.ORIGINAL, by: AbstractBaseUser | None = None
+) -> Transmission:
     """Build, precheck and (when clean) queue the upload of the group's next file.
 
     Raises ``TransmissionRefused`` (plain message) when the group is not ready for this purpose or a
@@ -587,7 +624,7 @@ def transmission_upload(*, transmission_id: int) -> Transmission:
     group_id, key = transmission.group.humana_group_id or "", operation.idempotency_key
     subject = _subject(transmission)
 
-    def upload(client: Any) -> Any:
+    def upload(client: GroupSalesClient) -> FileReceipt | Adopted:
         try:
             return client.upload_enrollment_file(
                 group_id, transmission.content.encode("ascii"), idempotency_key=key, subject=subject
@@ -603,7 +640,7 @@ def transmission_upload(*, transmission_id: int) -> Transmission:
         words = _carrier_words(exc) if isinstance(exc, CarrierPermanentError) else plain(str(exc))[:500]
         return transmission_mark_upload_failed(transmission_id=transmission.pk, error=words)
 
-    def received(receipt: Any) -> Transmission:
+    def received(receipt: FileReceipt | Adopted) -> Transmission:
         if isinstance(receipt, Adopted):
             return _received(
                 transmission, file_id=receipt.file_id, status="RECEIVED", received_at=None,
@@ -666,13 +703,36 @@ def _received(
     except TransitionNotAllowed:
         transmission.refresh_from_db()
         return transmission
-    sources.group_move(
-        group=transmission.group,
-        to=sources.GroupStatus.ENROLLING,
+    _group_follows(
+        transmission.group,
+        to=G.ENROLLING,
         reason=f"Enrollment file {file_id} uploaded.",
     )
     queue_poll(transmission_id=transmission.pk, countdown=edi_setting("EDI_POLL_FIRST_SECONDS"), token=0)
     return transmission
+
+
+def _group_follows(group: EmployerGroup, *, to: str, reason: str) -> None:
+    """The group follows its file through its lifecycle. A move the lifecycle refuses (the group was moved
+    meanwhile) is not lost: the group goes to NEEDS_ATTENTION naming the file and the move it could not
+    make, or, already there, has that added to its reason."""
+    group.refresh_from_db()
+    if group.status == to:
+        return
+    try:
+        group_transition(group=group, to=to, reason=reason)
+        return
+    except GroupMoveRefused as exc:
+        refused = f"{reason} The group could not follow it to {to}: {exc}"
+    group.refresh_from_db()
+    if group.status == to:  # another worker made the same move first
+        return
+    try:
+        group_transition(group=group, to=G.NEEDS_ATTENTION, reason=refused)
+    except GroupMoveRefused:
+        attention = EmployerGroup.objects.filter(pk=group.pk, status=G.NEEDS_ATTENTION)
+        if not attention.update(status_reason=f"{group.status_reason} {refused}".strip()[:500]):
+            logger.error("group %s: %s (it is %s)", group.pk, refused, group.status)
 
 
 def transmission_mark_upload_failed(*, transmission_id: int, error: str) -> Transmission:
@@ -715,16 +775,14 @@ def transmission_poll(
     own_claim = redelivered and token is not None and transmission.poll_attempts == current + 1
     if not claimed and not own_claim:
         return None
-    errors = sources.carrier_errors()
-    group_id = sources.group_facts(group=transmission.group).group_id
+    group_id, subject = transmission.group.humana_group_id or "", _subject(transmission)
     status = None
     try:
-        status = sources.carrier_call(
-            "get_enrollment_file", group_id, transmission.file_id, subject=_subject(transmission)
-        )
-    except errors.CarrierTransientError as exc:
+        with carrier_session(sources.carrier_client) as client:
+            status = client.get_enrollment_file(group_id, transmission.file_id, subject=subject)
+    except CarrierTransientError as exc:
         logger.info("transmission %s: status not read (%s); polling again later", transmission.pk, exc.code)
-    except errors.CarrierPermanentError as exc:
+    except CarrierPermanentError as exc:
         logger.warning("transmission %s: status refused: %s", transmission.pk, exc)
     if status is not None:
         if status.is_final:
@@ -767,7 +825,7 @@ def _error_dicts(items: Iterable[Any]) -> list[dict]:
     ]
 
 
-def _apply_final(transmission: Transmission, status: Any) -> None:
+def _apply_final(transmission: Transmission, status: EnrollmentFileStatus) -> None:
     final = str(status.status)
     file_errors = _error_dicts(status.errors)
     with transaction.atomic():
@@ -827,9 +885,9 @@ def _apply_final(transmission: Transmission, status: Any) -> None:
         ever_accepted = TransmissionMember.objects.filter(
             transmission__group=transmission.group, status=TransmissionMember.Status.ACCEPTED
         ).exists()
-        sources.group_move(
-            group=transmission.group,
-            to=sources.GroupStatus.ENROLLED if ever_accepted else sources.GroupStatus.FINALIZED,
+        _group_follows(
+            transmission.group,
+            to=G.ENROLLED if ever_accepted else G.FINALIZED,
             reason=f"Enrollment file {transmission.file_id} ended {final}.",
         )
         results = [
@@ -841,7 +899,7 @@ def _apply_final(transmission: Transmission, status: Any) -> None:
             }
             for m in transmission.members.all()
         ]
-        sources.member_record_results(group=transmission.group, results=results)
+        member_record_enrollment_results(group=transmission.group, results=results)
     transmission.refresh_from_db()
     transmission_fetch_acknowledgment(transmission=transmission)
     _notify(transmission)
@@ -851,18 +909,14 @@ def transmission_fetch_acknowledgment(*, transmission: Transmission) -> bool:
     """Fetch and store the 999 (masked) of a finished file; False when the carrier could not give it now."""
     if transmission.ack_999 or transmission.status not in FINAL_STATUSES:
         return bool(transmission.ack_999)
-    errors = sources.carrier_errors()
+    group_id = transmission.group.humana_group_id or ""
     try:
-        text = sources.carrier_call(
-            "get_acknowledgment",
-            sources.group_facts(group=transmission.group).group_id,
-            transmission.file_id,
-            subject=_subject(transmission),
-        )
-    except errors.CarrierError as exc:
+        with carrier_session(sources.carrier_client) as client:
+            text = client.get_acknowledgment(group_id, transmission.file_id, subject=_subject(transmission))
+    except CarrierError as exc:
         logger.info("transmission %s: 999 not fetched (%s)", transmission.pk, exc.code)
         return False
-    Transmission.objects.filter(pk=transmission.pk).update(ack_999=sources.mask_999(text))
+    Transmission.objects.filter(pk=transmission.pk).update(ack_999=mask_999(text))
     transmission.refresh_from_db(fields=["ack_999"])
     return True
 
@@ -877,7 +931,7 @@ def _notify(transmission: Transmission) -> None:
     ):
         return
     transmission.refresh_from_db()
-    to = sources.broker_email(group=transmission.group)
+    to = transmission.group.broker.user.email if transmission.group.broker else ""
     if not to:
         return
     label = transmission.get_status_display()
@@ -891,12 +945,12 @@ def _notify(transmission: Transmission) -> None:
     )
     link = settings.SITE_URL.rstrip("/") + reverse("edi_transmission", args=[transmission.pk])
     body = (
-        f"The enrollment file for {sources.group_label(group=transmission.group)} "
-        f"(Humana Group ID {sources.group_facts(group=transmission.group).group_id}) is {label.lower()}.\n"
+        f"The enrollment file for {str(transmission.group)} "
+        f"(Humana Group ID {group_facts(group=transmission.group).group_id}) is {label.lower()}.\n"
         f"{counts}{transmission.status_reason}\n\nDetails: {link}\n"
     )
     # A legal name typed with a line break must not get the header refused (BadHeaderError), failing the poll.
-    group_label = " ".join(sources.group_label(group=transmission.group).split())
+    group_label = " ".join(str(transmission.group).split())
     send_mail(
         f"Enrollment file {label.lower()}: {group_label}",
         body,
@@ -933,7 +987,7 @@ def transmission_poll_again(*, transmission: Transmission) -> Transmission:
     return transmission
 
 
-def transmission_resubmit(*, transmission: Transmission, by: Any = None) -> Transmission:
+def transmission_resubmit(*, transmission: Transmission, by: AbstractBaseUser | None = None) -> Transmission:
     """Admin or broker: send the group again as the situation needs (a new file, a new control number)."""
     last = last_final_transmission(group=transmission.group)
     if last is not None and last.status == S.REJECTED:

@@ -353,3 +353,26 @@ def test_it_keeps_an_accepted_result_while_a_later_file_is_in_flight(
     results = member_enrollment_results(group=finalized_group)
     assert results["E-001"].status == "ACCEPTED" and results["E-001"].transmission == first
     assert results["E-001-C1"].status == "NOT_SENT" and results["E-001-C1"].transmission == follow_up
+
+
+def test_a_group_that_cannot_follow_its_accepted_file_needs_attention(
+    finalized_group, members_source, fake_carrier
+):
+    """Issue 19 item 5: the group's move after an accepted file, when its lifecycle refuses it, is visible
+    (NEEDS_ATTENTION, saying which file and which move), not a log line."""
+    from enrollment.models import EmployerGroup
+
+    transmission = _start(finalized_group)
+    services.transmission_upload(transmission_id=transmission.pk)
+    # meanwhile the group was moved where ENROLLED cannot follow (another process, an admin's fix)
+    EmployerGroup.objects.filter(pk=finalized_group.pk).update(status="FINALIZING")
+    fake_carrier.statuses = [accepted(ALL_REFS)]
+    assert services.transmission_poll(transmission_id=transmission.pk) is None
+    transmission.refresh_from_db()
+    assert transmission.status == S.ACCEPTED  # the carrier's answer is kept whatever the group did
+    finalized_group.refresh_from_db()
+    assert finalized_group.status == "NEEDS_ATTENTION"
+    assert transmission.file_id in finalized_group.status_reason
+    assert "ENROLLED" in finalized_group.status_reason
+    last = finalized_group.transitions.last()
+    assert (last.from_status, last.to_status) == ("FINALIZING", "NEEDS_ATTENTION")
