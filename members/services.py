@@ -36,10 +36,12 @@ from enrollment.rules import Problem
 from groupsales.x12.sanitize import nanp_phone
 
 from .models import LINES, Election, Member, coverage_tier
+from .states import member_validation_move, members_validation_move
 
 logger = logging.getLogger(__name__)
 
 V = Member.ValidationStatus
+NOT_SENT = "Not sent: it lacks what api.md needs (portal_errors)."
 BATCH_LIMIT = 200  # api.md: at most 200 members per batch
 
 # Member fields a family form may set (everything the validation body carries).
@@ -394,15 +396,12 @@ def _mark_edited(member_ids: Iterable[int]) -> int:
     ids = list(member_ids)
     if not ids:
         return 0
-    return Member.objects.filter(pk__in=ids).update(
-        edit_version=F("edit_version") + 1,
-        validation_status=V.NOT_VALIDATED,
-        carrier_errors=[],
-        carrier_warnings=[],
-        portal_errors=[],
+    moved = members_validation_move(
+        members=Member.objects.filter(pk__in=ids), to=V.NOT_VALIDATED, new_edit=True,
+        reason="Edited: to be validated again.", carrier_errors=[], carrier_warnings=[], portal_errors=[],
         validation_claimed_at=None,
-        updated_at=timezone.now(),
-    )
+    )  # fmt: skip
+    return len(moved)
 
 
 def group_accepts_validation(*, group: EmployerGroup) -> bool:
@@ -770,16 +769,14 @@ def _claim(group_id: int) -> list[Member]:
         validation_status=V.PENDING, validation_claimed_at__lt=stale
     )
     base = Member.objects.filter(group_id=group_id, withdrawn_at__isnull=True)
-    ids = list(base.filter(waiting).values_list("pk", flat=True))
+    ids = members_validation_move(
+        members=base.filter(waiting), to=V.PENDING, reason="Claimed by a validation run.",
+        validation_claimed_at=now, validation_attempts=F("validation_attempts") + 1,
+    )  # fmt: skip
     if not ids:
         return []
-    base.filter(waiting, pk__in=ids).update(
-        validation_status=V.PENDING,
-        validation_claimed_at=now,
-        validation_attempts=F("validation_attempts") + 1,
-    )
     claimed = (
-        Member.objects.filter(pk__in=ids, validation_status=V.PENDING, validation_claimed_at=now)
+        Member.objects.filter(pk__in=ids)
         .select_related("subscriber", "group")
         .prefetch_related("elections", "dependents")
     )
@@ -801,21 +798,17 @@ def _claimed_elsewhere(group_id: int) -> int:
     return max(int(left + 0.999), 1)
 
 
-def _store(member: Member, **fields: Any) -> bool:
+def _store(member: Member, to: str, reason: str, **fields: Any) -> bool:
     """Store a result only if nobody edited the member since it was sent (same edit_version)."""
     fields.setdefault("validation_claimed_at", None)
-    fields.setdefault("updated_at", timezone.now())
-    return bool(
-        Member.objects.filter(
-            pk=member.pk, edit_version=member.edit_version, validation_status=V.PENDING
-        ).update(**fields)
-    )
+    return member_validation_move(member=member, to=to, reason=reason, frm=V.PENDING, **fields)
 
 
 def _store_valid(member: Member, *, validation_id: str, validated_at: Any, warnings: Any) -> bool:
     return _store(
         member,
-        validation_status=V.VALID,
+        V.VALID,
+        "Validated by the carrier.",
         validation_id=validation_id or "",
         validated_at=validated_at or timezone.now(),
         carrier_errors=[],
@@ -826,12 +819,18 @@ def _store_valid(member: Member, *, validation_id: str, validated_at: Any, warni
 
 def _store_invalid(member: Member, errors: list[dict]) -> bool:
     # api.md: a 422 leaves the earlier validation in force, so validation_id is kept.
-    return _store(member, validation_status=V.INVALID, carrier_errors=errors, portal_errors=[])
+    codes = ", ".join(sorted({str(e.get("code", "")) for e in errors})) or "refused"
+    reason = f"Refused by the carrier: {codes}."
+    return _store(member, V.INVALID, reason, carrier_errors=errors, portal_errors=[])
+
+
+def _store_incomplete(member: Member, problems: list[dict], reason: str) -> bool:
+    return _store(member, V.INCOMPLETE, reason, portal_errors=problems)
 
 
 def _release_unreachable(members: Iterable[Member]) -> None:
     for member in members:
-        _store(member, validation_status=V.CARRIER_UNREACHABLE)
+        _store(member, V.CARRIER_UNREACHABLE, "The carrier could not be reached; retrying.")
 
 
 def _member_subject(member: Member) -> str:
@@ -893,7 +892,7 @@ def group_validate_members(*, group_id: int) -> dict[str, int]:
         members, body=lambda m: member_build_validation_body(member=m), rules=_member_rules(group)
     )
     for m, problems in plan.incomplete:
-        run.note(m, _store(m, validation_status=V.INCOMPLETE, portal_errors=problems), "incomplete")
+        run.note(m, _store_incomplete(m, problems, NOT_SENT), "incomplete")
     run.counts["sent"] = len(plan.send)
     try:
         if plan.send:
@@ -907,7 +906,7 @@ def group_validate_members(*, group_id: int) -> dict[str, int]:
         # Never leave members PENDING on a bug: they wait again.
         for m in members:
             if m.pk not in run.done:
-                _store(m, validation_status=V.NOT_VALIDATED)
+                _store(m, V.NOT_VALIDATED, "Released: the validation run stopped on an error.")
         raise
     if completeness.dependents_release(subscriber_ids=run.valid_subscribers):
         members_queue_validation(group=group)
@@ -937,7 +936,9 @@ def _validate_batch(group: EmployerGroup, chunk: list[Member], client: Any, run:
             if result is None and index < len(answer.results):
                 result = answer.results[index]
             if result is None:
-                run.note(m, _store(m, validation_status=V.NOT_VALIDATED), "invalid")
+                run.note(
+                    m, _store(m, V.NOT_VALIDATED, "No result for it in the carrier's answer."), "invalid"
+                )
             elif result.valid:
                 run.note(m, _store_result_valid(m, result), "valid")
             else:
@@ -970,7 +971,9 @@ def _validate_one_by_one(group: EmployerGroup, members: list[Member], client: An
             # Its employee was just refused: the carrier would refuse it too (MBR-020).
             run.note(
                 m,
-                _store(m, validation_status=V.INCOMPLETE, portal_errors=[completeness.hold_problem()]),
+                _store_incomplete(
+                    m, [completeness.hold_problem()], "Held: its employee was refused (MBR-020)."
+                ),
                 "incomplete",
             )
             continue
@@ -988,7 +991,7 @@ def _validate_one(group: EmployerGroup, m: Member, client: Any, run: _Run) -> No
             problems = completeness.missing_problems(
                 member=m, body=body, schema_errors=exc.errors, rules=_member_rules(group)
             )
-            run.note(m, _store(m, validation_status=V.INCOMPLETE, portal_errors=problems), "incomplete")
+            run.note(m, _store_incomplete(m, problems, NOT_SENT), "incomplete")
         elif isinstance(exc, CarrierRuleError):
             run.note(m, _store_invalid(m, _error_dicts(exc.errors)), "invalid")
         else:
@@ -1006,13 +1009,12 @@ def _validate_one(group: EmployerGroup, m: Member, client: Any, run: _Run) -> No
 
 def group_mark_members_unreachable(*, group_id: int) -> int:
     """When the task's retries run out: every member still waiting is CARRIER_UNREACHABLE (for admins)."""
-    return (
-        Member.objects.filter(group_id=group_id, withdrawn_at__isnull=True)
-        .filter(validation_status__in=[V.PENDING, V.NOT_VALIDATED])
-        .update(
-            validation_status=V.CARRIER_UNREACHABLE, validation_claimed_at=None, updated_at=timezone.now()
-        )
+    waiting = Member.objects.filter(
+        group_id=group_id, withdrawn_at__isnull=True, validation_status__in=[V.PENDING, V.NOT_VALIDATED]
     )
+    reason = "The carrier stayed unreachable: the retries are used up."
+    return len(members_validation_move(members=waiting, to=V.CARRIER_UNREACHABLE, reason=reason,
+                                       validation_claimed_at=None))  # fmt: skip
 
 
 def members_request_validation(*, group: EmployerGroup, member_ids: Iterable[int] | None = None) -> bool:
@@ -1021,12 +1023,11 @@ def members_request_validation(*, group: EmployerGroup, member_ids: Iterable[int
     with transaction.atomic():
         members = Member.objects.filter(group=group, withdrawn_at__isnull=True)
         if member_ids is not None:
-            members.filter(pk__in=list(member_ids)).exclude(validation_status=V.PENDING).update(
-                edit_version=F("edit_version") + 1,
-                validation_status=V.NOT_VALIDATED,
-                portal_errors=[],
-                validation_claimed_at=None,
-            )
+            members_validation_move(
+                members=members.filter(pk__in=list(member_ids)).exclude(validation_status=V.PENDING),
+                to=V.NOT_VALIDATED, reason="Validation asked for again.", new_edit=True,
+                portal_errors=[], validation_claimed_at=None,
+            )  # fmt: skip
         return members_queue_validation(group=group)
 
 
@@ -1085,12 +1086,12 @@ def _mark_incomplete(group: EmployerGroup, members: list[Member]) -> int:
     plan = completeness.plan_sending(
         members, body=lambda m: member_build_validation_body(member=m), rules=_member_rules(group)
     )
-    marked = 0
-    for m, problems in plan.incomplete:
-        marked += Member.objects.filter(
-            pk=m.pk, edit_version=m.edit_version, validation_status=V.NOT_VALIDATED
-        ).update(validation_status=V.INCOMPLETE, portal_errors=problems, updated_at=timezone.now())
-    return marked
+    return sum(
+        member_validation_move(
+            member=m, to=V.INCOMPLETE, frm=V.NOT_VALIDATED, portal_errors=problems, reason=NOT_SENT
+        )
+        for m, problems in plan.incomplete
+    )
 
 
 # ------------------------------------------------------------------------------------ enrollment results
