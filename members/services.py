@@ -13,7 +13,7 @@ import copy
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -357,7 +357,7 @@ def member_carrier_problems(*, member: Member, body: dict | None = None) -> list
 # ------------------------------------------------------------------------------------ families
 
 
-def _dependent_ref(subscriber_ref: str, relationship: str, taken: set[str]) -> str:
+def _dependent_ref(subscriber_ref: str, relationship: str, taken: Container[str]) -> str:
     if relationship in ("SPOUSE", "DOMESTIC_PARTNER"):
         base = f"{subscriber_ref}-S"
         if base not in taken:
@@ -441,6 +441,131 @@ NEW_MEMBER_AFTER_FINALIZE = (
 )
 
 
+@dataclasses.dataclass
+class FamilyPlan:
+    """A family with the answers applied, in memory: what ``family_save`` stores, and what the employee's
+    pages check before anything is stored (``family_draft_problems``). One definition of how answers
+    change a family: elections, dependents added, changed or deleted, their member refs and lines."""
+
+    subscriber: Member
+    elections: dict[str, Election]  # line -> the election once stored (a plan, or a waiver)
+    dropped: list[Election]  # stored elections the answers remove
+    # by dependents_data position: ("save", the dependent once stored), ("withdraw", the stored one) or None
+    steps: list[tuple[str, Member] | None]
+    kept: list[Member]  # the active dependents the answers leave as they are (their lines trimmed)
+    trimmed: list[Member] = dataclasses.field(default_factory=list)  # those of ``kept`` losing a line
+
+    @property
+    def elected(self) -> set[str]:
+        return {line for line, e in self.elections.items() if not e.waived and e.plan_id}
+
+    @property
+    def dependents(self) -> list[Member]:
+        """The family's active dependents once stored."""
+        return [step[1] for step in self.steps if step and step[0] == "save"] + self.kept
+
+
+class _Refs:
+    """The group's member refs, read once and only when a new dependent needs one."""
+
+    def __init__(self, group: EmployerGroup) -> None:
+        self.group, self.known, self.added = group, None, set()
+
+    def __contains__(self, ref: str) -> bool:
+        if self.known is None:
+            self.known = set(
+                Member.objects.filter(group=self.group).order_by().values_list("member_ref", flat=True)
+            )
+        return ref in self.known or ref in self.added
+
+    def add(self, ref: str) -> None:
+        self.added.add(ref)
+
+
+def family_plan(
+    *,
+    group: EmployerGroup,
+    subscriber: Member,
+    dependents: list[Member],
+    stored_elections: Iterable[Election],
+    subscriber_data: Mapping[str, Any],
+    dependents_data: list[Mapping[str, Any]],
+    elections: Mapping[str, Mapping[str, Any]],
+    check: Callable[[Member], None],
+    refuse: Callable[[str], object],
+    in_place: bool = False,
+) -> FamilyPlan:
+    """The family (``subscriber`` with its stored ``dependents`` and ``stored_elections``) once the answers
+    are applied. ``check(member)`` and ``refuse(message)`` decide what a broken answer does: ``family_save``
+    raises, the draft collects. ``in_place``: the stored instances take the answers (they are to be saved);
+    otherwise copies do, and nothing the caller holds changes."""
+    sub = subscriber if in_place else copy.copy(subscriber)
+    _set_fields(sub, subscriber_data, subscriber=True)
+    sub.relationship, sub.subscriber = Member.Relationship.SUBSCRIBER, None
+    check(sub)
+
+    stored = {e.line: e for e in stored_elections}
+    chosen: dict[str, Election] = dict(stored)
+    dropped: list[Election] = []
+    for line, data in elections.items():
+        if line not in LINES:
+            refuse(f"Unknown line {line}.")
+            continue
+        election = (stored.get(line) if in_place else None) or Election(member=sub, line=line)
+        election.waived = bool(data.get("waived"))
+        election.plan_id = "" if election.waived else (data.get("plan_id") or "")
+        election.waiver_reason = (data.get("waiver_reason") or "") if election.waived else ""
+        if election.waived or election.plan_id:
+            chosen[line] = election
+        elif chosen.pop(line, None) is not None and line in stored:
+            dropped.append(stored[line])
+    for line in [line for line in chosen if line not in elections and line not in group.lines]:
+        dropped.append(chosen.pop(line))
+    plan = FamilyPlan(subscriber=sub, elections=chosen, dropped=dropped, steps=[], kept=[])
+    elected = plan.elected
+
+    current = {d.pk: d for d in dependents}
+    refs = _Refs(group)
+    for data in dependents_data:
+        dependent_id = data.get("id")
+        original = current.get(int(dependent_id)) if dependent_id else None
+        if dependent_id and original is None:
+            refuse("That dependent is not in this family.")
+            plan.steps.append(None)
+            continue
+        if data.get("DELETE"):
+            plan.steps.append(("withdraw", original) if original is not None else None)
+            continue
+        if original is None and group.status in CLOSED_TO_NEW_MEMBERS:
+            refuse(NEW_MEMBER_AFTER_FINALIZE)
+            plan.steps.append(None)
+            continue
+        dependent = (
+            Member(group=group) if original is None else (original if in_place else copy.copy(original))
+        )
+        dependent.subscriber = sub
+        _set_fields(dependent, data, subscriber=False)
+        if not dependent.member_ref:
+            dependent.member_ref = _dependent_ref(sub.member_ref, dependent.relationship, refs)
+        if data.get("covered_lines") is None and original is None:
+            dependent.covered_lines = sorted(elected)
+        dependent.covered_lines = _ordered_lines(set(dependent.covered_lines or []) & elected)
+        check(dependent)
+        refs.add(dependent.member_ref)
+        plan.steps.append(("save", dependent))
+    touched = {step[1].pk for step in plan.steps if step}
+    for original in dependents:  # the active dependents the answers leave: only their lines may change
+        if original.withdrawn_at is None and original.pk not in touched:
+            kept = original if in_place else copy.copy(original)
+            kept.subscriber = sub
+            lines = _ordered_lines(set(kept.covered_lines or []) & elected)
+            if lines != list(kept.covered_lines or []):
+                kept.covered_lines = lines
+                plan.trimmed.append(kept)
+            plan.kept.append(kept)
+    return plan
+
+
 def family_save(
     *,
     group: EmployerGroup,
@@ -450,7 +575,7 @@ def family_save(
     by: AbstractBaseUser | None,
     subscriber: Member | None = None,
 ) -> Member:
-    """Create or update a family: the subscriber, its dependents and its elections.
+    """Create or update a family: the subscriber, its dependents and its elections (:func:`family_plan`).
 
     ``dependents_data``: dicts of Member fields; ``id`` names an existing dependent, ``DELETE`` removes it
     (withdrawn when the carrier knows it). ``elections``: {line: {plan_id, waived, waiver_reason}}.
@@ -458,8 +583,7 @@ def family_save(
     subscriber waives are dropped from it. Every member whose validation body changed gets a new
     ``edit_version`` and ``NOT_VALIDATED``; validation is queued on commit.
     """
-    closed = group.status in CLOSED_TO_NEW_MEMBERS
-    if closed and subscriber is None:
+    if group.status in CLOSED_TO_NEW_MEMBERS and subscriber is None:
         raise ValidationError(NEW_MEMBER_AFTER_FINALIZE)
     with transaction.atomic():
         if subscriber is not None:
@@ -467,68 +591,20 @@ def family_save(
                 raise ValidationError("That member is not a subscriber of this group.")
             subscriber = Member.objects.select_for_update().get(pk=subscriber.pk)
             before = _family_bodies(subscriber)
+            stored, stored_elections = list(subscriber.dependents.all()), list(subscriber.elections.all())
         else:
             subscriber = Member(group=group, relationship=Member.Relationship.SUBSCRIBER)
-            before = {}
-        _set_fields(subscriber, subscriber_data, subscriber=True)
-        subscriber.relationship = Member.Relationship.SUBSCRIBER
-        subscriber.subscriber = None
-        subscriber.full_clean()
-        subscriber.save()
+            before, stored, stored_elections = {}, [], []
 
-        # Elections
-        existing = {e.line: e for e in subscriber.elections.all()}
-        for line, data in elections.items():
-            if line not in LINES:
-                raise ValidationError(f"Unknown line {line}.")
-            election = existing.get(line) or Election(member=subscriber, line=line)
-            election.waived = bool(data.get("waived"))
-            election.plan_id = "" if election.waived else (data.get("plan_id") or "")
-            election.waiver_reason = (data.get("waiver_reason") or "") if election.waived else ""
-            if not election.waived and not election.plan_id and election.pk:
-                election.delete()
-                continue
-            if not election.waived and not election.plan_id:
-                continue
-            election.save()
-        for line, election in existing.items():
-            if line not in elections and line not in group.lines:
-                election.delete()
-        elected = {e.line for e in subscriber.elections.all() if not e.waived and e.plan_id}
+        def refuse(message: str) -> None:
+            raise ValidationError(message)
 
-        # Dependents
-        current = {d.pk: d for d in subscriber.dependents.all()}
-        taken = set(Member.objects.filter(group=group).values_list("member_ref", flat=True))
-        for data in dependents_data:
-            dep_id = data.get("id")
-            dependent = current.get(int(dep_id)) if dep_id else None
-            if dep_id and dependent is None:
-                raise ValidationError("That dependent is not in this family.")
-            if data.get("DELETE"):
-                if dependent is not None:
-                    member_withdraw(member=dependent, by=by)
-                continue
-            if dependent is None:
-                if closed:
-                    raise ValidationError(NEW_MEMBER_AFTER_FINALIZE)
-                dependent = Member(group=group, subscriber=subscriber)
-            _set_fields(dependent, data, subscriber=False)
-            if not dependent.member_ref:
-                dependent.member_ref = _dependent_ref(subscriber.member_ref, dependent.relationship, taken)
-            if "covered_lines" not in data or data.get("covered_lines") is None:
-                if dependent.pk is None:
-                    dependent.covered_lines = sorted(elected)
-            dependent.covered_lines = _ordered_lines(set(dependent.covered_lines or []) & elected)
-            dependent.full_clean()
-            dependent.save()
-            taken.add(dependent.member_ref)
-        # Lines the subscriber no longer elects leave every dependent.
-        for dependent in subscriber.dependents.filter(withdrawn_at__isnull=True):
-            kept = _ordered_lines(set(dependent.covered_lines or []) & elected)
-            if kept != list(dependent.covered_lines or []):
-                dependent.covered_lines = kept
-                dependent.save(update_fields=["covered_lines", "updated_at"])
-
+        plan = family_plan(
+            group=group, subscriber=subscriber, dependents=stored, stored_elections=stored_elections,
+            subscriber_data=subscriber_data, dependents_data=dependents_data, elections=elections,
+            check=lambda member: member.full_clean(), refuse=refuse, in_place=True,
+        )  # fmt: skip
+        _family_store(plan, by=by)
         after = _family_bodies(subscriber)
         changed = [pk for pk, body in after.items() if before.get(pk) != body]
         _mark_edited(changed)
@@ -536,6 +612,28 @@ def family_save(
             members_queue_validation(group=group)
     subscriber.refresh_from_db()
     return subscriber
+
+
+def _family_store(plan: FamilyPlan, *, by: AbstractBaseUser | None) -> None:
+    """Store a plan made ``in_place`` (its members checked with ``full_clean``)."""
+    plan.subscriber.save()
+    for election in plan.elections.values():
+        if election.pk is None or election.member_id != plan.subscriber.pk:
+            election.member = plan.subscriber
+        election.save()
+    for election in plan.dropped:
+        election.delete()
+    for step in plan.steps:
+        if step is None:
+            continue
+        action, member = step
+        if action == "withdraw":
+            member_withdraw(member=member, by=by)
+        else:
+            member.subscriber = plan.subscriber
+            member.save()
+    for dependent in plan.trimmed:
+        dependent.save(update_fields=["covered_lines", "updated_at"])
 
 
 @dataclasses.dataclass
@@ -561,7 +659,7 @@ def family_draft_problems(
     ctx: Any,
 ) -> DraftProblems:
     """What the carrier's member rules would say of the family once ``family_save`` (same arguments)
-    stored it, worked out in memory: copies of the family with the answers applied, never saved.
+    stored it: the same :func:`family_plan`, on copies, never saved.
 
     ``dependents`` and ``stored_elections`` are the family as stored (active dependents only). A member
     whose validation body the answers change loses its last carrier refusal, as ``family_save`` clears it.
@@ -578,7 +676,7 @@ def family_draft_problems(
         d.subscriber = subscriber
         stored_bodies[d.pk] = member_build_validation_body(member=d)
 
-    def clean(member: Member) -> None:
+    def check(member: Member) -> None:
         try:
             # Uniqueness and the foreign keys are the database's to check when the family is saved.
             member.full_clean(
@@ -587,74 +685,16 @@ def family_draft_problems(
         except ValidationError as exc:
             out.general += [m for m in exc.messages if m not in out.general]
 
-    sub = copy.copy(subscriber)
-    _set_fields(sub, subscriber_data, subscriber=True)
-    clean(sub)
-
-    chosen: dict[str, Election] = {e.line: e for e in stored_elections}
-    for line, data in elections.items():
-        if line not in LINES:
-            out.general.append(f"Unknown line {line}.")
-            continue
-        election = Election(member=sub, line=line)
-        election.waived = bool(data.get("waived"))
-        election.plan_id = "" if election.waived else (data.get("plan_id") or "")
-        election.waiver_reason = (data.get("waiver_reason") or "") if election.waived else ""
-        if election.waived or election.plan_id:
-            chosen[line] = election
-        else:
-            chosen.pop(line, None)
-    chosen = {line: e for line, e in chosen.items() if line in elections or line in group.lines}
-    elected = {line for line, e in chosen.items() if not e.waived and e.plan_id}
-
-    stored = {d.pk: d for d in dependents}
-    taken: set[str] | None = None
-    family: list[Member] = []  # the active dependents once saved
-    placed: list[Member | None] = []  # by dependents_data position
-    for data in dependents_data:
-        dependent_id = data.get("id")
-        original = stored.get(int(dependent_id)) if dependent_id else None
-        if dependent_id and original is None:
-            out.general.append("That dependent is not in this family.")
-            placed.append(None)
-            continue
-        if data.get("DELETE"):
-            placed.append(None)
-            continue
-        if original is None:
-            if group.status in CLOSED_TO_NEW_MEMBERS:
-                out.general.append(NEW_MEMBER_AFTER_FINALIZE)
-                placed.append(None)
-                continue
-            dependent = Member(group=group)
-        else:
-            dependent = copy.copy(original)
-        dependent.subscriber = sub
-        _set_fields(dependent, data, subscriber=False)
-        if not dependent.member_ref:
-            if taken is None:
-                taken = set(
-                    Member.objects.filter(group=group).order_by().values_list("member_ref", flat=True)
-                )
-            dependent.member_ref = _dependent_ref(sub.member_ref, dependent.relationship, taken)
-            taken.add(dependent.member_ref)
-        if ("covered_lines" not in data or data.get("covered_lines") is None) and original is None:
-            dependent.covered_lines = sorted(elected)
-        dependent.covered_lines = _ordered_lines(set(dependent.covered_lines or []) & elected)
-        clean(dependent)
-        family.append(dependent)
-        placed.append(dependent)
-    deleted = {int(d["id"]) for d in dependents_data if d.get("id") and d.get("DELETE")}
-    for original in dependents:  # the dependents the answers leave as they are
-        if original.pk in deleted or any(d.pk == original.pk for d in family):
-            continue
-        kept = copy.copy(original)
-        kept.subscriber = sub
-        kept.covered_lines = _ordered_lines(set(kept.covered_lines or []) & elected)
-        family.append(kept)
-
+    plan = family_plan(
+        group=group, subscriber=subscriber, dependents=dependents, stored_elections=stored_elections,
+        subscriber_data=subscriber_data, dependents_data=dependents_data, elections=elections,
+        check=check, refuse=out.general.append,
+    )  # fmt: skip
+    sub, family = plan.subscriber, plan.dependents
     bodies: dict[int, dict] = {
-        id(sub): member_build_validation_body(member=sub, dependents=family, elections=chosen.values())
+        id(sub): member_build_validation_body(
+            member=sub, dependents=family, elections=plan.elections.values()
+        )
     }
     for d in family:
         bodies[id(d)] = member_build_validation_body(member=d)
@@ -665,7 +705,7 @@ def family_draft_problems(
     # MBR-014: SSNs of the group's other members, only read when this family has one to compare.
     ssn_members: dict[str, str] = {}
     if any(_digits(m.ssn) for m in [sub, *family]):
-        family_pks = [pk for pk in [subscriber.pk, *stored] if pk]
+        family_pks = [pk for pk in [subscriber.pk, *(d.pk for d in dependents)] if pk]
         rows = Member.objects.filter(group_id=group.pk, withdrawn_at__isnull=True).exclude(pk__in=family_pks)
         ssn_members = {
             _digits(ssn): ref for ssn, ref in rows.order_by().values_list("ssn", "member_ref") if ssn
@@ -691,7 +731,7 @@ def family_draft_problems(
         return found + [p for p in carrier if (p.code, p.pointer) not in codes]
 
     out.subscriber = problems(sub)
-    out.dependents = [problems(d) if d is not None else None for d in placed]
+    out.dependents = [problems(step[1]) if step and step[0] == "save" else None for step in plan.steps]
     return out
 
 
