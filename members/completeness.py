@@ -24,6 +24,7 @@ from carrier.schemas import InvalidCarrierRequest, MemberValidationRequest, requ
 from enrollment.rules import Problem
 
 from .models import Member
+from .services.problems import _rule_fix, locate_member_pointer
 from .states import members_validation_move
 
 logger = logging.getLogger(__name__)
@@ -99,8 +100,6 @@ def missing_problems(
 ) -> list[dict]:
     """What an incomplete member lacks: the member rules' errors (``rules(member)``), then each schema
     problem no rule error covers, named by the rule of its field."""
-    from .services import _rule_fix, locate_member_pointer
-
     try:
         found = [p for p in rules(member) if p.is_error]
     except Exception:  # the catalogue may lack the group's facts: the schema problems still say it
@@ -126,8 +125,6 @@ def missing_problems(
 
 
 def hold_problem() -> dict[str, Any]:
-    from .services import _rule_fix
-
     return {
         "code": HOLD_CODE,
         "pointer": "/subscriberRef",

@@ -151,7 +151,7 @@ def test_it_resumes_a_validation_whose_worker_died_after_the_carrier_answered(
     carrier_only, broker, monkeypatch
 ):
     group = open_enrollment_group(broker)
-    monkeypatch.setattr("members.services._store_valid", lambda *a, **k: (_ for _ in ()).throw(WorkerDied()))
+    monkeypatch.setattr("members.services.validation._store_valid", lambda *a, **k: (_ for _ in ()).throw(WorkerDied()))
     with pytest.raises(WorkerDied):
         member_services.group_validate_members(group_id=group.pk)
     monkeypatch.undo()
