@@ -13,6 +13,7 @@ from carrier.errors import CarrierConflictError
 from edi import services, sources
 from edi.models import Transmission, TransmissionEvent, TransmissionMember
 from edi.selectors import member_enrollment_results
+from edi.services import files, transmissions
 from edi.states import TransitionNotAllowed, transmission_transition
 from groupsales.x12 import parse_834
 
@@ -82,13 +83,13 @@ def test_it_exports_with_a_placeholder_control_number_without_using_the_sequence
 def test_it_blocks_the_upload_when_the_precheck_fails_and_says_why_without_personal_data(
     finalized_group, members_source, fake_carrier, monkeypatch
 ):
-    real_render = services.render_834
+    real_render = files.render_834
 
     def render_with_a_bad_birth_date(*args, **kwargs):
         # Maya's DMG02 becomes an impossible date: pyx12 rejects it (FIL-005).
         return real_render(*args, **kwargs).replace("DMG*D8*20100605*F~", "DMG*D8*20101305*F~")
 
-    monkeypatch.setattr(services, "render_834", render_with_a_bad_birth_date)
+    monkeypatch.setattr(files, "render_834", render_with_a_bad_birth_date)
     transmission = _start(finalized_group)
     assert transmission.status == S.PRECHECK_FAILED
     problems = transmission.precheck_errors
@@ -312,10 +313,10 @@ def test_it_requeues_uploads_and_polls_whose_task_was_lost(
 ):
     queued = []
     monkeypatch.setattr(
-        services, "queue_upload", lambda *, transmission_id: queued.append(("up", transmission_id))
+        transmissions, "queue_upload", lambda *, transmission_id: queued.append(("up", transmission_id))
     )
     monkeypatch.setattr(
-        services,
+        transmissions,
         "queue_poll",
         lambda *, transmission_id, countdown, token=None: queued.append(("poll", token)),
     )

@@ -1,4 +1,4 @@
-"""The 834 transmission: build, check, upload, poll, record results, follow the group, tell the broker.
+"""The 834 transmission's lifecycle: start, upload, poll, record results, follow the group, sweep.
 
 Flow: ``transmission_start`` (a broker's click) creates the row (one in flight per group, a DB
 constraint), allocates a control number in its own committed transaction, renders the 834, prechecks
@@ -10,21 +10,16 @@ calls ``transmission_upload`` (idempotent: the carrier operation's key is reused
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
-import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import send_mail
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -37,12 +32,14 @@ from enrollment.models import EmployerGroup
 from enrollment.states import TransitionNotAllowed as GroupMoveRefused
 from enrollment.states import group_transition
 from groupsales.masking import mask_999
-from groupsales.x12 import Envelope, Family, Header, member_from_api, render_834
 from members.services import member_record_enrollment_results
 
-from . import follow_up, sources
-from .models import FINAL_STATUSES, ControlNumberSequence, Transmission, TransmissionMember
-from .states import TransitionNotAllowed, transmission_transition
+from .. import follow_up, sources
+from ..models import FINAL_STATUSES, Transmission, TransmissionMember
+from ..states import TransitionNotAllowed, transmission_transition
+from .control_numbers import control_number_allocate
+from .files import BuildError, BuiltFile, Problem, plain, precheck_problems, transmission_render
+from .notify import transmission_notify_admins, transmission_notify_broker
 
 logger = logging.getLogger(__name__)
 
@@ -50,402 +47,14 @@ S = Transmission.Status
 P = Transmission.Purpose
 G = EmployerGroup.Status
 
-DEFAULTS: dict[str, float] = {
-    "EDI_POLL_FIRST_SECONDS": 5,
-    "EDI_POLL_MAX_SECONDS": 300,
-    "EDI_POLL_MAX_AGE_SECONDS": 6 * 3600,
-    "EDI_UPLOAD_MAX_RETRIES": 8,
-    "EDI_UPLOAD_RETRY_FIRST_SECONDS": 10,
-    "EDI_SWEEP_STALE_SECONDS": 600,
-}
-SEQUENCE_NAME = "interchange"
-MAX_CONTROL_NUMBER = 999_999_999
-
-__all__ = [
-    "TransitionNotAllowed",
-    "TransmissionRefused",
-    "control_number_allocate",
-    "edi_setting",
-    "transmission_mark_upload_failed",
-    "transmission_poll",
-    "transmission_poll_again",
-    "transmission_render",
-    "transmission_resubmit",
-    "transmission_start",
-    "transmission_transition",
-    "transmission_upload",
-    "transmissions_sweep",
-]
-
 
 def edi_setting(name: str) -> float:
-    return getattr(settings, name, DEFAULTS[name])
+    """One of the 834 work's ``EDI_*`` settings (their defaults are in ``portal/settings.py``)."""
+    return float(getattr(settings, name))
 
 
 class TransmissionRefused(Exception):
     """The broker's request cannot be done now; ``str(exc)`` is a plain message for them."""
-
-
-# --------------------------------------------------------------------------- control numbers
-
-
-def control_number_allocate(*, name: str = SEQUENCE_NAME) -> int:
-    """The next control number (ISA13 and GS06), committed before it is used: never handed out twice.
-
-    The counter row is incremented with an atomic ``UPDATE … SET last_value = last_value + 1`` and read
-    back in the same transaction, which is safe on PostgreSQL (the row lock serialises) and SQLite (the
-    database lock does). Call it outside any open transaction so that the number stays used up even if
-    what follows fails.
-    """
-    last_error: Exception | None = None
-    for attempt in range(20):
-        try:
-            with transaction.atomic():
-                ControlNumberSequence.objects.get_or_create(name=name)
-                ControlNumberSequence.objects.filter(name=name).update(last_value=F("last_value") + 1)
-                value = (
-                    ControlNumberSequence.objects.filter(name=name).values_list("last_value", flat=True).get()
-                )
-        except IntegrityError as exc:  # two first allocations raced to create the row
-            last_error = exc
-            continue
-        except OperationalError as exc:  # SQLite: "database is locked" under heavy contention
-            last_error = exc
-            time.sleep(0.01 * (attempt + 1))
-            continue
-        if value > MAX_CONTROL_NUMBER:
-            raise RuntimeError("the interchange control numbers are used up (999999999)")
-        return value
-    raise RuntimeError(f"could not allocate a control number: {last_error}")
-
-
-# --------------------------------------------------------------------------- building the file
-
-
-@dataclass(frozen=True)
-class GroupFacts:
-    """What the 834 header needs from a group."""
-
-    group_id: str
-    effective_date: date | None
-    employer_legal_name: str
-    fein: str
-    agent_name: str
-    agent_npn: str
-
-
-def group_facts(*, group: EmployerGroup) -> GroupFacts:
-    broker = group.broker
-    agent_name = " ".join(p for p in (group.agent_first_name, group.agent_last_name) if p).strip()
-    return GroupFacts(
-        group_id=group.humana_group_id or "",
-        effective_date=group.requested_effective_date,
-        employer_legal_name=group.legal_name or "",
-        fein=group.fein or "",
-        agent_name=agent_name or (broker.full_name if broker is not None else ""),
-        agent_npn=group.agent_npn or (broker.npn if broker is not None else ""),
-    )
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing that blocks an upload, in plain words without personal data."""
-
-    code: str
-    message: str
-    fix: str
-    member_ref: str | None = None
-    line: int | None = None
-    segment: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "message": self.message,
-            "fix": self.fix,
-            "memberRef": self.member_ref,
-            "line": self.line,
-            "segment": self.segment,
-        }
-
-
-class BuildError(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(p.message for p in problems))
-        self.problems = problems
-
-
-@dataclass(frozen=True)
-class BuiltFile:
-    text: str
-    digest: str
-    reference: str
-    members: list[dict] = field(default_factory=list)  # memberRef, subscriberRef, relationship in file order
-    subscribers: int = 0
-    dependents: int = 0
-
-    @property
-    def content(self) -> bytes:
-        return self.text.encode("ascii")
-
-
-FIXES = {
-    "FIL-001": "The portal could not write a readable file. Tell support; nothing was sent.",
-    "FIL-003": "The file's envelope or header does not match the group (Group ID, FEIN, sender ID). "
-    "Check the group's details, then send again.",
-    "FIL-004": "The file's control numbers or counts disagree. This is a portal fault: tell support.",
-    "FIL-005": "Correct the member's details named here, validate the member again, then send again.",
-    "MEMBER": "Correct the member's details named here, validate the member again, then send again.",
-    "NO-MEMBERS": "Validate the group's members first; only validated members go in the file.",
-    "GROUP": "Complete the group's details (Humana Group ID, effective date, FEIN, agent) first.",
-}
-SEGMENT_WORDS = {
-    "ISA": "envelope",
-    "GS": "functional group header",
-    "ST": "transaction header",
-    "BGN": "file header",
-    "REF": "reference",
-    "DTP": "date",
-    "QTY": "member count",
-    "N1": "party name",
-    "INS": "member",
-    "NM1": "name and SSN",
-    "PER": "contact",
-    "N3": "address",
-    "N4": "city, state and ZIP",
-    "DMG": "date of birth and gender",
-    "HLH": "tobacco use",
-    "HD": "coverage",
-    "SE": "transaction trailer",
-    "GE": "functional group trailer",
-    "IEA": "envelope trailer",
-}
-_QUOTED = re.compile(r"""(['"]).*?\1""")
-# Any spelling of a date a person or a system writes (2010-06-05, 06/05/2010, 6.5.10): its month and day
-# are a date of birth's too, so the whole date goes, not only its year.
-_DATE = re.compile(
-    r"(?<!\d)\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?!\d)"
-    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{2,4}\b"
-    r"|\b\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{2,4}\b",
-    re.IGNORECASE,
-)
-_DIGITS = re.compile(r"\d{4,}")
-_LINE_PREFIX = re.compile(r"^Line \d+(, [A-Z0-9]+)?: ")
-
-
-def plain(text: str) -> str:
-    """A message with every quoted value, date and long number taken out (no personal data on pages)."""
-    return _DIGITS.sub("…", _DATE.sub("…", _QUOTED.sub("…", text)))
-
-
-def _ordered_families(bodies: Sequence[dict], only_refs: set[str] | None) -> list[Family]:
-    """Families for the writer: subscribers with at least one elected line and their covered dependents.
-
-    With ``only_refs`` (a follow-up), only those members, plus the subscriber of a corrected dependent.
-    """
-    subscribers = sorted(
-        (b for b in bodies if b.get("relationship") == "SUBSCRIBER"), key=lambda b: str(b.get("memberRef"))
-    )
-    dependents: dict[str, list[dict]] = {}
-    for body in bodies:
-        if body.get("relationship") != "SUBSCRIBER":
-            dependents.setdefault(str(body.get("subscriberRef")), []).append(body)
-    families = []
-    problems = []
-    for sub_body in subscribers:
-        ref = sub_body["memberRef"]
-        if not any(not c.get("waived") for c in sub_body.get("coverage") or ()):
-            continue  # waived every line: nobody of this family is in the file
-        deps = [d for d in dependents.get(ref, []) if d.get("coverage")]
-        if only_refs is not None:
-            deps = [d for d in deps if d["memberRef"] in only_refs]
-            if ref not in only_refs and not deps:
-                continue
-        try:
-            subscriber = member_from_api(sub_body)
-            family = Family(
-                subscriber=subscriber, dependents=tuple(member_from_api(d, subscriber) for d in deps)
-            )
-        except (KeyError, ValueError, TypeError) as exc:
-            problems.append(
-                Problem("FIL-005", f"Family of member {ref}: {plain(str(exc))}", FIXES["MEMBER"], ref)
-            )
-            continue
-        families.append(family)
-    if problems:
-        raise BuildError(problems)
-    return families
-
-
-def reference_for(group_id: str, control_number: int) -> str:
-    """BGN02: unique per partner because the control number is."""
-    return f"G{group_id}-{control_number:09d}"
-
-
-def transmission_render(
-    *,
-    group: EmployerGroup,
-    purpose: str,
-    control_number: int,
-    created_at: datetime,
-    member_refs: Iterable[str] | None = None,
-    original_reference: str = "",
-) -> BuiltFile:
-    """The 834 for ``group`` with ``control_number`` as ISA13 and GS06; pure (nothing stored, nothing sent).
-
-    Raises ``BuildError`` with plain problems when the group or a member cannot be written.
-    """
-    facts = group_facts(group=group)
-    missing = [
-        name
-        for name, value in (
-            ("Humana Group ID", facts.group_id),
-            ("effective date", facts.effective_date),
-            ("legal name", facts.employer_legal_name),
-            ("FEIN", facts.fein),
-            ("writing agent", facts.agent_name),
-            ("agent NPN", facts.agent_npn),
-        )
-        if not value
-    ]
-    if missing:
-        raise BuildError([Problem("FIL-003", f"The group has no {', '.join(missing)}.", FIXES["GROUP"])])
-    only = set(member_refs) if member_refs is not None else None
-    try:
-        bodies = sources.member_bodies(group=group)
-    except sources.MembersUnavailable as exc:
-        raise BuildError(
-            [Problem("GRP-030", "The group's validated members cannot be read yet.", str(exc))]
-        ) from exc
-    families = _ordered_families(bodies, only)
-    if not families:
-        raise BuildError([Problem("GRP-030", "There is no validated member to send.", FIXES["NO-MEMBERS"])])
-    stamp = timezone.localtime(created_at) if timezone.is_aware(created_at) else created_at
-    reference = reference_for(facts.group_id, control_number)
-    envelope = Envelope(
-        sender_id=settings.HUMANA_SENDER_ID,
-        usage_indicator=settings.HUMANA_USAGE_INDICATOR or "T",
-        interchange_control_number=control_number,
-        group_control_number=control_number,
-        created_at=stamp,
-    )
-    header = Header(
-        purpose="15" if purpose == P.RESUBMISSION else "00",
-        reference=reference,
-        original_reference=(original_reference or None) if purpose == P.RESUBMISSION else None,
-        group_id=facts.group_id,
-        effective_date=facts.effective_date,
-        employer_legal_name=facts.employer_legal_name,
-        fein=facts.fein,
-        agent_name=facts.agent_name,
-        agent_npn=facts.agent_npn,
-    )
-    try:
-        text = render_834(envelope, header, families)
-    except ValueError as exc:
-        message = str(exc)
-        ref = message.split(":", 1)[0].strip("'\" ") if ":" in message else None
-        known = {f.subscriber.member_ref for f in families} | {
-            d.member_ref for f in families for d in f.dependents
-        }
-        ref = ref if ref in known else None
-        who = f"Member {ref}: " if ref else ""
-        body = message.split(":", 1)[1] if ref else message
-        raise BuildError(
-            [
-                Problem(
-                    "FIL-005" if ref else "FIL-003",
-                    who + plain(body.strip()),
-                    FIXES["MEMBER" if ref else "GROUP"],
-                    ref,
-                )
-            ]
-        ) from exc
-    by_ref = {b.get("memberRef"): b for b in bodies}
-    members = []
-    for family in families:
-        from groupsales.x12.writer import order_family
-
-        for m in order_family(family):
-            members.append(
-                {
-                    "memberRef": m.member_ref,
-                    "subscriberRef": m.subscriber_ref,
-                    "relationship": str(m.relationship),
-                    "bodyDigest": follow_up.body_digest(by_ref[m.member_ref])
-                    if m.member_ref in by_ref
-                    else "",
-                }
-            )
-    subscribers = len(families)
-    return BuiltFile(
-        text=text,
-        digest=hashlib.sha256(text.encode("ascii")).hexdigest(),
-        reference=reference,
-        members=members,
-        subscribers=subscribers,
-        dependents=len(members) - subscribers,
-    )
-
-
-def _member_at_lines(text: str) -> dict[int, str]:
-    """Segment ordinal (from ISA, 1-based) -> the memberRef of the 2000 loop it is in."""
-    owner: dict[int, str] = {}
-    current: str | None = None
-    loop_lines: list[int] = []
-    for number, raw in enumerate(text.split("~"), start=1):
-        seg = raw.strip()
-        sid = seg.split("*", 1)[0]
-        if sid == "INS":
-            current, loop_lines = None, []
-        elif sid in ("SE", "GE", "IEA"):
-            current, loop_lines = None, []
-            continue
-        if sid == "INS" or loop_lines:
-            loop_lines.append(number)
-        if sid == "REF" and seg.startswith("REF*ZZ*") and loop_lines:
-            current = seg.split("*")[2]
-            for n in loop_lines:
-                owner[n] = current
-        elif current:
-            owner[number] = current
-    return owner
-
-
-def precheck_problems(*, text: str, group: EmployerGroup) -> list[Problem]:
-    """pyx12 and the companion guide over ``text``, as plain problems naming the member (no values)."""
-    from groupsales.x12.validate import precheck
-
-    facts = group_facts(group=group)
-    issues = precheck(
-        text,
-        sender_id=settings.HUMANA_SENDER_ID,
-        group_id=facts.group_id,
-        fein=facts.fein,
-        usage_indicator=settings.HUMANA_USAGE_INDICATOR or "T",
-        effective_date=facts.effective_date,
-    )
-    owners = _member_at_lines(text)
-    problems = []
-    for issue in issues:
-        ref = owners.get(issue.line) if issue.line else None
-        what = SEGMENT_WORDS.get(issue.segment or "", issue.segment or "file")
-        where = f"member {ref}: {what} segment" if ref else f"the file's {what} segment"
-        detail = plain(_LINE_PREFIX.sub("", issue.message))
-        message = (
-            f"{where[0].upper()}{where[1:]} (line {issue.line}): {detail}"
-            if issue.line
-            else f"{where}: {detail}"
-        )
-        problems.append(
-            Problem(
-                issue.code, message, FIXES.get(issue.code, FIXES["FIL-005"]), ref, issue.line, issue.segment
-            )
-        )
-    return problems
-
-
-# --------------------------------------------------------------------------- starting a transmission
 
 
 def last_final_transmission(*, group: EmployerGroup) -> Transmission | None:
@@ -552,25 +161,7 @@ def transmission_start(
         )
         raise
     with transaction.atomic():
-        Transmission.objects.filter(pk=transmission.pk).update(
-            content=built.text,
-            sha256=built.digest,
-            reference=built.reference,
-            member_count=len(built.members),
-            subscriber_count=built.subscribers,
-            precheck_errors=[p.as_dict() for p in problems],
-        )
-        TransmissionMember.objects.bulk_create(
-            TransmissionMember(
-                transmission=transmission,
-                member_ref=m["memberRef"],
-                subscriber_ref=m["subscriberRef"],
-                relationship=m["relationship"],
-                position=i,
-                body_digest=m.get("bodyDigest", ""),
-            )
-            for i, m in enumerate(built.members)
-        )
+        _store_built(transmission, built, problems)
         if problems:
             return transmission_transition(
                 transmission=transmission,
@@ -584,21 +175,41 @@ def transmission_start(
     return transmission
 
 
+def _store_built(transmission: Transmission, built: BuiltFile, problems: list[Problem]) -> None:
+    """The file's text, figures and members on its row (the precheck's problems with them)."""
+    Transmission.objects.filter(pk=transmission.pk).update(
+        content=built.text,
+        sha256=built.digest,
+        reference=built.reference,
+        member_count=len(built.members),
+        subscriber_count=built.subscribers,
+        precheck_errors=[p.as_dict() for p in problems],
+    )
+    TransmissionMember.objects.bulk_create(
+        TransmissionMember(
+            transmission=transmission,
+            member_ref=m["memberRef"],
+            subscriber_ref=m["subscriberRef"],
+            relationship=m["relationship"],
+            position=i,
+            body_digest=m.get("bodyDigest", ""),
+        )
+        for i, m in enumerate(built.members)
+    )
+
+
 def queue_upload(*, transmission_id: int) -> None:
-    from .tasks import upload_transmission
+    from ..tasks import upload_transmission
 
     transaction.on_commit(lambda: upload_transmission.delay(transmission_id))
 
 
 def queue_poll(*, transmission_id: int, countdown: float, token: int | None = None) -> None:
-    from .tasks import poll_transmission
+    from ..tasks import poll_transmission
 
     transaction.on_commit(
         lambda: poll_transmission.apply_async((transmission_id,), {"token": token}, countdown=countdown)
     )
-
-
-# --------------------------------------------------------------------------- upload
 
 
 def _subject(transmission: Transmission) -> str:
@@ -742,11 +353,8 @@ def transmission_mark_upload_failed(*, transmission_id: int, error: str) -> Tran
         transmission = transmission_transition(transmission=transmission, to=S.UPLOAD_FAILED, reason=error)
     except TransitionNotAllowed:
         return transmission
-    _notify(transmission)
+    transmission_notify_broker(transmission)
     return transmission
-
-
-# --------------------------------------------------------------------------- polling
 
 
 def _delay(attempt: int) -> float:
@@ -809,7 +417,7 @@ def transmission_poll(
             )
         except TransitionNotAllowed:
             return None
-        _notify_admins(transmission)
+        transmission_notify_admins(transmission)
         return None
     delay = _delay(current)
     Transmission.objects.filter(pk=transmission.pk).update(
@@ -823,6 +431,53 @@ def _error_dicts(items: Iterable[Any]) -> list[dict]:
         {"code": e.code, "message": plain(e.message or ""), "segment": e.segment, "line": e.line}
         for e in items
     ]
+
+
+def _store_member_results(
+    transmission: Transmission, status: EnrollmentFileStatus, file_errors: list[dict]
+) -> None:
+    """Each member's result on its ``TransmissionMember``; a member-less error joins ``file_errors``. A
+    REJECTED file's members it does not judge are rejected with the file (each goes again as it is)."""
+    final = str(status.status)
+    seen = set()
+    for result in status.members:
+        if not result.member_ref:
+            file_errors += _error_dicts(result.errors)
+            continue
+        seen.add(result.member_ref)
+        TransmissionMember.objects.update_or_create(
+            transmission=transmission,
+            member_ref=result.member_ref,
+            defaults={
+                "status": str(result.status),
+                "humana_member_id": result.humana_member_id or "",
+                "errors": _error_dicts(result.errors),
+                **({"relationship": str(result.relationship)} if result.relationship else {}),
+            },
+        )
+    if final == S.REJECTED:
+        transmission.members.exclude(member_ref__in=seen).update(
+            status=TransmissionMember.Status.REJECTED,
+            errors=[
+                {
+                    "code": e["code"],
+                    "message": follow_up.WHOLE_FILE,
+                    "segment": None,
+                    "line": None,
+                    "whole_file": True,  # no member was judged: it goes again as it is
+                }
+                for e in file_errors
+            ]
+            or [
+                {
+                    "code": "REJECTED",
+                    "message": follow_up.WHOLE_FILE,
+                    "segment": None,
+                    "line": None,
+                    "whole_file": True,
+                }
+            ],
+        )
 
 
 def _apply_final(transmission: Transmission, status: EnrollmentFileStatus) -> None:
@@ -842,45 +497,7 @@ def _apply_final(transmission: Transmission, status: EnrollmentFileStatus) -> No
             )
         except TransitionNotAllowed:
             return  # another worker recorded it
-        seen = set()
-        for result in status.members:
-            if not result.member_ref:
-                file_errors += _error_dicts(result.errors)
-                continue
-            seen.add(result.member_ref)
-            TransmissionMember.objects.update_or_create(
-                transmission=transmission,
-                member_ref=result.member_ref,
-                defaults={
-                    "status": str(result.status),
-                    "humana_member_id": result.humana_member_id or "",
-                    "errors": _error_dicts(result.errors),
-                    **({"relationship": str(result.relationship)} if result.relationship else {}),
-                },
-            )
-        if final == S.REJECTED:
-            transmission.members.exclude(member_ref__in=seen).update(
-                status=TransmissionMember.Status.REJECTED,
-                errors=[
-                    {
-                        "code": e["code"],
-                        "message": follow_up.WHOLE_FILE,
-                        "segment": None,
-                        "line": None,
-                        "whole_file": True,  # no member was judged: it goes again as it is
-                    }
-                    for e in file_errors
-                ]
-                or [
-                    {
-                        "code": "REJECTED",
-                        "message": follow_up.WHOLE_FILE,
-                        "segment": None,
-                        "line": None,
-                        "whole_file": True,
-                    }
-                ],
-            )
+        _store_member_results(transmission, status, file_errors)
         Transmission.objects.filter(pk=transmission.pk).update(file_errors=file_errors)
         ever_accepted = TransmissionMember.objects.filter(
             transmission__group=transmission.group, status=TransmissionMember.Status.ACCEPTED
@@ -902,7 +519,7 @@ def _apply_final(transmission: Transmission, status: EnrollmentFileStatus) -> No
         member_record_enrollment_results(group=transmission.group, results=results)
     transmission.refresh_from_db()
     transmission_fetch_acknowledgment(transmission=transmission)
-    _notify(transmission)
+    transmission_notify_broker(transmission)
 
 
 def transmission_fetch_acknowledgment(*, transmission: Transmission) -> bool:
@@ -919,56 +536,6 @@ def transmission_fetch_acknowledgment(*, transmission: Transmission) -> bool:
     Transmission.objects.filter(pk=transmission.pk).update(ack_999=mask_999(text))
     transmission.refresh_from_db(fields=["ack_999"])
     return True
-
-
-# --------------------------------------------------------------------------- e-mail
-
-
-def _notify(transmission: Transmission) -> None:
-    """Tell the broker once that the file reached a final status (or could not be uploaded)."""
-    if not Transmission.objects.filter(pk=transmission.pk, notified_at__isnull=True).update(
-        notified_at=timezone.now()
-    ):
-        return
-    transmission.refresh_from_db()
-    to = transmission.group.broker.user.email if transmission.group.broker else ""
-    if not to:
-        return
-    label = transmission.get_status_display()
-    summary = transmission.summary or {}
-    counts = (
-        f"{summary.get('accepted', 0)} of {summary.get('members', transmission.member_count)} members "
-        "accepted, "
-        f"{summary.get('rejected', 0)} rejected.\n"
-        if summary
-        else ""
-    )
-    link = settings.SITE_URL.rstrip("/") + reverse("edi_transmission", args=[transmission.pk])
-    body = (
-        f"The enrollment file for {str(transmission.group)} "
-        f"(Humana Group ID {group_facts(group=transmission.group).group_id}) is {label.lower()}.\n"
-        f"{counts}{transmission.status_reason}\n\nDetails: {link}\n"
-    )
-    # A legal name typed with a line break must not get the header refused (BadHeaderError), failing the poll.
-    group_label = " ".join(str(transmission.group).split())
-    send_mail(
-        f"Enrollment file {label.lower()}: {group_label}",
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [to],
-        fail_silently=True,
-    )
-
-
-def _notify_admins(transmission: Transmission) -> None:
-    from django.core.mail import mail_admins
-
-    mail_admins(
-        f"Enrollment file #{transmission.pk} is stuck", transmission.status_reason, fail_silently=True
-    )
-
-
-# --------------------------------------------------------------------------- admin actions and sweep
 
 
 def transmission_poll_again(*, transmission: Transmission) -> Transmission:
