@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,6 +21,7 @@ from agencies.models import Broker
 from carrier.errors import CarrierRuleError, CarrierTransientError
 from carrier.operations import carrier_call, carrier_session
 from carrier.services import operation_for
+from catalogue import selectors as catalogue_selectors
 from portal.display import code_label
 
 from .models import CensusMember, EmployerGroup
@@ -104,6 +107,49 @@ def group_update(*, group: EmployerGroup, fields: dict[str, Any]) -> EmployerGro
     return group
 
 
+class GroupChangedMeanwhile(Exception):
+    """Someone saved the group after the page was opened (two tabs, two people): ``current`` is theirs."""
+
+    def __init__(self, current: EmployerGroup) -> None:
+        super().__init__(f"group {current.pk} changed meanwhile")
+        self.current = current
+
+
+@contextmanager
+def group_saved_from(*, group: EmployerGroup, seen: str) -> Iterator[EmployerGroup]:
+    """A save from a page opened at version ``seen`` (the group's ``updated_at`` then), the group locked:
+    ``GroupChangedMeanwhile`` when a newer version was saved since, so the page shows the typed values
+    again beside the newer ones instead of overwriting them (nothing is lost either way)."""
+    with transaction.atomic():
+        current = EmployerGroup.objects.select_for_update().get(pk=group.pk)
+        if seen and seen != current.updated_at.isoformat():
+            raise GroupChangedMeanwhile(current)
+        yield current
+
+
+def group_counties(*, group: EmployerGroup, zip5: str) -> list:
+    """The counties of ``zip5`` in the carrier's rate file on the group's effective date (the picker's)."""
+    if not zip5 or len(zip5) != 5 or not zip5.isdigit():
+        return []
+    return list(catalogue_selectors.counties_for_zip(zip5=zip5, on=group.requested_effective_date))
+
+
+def group_update_address(
+    *, group: EmployerGroup, fields: dict[str, Any], typed_county: str | None
+) -> EmployerGroup:
+    """The address step's save. ``typed_county``: what was typed when the form refused it (not among the
+    ZIP's counties): kept to show the rule beside it, but only when it looks like a county code (anything
+    else cannot even be stored). A ZIP that lies in one county gives that county."""
+    fields = dict(fields)
+    if "county_fips" not in fields and typed_county is not None:
+        county = str(typed_county)
+        fields["county_fips"] = county if len(county) == 5 and county.isascii() and county.isdigit() else ""
+    counties = group_counties(group=group, zip5=fields.get("zip5", ""))
+    if len(counties) == 1 and not fields.get("county_fips"):
+        fields["county_fips"] = counties[0].county_fips
+    return group_update(group=group, fields=fields)
+
+
 def _touched(error: dict, fields: dict, group: EmployerGroup) -> bool:
     step, field = locate(error.get("pointer", ""), error.get("code", ""), group.offerings)
     if field == "writing_agent":
@@ -158,6 +204,16 @@ def _offerings_with(group: EmployerGroup, line: str, plan_ids: list[str] | None,
 
 def _default_contribution(line: str) -> dict:
     return {"basis": "PERCENT", "employee": "50.00" if line == "MEDICAL" else "0.00", "dependents": "0.00"}
+
+
+def census_update(*, group: EmployerGroup, rows: list[dict[str, Any]]) -> int:
+    """The census step's rows, stored: a row typed without its date of birth keeps the one on file (the
+    page never shows a stored date of birth, so it is never typed again)."""
+    on_file = {m.member_ref: m.date_of_birth for m in group.census.all()}
+    rows = [
+        dict(row, date_of_birth=row.get("date_of_birth") or on_file.get(row["member_ref"])) for row in rows
+    ]
+    return census_replace(group=group, rows=rows)
 
 
 def census_replace(*, group: EmployerGroup, rows: list[dict[str, Any]]) -> int:

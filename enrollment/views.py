@@ -232,9 +232,7 @@ def _problems_by_step(problems: list[Problem]) -> dict[str, list[Problem]]:
 
 
 def _counties(group: EmployerGroup, zip5: str) -> list:
-    if not zip5 or len(zip5) != 5 or not zip5.isdigit():
-        return []
-    return list(catalogue_selectors.counties_for_zip(zip5=zip5, on=group.requested_effective_date))
+    return services.group_counties(group=group, zip5=zip5)
 
 
 def _offers(group: EmployerGroup) -> dict[str, list]:
@@ -283,19 +281,11 @@ def _build_form(step: str, group: EmployerGroup, data=None, user=None):
 def _save_step(step: str, group: EmployerGroup, form) -> None:
     form.is_valid()
     if step in MODEL_FORMS:
-        fields = form.saved_fields()
-        if step == "address" and "county_fips" not in fields and "county_fips" in form.data:
-            # A county the form refused (not among the ZIP's) is kept to show the rule beside it, but
-            # only when it looks like a county code: anything else cannot even be stored.
-            county = str(form.data.get("county_fips", ""))
-            fields["county_fips"] = (
-                county if len(county) == 5 and county.isascii() and county.isdigit() else ""
-            )
         if step == "address":
-            counties = _counties(group, fields.get("zip5", ""))
-            if len(counties) == 1 and not fields.get("county_fips"):
-                fields["county_fips"] = counties[0].county_fips  # the ZIP lies in one county
-        services.group_update(group=group, fields=fields)
+            typed = form.data.get("county_fips") if "county_fips" in form.data else None
+            services.group_update_address(group=group, fields=form.saved_fields(), typed_county=typed)
+        else:
+            services.group_update(group=group, fields=form.saved_fields())
     elif step == "plans":
         for line in form.lines:
             plans = form.cleaned_data.get(f"{line.lower()}_plans")
@@ -346,15 +336,13 @@ def group_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     check = request.method == "POST" or request.GET.get("check") == "1"
     if request.method == "POST":
         form = _build_form(step, group, request.POST, request.user)
-        with transaction.atomic():
-            # Two tabs or two people on one draft: the page carries the version it was opened at, and a
-            # save over a newer version is refused (the typed values are shown again, not lost).
-            current = EmployerGroup.objects.select_for_update().get(pk=group.pk)
-            seen = request.POST.get("seen", "")
-            if seen and seen != current.updated_at.isoformat():
-                form.is_valid()
-                return _render_step(request, current, step, form, [], check=False, conflict=current)
-            _save_step(step, group, form)
+        try:
+            with services.group_saved_from(group=group, seen=request.POST.get("seen", "")):
+                _save_step(step, group, form)
+        except services.GroupChangedMeanwhile as meanwhile:
+            form.is_valid()
+            current = meanwhile.current
+            return _render_step(request, current, step, form, [], check=False, conflict=current)
         group.refresh_from_db()
         if "leave" in request.POST:
             # A step link: the page was saved as a draft (its problems wait on it); go where it led.
@@ -484,11 +472,7 @@ def _census_save(request: HttpRequest, group: EmployerGroup, formset) -> HttpRes
         for f in formset.forms
         if f.has_changed() and f.cleaned_data and not f.cleaned_data.get("DELETE")
     ]
-    on_file = {m.member_ref: m.date_of_birth for m in group.census.all()}
-    for row in rows:
-        if not row.get("date_of_birth"):
-            row["date_of_birth"] = on_file.get(row["member_ref"])
-    services.census_replace(group=group, rows=rows)
+    services.census_update(group=group, rows=rows)
     if "leave" in request.POST:
         return redirect(_step_url(group, _step_target(request.POST.get("leave"), "census")))
     problems = [p for p in services.group_check(group=group) if p.step == "census"]
