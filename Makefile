@@ -34,6 +34,7 @@ test-browser: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 migrations-check: $(STAMP)
 	DJANGO_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run

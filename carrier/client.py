@@ -49,6 +49,7 @@ from groupsales.contract.models import (
     PatchGroupRequest,
     Problem,
 )
+from groupsales.masking import masked_body
 
 from . import services
 from .errors import (
@@ -61,7 +62,6 @@ from .errors import (
     CarrierTransientError,
     ProblemError,
 )
-from .masking import masked_body
 from .models import ApiCall, CarrierOperation
 from .schemas import parse_response, request_body
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from groupsales.contract.models import ProblemError
 
+_KEPT = {"code", "pointer", "message", "severity", "member_ref"}
+
 
 class CarrierError(Exception):
     """Anything that kept a carrier call from giving its answer."""
@@ -41,6 +43,14 @@ class CarrierError(Exception):
     def __str__(self) -> str:
         where = f" (HTTP {self.status})" if self.status is not None else ""
         return f"{self.code}{where}: {self.message} [correlation {self.correlation_id or '-'}]"
+
+    def error_dicts(self) -> list[dict[str, Any]]:
+        """The carrier's errors as the portal keeps them beside the fields (camelCase, as api.md writes)."""
+        return [e.model_dump(by_alias=True, include=_KEPT) for e in self.errors]
+
+    def codes_text(self) -> str:
+        """The distinct codes of the errors ("GRP-001, GRP-007"), or the error's own code."""
+        return ", ".join(sorted({e.code for e in self.errors})) or self.code
 
 
 class CarrierTransientError(CarrierError):

@@ -5,7 +5,7 @@ its idempotency key, saved before the first call so that a retry after a crash r
 Lifecycle: ``OPEN`` → ``SUCCEEDED`` | ``FAILED`` (``carrier.services``); at most one ``OPEN`` operation
 per (kind, subject).
 
-``ApiCall``: one HTTP attempt, with masked and truncated bodies (``carrier.masking``).
+``ApiCall``: one HTTP attempt, with masked and truncated bodies (``groupsales.masking``).
 """
 
 from __future__ import annotations

@@ -1,16 +1,7 @@
 """Services of the carrier app: idempotent operations and the record of every HTTP attempt.
 
-A Celery task that writes to the carrier does::
-
-    operation = operation_for(kind="create_group", subject=f"group:{group.id}")
-    try:
-        created = get_client().create_group(payload, idempotency_key=operation.idempotency_key, subject=...)
-    except CarrierTransientError:
-        raise  # retried later with the SAME key (the operation stays OPEN)
-    except CarrierPermanentError as exc:
-        operation_mark_failed(operation=operation, error=str(exc))  # a corrected request is a new operation
-        ...
-    operation_mark_succeeded(operation=operation, response=created.model_dump(mode="json", by_alias=True))
+Every call goes through ``carrier.operations.carrier_call``, which opens nothing itself: the caller
+gets the operation (and its key) from :func:`operation_for`, the helper marks it FAILED or SUCCEEDED.
 """
 
 from __future__ import annotations
@@ -23,7 +14,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .masking import mask_json
+from groupsales.masking import mask_json
+
 from .models import ApiCall, CarrierOperation
 
 logger = logging.getLogger(__name__)
@@ -132,7 +124,7 @@ def api_call_record(
     response_body: str = "",
     error: str = "",
 ) -> ApiCall:
-    """Store one HTTP attempt. Bodies must already be masked (``carrier.masking.masked_body``)."""
+    """Store one HTTP attempt. Bodies must already be masked (``groupsales.masking.masked_body``)."""
     return ApiCall.objects.create(
         operation=operation,
         subject=subject[:128],

@@ -1,6 +1,6 @@
 """How the quote pages and the proposal write money and plan figures: one way everywhere.
 
-``money`` is the portal's one formatter (``portal.display.money``: $1,234.56), re-exported for the
+``money`` is the portal's one formatter (``portal.words.money``: $1,234.56), re-exported for the
 quote's templates and the proposal.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from portal.display import money
+from portal.words import money
 
 __all__ = ["NONE", "money", "plan_amount"]
 

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from carrier.rules import carrier_today, rule_settings
 from groupsales.rules import RuleSettings, open_enrollment_exception_applies
 
 from .models import Quote
@@ -64,8 +65,6 @@ class QuoteSheet:
 def quote_sheet(*, quote: Quote) -> QuoteSheet:
     """Everything the quote page and the proposal show; ``problems`` when the quote cannot be priced
     (the rates it was made on replaced by a rate file that no longer sells there, say)."""
-    from enrollment.rules import carrier_today, rule_settings
-
     census = census_of_quote(quote)
     sheet = QuoteSheet(quote=quote, census=census)
     try:

@@ -49,7 +49,7 @@ from groupsales.rating import (
     TierRates,
     price_plan,
 )
-from portal.display import LABELS
+from portal.words import LABELS
 
 from .models import AgeRate, Factor, TierRate
 from .selectors import Place, PlanOffer, place_for, plans_sold_in_place
@@ -57,7 +57,7 @@ from .selectors import Place, PlanOffer, place_for, plans_sold_in_place
 WAIVE = "WAIVE"
 TIERS = tuple(t.value for t in Tier)
 LINES = tuple(line.value for line in Line)
-LINE_LABELS = LABELS["line"]  # one mapping of the code lists to words (portal.display)
+LINE_LABELS = LABELS["line"]  # one mapping of the code lists to words (portal.words)
 
 
 class QuoteError(ValueError):

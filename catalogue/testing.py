@@ -10,17 +10,24 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from groupsales.demo_etss import DEMO_RATE_FILE, EtssTrailer, etss_bytes, rate_file_lines
+from django.conf import settings
+
+from groupsales.demo_etss import DEMO_RATE_FILE, EtssTrailer, etss_bytes, rate_file_lines, write_etss_file
 from groupsales.etss import AGE_BANDS
 
 SAMPLE_NAME = DEMO_RATE_FILE.name
 
 
-def sample_path() -> Path:
-    """The demo rate file (with its sidecar) in ``settings.SAMPLES_DIR``."""
-    from portal.samples import sample_file
+_written: set[Path] = set()
 
-    return sample_file(SAMPLE_NAME)
+
+def sample_path() -> Path:
+    """The demo rate file (with its sidecar) in ``settings.SAMPLES_DIR``, written once per process."""
+    folder = Path(settings.SAMPLES_DIR)
+    if folder.resolve() not in _written:
+        write_etss_file(folder)
+        _written.add(folder.resolve())
+    return folder / SAMPLE_NAME
 
 
 def sample_lines() -> list[str]:

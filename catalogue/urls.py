@@ -8,11 +8,6 @@ urlpatterns = [
     path("<int:pk>/", views.quote_detail, name="quote_detail"),
     path("<int:pk>/proposal.pdf", views.quote_proposal, name="quote_proposal"),
     path("<int:pk>/scenarios", views.quote_scenarios_update, name="quote_scenarios"),
-    path(
-        "<int:pk>/scenarios/<int:position>/start-group",
-        views.quote_scenario_start_group,
-        name="quote_scenario_start_group",
-    ),
     path("census-template.<str:fmt>", views.census_template, name="quote_census_template"),
     path("counties/", views.counties, name="quote_counties"),
 ]

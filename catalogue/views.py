@@ -1,5 +1,6 @@
 """The broker's quote screens: new quote (census by formset or CSV/XLSX upload, or a copy of a quote),
-saved quotes, detail with its contribution scenarios, the proposal PDF, a group started from a scenario."""
+saved quotes, detail with its contribution scenarios, the proposal PDF. (A group started from a scenario
+is enrollment's: ``enrollment.views.quote_scenario_start_group``.)"""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from .quoting import (
     census_of_quote,
     quote_census,
 )
-from .scenarios import MAX_SCENARIOS, Scenario, quote_scenarios_copy, quote_scenarios_save, scenario_offerings
+from .scenarios import MAX_SCENARIOS, Scenario, quote_scenarios_copy, quote_scenarios_save
 
 
 def _broker(request: HttpRequest):
@@ -228,31 +229,6 @@ def quote_scenarios_update(request: HttpRequest, pk: int) -> HttpResponse:
     quote_scenarios_save(quote=quote, scenarios=scenarios)
     messages.success(request, _("The scenarios were saved."))
     return redirect(reverse("quote_detail", args=[quote.pk]) + "#scenarios")
-
-
-@login_required
-@require_POST
-def quote_scenario_start_group(request: HttpRequest, pk: int, position: int) -> HttpResponse:
-    """A draft group from the quote with the scenario's plans and contributions as its offerings."""
-    from enrollment.services import group_start_from_quote
-
-    quote = selectors.quote_get_visible(user=request.user, pk=pk, write=True)
-    broker = _broker(request)
-    sheet = quote_sheet(quote=quote)
-    if sheet.basis is None:
-        messages.error(request, _("This quote cannot be priced any more, so its scenarios cannot change."))
-        return redirect("quote_detail", pk=quote.pk)
-    scenario = sheet.scenario(position)
-    if scenario is None:
-        raise Http404("no such scenario")
-    offerings = scenario_offerings(scenario.scenario, composite=quote.composite)
-    group = group_start_from_quote(quote=quote, broker=broker, scenario_offerings=offerings)
-    messages.success(
-        request,
-        _("A draft group was started from the quote with %(name)s. Complete each step, then submit.")
-        % {"name": scenario.scenario.name},
-    )
-    return redirect("enrollment:group_step", group.pk, "employer")
 
 
 @login_required

@@ -36,7 +36,18 @@ from django.test import override_settings
 from django.utils import timezone
 
 from agencies.models import Broker
+from carrier.rules import carrier_today
+from enrollment import finalize
+from enrollment import services as group_services
+from enrollment.demo import DEMO_CENSUS, blue_heron_fields
+from enrollment.models import EmployerGroup
+from enrollment.states import group_transition
+from members import services as member_services
 from members.examples import ANN, ANN_DEPENDENTS, ANN_ELECTIONS, LUIS, LUIS_ELECTIONS
+from members.models import Member
+
+from .models import FINAL_STATUSES, Transmission
+from .services import transmission_poll, transmission_start, transmission_upload
 
 DEMO_BROKER_NPN = "17012345"
 POLL_LIMIT_SECONDS = 60
@@ -107,9 +118,6 @@ def _effective_date(today: date) -> date:
 
 def group_fields(stage: Stage) -> dict[str, Any]:
     """The demo's complete Blue Heron group, renamed and re-dated for ``stage``."""
-    from enrollment.demo import blue_heron_fields
-    from enrollment.rules import carrier_today
-
     today = carrier_today()
     first, last, email = stage.contact
     return (
@@ -194,13 +202,6 @@ def _demo_broker() -> Broker | None:
 
 def _create_open_group(stage: Stage, broker: Broker):
     """A complete draft, created by the carrier (open enrollment), with both families validated."""
-    from enrollment import services as group_services
-    from enrollment.demo import DEMO_CENSUS
-    from enrollment.models import EmployerGroup
-    from enrollment.states import group_transition
-    from members import services as member_services
-    from members.models import Member
-
     S = EmployerGroup.Status
     group = group_services.group_create_draft(broker=broker, legal_name=stage.legal_name)
     group_services.group_update(group=group, fields=group_fields(stage))
@@ -236,10 +237,6 @@ def _create_open_group(stage: Stage, broker: Broker):
 
 
 def _finalize(group):
-    from enrollment import finalize
-    from enrollment.models import EmployerGroup
-    from enrollment.states import group_transition
-
     group = group_transition(
         group=group, to=EmployerGroup.Status.FINALIZING, reason="Finalize requested (demo data)"
     )
@@ -253,9 +250,6 @@ def _finalize(group):
 
 
 def _send_834(group):
-    from .models import FINAL_STATUSES, Transmission
-    from .services import transmission_poll, transmission_start, transmission_upload
-
     transmission = transmission_start(group=group, by=None)
     if transmission.status != Transmission.Status.READY:
         problems = "; ".join(p.get("message", "") for p in transmission.precheck_errors or [])
@@ -298,8 +292,6 @@ def run_stage(stage: Stage, broker: Broker) -> str:
 
 
 def seed(*, stdout) -> None:
-    from enrollment.models import EmployerGroup
-
     if not getattr(settings, "SANDBOX_ENABLED", False):
         stdout.write("edi: the carrier sandbox is off; skipped the lifecycle demo groups")
         return

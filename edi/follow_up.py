@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.utils.crypto import salted_hmac
+
+from enrollment.models import EmployerGroup
 
 from . import sources
 from .models import FINAL_STATUSES, Transmission, TransmissionMember
@@ -89,7 +90,7 @@ class FollowUpPlan:
         )
 
 
-def _latest_results(group: Any) -> tuple[dict[str, TransmissionMember], bool]:
+def _latest_results(group: EmployerGroup) -> tuple[dict[str, TransmissionMember], bool]:
     """memberRef -> its latest result in a file that ended; and whether anyone was ever accepted."""
     rows = (
         TransmissionMember.objects.filter(transmission__group=group, transmission__status__in=FINAL_STATUSES)
@@ -125,7 +126,7 @@ def _state(row: TransmissionMember, current: dict[str, dict]) -> str:
     return State.READY if body_digest(body) != row.body_digest else State.NOT_CHANGED
 
 
-def follow_up_plan(*, group: Any, bodies: Iterable[dict] | None = None) -> FollowUpPlan:
+def follow_up_plan(*, group: EmployerGroup, bodies: Iterable[dict] | None = None) -> FollowUpPlan:
     """What the group's rejected members need; ``bodies``: its current valid validation bodies (read
     from the members app when not given). ``sources.MembersUnavailable`` when they cannot be read."""
     latest, accepted = _latest_results(group)

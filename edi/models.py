@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from encrypted_fields.fields import EncryptedTextField
 
-from .sources import GROUP_MODEL
+from enrollment.models import EmployerGroup
 
 
 class ControlNumberSequence(models.Model):
@@ -43,7 +43,7 @@ class Transmission(models.Model):
         STUCK = "STUCK", "Stuck at the carrier (admin)"
         UPLOAD_FAILED = "UPLOAD_FAILED", "Upload failed (admin)"
 
-    group = models.ForeignKey(GROUP_MODEL, on_delete=models.PROTECT, related_name="transmissions")
+    group = models.ForeignKey(EmployerGroup, on_delete=models.PROTECT, related_name="transmissions")
     purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.ORIGINAL)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.BUILT, db_index=True)
     status_reason = models.CharField(max_length=500, blank=True)

@@ -2,35 +2,27 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 
-from . import services, sources
+from carrier.errors import CarrierTransientError
+from carrier.operations import retry_policy
 
-logger = logging.getLogger(__name__)
-
-
-def _upload_backoff(retries: int, retry_after: float | None) -> float:
-    first = services.edi_setting("EDI_UPLOAD_RETRY_FIRST_SECONDS")
-    delay = min(first * (2**retries), services.edi_setting("EDI_POLL_MAX_SECONDS"))
-    return max(delay, retry_after or 0)
+from . import services
 
 
 @shared_task(bind=True, name="edi.upload_transmission", acks_late=True, max_retries=None, soft_time_limit=120)
 def upload_transmission(self, transmission_id: int) -> str:
     """Upload a READY file; transient errors are retried with backoff under the SAME idempotency key."""
-    errors = sources.carrier_errors()
+
+    def gave_up(attempts: int, exc: CarrierTransientError) -> str:
+        error = f"Humana could not be reached after {attempts} attempts ({exc.code})."
+        services.transmission_mark_upload_failed(transmission_id=transmission_id, error=error)
+        return "UPLOAD_FAILED"
+
     try:
         transmission = services.transmission_upload(transmission_id=transmission_id)
-    except errors.CarrierTransientError as exc:
-        if self.request.retries >= services.edi_setting("EDI_UPLOAD_MAX_RETRIES"):
-            services.transmission_mark_upload_failed(
-                transmission_id=transmission_id,
-                error=f"Humana could not be reached after {self.request.retries + 1} attempts ({exc.code}).",
-            )
-            return "UPLOAD_FAILED"
-        raise self.retry(exc=exc, countdown=_upload_backoff(self.request.retries, exc.retry_after)) from exc
+    except CarrierTransientError as exc:
+        return retry_policy("upload_834").retry(self, exc, gave_up=gave_up)
     return transmission.status
 
 

@@ -17,7 +17,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -35,12 +35,83 @@ CONSENT_VERSION = "2026-12"
 VOID_REASON = gettext_noop("The application data changed after it was signed.")
 
 
+def iso_date(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
+def _or_none(value: str) -> str | None:
+    return value or None
+
+
+def application_fields(group: EmployerGroup) -> dict[str, Any]:
+    """api.md's create-group body without census and application: what the employer signs (and the
+    attestation, which ``application_data`` leaves out)."""
+    offerings = []
+    for o in group.offerings:
+        if not isinstance(o, dict):
+            continue
+        offering = {"line": o.get("line"), "planIds": list(o.get("planIds") or [])}
+        if o.get("line") == "MEDICAL":
+            offering["ratingOption"] = o.get("ratingOption") or "AGE"
+        offering["contribution"] = dict(o.get("contribution") or {})
+        offerings.append(offering)
+    attestation = None
+    if group.attestation_signed_by or group.attestation_title:
+        attestation = {
+            "signedBy": group.attestation_signed_by,
+            "title": group.attestation_title,
+            "signedAt": iso_date(group.attestation_signed_at),
+        }
+    return {
+        "employer": {
+            "legalName": group.legal_name,
+            "dbaName": _or_none(group.dba_name),
+            "fein": group.fein,
+            "sicCode": group.sic_code,
+            "entityType": group.entity_type or None,
+            "establishedDate": iso_date(group.established_date),
+            "address": {
+                "line1": group.address_line1,
+                "line2": _or_none(group.address_line2),
+                "city": group.city,
+                "state": group.state,
+                "zip5": group.zip5,
+                "zip4": _or_none(group.zip4),
+                "countyFips": group.county_fips,
+            },
+            "phone": group.phone,
+        },
+        "contact": {
+            "firstName": group.contact_first_name,
+            "lastName": group.contact_last_name,
+            "email": group.contact_email,
+            "phone": group.contact_phone,
+        },
+        "writingAgent": {
+            "npn": group.agent_npn,
+            "firstName": group.agent_first_name,
+            "lastName": group.agent_last_name,
+            "email": group.agent_email,
+        },
+        "requestedEffectiveDate": iso_date(group.requested_effective_date),
+        "workforce": {"totalEmployees": group.total_employees, "eligibleEmployees": group.eligible_employees},
+        "eligibility": {
+            "minimumHoursPerWeek": group.minimum_hours_per_week,
+            "waitingPeriod": group.waiting_period or None,
+        },
+        "offerings": offerings,
+        "smallEmployerAttestation": attestation,
+    }
+
+
 def application_data(*, group: EmployerGroup, body: dict[str, Any] | None = None) -> dict[str, Any]:
     """api.md's application data of the group (the create body without census, attestation, application);
     ``body``: the group's application body when the caller has just built it."""
-    from .services import _application_body
-
-    data = dict(body if body is not None else _application_body(group))
+    data = dict(body if body is not None else application_fields(group))
     for key in ("smallEmployerAttestation", "employerGroupApplication", "census"):
         data.pop(key, None)
     return data

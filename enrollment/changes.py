@@ -26,8 +26,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carrier.errors import CarrierConflictError, CarrierPermanentError, CarrierRuleError
+from carrier.operations import carrier_call
+from portal.display import NONE, code_label, contribution_words, plan_label
+
 from . import forms
 from .models import EmployerGroup
+from .payload import group_build_create_payload
+from .roster import roster
 from .rules import Problem
 from .states import TransitionNotAllowed, group_change_move
 
@@ -101,8 +107,6 @@ def group_note_change(*, group: EmployerGroup, changed: set[str]) -> None:
 
 
 def _body(group: EmployerGroup) -> dict[str, Any]:
-    from .services import group_build_create_payload
-
     return group_build_create_payload(group=group, census=False)
 
 
@@ -147,8 +151,6 @@ _CODED = {"entity_type": "entity_type", "waiting_period": "waiting_period"}
 
 
 def _shown(name: str, value: Any) -> str:
-    from portal.display import NONE, code_label
-
     if value in (None, ""):
         return NONE
     if name in _CODED:
@@ -159,8 +161,6 @@ def _shown(name: str, value: Any) -> str:
 
 
 def _offering_lines(before: list, after: list) -> list[tuple[str, str, str]]:
-    from portal.display import NONE, code_label, contribution_words, plan_label
-
     old = {o.get("line"): o for o in before if isinstance(o, dict)}
     new = {o.get("line"): o for o in after if isinstance(o, dict)}
 
@@ -216,10 +216,8 @@ def change_guard_problems(*, group: EmployerGroup) -> list[Problem]:
     validation elects (409 INVALID_STATE). The same, beside the field, before anything is sent."""
     if group.change_state == C.NONE or group.status != S.OPEN_ENROLLMENT:
         return []
-    from members.models import Election, Member
-
-    validated = Member.objects.filter(group=group, withdrawn_at__isnull=True).exclude(validation_id="")
-    if not validated.exists():
+    elected = roster().validated_elections(group=group)
+    if elected is None:
         return []
     carrier = carrier_version(group)
     out = []
@@ -237,19 +235,11 @@ def change_guard_problems(*, group: EmployerGroup) -> list[Problem]:
             )
         )
     offered = {o.get("line"): set(o.get("planIds") or []) for o in group.offerings if isinstance(o, dict)}
-    elected = (
-        Election.objects.filter(member__in=validated, waived=False)
-        .exclude(plan_id="")
-        .values_list("line", "plan_id", "member__member_ref")
-        .order_by("line", "plan_id", "member__member_ref")
-    )
     seen = set()
     for line, plan_id, member_ref in elected:
         if plan_id in offered.get(line, set()) or (line, plan_id) in seen:
             continue
         seen.add((line, plan_id))
-        from portal.display import plan_label
-
         out.append(
             Problem(
                 code="INVALID_STATE",
@@ -327,9 +317,6 @@ def group_patch_with_carrier(*, group_id: int) -> str:
     """Send a SENDING group's patch once. Returns ``patched``, ``refused`` (422, 409, another permanent
     answer: REFUSED with the carrier's words), ``busy`` (another worker's claim) or ``skipped``.
     ``CarrierTransientError`` propagates for the task to retry (a merge patch sent twice is sent once)."""
-    from carrier.client import get_client
-    from carrier.errors import CarrierConflictError, CarrierPermanentError, CarrierRuleError
-
     if not _claim(group_id):
         sending = EmployerGroup.objects.filter(pk=group_id, change_state=C.SENDING).exists()
         return "busy" if sending else "skipped"
@@ -338,28 +325,23 @@ def group_patch_with_carrier(*, group_id: int) -> str:
     if not patch:
         group_change_move(group=group, to=C.NONE, frm=C.SENDING, carrier_copy={}, change_claimed_at=None)
         return "patched"
-    client = get_client()
-    try:
-        detail = client.patch_group(group.humana_group_id, patch, subject=f"group:{group.pk}")
-    except CarrierRuleError as exc:
-        errors = [
-            e.model_dump(by_alias=True, include={"code", "pointer", "message", "severity", "member_ref"})
-            for e in exc.errors
-        ]
-        return _refused(group, errors, ", ".join(sorted({e.code for e in exc.errors})) or exc.code)
-    except CarrierConflictError as exc:
-        return _refused(group, [_conflict_error(patch, exc.message)], exc.message)
-    except CarrierPermanentError as exc:
+
+    def refused(exc: Exception) -> str:
+        if isinstance(exc, CarrierRuleError):
+            return _refused(group, exc.error_dicts(), exc.codes_text())
+        if isinstance(exc, CarrierConflictError):
+            return _refused(group, [_conflict_error(patch, exc.message)], exc.message)
+        assert isinstance(exc, CarrierPermanentError)
         return _refused(group, [{"code": exc.code, "pointer": "", "message": exc.message}], str(exc))
-    finally:
-        close = getattr(client, "close", None)
-        if close is not None:
-            close()
-    _patched(group, patch, detail)
-    return "patched"
+
+    return carrier_call(  # a merge patch sent twice is sent once: no idempotency key, no operation
+        lambda client: client.patch_group(group.humana_group_id, patch, subject=f"group:{group.pk}"),
+        refused=refused,
+        succeeded=lambda detail: _patched(group, patch, detail),
+    )
 
 
-def _patched(group: EmployerGroup, patch: dict, detail: Any) -> None:
+def _patched(group: EmployerGroup, patch: dict, detail: Any) -> str:
     before = {o.get("line") for o in carrier_version(group).offerings if isinstance(o, dict)}
     after = set(group.lines)
     with transaction.atomic():
@@ -375,28 +357,9 @@ def _patched(group: EmployerGroup, patch: dict, detail: Any) -> None:
             carrier_updated_at=timezone.now(),
             application_changed_at=detail.application_changed_at,
         )
-        _follow_lines(group, removed=before - after, added=after - before)
-
-
-def _follow_lines(group: EmployerGroup, *, removed: set[str], added: set[str]) -> None:
-    """What the carrier did to the validations, done to the members: a removed line's elections and
-    coverage go; a new line leaves every validated subscriber to choose it (validated again: MBR-015)."""
-    from members.models import Election, Member
-    from members.services import members_request_validation
-
-    if removed:
-        Election.objects.filter(member__group=group, line__in=removed).delete()
-        for dependent in Member.objects.filter(group=group, subscriber__isnull=False):
-            lines = [line for line in dependent.covered_lines or [] if line not in removed]
-            if lines != (dependent.covered_lines or []):
-                Member.objects.filter(pk=dependent.pk).update(covered_lines=lines)
-    if added:
-        validated = Member.objects.filter(
-            group=group, subscriber__isnull=True, withdrawn_at__isnull=True
-        ).exclude(validation_id="")
-        ids = list(validated.values_list("pk", flat=True))
-        if ids:
-            members_request_validation(group=group, member_ids=ids)
+        if before != after:
+            roster().lines_changed(group=group, removed=before - after, added=after - before)
+    return "patched"
 
 
 def group_change_gave_up(*, group_id: int, reason: str) -> bool:

@@ -9,7 +9,7 @@ finalize when nothing blocks and open enrollment is over, or when they confirm i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,8 +18,17 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from carrier.errors import CarrierRuleError, CarrierTransientError
+from carrier.operations import carrier_call
+from carrier.rules import carrier_today
+from carrier.services import operation_for
+from groupsales.rules import check_finalize
+from portal.display import code_label
+
 from . import rules as group_rules
 from .models import EmployerGroup
+from .payload import group_build_create_payload
+from .roster import roster
 from .rules import Problem
 from .states import TransitionNotAllowed, group_transition
 
@@ -54,17 +63,10 @@ def open_enrollment_ends_on(*, group: EmployerGroup) -> date | None:
     """The day before the effective date: the last day employees can answer."""
     if group.requested_effective_date is None:
         return None
-    from datetime import timedelta
-
     return group.requested_effective_date - timedelta(days=1)
 
 
 def group_readiness(*, group: EmployerGroup) -> Readiness:
-    from groupsales.rules import check_finalize
-    from members.selectors import group_progress, group_validated_member_bodies
-
-    from .services import group_build_create_payload
-
     readiness = Readiness()
     readiness.items.append(
         (
@@ -72,7 +74,7 @@ def group_readiness(*, group: EmployerGroup) -> Readiness:
             _("Every change to the group's details is sent to and accepted by the carrier."),
         )
     )
-    progress = group_progress(group=group)
+    progress = roster().progress(group=group)
     readiness.items.append(
         (
             progress.subscribers > 0 and not progress.waiting and not progress.invalid,
@@ -87,9 +89,9 @@ def group_readiness(*, group: EmployerGroup) -> Readiness:
         )
     )
     ends = open_enrollment_ends_on(group=group)
-    readiness.open_enrollment_over = ends is not None and group_rules.carrier_today() > ends
+    readiness.open_enrollment_over = ends is not None and carrier_today() > ends
     payload = group_build_create_payload(group=group)
-    bodies = group_validated_member_bodies(group=group)
+    bodies = roster().validated_bodies(group=group)
     created_on = (group.carrier_created_at or group.created_at).date()
     violations = check_finalize(payload, bodies, ctx=group_rules.group_rule_context(), created_on=created_on)
     readiness.problems = []
@@ -102,8 +104,6 @@ def group_readiness(*, group: EmployerGroup) -> Readiness:
                 severity=v.severity,
             )
         )  # fmt: skip
-    from portal.display import code_label
-
     lines = {p.line: p for p in progress.participation}
     for line, part in lines.items():
         readiness.items.append(
@@ -148,55 +148,41 @@ def group_finalize_with_carrier(*, group_id: int) -> str:
     """Call finalize for a FINALIZING group once (stored idempotency key). Returns ``finalized``,
     ``refused`` (422: back to open enrollment with the carrier's reasons), ``failed`` (NEEDS_ATTENTION)
     or ``skipped``. ``CarrierTransientError`` propagates for the task to retry."""
-    from carrier.client import get_client
-    from carrier.errors import CarrierPermanentError, CarrierRuleError, CarrierTransientError
-    from carrier.services import operation_for, operation_mark_failed, operation_mark_succeeded
-
     group = EmployerGroup.objects.filter(pk=group_id, status=S.FINALIZING).first()
     if group is None:
         return "skipped"
     EmployerGroup.objects.filter(pk=group_id).update(finalize_attempts=F("finalize_attempts") + 1)
     subject = _subject(group_id)
     operation = operation_for(kind="finalize_group", subject=subject)
-    client = get_client()
-    try:
-        final = client.finalize_group(
-            group.humana_group_id, idempotency_key=operation.idempotency_key, subject=subject
-        )
-    except CarrierTransientError:
+
+    def unavailable(exc: CarrierTransientError) -> None:
         EmployerGroup.objects.filter(pk=group_id).update(
             status_reason="The carrier is unavailable; retrying."
         )
-        raise
-    except CarrierRuleError as exc:
-        operation_mark_failed(operation=operation, error=str(exc))
-        errors = [
-            e.model_dump(by_alias=True, include={"code", "pointer", "message", "severity", "member_ref"})
-            for e in exc.errors
-        ]
-        codes = ", ".join(sorted({e.code for e in exc.errors})) or exc.code
-        group_transition(
-            group=group, to=S.OPEN_ENROLLMENT, reason=f"The carrier refused to finalize: {codes}",
-            frm=S.FINALIZING, carrier_errors=errors,
-        )  # fmt: skip
-        return "refused"
-    except CarrierPermanentError as exc:
-        operation_mark_failed(operation=operation, error=str(exc))
+
+    def refused(exc: Exception) -> str:
+        if isinstance(exc, CarrierRuleError):
+            group_transition(
+                group=group, to=S.OPEN_ENROLLMENT, frm=S.FINALIZING, carrier_errors=exc.error_dicts(),
+                reason=f"The carrier refused to finalize: {exc.codes_text()}",
+            )  # fmt: skip
+            return "refused"
         group_transition(
             group=group, to=S.NEEDS_ATTENTION, reason=f"Finalize failed: {exc}", frm=S.FINALIZING
         )
         return "failed"
-    finally:
-        close = getattr(client, "close", None)
-        if close is not None:
-            close()
-    with transaction.atomic():  # the answer and the group's move together (see group_create_with_carrier)
-        operation_mark_succeeded(operation=operation, response=final.model_dump(mode="json", by_alias=True))
-        _finalized(group, final)
-    return "finalized"
+
+    key = operation.idempotency_key
+    return carrier_call(
+        lambda client: client.finalize_group(group.humana_group_id, idempotency_key=key, subject=subject),
+        operation=operation,
+        unavailable=unavailable,
+        refused=refused,
+        succeeded=lambda final: _finalized(group, final),
+    )
 
 
-def _finalized(group: EmployerGroup, final: Any) -> None:
+def _finalized(group: EmployerGroup, final: Any) -> str:
     group_transition(
         group=group,
         to=S.FINALIZED,
@@ -209,6 +195,7 @@ def _finalized(group: EmployerGroup, final: Any) -> None:
         carrier_status="FINALIZED",
         carrier_errors=[],
     )
+    return "finalized"
 
 
 def group_finalize_gave_up(*, group_id: int, reason: str) -> bool:

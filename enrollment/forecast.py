@@ -24,8 +24,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from carrier.rules import carrier_today
+from groupsales.rules import check_finalize
+
 from .models import EmployerGroup
-from .rules import Problem, carrier_today, locate, rule_words
+from .roster import roster
+from .rules import Problem, locate, rule_words
 
 #: The finalize rules checked early, and how firmly.
 FORECAST = {
@@ -126,13 +130,7 @@ def census_member_bodies(payload: dict[str, Any], *, ctx: Any) -> list[dict[str,
 def finalize_forecast(*, group: EmployerGroup, payload: dict[str, Any], ctx: Any) -> list[Problem]:
     """What the carrier's finalize would refuse, from the census (a draft) or the validated members (a
     created group), each placed where the broker types what it counts."""
-    from groupsales.rules import check_finalize
-
-    bodies = []
-    if group.humana_group_id:
-        from members.selectors import group_validated_member_bodies
-
-        bodies = group_validated_member_bodies(group=group)
+    bodies = roster().validated_bodies(group=group) if group.humana_group_id else []
     if bodies:
         created_on = (group.carrier_created_at or group.created_at).date()
         basis = _("Expected at finalize, from the members validated so far: %(message)s")

@@ -4,11 +4,12 @@ and the carrier's rules (``services.group_check``) say what is still wrong, besi
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.display import code_choices, code_label
+from portal.display import code_choices, code_label, money
 
 from .models import CensusMember, EmployerGroup
 
@@ -267,8 +268,6 @@ class PlansForm(forms.Form):
 
 
 def _plan_label(plan) -> str:
-    from portal.display import money
-
     parts = [getattr(plan, "marketing_name", "") or plan.plan_id]
     metal = code_label(getattr(plan, "metal_level", ""), "metal")
     if metal and metal != "—":
@@ -325,8 +324,6 @@ class ContributionsForm(forms.Form):
 def _money_text(value: str) -> str:
     value = (value or "").strip().lstrip("$").rstrip("%").strip()
     try:
-        from decimal import Decimal
-
         return f"{Decimal(value):.2f}" if value else "0.00"
     except Exception:  # noqa: BLE001 - keep what was typed; GRP-011 reports it
         return value

@@ -1,6 +1,6 @@
 """Employer groups: the broker's work from draft to an enrolled group.
 
-The draft holds every field of api.md's create-group body (``services.group_build_create_payload``
+The draft holds every field of api.md's create-group body (``payload.group_build_create_payload``
 turns it into that body); the census is flat rows in the quote CSV layout (a subscriber's row has
 ``subscriber_ref == member_ref``). The lifecycle is guarded in ``enrollment.states``; each change is a
 ``GroupTransition`` row.
@@ -15,11 +15,11 @@ from encrypted_fields.fields import EncryptedDateField, EncryptedTextField
 from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency, Broker
-from portal.display import LABELS
+from portal.words import LABELS
 
 
 def code_choices(name: str, kind: str) -> type[models.TextChoices]:
-    """A code list of ``groupsales.codes`` as model choices, with the words of ``portal.display.LABELS``."""
+    """A code list of ``groupsales.codes`` as model choices, with the words of ``portal.words.LABELS``."""
     return models.TextChoices(name, [(str(v), (str(v), words)) for v, words in LABELS[kind].items()])
 
 

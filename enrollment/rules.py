@@ -13,10 +13,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext
 
+from carrier.rules import carrier_today, rule_settings
+from catalogue import selectors as catalogue_selectors
 from groupsales.rating import age_on
 
 
@@ -36,25 +37,6 @@ class Problem:
     @property
     def is_error(self) -> bool:
         return self.severity != "warning"
-
-
-def rule_settings():
-    from groupsales.rules import RuleSettings
-
-    return RuleSettings.from_mapping(getattr(settings, "HUMANA_RULE_SETTINGS", None))
-
-
-def carrier_today() -> date:
-    """The carrier's business day (America/New_York; SANDBOX_TODAY when the sandbox sets one)."""
-    if settings.SANDBOX_ENABLED and getattr(settings, "SANDBOX_TODAY", ""):
-        return date.fromisoformat(settings.SANDBOX_TODAY)
-    return _ny_today()
-
-
-def _ny_today() -> date:
-    from zoneinfo import ZoneInfo
-
-    return timezone.now().astimezone(ZoneInfo("America/New_York")).date()
 
 
 class PortalRuleContext:
@@ -102,8 +84,6 @@ class PortalRuleContext:
 
 
 def group_rule_context() -> PortalRuleContext:
-    from catalogue import selectors as catalogue_selectors
-
     return PortalRuleContext(catalogue_selectors.rule_facts())
 
 

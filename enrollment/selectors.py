@@ -19,8 +19,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from agencies.access import may_reach_every
+from carrier.models import ApiCall
 
 from .models import CensusMember, EmployerGroup
+from .roster import roster
+from .states import CARRIER_STATUS
 
 User = AbstractBaseUser | AnonymousUser
 GROUP_RECORD = "enrollment.employergroup"
@@ -82,30 +85,10 @@ class BookFilters:
 
 def differs_from_carrier_q() -> Q:
     """Groups whose stored carrier status is not the one their local status implies."""
-    from .states import CARRIER_STATUS
-
     agrees = Q(pk__in=[])
     for local, carrier in CARRIER_STATUS.items():
         agrees |= Q(status=local, carrier_status=carrier)
     return ~Q(carrier_status="") & ~agrees
-
-
-def _validated_subscribers():
-    """Per group (correlated subquery, so the page stays one query): subscribers the carrier validated."""
-    from members.models import Member
-
-    return (
-        Member.objects.filter(
-            group=OuterRef("pk"),
-            relationship=Member.Relationship.SUBSCRIBER,
-            validation_status=Member.ValidationStatus.VALID,
-            withdrawn_at__isnull=True,
-        )
-        .order_by()
-        .values("group")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
 
 
 def _expected_subscribers():
@@ -126,7 +109,7 @@ def book_rows(*, ids: Sequence[int]) -> list[EmployerGroup]:
         .select_related("agency", "broker__user")
         .annotate(
             subscribers_expected=Coalesce(Subquery(_expected_subscribers(), output_field=IntegerField()), 0),
-            members_validated=Coalesce(Subquery(_validated_subscribers(), output_field=IntegerField()), 0),
+            members_validated=Coalesce(roster().validated_subscribers(), 0),
             monthly_premium=Coalesce("final_monthly_premium", "estimated_monthly_premium"),
         )
     )
@@ -164,10 +147,6 @@ def book_list(*, user: AbstractBaseUser | AnonymousUser, filters: BookFilters) -
 
 def group_api_calls(*, group: EmployerGroup) -> list:
     """The carrier calls made about this group (carrier.models.ApiCall rows with its subject)."""
-    try:
-        from carrier.models import ApiCall
-    except ImportError:  # pragma: no cover - the carrier app is part of the project
-        return []
     return list(ApiCall.objects.filter(subject=f"group:{group.pk}").order_by("id")[:200])
 
 

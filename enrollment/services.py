@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,9 +18,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agencies.models import Broker
+from carrier.errors import CarrierRuleError, CarrierTransientError
+from carrier.operations import carrier_call, carrier_session
+from carrier.services import operation_for
+from catalogue import selectors as catalogue_selectors
+from portal.display import code_label
 
-from .application import application_body, application_void_if_changed
+from .application import application_void_if_changed
 from .models import CensusMember, EmployerGroup
+from .payload import group_build_create_payload
 from .rules import Problem, census_label, group_rule_context, locate, rule_words
 from .states import LOCAL_FOR_CARRIER, TransitionNotAllowed, group_transition
 
@@ -101,6 +109,49 @@ def group_update(*, group: EmployerGroup, fields: dict[str, Any]) -> EmployerGro
     return group
 
 
+class GroupChangedMeanwhile(Exception):
+    """Someone saved the group after the page was opened (two tabs, two people): ``current`` is theirs."""
+
+    def __init__(self, current: EmployerGroup) -> None:
+        super().__init__(f"group {current.pk} changed meanwhile")
+        self.current = current
+
+
+@contextmanager
+def group_saved_from(*, group: EmployerGroup, seen: str) -> Iterator[EmployerGroup]:
+    """A save from a page opened at version ``seen`` (the group's ``updated_at`` then), the group locked:
+    ``GroupChangedMeanwhile`` when a newer version was saved since, so the page shows the typed values
+    again beside the newer ones instead of overwriting them (nothing is lost either way)."""
+    with transaction.atomic():
+        current = EmployerGroup.objects.select_for_update().get(pk=group.pk)
+        if seen and seen != current.updated_at.isoformat():
+            raise GroupChangedMeanwhile(current)
+        yield current
+
+
+def group_counties(*, group: EmployerGroup, zip5: str) -> list:
+    """The counties of ``zip5`` in the carrier's rate file on the group's effective date (the picker's)."""
+    if not zip5 or len(zip5) != 5 or not zip5.isdigit():
+        return []
+    return list(catalogue_selectors.counties_for_zip(zip5=zip5, on=group.requested_effective_date))
+
+
+def group_update_address(
+    *, group: EmployerGroup, fields: dict[str, Any], typed_county: str | None
+) -> EmployerGroup:
+    """The address step's save. ``typed_county``: what was typed when the form refused it (not among the
+    ZIP's counties): kept to show the rule beside it, but only when it looks like a county code (anything
+    else cannot even be stored). A ZIP that lies in one county gives that county."""
+    fields = dict(fields)
+    if "county_fips" not in fields and typed_county is not None:
+        county = str(typed_county)
+        fields["county_fips"] = county if len(county) == 5 and county.isascii() and county.isdigit() else ""
+    counties = group_counties(group=group, zip5=fields.get("zip5", ""))
+    if len(counties) == 1 and not fields.get("county_fips"):
+        fields["county_fips"] = counties[0].county_fips
+    return group_update(group=group, fields=fields)
+
+
 def _touched(error: dict, fields: dict, group: EmployerGroup) -> bool:
     step, field = locate(error.get("pointer", ""), error.get("code", ""), group.offerings)
     if field == "writing_agent":
@@ -158,6 +209,16 @@ def _default_contribution(line: str) -> dict:
     return {"basis": "PERCENT", "employee": "50.00" if line == "MEDICAL" else "0.00", "dependents": "0.00"}
 
 
+def census_update(*, group: EmployerGroup, rows: list[dict[str, Any]]) -> int:
+    """The census step's rows, stored: a row typed without its date of birth keeps the one on file (the
+    page never shows a stored date of birth, so it is never typed again)."""
+    on_file = {m.member_ref: m.date_of_birth for m in group.census.all()}
+    rows = [
+        dict(row, date_of_birth=row.get("date_of_birth") or on_file.get(row["member_ref"])) for row in rows
+    ]
+    return census_replace(group=group, rows=rows)
+
+
 def census_replace(*, group: EmployerGroup, rows: list[dict[str, Any]]) -> int:
     """Replace the census with ``rows`` (CensusMember field names); returns how many were stored."""
     if not group_is_editable(group=group):
@@ -173,121 +234,6 @@ def census_replace(*, group: EmployerGroup, rows: list[dict[str, Any]]) -> int:
         CensusMember.objects.bulk_create(members)
         EmployerGroup.objects.filter(pk=group.pk).update(updated_at=timezone.now())
     return len(members)
-
-
-# ----------------------------------------------------------------------------------- the api.md payload
-
-
-def _d(value: date | datetime | None) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return value.isoformat()
-
-
-def _or_none(value: str) -> str | None:
-    return value or None
-
-
-def group_build_create_payload(*, group: EmployerGroup, census: bool = True) -> dict:
-    """api.md's ``POST /groups`` body from the draft (missing values stay empty/null for the rules);
-    ``census=False``: without the census (what a created group's changes are made of)."""
-    body = _application_body(group)
-    body["employerGroupApplication"] = application_body(group=group, body=body)  # null until both signed
-    body["census"] = _census_body(group) if census else []
-    return body
-
-
-def _census_body(group: EmployerGroup) -> list[dict]:
-    census_rows = list(group.census.all())
-    subscribers = [m for m in census_rows if m.is_subscriber]
-    dependents: dict[str, list[CensusMember]] = {}
-    for m in census_rows:
-        if not m.is_subscriber:
-            dependents.setdefault(m.subscriber_ref, []).append(m)
-    census = []
-    for sub in subscribers:
-        census.append(
-            {
-                "memberRef": sub.member_ref,
-                "dateOfBirth": _d(sub.date_of_birth),
-                "gender": sub.gender or None,
-                "zip5": sub.zip5 or group.zip5,
-                "tobaccoUse": sub.tobacco_use,
-                "isOwner": sub.is_owner,
-                "isOwnerSpouse": sub.is_owner_spouse,
-                "coverageTier": sub.coverage_tier or None,
-                "dependents": [
-                    {
-                        "relationship": d.relationship,
-                        "dateOfBirth": _d(d.date_of_birth),
-                        "tobaccoUse": d.tobacco_use,
-                    }
-                    for d in dependents.get(sub.member_ref, [])
-                ],
-            }
-        )
-    return census
-
-
-def _application_body(group: EmployerGroup) -> dict:
-    offerings = []
-    for o in group.offerings:
-        if not isinstance(o, dict):
-            continue
-        offering = {"line": o.get("line"), "planIds": list(o.get("planIds") or [])}
-        if o.get("line") == "MEDICAL":
-            offering["ratingOption"] = o.get("ratingOption") or "AGE"
-        offering["contribution"] = dict(o.get("contribution") or {})
-        offerings.append(offering)
-    attestation = None
-    if group.attestation_signed_by or group.attestation_title:
-        attestation = {
-            "signedBy": group.attestation_signed_by,
-            "title": group.attestation_title,
-            "signedAt": _d(group.attestation_signed_at),
-        }
-    return {
-        "employer": {
-            "legalName": group.legal_name,
-            "dbaName": _or_none(group.dba_name),
-            "fein": group.fein,
-            "sicCode": group.sic_code,
-            "entityType": group.entity_type or None,
-            "establishedDate": _d(group.established_date),
-            "address": {
-                "line1": group.address_line1,
-                "line2": _or_none(group.address_line2),
-                "city": group.city,
-                "state": group.state,
-                "zip5": group.zip5,
-                "zip4": _or_none(group.zip4),
-                "countyFips": group.county_fips,
-            },
-            "phone": group.phone,
-        },
-        "contact": {
-            "firstName": group.contact_first_name,
-            "lastName": group.contact_last_name,
-            "email": group.contact_email,
-            "phone": group.contact_phone,
-        },
-        "writingAgent": {
-            "npn": group.agent_npn,
-            "firstName": group.agent_first_name,
-            "lastName": group.agent_last_name,
-            "email": group.agent_email,
-        },
-        "requestedEffectiveDate": _d(group.requested_effective_date),
-        "workforce": {"totalEmployees": group.total_employees, "eligibleEmployees": group.eligible_employees},
-        "eligibility": {
-            "minimumHoursPerWeek": group.minimum_hours_per_week,
-            "waitingPeriod": group.waiting_period or None,
-        },
-        "offerings": offerings,
-        "smallEmployerAttestation": attestation,
-    }
 
 
 # ------------------------------------------------------------------------------------------- the rules
@@ -439,8 +385,6 @@ def field_words(step: str, field: str | None, pointer: str) -> str:
     if step == "agent":
         return _("Writing agent")
     if field and field.split("_", 1)[0].upper() in LINES:
-        from portal.display import code_label
-
         line = code_label(field.split("_", 1)[0].upper(), "line")
         part = field.split("_", 1)[1]
         return {
@@ -564,8 +508,6 @@ def group_submit(*, group: EmployerGroup, by: AbstractBaseUser | None) -> Employ
     Submitting twice (a double click, two tabs) moves the group once: the second call finds it no
     longer DRAFT and raises ``TransitionNotAllowed``.
     """
-    from carrier.services import operation_for
-
     from . import tasks
 
     with transaction.atomic():
@@ -588,8 +530,6 @@ def group_submit(*, group: EmployerGroup, by: AbstractBaseUser | None) -> Employ
 
 def group_retry_create(*, group: EmployerGroup, by: AbstractBaseUser | None) -> EmployerGroup:
     """NEEDS_ATTENTION → CREATING (admin action): the same open operation and key, queued again."""
-    from carrier.services import operation_for
-
     from . import tasks
 
     with transaction.atomic():
@@ -639,10 +579,6 @@ def group_create_with_carrier(*, group_id: int) -> str:
     ``skipped`` (not CREATING any more).
     ``CarrierTransientError`` propagates (the task retries later with the same idempotency key).
     """
-    from carrier.client import get_client
-    from carrier.errors import CarrierPermanentError, CarrierRuleError, CarrierTransientError
-    from carrier.services import operation_for, operation_mark_failed, operation_mark_succeeded
-
     if not _claim(group_id):
         # Still CREATING under another claim: a worker is on it, or died on it (its task is redelivered
         # here); "busy" makes the task come back once the claim has expired.
@@ -655,42 +591,34 @@ def group_create_with_carrier(*, group_id: int) -> str:
     if group.idempotency_key != operation.idempotency_key:
         EmployerGroup.objects.filter(pk=group_id).update(idempotency_key=operation.idempotency_key)
     payload = group_build_create_payload(group=group)
-    client = get_client()
-    try:
-        created = client.create_group(payload, idempotency_key=operation.idempotency_key, subject=subject)
-    except CarrierTransientError as exc:
+
+    def unavailable(exc: CarrierTransientError) -> None:
         _release(group_id, status_reason=f"The carrier is unavailable ({exc.code}); retrying.")
-        raise
-    except CarrierRuleError as exc:
-        operation_mark_failed(operation=operation, error=str(exc))
-        errors = [
-            e.model_dump(by_alias=True, include={"code", "pointer", "message", "severity", "member_ref"})
-            for e in exc.errors
-        ]
-        codes = ", ".join(sorted({e.code for e in exc.errors})) or exc.code
+
+    def refused(exc: Exception) -> str:
+        if isinstance(exc, CarrierRuleError):
+            group_transition(
+                group=group, to=S.DRAFT, by=None, reason=f"The carrier refused the group: {exc.codes_text()}",
+                frm=S.CREATING, carrier_errors=exc.error_dicts(), create_claimed_at=None,
+            )  # fmt: skip
+            return "refused"
         group_transition(
-            group=group,
-            to=S.DRAFT,
-            by=None,
-            reason=f"The carrier refused the group: {codes}",
-            frm=S.CREATING,
-            carrier_errors=errors,
-            create_claimed_at=None,
-        )
-        return "refused"
-    except CarrierPermanentError as exc:
-        operation_mark_failed(operation=operation, error=str(exc))
-        group_transition(
-            group=group,
-            to=S.NEEDS_ATTENTION,
-            by=None,
-            reason=f"The carrier refused the call: {exc}",
-            frm=S.CREATING,
-            create_claimed_at=None,
-        )
+            group=group, to=S.NEEDS_ATTENTION, by=None, reason=f"The carrier refused the call: {exc}",
+            frm=S.CREATING, create_claimed_at=None,
+        )  # fmt: skip
         return "failed"
-    finally:
-        _close_client(client)
+
+    key = operation.idempotency_key
+    return carrier_call(
+        lambda client: client.create_group(payload, idempotency_key=key, subject=subject),
+        operation=operation,
+        unavailable=unavailable,
+        refused=refused,
+        succeeded=lambda created: _created(group, created),
+    )
+
+
+def _created(group: EmployerGroup, created: Any) -> str:
     rates = [
         {
             "planId": r.plan_id,
@@ -705,15 +633,6 @@ def group_create_with_carrier(*, group_id: int) -> str:
         amount = _money(r["estimatedMonthlyPremium"]) or Decimal(0)
         lowest[r["line"]] = min(lowest.get(r["line"], amount), amount)
     total = sum(lowest.values(), Decimal(0))
-    # The operation closes with the group's move, in one transaction: a worker dying in between leaves
-    # the operation open, and the redelivered task replays the same key (never a second carrier group).
-    with transaction.atomic():
-        operation_mark_succeeded(operation=operation, response=created.model_dump(mode="json", by_alias=True))
-        _created(group, created, rates, total)
-    return "created"
-
-
-def _created(group: EmployerGroup, created: Any, rates: list[dict], total: Decimal) -> None:
     group_transition(
         group=group,
         to=S.OPEN_ENROLLMENT,
@@ -730,12 +649,7 @@ def _created(group: EmployerGroup, created: Any, rates: list[dict], total: Decim
         carrier_errors=[],
         create_claimed_at=None,
     )
-
-
-def _close_client(client: Any) -> None:
-    close = getattr(client, "close", None)
-    if close is not None:
-        close()
+    return "created"
 
 
 def group_mark_needs_attention(*, group_id: int, reason: str) -> bool:
@@ -760,16 +674,11 @@ def book_sync_for_broker(*, broker_id: int) -> int:
     status; any other disagreement is kept and shown ("differs from the carrier"). Returns how many
     local groups were updated.
     """
-    from carrier.client import get_client
-
     broker = Broker.objects.get(pk=broker_id)
     now = timezone.now()
     updated = 0
-    client = get_client()
-    try:
+    with carrier_session() as client:
         carrier_groups = {g.group_id: g for g in client.iter_agent_groups(broker.npn)}
-    finally:
-        _close_client(client)
     local = EmployerGroup.objects.filter(humana_group_id__in=list(carrier_groups), agency_id=broker.agency_id)
     for group in local:
         item = carrier_groups[group.humana_group_id]
@@ -892,7 +801,3 @@ def _quote_contribution(quote: Any, line: str) -> dict | None:
         "employee": f"{Decimal(str(employee)):.2f}",
         "dependents": f"{Decimal(str(dependents or 0)):.2f}",
     }
-
-
-def retry_countdowns() -> tuple[int, ...]:
-    return tuple(getattr(settings, "GROUP_CREATE_RETRY_COUNTDOWNS", (5, 15, 45, 120, 300, 600)))

@@ -2,34 +2,33 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 from celery.exceptions import Retry
-from django.conf import settings
+
+from carrier.errors import CarrierTransientError
+from carrier.operations import retry_policy
 
 from . import services
 
-logger = logging.getLogger(__name__)
+
+def create_group_countdown(retries: int, retry_after: float | None = None) -> float:
+    """The group calls' retry policy (``carrier.operations.retry_policy("group")``): 5, 15, 45, 120, 300,
+    600, 600 … seconds; never sooner than the carrier's Retry-After."""
+    return retry_policy("group").countdown(retries, retry_after)
 
 
-def _max_retries() -> int:
-    return int(getattr(settings, "GROUP_CREATE_MAX_RETRIES", 8))
-
-
-def create_group_countdown(retries: int, retry_after: float | None = None) -> int:
-    """5, 15, 45, 120, 300, 600, 600 … seconds; never sooner than the carrier's Retry-After."""
-    steps = services.retry_countdowns()
-    countdown = steps[min(retries, len(steps) - 1)]
-    if retry_after:
-        countdown = max(countdown, int(retry_after + 0.999))
-    return countdown
+def _gave_up(attempts: int, exc: CarrierTransientError) -> str:
+    return f"The carrier stayed unavailable after {attempts} attempts ({exc.code})"
 
 
 @shared_task(bind=True, name="enrollment.tasks.create_group", acks_late=True, max_retries=None)
 def create_group(self, group_id: int) -> str:
     """Create the group with the carrier; transient failures retry with backoff, then NEEDS_ATTENTION."""
-    from carrier.errors import CarrierTransientError
+
+    def gave_up(attempts: int, exc: CarrierTransientError) -> str:
+        reason = f"{_gave_up(attempts, exc)}. Retry creation from the admin."
+        services.group_mark_needs_attention(group_id=group_id, reason=reason)
+        return "needs_attention"
 
     try:
         outcome = services.group_create_with_carrier(group_id=group_id)
@@ -37,17 +36,7 @@ def create_group(self, group_id: int) -> str:
             raise self.retry(countdown=int(services.claim_seconds()) + 1)
         return outcome
     except CarrierTransientError as exc:
-        retries = self.request.retries
-        if retries >= _max_retries():
-            services.group_mark_needs_attention(
-                group_id=group_id,
-                reason=f"The carrier stayed unavailable after {retries + 1} attempts ({exc.code}). "
-                "Retry creation from the admin.",
-            )
-            return "needs_attention"
-        countdown = create_group_countdown(retries, exc.retry_after)
-        logger.info("create group %s: carrier unavailable, retry %s in %ss", group_id, retries + 1, countdown)
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        return retry_policy("group").retry(self, exc, gave_up=gave_up)
     except Retry:
         raise
     except Exception as exc:
@@ -60,8 +49,6 @@ def create_group(self, group_id: int) -> str:
 
 @shared_task(bind=True, name="enrollment.tasks.sync_book", acks_late=True, max_retries=5)
 def sync_book(self, broker_id: int) -> int:
-    from carrier.errors import CarrierTransientError
-
     try:
         return services.book_sync_for_broker(broker_id=broker_id)
     except CarrierTransientError as exc:
@@ -82,31 +69,28 @@ def sync_all_books() -> int:
 @shared_task(bind=True, name="enrollment.tasks.finalize_group", acks_late=True, max_retries=None)
 def finalize_group(self, group_id: int) -> str:
     """Finalize with the carrier; transient failures retry with backoff, then NEEDS_ATTENTION."""
-    from carrier.errors import CarrierTransientError
-
     from .finalize import group_finalize_gave_up, group_finalize_with_carrier
+
+    def gave_up(attempts: int, exc: CarrierTransientError) -> str:
+        reason = f"{_gave_up(attempts, exc)}. Finalize again from the admin."
+        group_finalize_gave_up(group_id=group_id, reason=reason)
+        return "needs_attention"
 
     try:
         return group_finalize_with_carrier(group_id=group_id)
     except CarrierTransientError as exc:
-        retries = self.request.retries
-        if retries >= _max_retries():
-            group_finalize_gave_up(
-                group_id=group_id,
-                reason=f"The carrier stayed unavailable after {retries + 1} attempts ({exc.code}). "
-                "Finalize again from the admin.",
-            )
-            return "needs_attention"
-        raise self.retry(exc=exc, countdown=create_group_countdown(retries, exc.retry_after)) from exc
+        return retry_policy("group").retry(self, exc, gave_up=gave_up)
 
 
 @shared_task(bind=True, name="enrollment.tasks.patch_group", acks_late=True, max_retries=None)
 def patch_group(self, group_id: int) -> str:
     """Send a created group's changes (PATCH); transient failures retry with backoff, then the changes
     come back to the broker as refused with the reason (nothing is lost: they are still on the steps)."""
-    from carrier.errors import CarrierTransientError
-
     from .changes import group_change_gave_up, group_patch_with_carrier
+
+    def gave_up(attempts: int, exc: CarrierTransientError) -> str:
+        group_change_gave_up(group_id=group_id, reason=f"{_gave_up(attempts, exc)}; send the changes again.")
+        return "gave_up"
 
     try:
         outcome = group_patch_with_carrier(group_id=group_id)
@@ -114,15 +98,7 @@ def patch_group(self, group_id: int) -> str:
             raise self.retry(countdown=int(services.claim_seconds()) + 1)
         return outcome
     except CarrierTransientError as exc:
-        retries = self.request.retries
-        if retries >= _max_retries():
-            group_change_gave_up(
-                group_id=group_id,
-                reason=f"The carrier stayed unavailable after {retries + 1} attempts ({exc.code}); "
-                "send the changes again.",
-            )
-            return "gave_up"
-        raise self.retry(exc=exc, countdown=create_group_countdown(retries, exc.retry_after)) from exc
+        return retry_policy("group").retry(self, exc, gave_up=gave_up)
 
 
 @shared_task(name="enrollment.tasks.sweep_groups")

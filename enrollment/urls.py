@@ -25,5 +25,11 @@ group_patterns = [
 
 urlpatterns = [
     path("", views.book_of_business, name="book"),
+    # The quote page's "start a group" button: under the quote's address, the draft is enrollment's.
+    path(
+        "quotes/<int:pk>/scenarios/<int:position>/start-group",
+        views.quote_scenario_start_group,
+        name="quote_scenario_start_group",
+    ),
     path("", include((group_patterns, "enrollment"))),
 ]

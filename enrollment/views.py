@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -24,6 +25,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from agencies.models import Broker
+from catalogue import selectors as catalogue_selectors
+from catalogue.proposal import quote_sheet
+from catalogue.scenarios import scenario_offerings
 from portal.forms import fields_with_problems
 
 from . import changes, forms, selectors, services
@@ -184,8 +189,6 @@ def group_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def group_start_from_quote(request: HttpRequest, quote_pk: int) -> HttpResponse:
-    from catalogue import selectors as catalogue_selectors
-
     quote = catalogue_selectors.quote_get_visible(user=request.user, pk=quote_pk, write=True)
     group = services.group_start_from_quote(quote=quote, broker=_broker(request))
     messages.success(request, _("A draft group was started from the quote. Complete each step, then submit."))
@@ -197,6 +200,32 @@ def group_start_from_quote(request: HttpRequest, quote_pk: int) -> HttpResponse:
     return redirect(_step_url(group, "employer"))
 
 
+@login_required
+@require_POST
+def quote_scenario_start_group(request: HttpRequest, pk: int, position: int) -> HttpResponse:
+    """A draft group from the quote with the scenario's plans and contributions as its offerings (the
+    quote page's button: the catalogue's scenario, enrollment's draft)."""
+    quote = catalogue_selectors.quote_get_visible(user=request.user, pk=pk, write=True)
+    broker = getattr(request.user, "broker", None)
+    if broker is None:
+        raise PermissionDenied("Only brokers quote.")
+    sheet = quote_sheet(quote=quote)
+    if sheet.basis is None:
+        messages.error(request, _("This quote cannot be priced any more, so its scenarios cannot change."))
+        return redirect("quote_detail", pk=quote.pk)
+    scenario = sheet.scenario(position)
+    if scenario is None:
+        raise Http404("no such scenario")
+    offerings = scenario_offerings(scenario.scenario, composite=quote.composite)
+    group = services.group_start_from_quote(quote=quote, broker=broker, scenario_offerings=offerings)
+    messages.success(
+        request,
+        _("A draft group was started from the quote with %(name)s. Complete each step, then submit.")
+        % {"name": scenario.scenario.name},
+    )
+    return redirect("enrollment:group_step", group.pk, "employer")
+
+
 def _problems_by_step(problems: list[Problem]) -> dict[str, list[Problem]]:
     out: dict[str, list[Problem]] = {}
     for p in problems:
@@ -205,18 +234,12 @@ def _problems_by_step(problems: list[Problem]) -> dict[str, list[Problem]]:
 
 
 def _counties(group: EmployerGroup, zip5: str) -> list:
-    if not zip5 or len(zip5) != 5 or not zip5.isdigit():
-        return []
-    from catalogue import selectors as catalogue_selectors
-
-    return list(catalogue_selectors.counties_for_zip(zip5=zip5, on=group.requested_effective_date))
+    return services.group_counties(group=group, zip5=zip5)
 
 
 def _offers(group: EmployerGroup) -> dict[str, list]:
     if not (group.zip5 and group.county_fips and group.requested_effective_date):
         return {}
-    from catalogue import selectors as catalogue_selectors
-
     plans = catalogue_selectors.plans_sold(
         zip5=group.zip5, county_fips=group.county_fips, on=group.requested_effective_date
     )
@@ -230,8 +253,6 @@ def agent_choices(*, user: Any, group: EmployerGroup) -> list:
     """Issue 16 item 7: whom the user may name as the writing agent. A principal (or staff): any broker of
     the group's agency; a broker: themself, or keep the agent already on the group if it is one of the
     agency's brokers (a principal may have chosen a colleague)."""
-    from agencies.models import Broker
-
     brokers = list(
         Broker.objects.filter(agency_id=group.agency_id)
         .select_related("user")
@@ -262,19 +283,11 @@ def _build_form(step: str, group: EmployerGroup, data=None, user=None):
 def _save_step(step: str, group: EmployerGroup, form) -> None:
     form.is_valid()
     if step in MODEL_FORMS:
-        fields = form.saved_fields()
-        if step == "address" and "county_fips" not in fields and "county_fips" in form.data:
-            # A county the form refused (not among the ZIP's) is kept to show the rule beside it, but
-            # only when it looks like a county code: anything else cannot even be stored.
-            county = str(form.data.get("county_fips", ""))
-            fields["county_fips"] = (
-                county if len(county) == 5 and county.isascii() and county.isdigit() else ""
-            )
         if step == "address":
-            counties = _counties(group, fields.get("zip5", ""))
-            if len(counties) == 1 and not fields.get("county_fips"):
-                fields["county_fips"] = counties[0].county_fips  # the ZIP lies in one county
-        services.group_update(group=group, fields=fields)
+            typed = form.data.get("county_fips") if "county_fips" in form.data else None
+            services.group_update_address(group=group, fields=form.saved_fields(), typed_county=typed)
+        else:
+            services.group_update(group=group, fields=form.saved_fields())
     elif step == "plans":
         for line in form.lines:
             plans = form.cleaned_data.get(f"{line.lower()}_plans")
@@ -325,15 +338,13 @@ def group_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     check = request.method == "POST" or request.GET.get("check") == "1"
     if request.method == "POST":
         form = _build_form(step, group, request.POST, request.user)
-        with transaction.atomic():
-            # Two tabs or two people on one draft: the page carries the version it was opened at, and a
-            # save over a newer version is refused (the typed values are shown again, not lost).
-            current = EmployerGroup.objects.select_for_update().get(pk=group.pk)
-            seen = request.POST.get("seen", "")
-            if seen and seen != current.updated_at.isoformat():
-                form.is_valid()
-                return _render_step(request, current, step, form, [], check=False, conflict=current)
-            _save_step(step, group, form)
+        try:
+            with services.group_saved_from(group=group, seen=request.POST.get("seen", "")):
+                _save_step(step, group, form)
+        except services.GroupChangedMeanwhile as meanwhile:
+            form.is_valid()
+            current = meanwhile.current
+            return _render_step(request, current, step, form, [], check=False, conflict=current)
         group.refresh_from_db()
         if "leave" in request.POST:
             # A step link: the page was saved as a draft (its problems wait on it); go where it led.
@@ -463,11 +474,7 @@ def _census_save(request: HttpRequest, group: EmployerGroup, formset) -> HttpRes
         for f in formset.forms
         if f.has_changed() and f.cleaned_data and not f.cleaned_data.get("DELETE")
     ]
-    on_file = {m.member_ref: m.date_of_birth for m in group.census.all()}
-    for row in rows:
-        if not row.get("date_of_birth"):
-            row["date_of_birth"] = on_file.get(row["member_ref"])
-    services.census_replace(group=group, rows=rows)
+    services.census_update(group=group, rows=rows)
     if "leave" in request.POST:
         return redirect(_step_url(group, _step_target(request.POST.get("leave"), "census")))
     problems = [p for p in services.group_check(group=group) if p.step == "census"]

@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import services
-from .models import Election, Invitation, Member, RosterImport, mask_ssn
+from .models import Election, Invitation, Member, RosterImport, ValidationEvent, mask_ssn
 
 SENSITIVE = {"ssn": mask_ssn, "date_of_birth": lambda value: "****-**-**" if value else ""}
 
@@ -61,6 +61,18 @@ class DependentInline(admin.TabularInline):
         return obj.masked_date_of_birth
 
 
+class ValidationEventInline(admin.TabularInline):
+    """The member's validation moves (``members.states``), newest last."""
+
+    model = ValidationEvent
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("at", "from_status", "to_status", "edit_version", "reason")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Member)
 class MemberAdmin(SimpleHistoryAdmin):
     list_display = (
@@ -97,9 +109,11 @@ class MemberAdmin(SimpleHistoryAdmin):
     actions = ("validate_again",)
 
     def get_inlines(self, request, obj):
-        if obj is None or obj.subscriber_id is not None:
+        if obj is None:
             return []
-        return [DependentInline, ElectionInline]
+        if obj.subscriber_id is not None:
+            return [ValidationEventInline]
+        return [DependentInline, ElectionInline, ValidationEventInline]
 
     def get_historical_record_context_helper(self, request, historical_record):
         return MaskedContextHelper(self.model, historical_record)

@@ -19,14 +19,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F
-from django.utils import timezone
-
 from carrier.errors import ProblemError
 from carrier.schemas import InvalidCarrierRequest, MemberValidationRequest, request_model
 from enrollment.rules import Problem
 
 from .models import Member
+from .services.problems import _rule_fix, locate_member_pointer
+from .states import members_validation_move
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +100,6 @@ def missing_problems(
 ) -> list[dict]:
     """What an incomplete member lacks: the member rules' errors (``rules(member)``), then each schema
     problem no rule error covers, named by the rule of its field."""
-    from .services import _rule_fix, locate_member_pointer
-
     try:
         found = [p for p in rules(member) if p.is_error]
     except Exception:  # the catalogue may lack the group's facts: the schema problems still say it
@@ -128,8 +125,6 @@ def missing_problems(
 
 
 def hold_problem() -> dict[str, Any]:
-    from .services import _rule_fix
-
     return {
         "code": HOLD_CODE,
         "pointer": "/subscriberRef",
@@ -200,11 +195,9 @@ def dependents_release(*, subscriber_ids: Iterable[int]) -> int:
     held = [m.pk for m in waiting if is_held(m)]
     if not held:
         return 0
-    return Member.objects.filter(pk__in=held, validation_status__in=[V.INCOMPLETE, V.INVALID]).update(
-        validation_status=V.NOT_VALIDATED,
-        portal_errors=[],
-        carrier_errors=[],
-        edit_version=F("edit_version") + 1,
-        validation_claimed_at=None,
-        updated_at=timezone.now(),
-    )
+    released = members_validation_move(
+        members=Member.objects.filter(pk__in=held, validation_status__in=[V.INCOMPLETE, V.INVALID]),
+        to=V.NOT_VALIDATED, reason="Its employee is valid now: sent again.", new_edit=True,
+        portal_errors=[], carrier_errors=[], validation_claimed_at=None,
+    )  # fmt: skip
+    return len(released)

@@ -13,6 +13,8 @@ from django.forms.models import fields_for_model, model_to_dict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.forms import AddressForm
+from enrollment.models import EmployerGroup
 from groupsales.rules import RULES, entry
 from groupsales.rules.entry import EntryProblem, address_problem, name_problem, phone_problem
 from groupsales.x12.sanitize import nanp_phone
@@ -147,9 +149,6 @@ def county_picker(*, counties: list, current: str) -> forms.Field:
     """The group address step's ZIP -> county picker (``enrollment.forms.AddressForm``: the counties of the
     ZIP in the carrier's rate file), for an employee's home. ``current``, when not among them, stays a
     choice (marked so) and MBR-007 says whether it fits the state."""
-    from enrollment.forms import AddressForm
-    from enrollment.models import EmployerGroup
-
     picker = AddressForm(instance=EmployerGroup(county_fips=current), counties=counties)
     field = picker.fields["county_fips"]
     field.help_text = _("The counties of the ZIP code in the carrier's rate file; save to see a new ZIP's.")

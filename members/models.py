@@ -189,6 +189,23 @@ class Member(models.Model):
         return "****-**-**" if self.date_of_birth else ""
 
 
+class ValidationEvent(models.Model):
+    """One move of a member's validation status (``members.states``): from, to, for which edit, why."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="validation_events")
+    from_status = models.CharField(max_length=20, choices=Member.ValidationStatus.choices)
+    to_status = models.CharField(max_length=20, choices=Member.ValidationStatus.choices)
+    edit_version = models.PositiveIntegerField(help_text="the member's edit version once moved")
+    reason = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.from_status} → {self.to_status}"
+
+
 class Election(models.Model):
     """A subscriber's choice on one offered line: a plan, or a waiver with its reason."""
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from django.db.models import Case, Prefetch, QuerySet, Value, When
 from django.utils.translation import gettext, ngettext
 
+from carrier.rules import rule_settings
 from enrollment.models import EmployerGroup
+from enrollment.payload import group_build_create_payload
+from enrollment.roster import GroupProgress
+from groupsales.rules import participation
 
 from .models import Member
 from .services import member_build_validation_body, member_carrier_problems
@@ -67,32 +70,10 @@ def group_validated_member_bodies(*, group: EmployerGroup) -> list[dict]:
     return bodies
 
 
-@dataclass
-class GroupProgress:
-    subscribers: int = 0
-    members: int = 0
-    enrolled: int = 0
-    waived: int = 0
-    not_started: int = 0
-    validated: int = 0
-    invalid: int = 0
-    incomplete: int = 0
-    waiting: int = 0
-    participation: list[Any] = field(default_factory=list)
-    blockers: list[str] = field(default_factory=list)
-
-    @property
-    def percent_validated(self) -> int:
-        return round(100 * self.validated / self.members) if self.members else 0
-
-
 def group_progress(*, group: EmployerGroup) -> GroupProgress:
     """Counts for the members page: subscribers enrolled (electing a line), waived (waiving every
     offered line), not started; validation counts; participation per line over the valid validations
     (groupsales.rules.participation); what keeps the group from finalizing."""
-    from enrollment.rules import rule_settings
-    from groupsales.rules import participation
-
     progress = GroupProgress()
     offered = set(group.lines)
     for subscriber in member_list_for_group(group=group):
@@ -116,8 +97,6 @@ def group_progress(*, group: EmployerGroup) -> GroupProgress:
             else:
                 progress.waiting += 1
     try:
-        from enrollment.services import group_build_create_payload
-
         payload = group_build_create_payload(group=group)
         progress.participation = participation(
             payload, group_validated_member_bodies(group=group), settings=rule_settings()

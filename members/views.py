@@ -13,7 +13,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from catalogue import selectors as catalogue_selectors
+from enrollment import rules
 from enrollment.models import EmployerGroup
+from enrollment.payload import group_build_create_payload
 from enrollment.rules import Problem
 from enrollment.selectors import group_get_visible
 from portal.forms import fields_with_problems
@@ -39,9 +42,6 @@ def _problems(member: Member, *, payload: dict | None, ctx: Any) -> list[Problem
 
 
 def _rule_inputs(group: EmployerGroup) -> tuple[dict | None, Any]:
-    from enrollment import rules
-    from enrollment.services import group_build_create_payload
-
     try:
         return group_build_create_payload(group=group), rules.group_rule_context()
     except Exception:
@@ -95,8 +95,6 @@ def _counties(group: EmployerGroup, zip5: str) -> list:
     """The counties of the ZIP in the carrier's rate file on the group's effective date (the picker's)."""
     if not (len(zip5) == 5 and zip5.isascii() and zip5.isdigit()):
         return []
-    from catalogue import selectors as catalogue_selectors
-
     return list(catalogue_selectors.counties_for_zip(zip5=zip5, on=group.requested_effective_date))
 
 

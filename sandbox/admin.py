@@ -11,7 +11,7 @@ import secrets
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from carrier.masking import mask_json, mask_x12
+from groupsales.masking import mask_json, mask_x12
 
 from . import models as m
 from .services_admin import partner_add_key

@@ -1,6 +1,6 @@
 from django import template
 
-from .. import selectors, sources
+from .. import selectors
 
 register = template.Library()
 
@@ -9,7 +9,7 @@ register = template.Library()
 def group_transmissions(context, group):
     """The group's enrollment files, their timelines and the broker's actions."""
     actions = selectors.group_actions(group=group)
-    links = sources.member_family_urls(group=group, member_refs=[m.member_ref for m in actions["rejected"]])
+    links = selectors.member_family_urls(group=group, member_refs=[m.member_ref for m in actions["rejected"]])
     return {
         "group": group,
         "transmissions": selectors.transmissions_for_group(group=group),

@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 
 from enrollment import rules as enrollment_rules
 from enrollment.models import EmployerGroup
-from enrollment.services import group_build_create_payload
+from enrollment.payload import group_build_create_payload
 from groupsales.codes import CHILD_RELATIONSHIPS, SPOUSE_RELATIONSHIPS, TIER_COVERS, tier_covers
 from groupsales.rules import RULES, Violation, check_member, check_member_entry
 
 from ..models import LINES, Election, Member, member_ref_validator
-from ..services import _digits, member_build_validation_body
+from ..services.bodies import _digits, member_build_validation_body
 from .parse import Roster, RosterError, RosterFamily, RosterPerson
 
 logger = logging.getLogger(__name__)

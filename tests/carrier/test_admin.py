@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from carrier.masking import masked_body
 from carrier.models import ApiCall
 from carrier.services import api_call_record, operation_for
+from groupsales.masking import masked_body
 
 from . import payloads
 

@@ -8,7 +8,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carrier.masking import MAX_STORED_CHARS, mask_json, mask_x12, masked_body
+from groupsales.masking import MAX_STORED_CHARS, mask_json, mask_x12, masked_body
 
 
 def test_it_masks_ssns_and_dates_of_birth_at_any_depth():

@@ -17,9 +17,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from carrier.masking import mask_999, masked_body
 from edi import services
 from edi.models import Transmission, TransmissionDownload
+from groupsales.masking import mask_999, masked_body
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,6 +13,7 @@ from carrier.errors import CarrierConflictError
 from edi import services, sources
 from edi.models import Transmission, TransmissionEvent, TransmissionMember
 from edi.selectors import member_enrollment_results
+from edi.services import files, transmissions
 from edi.states import TransitionNotAllowed, transmission_transition
 from groupsales.x12 import parse_834
 
@@ -82,13 +83,13 @@ def test_it_exports_with_a_placeholder_control_number_without_using_the_sequence
 def test_it_blocks_the_upload_when_the_precheck_fails_and_says_why_without_personal_data(
     finalized_group, members_source, fake_carrier, monkeypatch
 ):
-    real_render = services.render_834
+    real_render = files.render_834
 
     def render_with_a_bad_birth_date(*args, **kwargs):
         # Maya's DMG02 becomes an impossible date: pyx12 rejects it (FIL-005).
         return real_render(*args, **kwargs).replace("DMG*D8*20100605*F~", "DMG*D8*20101305*F~")
 
-    monkeypatch.setattr(services, "render_834", render_with_a_bad_birth_date)
+    monkeypatch.setattr(files, "render_834", render_with_a_bad_birth_date)
     transmission = _start(finalized_group)
     assert transmission.status == S.PRECHECK_FAILED
     problems = transmission.precheck_errors
@@ -312,10 +313,10 @@ def test_it_requeues_uploads_and_polls_whose_task_was_lost(
 ):
     queued = []
     monkeypatch.setattr(
-        services, "queue_upload", lambda *, transmission_id: queued.append(("up", transmission_id))
+        transmissions, "queue_upload", lambda *, transmission_id: queued.append(("up", transmission_id))
     )
     monkeypatch.setattr(
-        services,
+        transmissions,
         "queue_poll",
         lambda *, transmission_id, countdown, token=None: queued.append(("poll", token)),
     )
@@ -353,3 +354,26 @@ def test_it_keeps_an_accepted_result_while_a_later_file_is_in_flight(
     results = member_enrollment_results(group=finalized_group)
     assert results["E-001"].status == "ACCEPTED" and results["E-001"].transmission == first
     assert results["E-001-C1"].status == "NOT_SENT" and results["E-001-C1"].transmission == follow_up
+
+
+def test_a_group_that_cannot_follow_its_accepted_file_needs_attention(
+    finalized_group, members_source, fake_carrier
+):
+    """Issue 19 item 5: the group's move after an accepted file, when its lifecycle refuses it, is visible
+    (NEEDS_ATTENTION, saying which file and which move), not a log line."""
+    from enrollment.models import EmployerGroup
+
+    transmission = _start(finalized_group)
+    services.transmission_upload(transmission_id=transmission.pk)
+    # meanwhile the group was moved where ENROLLED cannot follow (another process, an admin's fix)
+    EmployerGroup.objects.filter(pk=finalized_group.pk).update(status="FINALIZING")
+    fake_carrier.statuses = [accepted(ALL_REFS)]
+    assert services.transmission_poll(transmission_id=transmission.pk) is None
+    transmission.refresh_from_db()
+    assert transmission.status == S.ACCEPTED  # the carrier's answer is kept whatever the group did
+    finalized_group.refresh_from_db()
+    assert finalized_group.status == "NEEDS_ATTENTION"
+    assert transmission.file_id in finalized_group.status_reason
+    assert "ENROLLED" in finalized_group.status_reason
+    last = finalized_group.transitions.last()
+    assert (last.from_status, last.to_status) == ("FINALIZING", "NEEDS_ATTENTION")

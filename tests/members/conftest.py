@@ -144,5 +144,5 @@ class FakeClient:
 def fake_client(monkeypatch):
     """The carrier client of members.services; set ``.fail`` / ``.unavailable`` to change its answers."""
     client = FakeClient()
-    monkeypatch.setattr("members.services.get_client", lambda **kw: client)
+    monkeypatch.setattr("members.services.validation.get_client", lambda **kw: client)
     return client

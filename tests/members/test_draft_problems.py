@@ -174,3 +174,34 @@ def test_it_reads_two_queries_at_most(ann, luis, rule_facts, django_assert_max_n
         )
     assert "MBR-006" in {p.code for p in found.dependents[-1]}
     assert Member.objects.count() == members_before  # nothing stored
+
+
+def test_the_plan_the_pages_check_is_the_family_that_is_stored(ann, luis, rule_facts):
+    """Issue 19 item 3: one in-memory plan (``family_plan``) for the draft check and ``family_save``."""
+    arguments = family_arguments(
+        ann,
+        dependents=[
+            {"id": deps(ann)["E-001-S"].pk},
+            {"id": deps(ann)["E-001-C1"].pk, "DELETE": True},
+            {"relationship": "CHILD", "first_name": "Max", "last_name": "Lee",
+             "date_of_birth": date(2020, 2, 2), "gender": "MALE", "tobacco_use": False},
+        ],
+        elections={"DENTAL": {"waived": True, "waiver_reason": "SPOUSE_GROUP_COVERAGE"}},
+    )  # fmt: skip
+    subscriber = Member.objects.prefetch_related("elections", "dependents").get(pk=ann.pk)
+    stored = [d for d in subscriber.dependents.all() if d.withdrawn_at is None]
+    before = [(d.member_ref, list(d.covered_lines)) for d in stored]
+    plan = services.family_plan(
+        group=ann.group, subscriber=subscriber, dependents=stored,
+        stored_elections=list(subscriber.elections.all()), check=lambda member: None,
+        refuse=lambda message: None, **arguments,
+    )  # fmt: skip
+    assert [(d.member_ref, list(d.covered_lines)) for d in stored] == before  # copies took the answers
+    assert [step[0] if step else None for step in plan.steps] == ["save", "withdraw", "save"]
+
+    saved = services.family_save(group=ann.group, subscriber=ann, by=None, **arguments)
+    current = saved.dependents.filter(withdrawn_at__isnull=True)
+    family = {d.member_ref: sorted(d.covered_lines) for d in current}
+    assert family == {d.member_ref: sorted(d.covered_lines) for d in plan.dependents}
+    elections = {e.line: (e.waived, e.plan_id) for e in saved.elections.all()}
+    assert elections == {line: (e.waived, e.plan_id) for line, e in plan.elections.items()}

@@ -15,7 +15,7 @@ from datetime import date
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from carrier.masking import mask_text, masked_body
+from groupsales.masking import mask_text, masked_body
 from portal.logging import MaskPersonalDataFilter, mask_personal_data
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",

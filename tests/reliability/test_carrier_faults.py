@@ -151,7 +151,8 @@ def test_it_resumes_a_validation_whose_worker_died_after_the_carrier_answered(
     carrier_only, broker, monkeypatch
 ):
     group = open_enrollment_group(broker)
-    monkeypatch.setattr("members.services._store_valid", lambda *a, **k: (_ for _ in ()).throw(WorkerDied()))
+    die = lambda *a, **k: (_ for _ in ()).throw(WorkerDied())  # noqa: E731
+    monkeypatch.setattr("members.services.validation._store_valid", die)
     with pytest.raises(WorkerDied):
         member_services.group_validate_members(group_id=group.pk)
     monkeypatch.undo()
@@ -203,18 +204,18 @@ def test_it_resumes_an_upload_whose_worker_died_after_the_carrier_received_the_f
     from sandbox.models import EnrollmentFile
 
     group = finalized_group(broker)
-    monkeypatch.setattr("edi.services.queue_upload", lambda **kw: None)
-    monkeypatch.setattr("edi.services.queue_poll", lambda **kw: None)
+    monkeypatch.setattr("edi.services.transmissions.queue_upload", lambda **kw: None)
+    monkeypatch.setattr("edi.services.transmissions.queue_poll", lambda **kw: None)
     transmission = edi_services.transmission_start(group=group, by=None)
 
     def die(*args, **kwargs):
         raise WorkerDied
 
-    monkeypatch.setattr("edi.services._received", die)
+    monkeypatch.setattr("edi.services.transmissions._received", die)
     with pytest.raises(WorkerDied):
         edi_services.transmission_upload(transmission_id=transmission.pk)
     monkeypatch.undo()
-    monkeypatch.setattr("edi.services.queue_poll", lambda **kw: None)
+    monkeypatch.setattr("edi.services.transmissions.queue_poll", lambda **kw: None)
     assert EnrollmentFile.objects.count() == 1  # the carrier has the file; we recorded nothing
     assert Transmission.objects.get(pk=transmission.pk).status == Transmission.Status.UPLOADING
 

@@ -106,8 +106,8 @@ def test_it_creates_one_carrier_group_when_the_worker_is_killed_during_the_call(
 def no_queueing(monkeypatch):
     """The setup below calls the services itself: nothing it does is queued for the worker."""
     monkeypatch.setattr("members.tasks.validate_group_members.delay", lambda *a: None)
-    monkeypatch.setattr("edi.services.queue_upload", lambda **kw: None)
-    monkeypatch.setattr("edi.services.queue_poll", lambda **kw: None)
+    monkeypatch.setattr("edi.services.transmissions.queue_upload", lambda **kw: None)
+    monkeypatch.setattr("edi.services.transmissions.queue_poll", lambda **kw: None)
 
 
 def _open_operation(kind: str, subject: str) -> bool:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from carrier.masking import mask_json
+from groupsales.masking import mask_json
 from sandbox.models import Group
 from tests.carrier import payloads
 

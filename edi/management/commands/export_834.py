@@ -8,8 +8,9 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from edi import services, sources
+from edi import services
 from edi.models import Transmission
+from enrollment.models import EmployerGroup
 
 
 def write_private(path: str, content: bytes) -> None:
@@ -46,8 +47,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            group = sources.group_by_carrier_id(group_id=options["group_id"])
-        except Exception as exc:
+            group = EmployerGroup.objects.get(humana_group_id=options["group_id"])
+        except EmployerGroup.DoesNotExist as exc:
             raise CommandError(f"No group with Humana Group ID {options['group_id']}.") from exc
         created_at = timezone.now()
         if options["created_at"]:

@@ -1,11 +1,15 @@
-"""Mask SSNs and dates of birth in carrier traffic before it is stored (``ApiCall``, ``CarrierOperation``).
+"""Mask SSNs and dates of birth in what is stored or shown: carrier traffic (``ApiCall``,
+``CarrierOperation``, the sandbox's admin), log records and error reports.
+
+Plain Python, so the portal (``carrier``, ``portal.logging``) and the sandbox mask the same way.
 
 - JSON: every ``ssn`` becomes ``***-**-1234`` (its last four), every ``dateOfBirth`` ``****-**-**``, at any
   depth (batches, census dependents); free text (``message``, ``detail``) has SSN-like numbers masked.
 - X12 (834 and 999): segment-aware with the delimiters its ISA declares: NM1 ``NM109`` when ``NM108`` is
   ``34`` (SSN), ``DMG02`` when ``DMG01`` is ``D8``, and a 999's ``IK404`` (the copy of a bad value, maybe
   a date of birth or an SSN).
-- Anything else, or a body that cannot be read: ``portal.logging.mask_personal_data`` plus 8-digit dates.
+- Anything else, or a body that cannot be read: :func:`mask_personal_data` plus 8-digit dates.
+- Free text (a log line, an error report): :func:`mask_personal_data`, every SSN and date however written.
 
 Stored bodies are cut to ``MAX_STORED_CHARS``.
 """
@@ -16,8 +20,40 @@ import json
 import re
 from typing import Any
 
-from groupsales.x12.parser import X12SyntaxError, detect_delimiters
-from portal.logging import mask_personal_data
+from .x12.parser import X12SyntaxError, detect_delimiters
+
+# How people write an SSN: 123456789, or three groups split by dashes, spaces, dots or slashes.
+_SEP = r"(?:[ \t]*[-./][ \t]*|[ \t]+)"
+_SSN = re.compile(rf"(?<!\d)\d{{3}}(?:{_SEP}\d{{2}}{_SEP}|\d{{2}})(\d{{4}})(?!\d)")
+# How people write a date: ISO or CCYYMMDD (X12 DMG02), m/d/y with any separator and a 2- or 4-digit
+# year, MMDDYYYY, and with the month's name (English or Spanish).
+_Y = r"(?:1[89]\d\d|20\d\d)"
+_M = r"(?:0?[1-9]|1[0-2])"
+_D = r"(?:0?[1-9]|[12]\d|3[01])"
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto"
+    r"|sep?tiembre|octubre|noviembre|diciembre)\.?"
+)
+_GAP = r"(?:[ \t]+|[ \t]*-[ \t]*)"
+_DATES = [
+    re.compile(rf"(?<!\d){_Y}{_SEP}{_M}{_SEP}{_D}(?!\d)"),
+    re.compile(rf"(?<!\d){_Y}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)"),
+    re.compile(rf"(?<!\d){_M}{_SEP}{_D}{_SEP}(?:{_Y}|\d\d)(?!\d)"),
+    re.compile(rf"(?<!\d)(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]){_Y}(?!\d)"),
+    re.compile(rf"{_MONTH}[ \t]+{_D}(?:st|nd|rd|th)?,?[ \t]+{_Y}(?!\d)", re.IGNORECASE),
+    re.compile(
+        rf"(?<!\d){_D}{_GAP}(?:de[ \t]+)?{_MONTH}(?:,|[ \t]+de)?{_GAP}{_Y}(?!\d)",
+        re.IGNORECASE,
+    ),
+]
+DATE_MASK = "****-**-**"
+# Values of fields named like personal data, whatever they look like.
+_DOB_FIELD = re.compile(
+    r"""(["']?(?:dateOfBirth|date_of_birth|dob|ssn)["']?\s*[:=]\s*["']?)([^"',}\s]+)""", re.IGNORECASE
+)
+# Task and correlation IDs: never an SSN or a date, however their digits fall.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 MAX_STORED_CHARS = 64 * 1024
 DOB_MASK = "****-**-**"
@@ -31,6 +67,24 @@ _DIGITS = re.compile(r"\d")
 _EIGHT_DIGIT_DATE = re.compile(r"(?<!\d)(19|20)\d{6}(?!\d)")
 # IK4, then three elements, then the fourth (the bad value) up to its separator or a segment end.
 _IK404_ANY = re.compile(r"(IK4([^\w\s])(?:(?:(?!\2)[^~!'\r\n])*\2){3})((?:(?!\2)[^~!'\r\n])+)")
+
+
+def mask_personal_data(text: str) -> str:
+    """Mask every SSN (``***-**-6789``, its last four kept) and date (``****-**-**``) however written,
+    and the values of fields named like an SSN or a date of birth; UUIDs are left as they are."""
+    pieces, start = [], 0
+    for uuid in _UUID.finditer(text):
+        pieces += [_mask_piece(text[start : uuid.start()]), uuid.group(0)]
+        start = uuid.end()
+    pieces.append(_mask_piece(text[start:]))
+    return "".join(pieces)
+
+
+def _mask_piece(text: str) -> str:
+    for pattern in _DATES:
+        text = pattern.sub(DATE_MASK, text)
+    text = _SSN.sub(lambda m: "***-**-" + m.group(1), text)
+    return _DOB_FIELD.sub(lambda m: m.group(1) + "***", text)
 
 
 def mask_ssn(value: Any) -> Any:
