@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.recorded import recorded_words
+
 from . import changes, finalize, selectors, services
 from .models import EmployerGroup
 from .states import TransitionNotAllowed
@@ -177,7 +179,7 @@ def _status_body(group: EmployerGroup) -> dict:
     elif group.status == S.DRAFT and group.carrier_errors:
         message = _("The carrier refused the group; fix the marked fields and submit again.")
     else:
-        message = group.status_reason or group.get_status_display()
+        message = recorded_words(group.status_reason) or group.get_status_display()
     return {
         "status": group.status,
         "statusDisplay": group.get_status_display(),
