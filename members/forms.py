@@ -5,6 +5,7 @@ emptied or an address cut); the carrier's rules run in ``services.member_local_p
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
@@ -117,7 +118,7 @@ class _MemberForm(forms.Form):
         )
         for name in ("date_of_birth", "hire_date"):
             if name in self.fields:
-                self.fields[name].widget = DATE
+                self.fields[name].widget = copy.deepcopy(DATE)  # its own: attrs are set per form
         # The full date only in this field (the broker may correct it); the hint, like the SSN's, masked.
         born = instance.date_of_birth if instance is not None else None
         if born and "date_of_birth" in self.fields:
