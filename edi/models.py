@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedTextField
 
 from enrollment.models import EmployerGroup
@@ -26,22 +27,22 @@ class ControlNumberSequence(models.Model):
 
 class Transmission(models.Model):
     class Purpose(models.TextChoices):
-        ORIGINAL = "ORIGINAL", "Original file"
-        FOLLOW_UP = "FOLLOW_UP", "Follow-up for rejected members"
-        RESUBMISSION = "RESUBMISSION", "Resubmission of the whole group"
+        ORIGINAL = "ORIGINAL", _("Original file")
+        FOLLOW_UP = "FOLLOW_UP", _("Follow-up for rejected members")
+        RESUBMISSION = "RESUBMISSION", _("Resubmission of the whole group")
 
     class Status(models.TextChoices):
-        BUILT = "BUILT", "Built"
-        PRECHECK_FAILED = "PRECHECK_FAILED", "Failed the check before upload"
-        READY = "READY", "Ready to upload"
-        UPLOADING = "UPLOADING", "Uploading"
-        RECEIVED = "RECEIVED", "Received by the carrier"
-        PROCESSING = "PROCESSING", "Processing"
-        ACCEPTED = "ACCEPTED", "Accepted"
-        ACCEPTED_WITH_ERRORS = "ACCEPTED_WITH_ERRORS", "Accepted with errors"
-        REJECTED = "REJECTED", "Rejected"
-        STUCK = "STUCK", "Stuck at the carrier (admin)"
-        UPLOAD_FAILED = "UPLOAD_FAILED", "Upload failed (admin)"
+        BUILT = "BUILT", _("Built")
+        PRECHECK_FAILED = "PRECHECK_FAILED", _("Failed the check before upload")
+        READY = "READY", _("Ready to upload")
+        UPLOADING = "UPLOADING", _("Uploading")
+        RECEIVED = "RECEIVED", _("Received by the carrier")
+        PROCESSING = "PROCESSING", _("Processing")
+        ACCEPTED = "ACCEPTED", _("Accepted")
+        ACCEPTED_WITH_ERRORS = "ACCEPTED_WITH_ERRORS", _("Accepted with errors")
+        REJECTED = "REJECTED", _("Rejected")
+        STUCK = "STUCK", _("Stuck at the carrier (admin)")
+        UPLOAD_FAILED = "UPLOAD_FAILED", _("Upload failed (admin)")
 
     group = models.ForeignKey(EmployerGroup, on_delete=models.PROTECT, related_name="transmissions")
     purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.ORIGINAL)
@@ -159,9 +160,9 @@ class TransmissionMember(models.Model):
     """One member in a file, and the carrier's result for it."""
 
     class Status(models.TextChoices):
-        NOT_SENT = "NOT_SENT", "Not processed yet"
-        ACCEPTED = "ACCEPTED", "Accepted"
-        REJECTED = "REJECTED", "Rejected"
+        NOT_SENT = "NOT_SENT", _("Not processed yet")
+        ACCEPTED = "ACCEPTED", _("Accepted")
+        REJECTED = "REJECTED", _("Rejected")
 
     transmission = models.ForeignKey(Transmission, on_delete=models.CASCADE, related_name="members")
     member_ref = models.CharField(max_length=30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -395,3 +396,11 @@ class CensusUploadForm(forms.Form):
             "(and optionally gender, zip5, isOwner, isOwnerSpouse)."
         ),
     )
+
+
+def group_field_labels() -> dict[str, Any]:
+    """The group's fields a person types, by the labels the steps show them with (the history's words)."""
+    labels: dict[str, Any] = {"offerings": _("Plans and contributions"), "agent_npn": _("Writing agent")}
+    for form in (EmployerForm, AddressForm, ContactForm, CoverageForm, AttestationForm):
+        labels.update(form.Meta.labels)
+    return labels

@@ -145,7 +145,7 @@ class EmployerGroup(models.Model):
         indexes = [models.Index(fields=["agency", "status"]), models.Index(fields=["broker", "status"])]
 
     def __str__(self) -> str:
-        return self.legal_name or f"Draft group {self.pk}"
+        return self.legal_name or str(_("Draft group %(id)s") % {"id": self.pk})
 
     @property
     def lines(self) -> list[str]:

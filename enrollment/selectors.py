@@ -7,9 +7,10 @@ another app's records of the group pass their labels in ``records`` (``members.m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -163,16 +164,22 @@ class GroupEdit:
     fields: list[str]
 
 
-def group_edits(*, group: EmployerGroup, limit: int = 50) -> list[GroupEdit]:
-    """The group's changes, newest first, each with the fields it changed (``history``, issue 22 item 5)."""
+def group_edits(
+    *, group: EmployerGroup, labels: Mapping[str, Any] | None = None, limit: int = 50
+) -> list[GroupEdit]:
+    """The group's changes, newest first, each with the fields it changed (``history``, issue 22 item 5).
+
+    With ``labels`` (a page's: the step forms' translated labels) only those fields count, so the
+    portal's own bookkeeping (attempts, claims, timestamps) never reads as a person's edit; ``who`` is
+    empty for a change no person made."""
     records = list(
         group.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
     )
-    labels = {f.name: str(f.verbose_name) for f in EmployerGroup._meta.fields}
+    names = labels if labels is not None else {f.name: f.verbose_name for f in EmployerGroup._meta.fields}
     edits = []
     for newer, older in zip(records, records[1:], strict=False):
-        changed = newer.diff_against(older).changed_fields
+        changed = [str(names[name]) for name in newer.diff_against(older).changed_fields if name in names]
         if changed:
-            who = newer.history_user.get_username() if newer.history_user_id else "system"
-            edits.append(GroupEdit(newer.history_date, who, [labels.get(name, name) for name in changed]))
+            who = newer.history_user.get_username() if newer.history_user_id else ""
+            edits.append(GroupEdit(newer.history_date, who, changed))
     return edits

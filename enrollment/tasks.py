@@ -89,7 +89,8 @@ def patch_group(self, group_id: int) -> str:
     from .changes import group_change_gave_up, group_patch_with_carrier
 
     def gave_up(attempts: int, exc: CarrierTransientError) -> str:
-        group_change_gave_up(group_id=group_id, reason=f"{_gave_up(attempts, exc)}; send the changes again.")
+        reason = f"{_gave_up(attempts, exc)}; send the changes again."
+        group_change_gave_up(group_id=group_id, reason=reason)
         return "gave_up"
 
     try:

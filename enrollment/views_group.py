@@ -16,7 +16,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import changes, finalize, selectors, services
+from portal.recorded import recorded_words
+
+from . import changes, finalize, forms, selectors, services
 from .models import EmployerGroup
 from .states import TransitionNotAllowed
 
@@ -134,7 +136,10 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     timeline = [
         {"at": t.at, "kind": "transition", "item": t} for t in group.transitions.select_related("by").all()
     ] + [{"at": c.created_at, "kind": "call", "item": c} for c in selectors.group_api_calls(group=group)]
-    timeline += [{"at": e.at, "kind": "edit", "item": e} for e in selectors.group_edits(group=group)]
+    timeline += [
+        {"at": e.at, "kind": "edit", "item": e}
+        for e in selectors.group_edits(group=group, labels=forms.group_field_labels())
+    ]
     timeline.sort(key=lambda e: e["at"])
     census = list(group.census.all())
     readiness = finalize.group_readiness(group=group) if group.status == S.OPEN_ENROLLMENT else None
@@ -178,7 +183,7 @@ def _status_body(group: EmployerGroup) -> dict:
     elif group.status == S.DRAFT and group.carrier_errors:
         message = _("The carrier refused the group; fix the marked fields and submit again.")
     else:
-        message = group.status_reason or group.get_status_display()
+        message = recorded_words(group.status_reason) or group.get_status_display()
     return {
         "status": group.status,
         "statusDisplay": group.get_status_display(),

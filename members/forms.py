@@ -5,6 +5,7 @@ emptied or an address cut); the carrier's rules run in ``services.member_local_p
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
@@ -18,7 +19,7 @@ from enrollment.models import EmployerGroup
 from groupsales.rules import RULES, entry
 from groupsales.rules.entry import EntryProblem, address_problem, name_problem, phone_problem
 from groupsales.x12.sanitize import nanp_phone
-from portal.display import plan_choices
+from portal.display import code_label, line_phrase, plan_choices
 
 from .models import LINES, Election, Member, mask_ssn
 from .services import MEMBER_FIELDS, POINTER_FIELDS
@@ -42,6 +43,35 @@ DEPENDENT_FIELDS = [
     "disabled",
     "covered_lines",
 ]
+
+
+# The labels of a member's fields on the family page, in the reader's language (the model's field names
+# are no words for people; the employee's pages word a few of them for the employee: self_service_forms).
+FIELD_LABELS = {
+    "member_ref": _("Member ID"),
+    "relationship": _("Relationship"),
+    "first_name": _("First name"),
+    "middle_name": _("Middle name"),
+    "last_name": _("Last name"),
+    "suffix": _("Suffix"),
+    "date_of_birth": _("Date of birth"),
+    "gender": _("Gender"),
+    "marital_status": _("Marital status"),
+    "disabled": _("Disabled"),
+    "is_owner": _("Owner of the business"),
+    "is_owner_spouse": _("Married to an owner"),
+    "address_line1": _("Address line 1"),
+    "address_line2": _("Address line 2"),
+    "city": _("City"),
+    "state": _("State"),
+    "zip5": _("ZIP code"),
+    "zip4": _("ZIP+4"),
+    "phone": _("Phone"),
+    "email": _("E-mail"),
+    "hire_date": _("Hire date"),
+    "hours_per_week": _("Hours per week"),
+    "employment_status": _("Employment status"),
+}
 
 
 # The 834 element that carries each field the portal's entry rules check (their api.md keys, as fields).
@@ -76,7 +106,7 @@ class _MemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         model_fields = [f for f in self.field_names if f not in ("ssn", "tobacco_use", "covered_lines")]
         # Names may be left blank (a census has none): the family is saved and MBR-001 says what is missing.
-        self.fields.update(fields_for_model(Member, fields=model_fields))
+        self.fields.update(fields_for_model(Member, fields=model_fields, labels=FIELD_LABELS))
         on_file = mask_ssn(instance.ssn) if instance is not None else ""
         self.fields["ssn"] = forms.CharField(
             label=_("SSN"),
@@ -90,7 +120,7 @@ class _MemberForm(forms.Form):
         )
         for name in ("date_of_birth", "hire_date"):
             if name in self.fields:
-                self.fields[name].widget = DATE
+                self.fields[name].widget = copy.deepcopy(DATE)  # its own: attrs are set per form
         # The full date only in this field (the broker may correct it); the hint, like the SSN's, masked.
         born = instance.date_of_birth if instance is not None else None
         if born and "date_of_birth" in self.fields:
@@ -100,7 +130,7 @@ class _MemberForm(forms.Form):
         if "covered_lines" in self.field_names:
             self.fields["covered_lines"] = forms.MultipleChoiceField(
                 label=_("Covered on"),
-                choices=[(line, Election.Line(line).label) for line in LINES if line in lines],
+                choices=[(line, code_label(line, "line")) for line in LINES if line in lines],
                 required=False,
                 widget=forms.CheckboxSelectMultiple,
             )
@@ -252,9 +282,8 @@ class ElectionForm(forms.Form):
             }
         kwargs.setdefault("prefix", f"election-{line.lower()}")
         super().__init__(*args, **kwargs)
-        label = Election.Line(line).label
         self.fields["plan_id"] = forms.ChoiceField(
-            label=_("%(line)s plan") % {"line": label},
+            label=line_phrase(line, "plan"),
             choices=[("", _("Not chosen yet")), *plan_choices(plan_ids), (WAIVE, _("Waive coverage"))],
             required=False,
         )

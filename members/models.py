@@ -24,7 +24,7 @@ from encrypted_fields.fields import (
 )
 from simple_history.models import HistoricalRecords
 
-from enrollment.models import CensusMember, EmployerGroup
+from enrollment.models import CensusMember, EmployerGroup, code_choices
 
 MEMBER_REF_PATTERN = r"^[A-Z0-9-]{1,30}$"
 member_ref_validator = RegexValidator(
@@ -44,42 +44,42 @@ class Member(models.Model):
     Gender = CensusMember.Gender
 
     class MaritalStatus(models.TextChoices):
-        SINGLE = "SINGLE", "Single"
-        MARRIED = "MARRIED", "Married"
-        DIVORCED = "DIVORCED", "Divorced"
-        WIDOWED = "WIDOWED", "Widowed"
-        SEPARATED = "SEPARATED", "Separated"
-        DOMESTIC_PARTNER = "DOMESTIC_PARTNER", "Domestic partner"
-        UNKNOWN = "UNKNOWN", "Unknown"
+        SINGLE = "SINGLE", _("Single")
+        MARRIED = "MARRIED", _("Married")
+        DIVORCED = "DIVORCED", _("Divorced")
+        WIDOWED = "WIDOWED", _("Widowed")
+        SEPARATED = "SEPARATED", _("Separated")
+        DOMESTIC_PARTNER = "DOMESTIC_PARTNER", _("Domestic partner")
+        UNKNOWN = "UNKNOWN", _("Unknown")
 
     class Suffix(models.TextChoices):
-        JR = "JR", "Jr."
-        SR = "SR", "Sr."
+        JR = "JR", _("Jr.")
+        SR = "SR", _("Sr.")
         II = "II", "II"
         III = "III", "III"
         IV = "IV", "IV"
 
     class EmploymentStatus(models.TextChoices):
-        FULL_TIME = "FULL_TIME", "Full time"
-        PART_TIME = "PART_TIME", "Part time"
+        FULL_TIME = "FULL_TIME", _("Full time")
+        PART_TIME = "PART_TIME", _("Part time")
 
     class ValidationStatus(models.TextChoices):
-        NOT_VALIDATED = "NOT_VALIDATED", "Not validated"
-        PENDING = "PENDING", "Validating"
-        VALID = "VALID", "Valid"
-        INVALID = "INVALID", "Invalid"
-        CARRIER_UNREACHABLE = "CARRIER_UNREACHABLE", "Carrier unreachable"
+        NOT_VALIDATED = "NOT_VALIDATED", _("Not validated")
+        PENDING = "PENDING", _("Validating")
+        VALID = "VALID", _("Valid")
+        INVALID = "INVALID", _("Invalid")
+        CARRIER_UNREACHABLE = "CARRIER_UNREACHABLE", _("Carrier unreachable")
         # Not sent: the request would not fit api.md (``portal_errors`` says what is missing). An edit
         # sends it again; nothing retries it as it is.
         INCOMPLETE = "INCOMPLETE", _("Incomplete: not sent")
 
     class EnrollmentStatus(models.TextChoices):
-        NOT_SENT = "NOT_SENT", "Not sent"
-        ACCEPTED = "ACCEPTED", "Accepted"
-        REJECTED = "REJECTED", "Rejected"
+        NOT_SENT = "NOT_SENT", _("Not sent")
+        ACCEPTED = "ACCEPTED", _("Accepted")
+        REJECTED = "REJECTED", _("Rejected")
 
     group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="members")
-    member_ref = models.CharField("member ID", max_length=30, validators=[member_ref_validator])
+    member_ref = models.CharField(_("member ID"), max_length=30, validators=[member_ref_validator])
     subscriber = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="dependents"
     )
@@ -92,23 +92,23 @@ class Member(models.Model):
     middle_name = models.CharField(max_length=25, blank=True)
     last_name = models.CharField(max_length=60, blank=True)
     suffix = models.CharField(max_length=3, choices=Suffix.choices, blank=True)
-    ssn = EncryptedCharField("SSN", max_length=9, null=True, blank=True)
+    ssn = EncryptedCharField(_("SSN"), max_length=9, null=True, blank=True)
     date_of_birth = EncryptedDateField(null=True, blank=True)
     gender = models.CharField(max_length=10, choices=Gender.choices, blank=True)
     marital_status = models.CharField(max_length=20, choices=MaritalStatus.choices, blank=True)
     tobacco_use = models.BooleanField(null=True, blank=True)
     disabled = models.BooleanField(default=False)
-    is_owner = models.BooleanField("owner", default=False)
-    is_owner_spouse = models.BooleanField("married to an owner", default=False)
+    is_owner = models.BooleanField(_("owner"), default=False)
+    is_owner_spouse = models.BooleanField(_("married to an owner"), default=False)
 
     # Address (a subscriber's; a dependent without one lives with the subscriber)
-    address_line1 = models.CharField("address line 1", max_length=100, blank=True)
-    address_line2 = models.CharField("address line 2", max_length=100, blank=True)
+    address_line1 = models.CharField(_("address line 1"), max_length=100, blank=True)
+    address_line2 = models.CharField(_("address line 2"), max_length=100, blank=True)
     city = models.CharField(max_length=60, blank=True)
     state = models.CharField(max_length=2, blank=True)
-    zip5 = models.CharField("ZIP code", max_length=5, blank=True)
-    zip4 = models.CharField("ZIP+4", max_length=4, blank=True)
-    county_fips = models.CharField("county", max_length=5, blank=True)
+    zip5 = models.CharField(_("ZIP code"), max_length=5, blank=True)
+    zip4 = models.CharField(_("ZIP+4"), max_length=4, blank=True)
+    county_fips = models.CharField(_("county"), max_length=5, blank=True)
     phone = models.CharField(max_length=20, blank=True)
     email = models.EmailField(max_length=254, blank=True)
 
@@ -144,7 +144,7 @@ class Member(models.Model):
         default=EnrollmentStatus.NOT_SENT,
         db_index=True,
     )
-    humana_member_id = models.CharField("Humana member ID", max_length=30, blank=True)
+    humana_member_id = models.CharField(_("Humana member ID"), max_length=30, blank=True)
     enrollment_errors = models.JSONField(default=list, blank=True)
 
     withdrawn_at = models.DateTimeField(null=True, blank=True)
@@ -209,25 +209,13 @@ class ValidationEvent(models.Model):
 class Election(models.Model):
     """A subscriber's choice on one offered line: a plan, or a waiver with its reason."""
 
-    class Line(models.TextChoices):
-        MEDICAL = "MEDICAL", "Medical"
-        DENTAL = "DENTAL", "Dental"
-        VISION = "VISION", "Vision"
-
-    class WaiverReason(models.TextChoices):
-        SPOUSE_GROUP_COVERAGE = "SPOUSE_GROUP_COVERAGE", "Covered by a spouse's group plan"
-        OTHER_GROUP_COVERAGE = "OTHER_GROUP_COVERAGE", "Other group coverage (COBRA included)"
-        MEDICARE = "MEDICARE", "Medicare"
-        MEDICAID = "MEDICAID", "Medicaid"
-        TRICARE = "TRICARE", "TRICARE"
-        VA = "VA", "VA"
-        INDIVIDUAL_COVERAGE = "INDIVIDUAL_COVERAGE", "Individual coverage"
-        NO_OTHER_COVERAGE = "NO_OTHER_COVERAGE", "No other coverage"
-        OTHER = "OTHER", "Other"
+    # The carrier's code lists, with the words of portal.display (one mapping for every page).
+    Line = code_choices("Line", "line")
+    WaiverReason = code_choices("WaiverReason", "waiver_reason")
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="elections")
     line = models.CharField(max_length=10, choices=Line.choices)
-    plan_id = models.CharField("plan", max_length=20, blank=True)
+    plan_id = models.CharField(_("plan"), max_length=20, blank=True)
     waived = models.BooleanField(default=False)
     waiver_reason = models.CharField(max_length=30, choices=WaiverReason.choices, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -303,8 +291,8 @@ class InvitationEmail(models.Model):
     ``members.invitations`` counts these to throttle sending (INV-002)."""
 
     class Kind(models.TextChoices):
-        SEND = "SEND", "Sent"
-        RESEND = "RESEND", "Sent again"
+        SEND = "SEND", _("Sent")
+        RESEND = "RESEND", _("Sent again")
 
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="emails")
     subscriber = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="invitation_emails")

@@ -12,6 +12,7 @@ from enrollment.models import EmployerGroup
 from enrollment.payload import group_build_create_payload
 from enrollment.roster import GroupProgress
 from groupsales.rules import participation
+from portal.display import code_label
 
 from .models import Member
 from .services import member_build_validation_body, member_carrier_problems
@@ -104,13 +105,25 @@ def group_progress(*, group: EmployerGroup) -> GroupProgress:
     except Exception:  # pragma: no cover - an incomplete draft has no participation to show
         progress.participation = []
     if not progress.subscribers:
-        progress.blockers.append("No employees have been added.")
+        progress.blockers.append(gettext("No employees have been added."))
     if progress.not_started:
         progress.blockers.append(
-            f"{progress.not_started} employee(s) have neither elected nor waived coverage."
+            ngettext(
+                "%(n)s employee has neither elected nor waived coverage.",
+                "%(n)s employees have neither elected nor waived coverage.",
+                progress.not_started,
+            )
+            % {"n": progress.not_started}
         )
     if progress.invalid:
-        progress.blockers.append(f"{progress.invalid} member(s) were refused by the carrier: correct them.")
+        progress.blockers.append(
+            ngettext(
+                "%(n)s member was refused by the carrier: correct it.",
+                "%(n)s members were refused by the carrier: correct them.",
+                progress.invalid,
+            )
+            % {"n": progress.invalid}
+        )
     if progress.incomplete:
         progress.blockers.append(
             ngettext(
@@ -123,12 +136,25 @@ def group_progress(*, group: EmployerGroup) -> GroupProgress:
             % {"n": progress.incomplete}
         )
     if progress.waiting:
-        progress.blockers.append(f"{progress.waiting} member(s) are not validated yet.")
+        progress.blockers.append(
+            ngettext(
+                "%(n)s member is not validated yet.", "%(n)s members are not validated yet.", progress.waiting
+            )
+            % {"n": progress.waiting}
+        )
     for line in progress.participation:
         if not line.ok:
             progress.blockers.append(
-                f"{line.line.title()} participation is {line.percent}% "
-                f"({line.enrolled} of {line.eligible - line.valid_waivers}); the carrier requires more."
+                gettext(
+                    "%(line)s: participation is %(percent)s%% (%(enrolled)s of %(of)s); the carrier "
+                    "requires more."
+                )
+                % {
+                    "line": code_label(line.line, "line"),
+                    "percent": line.percent,
+                    "enrolled": line.enrolled,
+                    "of": line.eligible - line.valid_waivers,
+                }
             )
     return progress
 

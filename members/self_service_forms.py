@@ -11,6 +11,9 @@ from django import forms
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from portal.display import LABELS as CODE_LABELS
+from portal.display import line_phrase
+
 from . import forms as member_forms
 from .forms import DEPENDENT_FIELDS as BROKER_DEPENDENT_FIELDS
 from .forms import max_dependents
@@ -108,7 +111,7 @@ WAIVER_REASONS = [
     ("NO_OTHER_COVERAGE", _("No other coverage")),
     ("OTHER", _("Other")),
 ]
-LINE_LABELS = {"MEDICAL": _("Medical"), "DENTAL": _("Dental"), "VISION": _("Vision")}
+LINE_LABELS = CODE_LABELS["line"]  # a line's name standing alone (portal.display: phrases are line_phrase's)
 TIER_LABELS = {
     "EMP": _("you only"),
     "ESP": _("you and your spouse or partner"),
@@ -303,20 +306,16 @@ class CoverageForm(member_forms.ElectionForm):
             else:
                 label = name
             choices.append((plan_id, label))
-        line_label = LINE_LABELS.get(line, line)
-        self.line_label = line_label
+        self.line_label = LINE_LABELS.get(line, line)
         self.fields["plan_id"] = forms.ChoiceField(
-            label=_("%(line)s plan") % {"line": line_label},
-            choices=[
-                *choices,
-                (member_forms.WAIVE, _("I do not want %(line)s coverage") % {"line": line_label}),
-            ],
+            label=line_phrase(line, "plan"),
+            choices=[*choices, (member_forms.WAIVE, line_phrase(line, "waive"))],
             required=True,
             widget=forms.RadioSelect,
             error_messages={"required": _("Choose a plan or say you do not want this coverage.")},
         )
         self.fields["waiver_reason"] = forms.ChoiceField(
-            label=_("Reason for not taking %(line)s coverage") % {"line": line_label},
+            label=line_phrase(line, "waiver_reason"),
             choices=[("", "—"), *WAIVER_REASONS],
             required=False,
         )

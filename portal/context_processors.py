@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 # The main navigation; an entry appears once its page exists.
-NAVIGATION = [("book", "Book of business"), ("quote_list", "Quotes"), ("group_list", "Groups")]
+NAVIGATION = [("book", _("Book of business")), ("quote_list", _("Quotes")), ("group_list", _("Groups"))]
 
 
 def portal(request: HttpRequest) -> dict:

@@ -15,14 +15,25 @@ from typing import Any
 
 from catalogue.plan_names import plan_names_for
 
-from .words import LABELS, NONE, code_choices, code_label, contribution_words, money
+from .words import (
+    LABELS,
+    LINE_PHRASES,
+    NONE,
+    code_choices,
+    code_label,
+    contribution_words,
+    line_phrase,
+    money,
+)
 
 __all__ = [
     "LABELS",
+    "LINE_PHRASES",
     "NONE",
     "code_choices",
     "code_label",
     "contribution_words",
+    "line_phrase",
     "money",
     "plan_choices",
     "plan_label",

@@ -1,5 +1,6 @@
 """Site-wide form rendering: every field shows its label, help, and errors with rule IDs beside it."""
 
+import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,6 +27,8 @@ def fields_with_problems(form: Any, problems: Iterable[Any]) -> tuple[list[tuple
     for name in by_field:
         bound = form[name]
         described = f"{bound.auto_id}_error" + (f" {bound.auto_id}_helptext" if bound.help_text else "")
+        # This form's own copy of the widget: a widget shared by other forms would carry the marks there.
+        bound.field.widget = copy.deepcopy(bound.field.widget)
         bound.field.widget.attrs.update({"aria-invalid": "true", "aria-describedby": described})
     visible = [name for name in form.fields if not form[name].is_hidden]
     return [(form[name], by_field.get(name, [])) for name in visible], general

@@ -8,6 +8,10 @@ what pages and templates import.
   Spanish uses the US Spanish convention (``portal/formats/es``: decimal point, comma groups), because
   every amount is a US dollar amount on a US carrier's plan and Spain's ``3.304,90`` would read as three
   dollars to a reader in the United States (CLDR ``es_US`` writes ``$3,304.90`` too).
+* ``line_phrase``: a phrase built on a line's name ("Medical plan", "I do not want Dental coverage"),
+  one text per line and phrase, so that each language has its grammar: Spanish puts the adjective after
+  the noun and makes it agree ("Plan médico", "cobertura médica", "Plan de la vista"); a line's name
+  standing alone (a heading, a table cell, "Medical: …") is ``LABELS["line"]``, a noun.
 """
 
 from __future__ import annotations
@@ -113,6 +117,31 @@ LABELS: dict[str, dict[str, Promise | str]] = {
         "NA": "",
     },
 }
+
+
+LINE_PHRASES: dict[str, dict[str, Promise]] = {
+    "plan": {
+        c.Line.MEDICAL: _("Medical plan"),
+        c.Line.DENTAL: _("Dental plan"),
+        c.Line.VISION: _("Vision plan"),
+    },
+    "waive": {
+        c.Line.MEDICAL: _("I do not want Medical coverage"),
+        c.Line.DENTAL: _("I do not want Dental coverage"),
+        c.Line.VISION: _("I do not want Vision coverage"),
+    },
+    "waiver_reason": {
+        c.Line.MEDICAL: _("Reason for not taking Medical coverage"),
+        c.Line.DENTAL: _("Reason for not taking Dental coverage"),
+        c.Line.VISION: _("Reason for not taking Vision coverage"),
+    },
+}
+
+
+def line_phrase(line: Any, phrase: str) -> str:
+    """``phrase`` of LINE_PHRASES for ``line`` in the active language; an unknown line by its code."""
+    words = LINE_PHRASES[phrase].get(str(getattr(line, "value", line)))
+    return str(line) if words is None else str(words)
 
 
 def code_label(value: Any, kind: str) -> str:

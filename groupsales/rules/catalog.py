@@ -17,7 +17,8 @@ from ._base import _define
 def gettext_noop(message: str) -> str:
     """Marks a text for the portal's translation catalogue (Django's ``makemessages`` extracts it); plain
     Python here, so the carrier's rules stay free of Django. The portal translates at display
-    (``enrollment.rules.rule_words``). Marked: the group and agent rules, which the broker's forms show."""
+    (``enrollment.rules.rule_words``). Marked: every rule the portal's pages show (group, agent, member,
+    file and the portal's own)."""
     return message
 
 
@@ -164,12 +165,16 @@ _define(
 _define(
     "GRP-015",
     "F",  # its create/PATCH half needs the stored group (stale, changed): sandbox.application
-    "The signed Employer Group Application: at create and PATCH, when sent, a 64-hex-digit "
-    "documentSha256 and both signatures (the employer's signer with a title and e-mail, the writing "
-    "agent), ELECTRONIC, not in the future; at finalize, present, not stale and each signature at most 30 "
-    "days old (an error for effective dates from 2027-07-01, a warning before).",
-    "Have the employer and the writing agent sign the current application in the portal; it is sent with "
-    "the group.",
+    gettext_noop(
+        "The signed Employer Group Application: at create and PATCH, when sent, a 64-hex-digit "
+        "documentSha256 and both signatures (the employer's signer with a title and e-mail, the writing "
+        "agent), ELECTRONIC, not in the future; at finalize, present, not stale and each signature at most "
+        "30 days old (an error for effective dates from 2027-07-01, a warning before)."
+    ),
+    gettext_noop(
+        "Have the employer and the writing agent sign the current application in the portal; it is sent "
+        "with the group."
+    ),
 )
 _define(
     "GRP-020",
@@ -256,165 +261,190 @@ _define(
 _define(
     "MBR-001",
     "V",
-    "First name (at most 35 characters) and last name (at most 60) are required and may use only letters, "
-    "spaces and ' - .; middle name at most 25; suffix JR, SR, II, III or IV.",
-    "Enter the name as on the member's ID, using letters, spaces, apostrophes, hyphens and periods only.",
+    gettext_noop(
+        "First name (at most 35 characters) and last name (at most 60) are required and may use only "
+        "letters, spaces and ' - .; middle name at most 25; suffix JR, SR, II, III or IV."
+    ),
+    gettext_noop(
+        "Enter the name as on the member's ID, using letters, spaces, apostrophes, hyphens and periods only."
+    ),
 )
 _define(
     "MBR-002",
     "V",
-    "The SSN must be a valid 9-digit number; it is required for employees and for dependents aged 1 or more.",
-    "Enter the 9-digit Social Security number from the member's card (no dashes).",
+    gettext_noop(
+        "The SSN must be a valid 9-digit number; it is required for employees and for dependents aged 1 or "
+        "more."
+    ),
+    gettext_noop("Enter the 9-digit Social Security number from the member's card (no dashes)."),
 )
 _define(
     "MBR-003",
     "V",
-    "The date of birth may not be in the future, and an employee must be 16 to 100 on the effective date.",
-    "Enter the member's real date of birth (YYYY-MM-DD).",
+    gettext_noop(
+        "The date of birth may not be in the future, and an employee must be 16 to 100 on the effective date."
+    ),
+    gettext_noop("Enter the member's real date of birth (YYYY-MM-DD)."),
 )
 _define(
     "MBR-004",
     "V",
-    "Gender must be MALE, FEMALE or UNKNOWN.",
-    "Choose the member's gender from the list.",
+    gettext_noop("Gender must be MALE, FEMALE or UNKNOWN."),
+    gettext_noop("Choose the member's gender from the list."),
 )
 _define(
     "MBR-005",
     "V",
-    "A child must be under the age limit on the effective date unless disabled.",
-    "Remove the child, or mark the child as disabled if that is the case.",
+    gettext_noop("A child must be under the age limit on the effective date unless disabled."),
+    gettext_noop("Remove the child, or mark the child as disabled if that is the case."),
 )
 _define(
     "MBR-006",
     "V",
-    "An employee may cover at most one spouse or domestic partner, who must be at least 16.",
-    "Keep only one spouse or domestic partner, and check their date of birth.",
+    gettext_noop("An employee may cover at most one spouse or domestic partner, who must be at least 16."),
+    gettext_noop("Keep only one spouse or domestic partner, and check their date of birth."),
 )
 _define(
     "MBR-007",
     "V",
-    "The employee's address needs line 1, city, state, a 5-digit ZIP (ZIP+4: 4 more digits) and the county "
-    "FIPS code.",
-    "Enter the employee's home address with its 5-digit ZIP and county.",
+    gettext_noop(
+        "The employee's address needs line 1, city, state, a 5-digit ZIP (ZIP+4: 4 more digits) and the "
+        "county FIPS code."
+    ),
+    gettext_noop("Enter the employee's home address with its 5-digit ZIP and county."),
 )
 _define(
     "MBR-008",
     "V",
-    "Employment: the hire date may not be after the effective date, weekly hours must reach the group's "
-    "minimum, and the status must be FULL_TIME or PART_TIME.",
-    "Enter the hire date, usual weekly hours and full- or part-time status; only employees working the "
-    "group's minimum hours are eligible.",
+    gettext_noop(
+        "Employment: the hire date may not be after the effective date, weekly hours must reach the group's "
+        "minimum, and the status must be FULL_TIME or PART_TIME."
+    ),
+    gettext_noop(
+        "Enter the hire date, usual weekly hours and full- or part-time status; only employees working the "
+        "group's minimum hours are eligible."
+    ),
 )
 _define(
     "MBR-009",
     "V",
-    "An election must name a plan the group offers for that line.",
-    "Choose one of the plans the employer offers for this line.",
+    gettext_noop("An election must name a plan the group offers for that line."),
+    gettext_noop("Choose one of the plans the employer offers for this line."),
 )
 _define(
     "MBR-010",
     "V",
-    "A dependent must fit the employee's coverage tier on every line it is covered: a spouse or partner "
-    "needs ESP or FAM, a child ECH or FAM.",
-    "Change the employee's coverage tier to include this dependent (with spouse, with children or family).",
+    gettext_noop(
+        "A dependent must fit the employee's coverage tier on every line it is covered: a spouse or partner "
+        "needs ESP or FAM, a child ECH or FAM."
+    ),
+    gettext_noop(
+        "Change the employee's coverage tier to include this dependent (with spouse, with children or "
+        "family)."
+    ),
 )
 _define(
     "MBR-011",
     "V",
-    "A dependent may be covered only on lines where the employee elects coverage.",
-    "Cover the dependent only on lines the employee enrolls in, or enroll the employee in that line first.",
+    gettext_noop("A dependent may be covered only on lines where the employee elects coverage."),
+    gettext_noop(
+        "Cover the dependent only on lines the employee enrolls in, or enroll the employee in that line "
+        "first."
+    ),
 )
 _define(
     "MBR-012",
     "V",
-    "A waiver must name a reason from the list.",
-    "Choose why the employee waives this coverage.",
+    gettext_noop("A waiver must name a reason from the list."),
+    gettext_noop("Choose why the employee waives this coverage."),
 )
 _define(
     "MBR-013",
     "V",
-    "Tobacco use must be stated for every member aged 18 or more covered under medical.",
-    "Answer whether the member has used tobacco.",
+    gettext_noop("Tobacco use must be stated for every member aged 18 or more covered under medical."),
+    gettext_noop("Answer whether the member has used tobacco."),
 )
 _define(
     "MBR-014",
     "V",
-    "The same SSN appears at most once in a group.",
-    "Check the Social Security number: another member of this group already has it.",
+    gettext_noop("The same SSN appears at most once in a group."),
+    gettext_noop("Check the Social Security number: another member of this group already has it."),
 )
 _define(
     "MBR-015",
     "V",
-    "An employee covers each offered line once: an election or a waiver, never both, never neither.",
-    "For every line the employer offers, choose a plan and tier or waive it, once.",
+    gettext_noop(
+        "An employee covers each offered line once: an election or a waiver, never both, never neither."
+    ),
+    gettext_noop("For every line the employer offers, choose a plan and tier or waive it, once."),
 )
 _define(
     "MBR-020",
     "V",
-    "A dependent's employee (subscriber) has no valid validation in this group.",
-    "Validate the employee first, then their dependents.",
+    gettext_noop("A dependent's employee (subscriber) has no valid validation in this group."),
+    gettext_noop("Validate the employee first, then their dependents."),
 )
 
 # ---- Enrollment file
 _define(
     "FIL-001",
     "P",
-    "The body is not an X12 interchange (ISA … IEA) with consistent delimiters.",
-    "Send the 834 file as produced, unchanged.",
+    gettext_noop("The body is not an X12 interchange (ISA … IEA) with consistent delimiters."),
+    gettext_noop("Send the 834 file as produced, unchanged."),
 )
 _define(
     "FIL-002",
     "P",
-    "The interchange control number was already received from this partner.",
-    "Send the file again with a new interchange control number.",
+    gettext_noop("The interchange control number was already received from this partner."),
+    gettext_noop("Send the file again with a new interchange control number."),
 )
 _define(
     "FIL-003",
     "P",
-    "The envelope or header does not follow the carrier's 834 companion guide.",
-    "Correct the file's envelope and header as the companion guide says and send it again.",
+    gettext_noop("The envelope or header does not follow the carrier's 834 companion guide."),
+    gettext_noop("Correct the file's envelope and header as the companion guide says and send it again."),
 )
 _define(
     "FIL-004",
     "P",
-    "Control numbers and counts of the file do not agree.",
-    "Regenerate the file so that its control numbers and counts agree.",
+    gettext_noop("Control numbers and counts of the file do not agree."),
+    gettext_noop("Regenerate the file so that its control numbers and counts agree."),
 )
 _define(
     "FIL-005",
     "P",
-    "The transaction set is not valid 005010X220A1.",
-    "Correct the segment reported and send the file again.",
+    gettext_noop("The transaction set is not valid 005010X220A1."),
+    gettext_noop("Correct the segment reported and send the file again."),
 )
 _define(
     "FIL-010",
     "P",
-    "The member does not match a valid validation in the group.",
-    "Validate the member again with the data sent in the file, or correct the file.",
+    gettext_noop("The member does not match a valid validation in the group."),
+    gettext_noop("Validate the member again with the data sent in the file, or correct the file."),
 )
 _define(
     "FIL-011",
     "P",
-    "Plan codes or coverage levels do not match the member's validation.",
-    "Send the plan and tier the member was validated with.",
+    gettext_noop("Plan codes or coverage levels do not match the member's validation."),
+    gettext_noop("Send the plan and tier the member was validated with."),
 )
 _define(
     "FIL-012",
     "P",
-    "Coverage start and eligibility begin must be the group's effective date.",
-    "Use the group's effective date for coverage start and eligibility begin.",
+    gettext_noop("Coverage start and eligibility begin must be the group's effective date."),
+    gettext_noop("Use the group's effective date for coverage start and eligibility begin."),
 )
 _define(
     "FIL-900",
     "P",
-    "The group is not in good standing: the whole file is rejected.",
-    "Contact the carrier's enrollment team about the group's standing.",
+    gettext_noop("The group is not in good standing: the whole file is rejected."),
+    gettext_noop("Contact the carrier's enrollment team about the group's standing."),
 )
 _define(
     "FIL-901",
     "P",
-    "The member was rejected by enrollment processing.",
-    "Contact the carrier's enrollment team about this member.",
+    gettext_noop("The member was rejected by enrollment processing."),
+    gettext_noop("Contact the carrier's enrollment team about this member."),
 )
 
 # ---- The portal's own rules (not in business-rules.md): what the 834 can carry, checked where it is typed

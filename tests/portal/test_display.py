@@ -89,8 +89,8 @@ def test_every_code_of_the_carrier_s_lists_has_words_in_both_languages(kind, enu
 @pytest.mark.parametrize(
     ("value", "kind", "english", "spanish"),
     [
-        ("MEDICAL", "line", "Medical", "Médica"),
-        ("VISION", "line", "Vision", "Visión"),
+        ("MEDICAL", "line", "Medical", "Cobertura médica"),
+        ("VISION", "line", "Vision", "Cobertura de la vista"),
         ("PERCENT", "basis", "Percent of premium", "Porcentaje de la prima"),
         ("AGE", "rating", "Age rated", "Por edad"),
         ("TIER", "rating", "Tier rated", "Por nivel de cobertura"),
@@ -166,4 +166,4 @@ def test_a_spanish_page_writes_money_and_lines_the_same_way(broker_client, group
     EmployerGroup.objects.filter(pk=group.pk).update(estimated_monthly_premium=Decimal("3304.90"))
     broker_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
     html = broker_client.get(reverse("enrollment:group_detail", args=[group.pk])).content.decode()
-    assert "$3,304.90 (estimada" in html and "Médica" in html and "Visión" in html
+    assert "$3,304.90 (estimada" in html and "Cobertura médica" in html and "Cobertura de la vista" in html
