@@ -36,8 +36,9 @@ def test_it_writes_text_that_a_spreadsheet_would_run_as_text(text):
     table = Table("t", [Column("name")], [[text]])
     assert read_csv_bytes(write_csv(table))[1] == ["'" + text]
     sheet = load_workbook(io.BytesIO(write_xlsx(table))).active
-    # XML reads a carriage return back as a line feed; the apostrophe in front is what matters.
-    assert sheet["A2"].value == ("'" + text).replace("\r", "\n")
+    # An XML parser may read a carriage return back as a line feed (ElementTree does, lxml 6 does not);
+    # the apostrophe in front is what matters.
+    assert sheet["A2"].value.replace("\r", "\n") == ("'" + text).replace("\r", "\n")
     assert sheet["A2"].data_type == "s"
 
 
