@@ -94,6 +94,7 @@ def _celery_worker_for_the_session(django_db_setup, django_db_blocker):
         with start_worker(
             app, pool="threads", concurrency=2, perform_ping_check=True, shutdown_timeout=30
         ) as worker:
+            _celery_worker_consume(worker, False)
             yield worker
 
 
@@ -105,9 +106,22 @@ def celery_worker_thread(transactional_db, _celery_worker_for_the_session):
     worker = _celery_worker_for_the_session
     # Tasks an earlier test queued on commit (its rows gone since) must not reach this test.
     app.control.purge()
+    _celery_worker_consume(worker, True)
     yield worker
+    _celery_worker_consume(worker, False)
     _celery_worker_forget(worker)
     app.control.purge()
+
+
+def _celery_worker_consume(worker, on: bool) -> None:
+    """Start or stop the worker taking tasks from the test queue: between its tests it must not run
+    what a test without a worker queues (such tests expect their tasks to wait)."""
+    from portal.celery import app
+
+    queue = app.conf.task_default_queue
+    command = app.control.add_consumer if on else app.control.cancel_consumer
+    answers = command(queue, destination=[worker.hostname], reply=True, timeout=10)
+    assert answers, f"the test worker did not answer {command.__name__}({queue})"
 
 
 def _celery_worker_forget(worker, timeout: float = 30.0) -> None:
