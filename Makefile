@@ -26,7 +26,7 @@ dev: $(STAMP)
 
 ## The whole test suite (SQLite and in-process broker here; CI sets DATABASE_URL and REDIS_URL).
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 test-browser: $(STAMP)
 	$(BIN)/python -m pytest -m browser

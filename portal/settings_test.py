@@ -22,7 +22,9 @@ SANDBOX_FILE_PROCESSING_SECONDS = 0.5
 # (CI), each test process gets its own queue so that no two runs take each other's tasks.
 if not REDIS_URL:
     CELERY_BROKER_URL = "memory://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    # kombu's virtual transports sleep polling_interval (1 s) between empty polls: each task the
+    # tests queue would wait up to a second for the worker to see it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.02}
 CELERY_TASK_DEFAULT_QUEUE = f"portal-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
 
 # On SQLite the test database is a file, not shared-cache memory: the live server and the worker

@@ -79,20 +79,63 @@ def broker_client(client, broker):
     return client
 
 
-@pytest.fixture
-def celery_worker_thread(transactional_db):
-    """A real Celery worker in a thread, on the configured broker (Redis in CI, memory here)."""
+@pytest.fixture(scope="session")
+def _celery_worker_for_the_session(django_db_setup, django_db_blocker):
+    """One real Celery worker in a thread for the whole test process, on the configured broker (Redis in
+    CI, memory here). Starting and stopping a worker costs 4-8 s (the consumer's 2 s drain cycle, the
+    ping), so tests share it; ``celery_worker_thread`` leaves it idle and empty between tests."""
     from celery.contrib.testing.worker import start_worker
 
     from portal.celery import app
 
     app.loader.import_module("celery.contrib.testing.tasks")
-    # Tasks an earlier test queued on commit (its rows gone since) must not reach this test's worker.
+    app.control.purge()  # what an earlier run left on a shared broker
+    with django_db_blocker.unblock():
+        with start_worker(
+            app, pool="threads", concurrency=2, perform_ping_check=True, shutdown_timeout=30
+        ) as worker:
+            _celery_worker_consume(worker, False)
+            yield worker
+
+
+@pytest.fixture
+def celery_worker_thread(transactional_db, _celery_worker_for_the_session):
+    """The session's worker, given to one test at a time with nothing queued, running or scheduled."""
+    from portal.celery import app
+
+    worker = _celery_worker_for_the_session
+    # Tasks an earlier test queued on commit (its rows gone since) must not reach this test.
     app.control.purge()
-    with start_worker(
-        app, pool="threads", concurrency=2, perform_ping_check=True, shutdown_timeout=30
-    ) as worker:
-        yield worker
+    _celery_worker_consume(worker, True)
+    yield worker
+    _celery_worker_consume(worker, False)
+    _celery_worker_forget(worker)
+    app.control.purge()
+
+
+def _celery_worker_consume(worker, on: bool) -> None:
+    """Start or stop the worker taking tasks from the test queue: between its tests it must not run
+    what a test without a worker queues (such tests expect their tasks to wait)."""
+    from portal.celery import app
+
+    queue = app.conf.task_default_queue
+    command = app.control.add_consumer if on else app.control.cancel_consumer
+    answers = command(queue, destination=[worker.hostname], reply=True, timeout=10)
+    assert answers, f"the test worker did not answer {command.__name__}({queue})"
+
+
+def _celery_worker_forget(worker, timeout: float = 30.0) -> None:
+    """Wait for the tasks the worker is running, then drop the ones it holds for later (countdowns,
+    retries): the next test's database will not have their rows."""
+    import time
+
+    from celery.worker import state
+
+    deadline = time.monotonic() + timeout
+    while state.active_requests and time.monotonic() < deadline:
+        time.sleep(0.02)
+    worker.consumer.timer.clear()
+    state.reserved_requests.clear()
 
 
 # --------------------------------------------------------------------------- chromium (browser tests)
