@@ -79,3 +79,23 @@ class ApiCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} → {self.status_code or self.outcome} (attempt {self.attempt})"
+
+
+class OutboxTask(models.Model):
+    """A task the portal means to queue, written in the same transaction as the change that calls for
+    it (``carrier.outbox``): queued on commit; if the broker is down then, the outbox sweep queues it."""
+
+    task_name = models.CharField(max_length=128)
+    args = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    queued_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["queued_at", "created_at"])]
+
+    def __str__(self) -> str:
+        state = "queued" if self.queued_at else "waiting"
+        return f"{self.task_name}{tuple(self.args)} ({state})"

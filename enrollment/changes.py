@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from carrier.errors import CarrierConflictError, CarrierPermanentError, CarrierRuleError
 from carrier.operations import carrier_call
+from carrier.outbox import outbox_enqueue
 from portal.display import NONE, code_label, contribution_words, plan_label
 
 from . import forms
@@ -268,7 +269,7 @@ def group_send_changes(*, group: EmployerGroup, by: AbstractBaseUser | None) -> 
             group=group, to=C.SENDING, change_attempts=0, change_claimed_at=None, change_reason=""
         )
         group_id = group.pk
-        transaction.on_commit(lambda: tasks.patch_group.delay(group_id))
+        outbox_enqueue(task_name=tasks.patch_group.name, args=[group_id])
     logger.info("group %s: changes queued for the carrier by %s", group.pk, getattr(by, "pk", None))
     return group
 

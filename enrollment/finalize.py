@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from carrier.errors import CarrierRuleError, CarrierTransientError
 from carrier.operations import carrier_call
+from carrier.outbox import outbox_enqueue
 from carrier.rules import carrier_today
 from carrier.services import operation_for
 from groupsales.rules import check_finalize
@@ -136,7 +137,7 @@ def group_request_finalize(
         raise FinalizeRefused(_("Open enrollment has not ended: confirm that every employee has answered."))
     with transaction.atomic():
         group = group_transition(group=group, to=S.FINALIZING, by=by, reason="Finalize requested")
-        transaction.on_commit(lambda: tasks.finalize_group.delay(group.pk))
+        outbox_enqueue(task_name=tasks.finalize_group.name, args=[group.pk])
     return group
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from agencies.models import Broker
 from carrier.errors import CarrierRuleError, CarrierTransientError
 from carrier.operations import carrier_call, carrier_session
+from carrier.outbox import outbox_enqueue
 from carrier.services import operation_for
 from catalogue import selectors as catalogue_selectors
 from portal.display import code_label
@@ -524,7 +525,7 @@ def group_submit(*, group: EmployerGroup, by: AbstractBaseUser | None) -> Employ
             create_claimed_at=None,
         )
         group_id = group.pk
-        transaction.on_commit(lambda: tasks.create_group.delay(group_id))
+        outbox_enqueue(task_name=tasks.create_group.name, args=[group_id])
     return group
 
 
@@ -545,7 +546,7 @@ def group_retry_create(*, group: EmployerGroup, by: AbstractBaseUser | None) -> 
             create_claimed_at=None,
         )
         group_id = group.pk
-        transaction.on_commit(lambda: tasks.create_group.delay(group_id))
+        outbox_enqueue(task_name=tasks.create_group.name, args=[group_id])
     return group
 
 

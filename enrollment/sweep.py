@@ -5,6 +5,9 @@ A group stuck in CREATING or FINALIZING (or with its changes SENDING) longer tha
 is safe by construction: the create call and the patch are claimed with a conditional update, both POSTs
 reuse the operation's stored idempotency key (a merge patch sent twice changes what it changed once), and
 the transitions are conditional, so a second task does nothing the first already did.
+
+A row queued by the sweep has its ``updated_at`` moved to now, so the next sweep (every ``SWEEP_SECONDS``)
+leaves it alone for another stale age: one extra task per stale age at most, never one per sweep.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ S = EmployerGroup.Status
 
 
 def stale_seconds() -> float:
-    return float(getattr(settings, "GROUP_SWEEP_STALE_SECONDS", 15 * 60))
+    return float(getattr(settings, "GROUP_SWEEP_STALE_SECONDS", 180))
 
 
 def groups_sweep() -> dict[str, int]:
@@ -36,13 +39,11 @@ def groups_sweep() -> dict[str, int]:
         change_state=EmployerGroup.ChangeState.SENDING, updated_at__lt=stale
     ).filter(Q(change_claimed_at__isnull=True) | Q(change_claimed_at__lt=stale))
     counts = {"create": 0, "finalize": 0, "patch": 0}
-    for pk in creating.values_list("pk", flat=True):
-        tasks.create_group.delay(pk)
-        counts["create"] += 1
-    for pk in finalizing.values_list("pk", flat=True):
-        tasks.finalize_group.delay(pk)
-        counts["finalize"] += 1
-    for pk in sending.values_list("pk", flat=True):
-        tasks.patch_group.delay(pk)
-        counts["patch"] += 1
+    plan = (("create", creating, tasks.create_group), ("finalize", finalizing, tasks.finalize_group),
+            ("patch", sending, tasks.patch_group))  # fmt: skip
+    for name, rows, task in plan:
+        for pk in list(rows.values_list("pk", flat=True)):
+            EmployerGroup.objects.filter(pk=pk).update(updated_at=timezone.now())
+            task.delay(pk)
+            counts[name] += 1
     return counts

@@ -555,6 +555,12 @@ def group_review(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             try:
                 services.group_submit(group=group, by=request.user)
+                # Recorded with the submission (carrier.outbox): queued now, or by the outbox sweep
+                # within seconds of the broker coming back; never lost.
+                messages.success(
+                    request,
+                    _("Submitted: the group goes to the carrier shortly; this page shows its answer."),
+                )
             except TransitionNotAllowed:
                 messages.info(request, _("This group was already submitted."))
             return redirect("enrollment:group_detail", pk=pk)

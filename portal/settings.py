@@ -263,15 +263,29 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(_broker_dir / "control"),  # broadcasts (worker control); else ./control
     }
 else:
-    # Redis redelivers a task that was not acknowledged within this many seconds.
-    # A task not acknowledged (its worker died) goes back to the queue after visibility_timeout; workers
-    # look for such tasks every restore interval × throttle seconds (kombu's defaults: 10 × 10).
+    # A task a worker took and never acknowledged (the worker was SIGKILLed, or the ack was lost with the
+    # connection to Redis) goes back to the queue after ``visibility_timeout``. It must be longer than the
+    # longest countdown a task is held for in a worker's memory (a retry: 600 s for the group calls, 300 s
+    # for validations and polls), else Redis hands a waiting retry to a second worker: 900 s (15 min).
+    # Work does not wait for it: the sweeps (below, every minute) find work whose task was lost from the
+    # database's own state. Workers look for due messages every restore interval x throttle seconds.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
         "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
-        "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+        "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=3),
         "unacked_mutex_expire": env.int("CELERY_UNACKED_MUTEX_EXPIRE", default=300),
     }
+# A worker rides out a broker restart (issue 18): it reconnects for ever instead of exiting after 100
+# tries; on a lost connection the late-acknowledged tasks it runs are cancelled (their ack could not reach
+# Redis any more; they are delivered again, and the carrier calls replay their stored keys) rather than
+# acknowledged on a channel whose connection is gone (see docs/reliability.md, "Redis lost").
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Publishing while Redis is down fails within about a second instead of hanging a broker's request.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_ACKS_LATE = True  # a task killed mid-way is delivered again, never lost
@@ -299,14 +313,30 @@ CELERY_BEAT_SCHEDULE["edi-sweep-transmissions"] = {"task": "edi.sweep_transmissi
 # Lost carrier work (a broker restart, a killed worker) is queued again; the stored idempotency keys make
 # a second task harmless.
 GROUP_CREATE_CLAIM_SECONDS = env.float("GROUP_CREATE_CLAIM_SECONDS", default=120)
-GROUP_SWEEP_STALE_SECONDS = env.float("GROUP_SWEEP_STALE_SECONDS", default=15 * 60)
+# Sweeps run every SWEEP_SECONDS (60) and queue work untouched for the stale age (180 s): a group in a
+# long backoff gets at most one extra attempt per stale age, harmless (claims, stored keys), and work whose
+# task was lost (an unacknowledged message, a retry held by a dead worker) is found within ~4 minutes
+# instead of the visibility timeout (issue 18 item 6).
+SWEEP_SECONDS = env.float("SWEEP_SECONDS", default=60.0)
+GROUP_SWEEP_STALE_SECONDS = env.float("GROUP_SWEEP_STALE_SECONDS", default=180)
 MEMBERS_VALIDATION_CLAIM_SECONDS = env.float("MEMBERS_VALIDATION_CLAIM_SECONDS", default=600)
-MEMBERS_SWEEP_STALE_SECONDS = env.float("MEMBERS_SWEEP_STALE_SECONDS", default=15 * 60)
-CELERY_BEAT_SCHEDULE["enrollment-sweep-groups"] = {"task": "enrollment.tasks.sweep_groups", "schedule": 300.0}
+MEMBERS_SWEEP_STALE_SECONDS = env.float("MEMBERS_SWEEP_STALE_SECONDS", default=180)
+CELERY_BEAT_SCHEDULE["enrollment-sweep-groups"] = {
+    "task": "enrollment.tasks.sweep_groups",
+    "schedule": SWEEP_SECONDS,
+}
 CELERY_BEAT_SCHEDULE["members-sweep-validations"] = {
     "task": "members.tasks.sweep_validations",
-    "schedule": 300.0,
+    "schedule": SWEEP_SECONDS,
 }
+# The outbox (carrier.outbox): tasks recorded with the change while Redis was down are queued this often.
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=15.0)
+OUTBOX_MIN_AGE_SECONDS = env.float("OUTBOX_MIN_AGE_SECONDS", default=5.0)
+CELERY_BEAT_SCHEDULE["carrier-sweep-outbox"] = {
+    "task": "carrier.sweep_outbox",
+    "schedule": OUTBOX_SWEEP_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["carrier-prune-outbox"] = {"task": "carrier.prune_outbox", "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE["catalogue-pull-etss"] = {"task": "catalogue.pull_etss", "schedule": 6 * 3600.0}
 
 # The carrier's Group Sales API. Development points at the sandbox this portal mounts.

@@ -23,6 +23,7 @@ from django.utils import timezone
 from carrier.client import get_client
 from carrier.errors import CarrierPermanentError, CarrierRuleError, CarrierTransientError
 from carrier.operations import carrier_call, carrier_session
+from carrier.outbox import outbox_enqueue
 from carrier.schemas import InvalidCarrierRequest
 from carrier.services import operation_for
 from enrollment import rules as enrollment_rules
@@ -82,8 +83,8 @@ def members_queue_validation(*, group: EmployerGroup) -> bool:
         return False
     from .. import tasks
 
-    group_id = group.pk
-    transaction.on_commit(lambda: tasks.validate_group_members.delay(group_id))
+    # Recorded with the change (carrier.outbox): queued on commit, or by the outbox sweep if Redis is down.
+    outbox_enqueue(task_name=tasks.validate_group_members.name, args=[group.pk])
     return True
 
 

@@ -93,19 +93,32 @@ def database_url() -> str:
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{port}/{db['NAME']}"
 
 
-class Worker:
-    """``celery -A portal worker`` in its own process (solo pool: one process to kill)."""
+SOLO = ("--pool=solo", "--without-heartbeat", "--without-mingle", "--without-gossip")
+# As docker-compose.yml runs it: prefork, heartbeat, mingle and gossip on.
+PRODUCTION_SHAPE = ("--pool=prefork", "--concurrency=2")
 
-    def __init__(self, env: dict[str, str], queue: str, log: Path) -> None:
+
+class Worker:
+    """``celery -A portal worker`` in its own process (by default the solo pool: one process to kill;
+    ``options=PRODUCTION_SHAPE`` for the pool production runs). ``include``: more task modules."""
+
+    def __init__(
+        self, env: dict[str, str], queue: str, log: Path, *, options=SOLO, include: str = ""
+    ) -> None:
         self.env, self.queue, self.log = env, queue, log
+        self.options, self.include = tuple(options), include
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        extra = ["-I", self.include] if self.include else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "-Q", self.queue,
-             "--without-heartbeat", "--without-mingle", "--without-gossip", "--loglevel=INFO"],
+            [sys.executable, "-m", "celery", "-A", "portal", "worker", *self.options, "-Q", self.queue,
+             "--loglevel=INFO", *extra],
             cwd=ROOT, env=self.env, stdout=self.log.open("a"), stderr=subprocess.STDOUT,
         )  # fmt: skip
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def kill(self) -> None:
         assert self.process is not None
