@@ -1,6 +1,4 @@
-"""The load test (issue 8): gunicorn + PostgreSQL on loopback, 50 employees completing self-service and
-10 brokers browsing the book of business for a bounded time. ``python -m loadtest [--short]``.
-
-The driver is plain threads + ``requests`` (no locust): one thread per simulated user, each with its own
-session (cookies, CSRF). See docs/load.md for how to run it and the last full run's figures.
+"""The load test (docs/load.md): gunicorn + PostgreSQL on loopback, 50 employees completing self-service and
+10 brokers browsing the book of business, as Locust users (``loadtest/locustfile.py``), for a bounded time.
+``python -m loadtest [--short]`` sets it all up, runs Locust headless and writes the table.
 """

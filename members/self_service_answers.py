@@ -50,7 +50,14 @@ def catalogue_plans(plan_ids: list[str]) -> dict[str, PlanName]:
 class Answers:
     """The employee's answers on every step, and what follows from them."""
 
-    def __init__(self, invitation: Invitation, *, post: dict | None = None, step: str | None = None):
+    def __init__(
+        self,
+        invitation: Invitation,
+        *,
+        post: dict | None = None,
+        step: str | None = None,
+        priced: bool | None = None,
+    ):
         self.invitation = invitation
         self.subscriber: Member = invitation.subscriber
         self.group = self.subscriber.group
@@ -64,8 +71,9 @@ class Answers:
         self.plans = catalogue_plans([p for line in self.group.lines for p in self.plan_ids(line)])
         self.names = {plan_id: p.name for plan_id, p in self.plans.items() if p.name}
         # Prices are shown on the coverage, compare and review pages only; pricing every line is most of
-        # a page's work, so the details and family steps (and a signature that goes through) skip it.
-        self._read_coverage(priced=step in (None, "coverage", "compare"))
+        # a page's work, so the details and family steps (and a signature or a coverage POST that goes
+        # through: ``priced=False``) skip it.
+        self._read_coverage(priced=step in (None, "coverage", "compare") if priced is None else priced)
 
     # ---------------------------------------------------------------------------- reading the steps
 

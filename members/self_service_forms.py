@@ -282,7 +282,8 @@ class CoverageForm(member_forms.ElectionForm):
         names: dict[str, str] | None = None,
         **kwargs: Any,
     ):
-        super().__init__(*args, line=line, plan_ids=plan_ids, **kwargs)
+        # Both fields are replaced below: no plan IDs up there, so no catalogue query for labels unused.
+        super().__init__(*args, line=line, plan_ids=[], **kwargs)
         self.costs = costs or {}
         names = names or {}
         choices = []

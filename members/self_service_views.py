@@ -252,16 +252,23 @@ def family(request: HttpRequest, invitation: Invitation, token: str) -> HttpResp
 @employee_page
 def coverage(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
     post = _posted(request, invitation, "coverage")
-    answers = Answers(invitation, post=post, step="coverage")
+    # A choice that goes through never shows the prices: they are worked out only for a page shown.
+    answers = Answers(invitation, post=post, step="coverage", priced=post is None)
     if post is not None:
         self_service.draft_save(invitation=invitation, step="coverage", data=post)
     problems = _problems_if_typed(answers, invitation, "coverage", post is not None)
+    mine = {
+        form.line: [p for p in problems["subscriber"] if p.step == f"election:{form.line}"]
+        for form in answers.coverage_forms
+    }
+    blocking = any(_blocking(mine[form.line], form.fields) for form in answers.coverage_forms)
+    if post is not None and all(f.is_valid() for f in answers.coverage_forms) and not blocking:
+        return redirect("self_service:review", token=token)
+    if post is not None:
+        answers = Answers(invitation, post=post, step="coverage")  # the page again, with the prices
     lines = []
-    blocking = False
     for form in answers.coverage_forms:
-        mine = [p for p in problems["subscriber"] if p.step == f"election:{form.line}"]
-        blocking = blocking or _blocking(mine, form.fields)
-        fields, general = fields_with_problems(form, mine)
+        fields, general = fields_with_problems(form, mine[form.line])
         lines.append(
             {
                 "form": form,
@@ -271,8 +278,6 @@ def coverage(request: HttpRequest, invitation: Invitation, token: str) -> HttpRe
                 "options": coverage_options(answers, form),
             }
         )
-    if post is not None and all(f.is_valid() for f in answers.coverage_forms) and not blocking:
-        return redirect("self_service:review", token=token)
     return render(
         request,
         "members/self_service/coverage.html",

@@ -20,7 +20,6 @@ from ..models import LINES, Election, Member
 from .bodies import (
     MEMBER_FIELDS,
     SUBSCRIBER_ONLY,
-    _active_dependents,
     _digits,
     _ordered_lines,
     member_build_validation_body,
@@ -54,11 +53,15 @@ def _set_fields(member: Member, data: Mapping[str, Any], *, subscriber: bool) ->
         setattr(member, name, value)
 
 
-def _family_bodies(subscriber: Member) -> dict[int, dict]:
-    subscriber = Member.objects.prefetch_related("elections", "dependents").get(pk=subscriber.pk)
-    dependents = _active_dependents(subscriber)
-    bodies = {subscriber.pk: member_build_validation_body(member=subscriber, dependents=dependents)}
-    for d in dependents:
+def _family_bodies(
+    subscriber: Member, dependents: list[Member], elections: Iterable[Election]
+) -> dict[int, dict]:
+    """{pk: validation body} of a family as given (its active dependents only), read from nothing."""
+    active = [d for d in dependents if d.withdrawn_at is None]
+    bodies = {
+        subscriber.pk: member_build_validation_body(member=subscriber, dependents=active, elections=elections)
+    }
+    for d in active:
         d.subscriber = subscriber
         bodies[d.pk] = member_build_validation_body(member=d)
     return bodies
@@ -242,8 +245,8 @@ def family_save(
             if subscriber.group_id != group.pk or subscriber.subscriber_id is not None:
                 raise ValidationError("That member is not a subscriber of this group.")
             subscriber = Member.objects.select_for_update().get(pk=subscriber.pk)
-            before = _family_bodies(subscriber)
             stored, stored_elections = list(subscriber.dependents.all()), list(subscriber.elections.all())
+            before = _family_bodies(subscriber, stored, stored_elections)  # before the plan changes them
         else:
             subscriber = Member(group=group, relationship=Member.Relationship.SUBSCRIBER)
             before, stored, stored_elections = {}, [], []
@@ -257,7 +260,8 @@ def family_save(
             check=lambda member: member.full_clean(), refuse=refuse, in_place=True,
         )  # fmt: skip
         _family_store(plan, by=by)
-        after = _family_bodies(subscriber)
+        # The family as just stored, from the plan in memory (its members were full_clean'ed): no re-read.
+        after = _family_bodies(plan.subscriber, plan.dependents, plan.elections.values())
         changed = [pk for pk, body in after.items() if before.get(pk) != body]
         _mark_edited(changed)
         if changed:

@@ -308,6 +308,26 @@ def test_it_shows_what_the_employee_pays_for_each_offered_plan(
     assert "could not be worked out" not in html
 
 
+def test_a_refused_choice_shows_the_coverage_page_again_with_the_prices(
+    client, invitation, rule_facts, settings, tmp_path
+):
+    """A coverage POST that goes through is not priced (issue 24: the page is not shown); one refused is
+    shown again, priced, with the refusal beside its field and the choices kept."""
+    from catalogue.services import etss_file_receive
+    from catalogue.testing import sample_path
+
+    settings.ETSS_ARCHIVE_DIR = tmp_path / "archive"
+    etss_file_receive(path=sample_path(), loaded_by="command")
+    refused = {**COVERAGE, "election-dental-waiver_reason": ""}
+    response = client.post(url(invitation, "coverage"), refused)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Say why you do not want this coverage." in html
+    assert "Humana Silver PPO 3500 — you pay $1,780.42 a month" in html
+    assert re.search(r'value="12345KY0010002"[^>]*checked', html)
+    assert client.post(url(invitation, "coverage"), COVERAGE).status_code == 302
+
+
 def test_it_says_when_the_cost_cannot_be_worked_out(client, invitation, rule_facts):
     html = client.get(url(invitation, "coverage")).content.decode()
     assert "could not be worked out" in html
