@@ -307,6 +307,18 @@ CELERY_BEAT_SCHEDULE["members-sweep-validations"] = {
     "task": "members.tasks.sweep_validations",
     "schedule": 300.0,
 }
+# Open enrollment (issue 22 item 4): the window's default end, reminders' offsets (days before the end),
+# documents finalize waits for (effective dates from), the upload limit.
+ENROLLMENT_OE_LEAD_DAYS = env.int("ENROLLMENT_OE_LEAD_DAYS", default=10)
+MEMBERS_REMINDER_OFFSETS_DAYS = env.list("MEMBERS_REMINDER_OFFSETS_DAYS", cast=int, default=[7, 3, 1])
+ENROLLMENT_DOCUMENTS_REQUIRED_FROM = env.str("ENROLLMENT_DOCUMENTS_REQUIRED_FROM", default="2027-07-01")
+ENROLLMENT_DOCUMENT_MAX_BYTES = env.int("ENROLLMENT_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Hourly: a reminder goes once per offset and a digest once a day whatever the frequency (keyed notices).
+CELERY_BEAT_SCHEDULE["members-send-reminders"] = {"task": "members.tasks.send_reminders", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["members-send-broker-digests"] = {
+    "task": "members.tasks.send_broker_digests",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["catalogue-pull-etss"] = {"task": "catalogue.pull_etss", "schedule": 6 * 3600.0}
 
 # The carrier's Group Sales API. Development points at the sandbox this portal mounts.
