@@ -90,7 +90,7 @@ class GroupDocumentAdmin(admin.ModelAdmin):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
 
-    @admin.action(description="Accept the selected documents")
+    @admin.action(description="Accept the selected documents", permissions=["change"])
     def accept(self, request, queryset):
         for document in queryset:
             documents.document_review(document=document, status=D.ACCEPTED, reason="", by=request.user)
