@@ -52,7 +52,9 @@ def _page(request: HttpRequest, group: EmployerGroup, *, employer: bool) -> Http
             errors[request.POST.get("requirement", "")] = _("DOC-102: Choose a file to upload.")
     checklist = documents.document_checklist(group=group)
     history = group.documents.defer("content_base64").select_related("uploaded_by")
+    codes = {item.code for item in checklist}
     context = {
+        "other_errors": [message for code, message in errors.items() if code not in codes],
         "group": group,
         "checklist": checklist,
         "history": history,

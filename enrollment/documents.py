@@ -6,7 +6,8 @@ document (``before_finalize``). ``document_checklist`` evaluates it for a group;
 gives finalize's readiness its problems (the item's ID, what is missing and how to fix it).
 
 Uploads (``document_upload``): PDF, JPEG or PNG as the file's first bytes say (the name and the browser's
-type are not trusted), at most ``ENROLLMENT_DOCUMENT_MAX_BYTES`` (default 10 MB), stored encrypted at rest
+type are not trusted), at most ``ENROLLMENT_DOCUMENT_MAX_BYTES`` (default 5 MB;
+the request itself is limited to 6 MB, ``REQUEST_BODY_LIMITS`` and ``deploy/nginx.conf``), stored encrypted at rest
 the way the signed application is (base64 in an encrypted field). A new upload for an item replaces the
 earlier one (kept, marked replaced). An administrator reviews each document (``document_review``:
 accept, reject with a reason, or ask for more with a reason) and the broker and the employer are told
@@ -177,7 +178,7 @@ MAGIC = (
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "ENROLLMENT_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024))
+    return int(getattr(settings, "ENROLLMENT_DOCUMENT_MAX_BYTES", 5 * 1024 * 1024))
 
 
 def sniff_type(head: bytes) -> tuple[str, str] | None:
