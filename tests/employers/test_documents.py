@@ -70,7 +70,11 @@ def test_the_employer_uploads_a_pdf_kept_encrypted(employer_client, group):
     response = _upload(employer_client, group, PDF)
     assert response.status_code == 302
     document = GroupDocument.objects.get()
-    assert (document.requirement, document.content_type, document.size) == ("DOC-001", "application/pdf", len(PDF))
+    assert (document.requirement, document.content_type, document.size) == (
+        "DOC-001",
+        "application/pdf",
+        len(PDF),
+    )
     assert document.uploaded_by.email == "ann.hr@example.com"
     with connection.cursor() as cursor:
         cursor.execute("SELECT content_base64 FROM enrollment_groupdocument WHERE id = %s", [document.pk])
@@ -186,7 +190,9 @@ def test_another_employers_documents_are_absent(client, group, contact):
     for url in (
         reverse("employers:employer_documents", args=[group.pk]),
         reverse("employers:employer_document_file", args=[group.pk, document.pk]),
-        reverse("employers:employer_document_file", args=[theirs.pk, document.pk]),  # their group, not their file
+        reverse(
+            "employers:employer_document_file", args=[theirs.pk, document.pk]
+        ),  # their group, not their file
         reverse("employers:documents", args=[group.pk]),
         reverse("employers:document_file", args=[group.pk, document.pk]),
     ):
