@@ -7,7 +7,8 @@ open-enrollment window ends (``enrollment.window``). The beat task (``members.ta
 — the offset just reached, keyed ``reminder:<invitation>:<offset>`` so a second run sends nothing, and only
 if the invitation went before that offset's day (a fresh invitation needs no reminder). The reminder carries
 the invitation's own link (unchanged: the earlier e-mail's link keeps working), in the language the employee
-reads their pages in (both languages until known), and counts under INV-002 like any invitation e-mail.
+reads their pages in (both languages until known), renews the link's expiry as "Resend" does (never past
+the window's end), and counts under INV-002 like any invitation e-mail.
 
 **Remind all not started** (the member list): every employee invited whose link was never opened, at most
 once a day each (``remind-all:<invitation>:<day>``).
@@ -71,7 +72,7 @@ def _live_unsigned(group: EmployerGroup):
 
 
 def _remind(invitation: Invitation, *, by: AbstractBaseUser | None, key: str, days_left: int | None) -> bool:
-    if self_service.invitation_state(invitation) != "LIVE":
+    if self_service.invitation_state(invitation) not in ("LIVE", "EXPIRED"):  # an expired link is renewed
         return False
     try:
         return invitation_email_remind(invitation=invitation, by=by, key=key, days_left=days_left)

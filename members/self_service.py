@@ -245,14 +245,19 @@ def invitation_resend(*, invitation: Invitation, by: AbstractBaseUser | None) ->
 
 
 def invitation_remind(*, invitation: Invitation, days_left: int | None) -> str:
-    """E-mail a reminder with the invitation's own link (unchanged), in the employee's language; the
+    """E-mail a reminder with the invitation's own link (unchanged, its expiry renewed as a resend does, up
+    to the window's end), in the employee's language; the
     caller records it (``members.invitations``). Returns the subject. ValidationError when the link
     cannot be sent again."""
-    if invitation_state(invitation) != "LIVE":
-        raise ValidationError("Only a live invitation that is not signed gets a reminder.")
+    if invitation_state(invitation) not in ("LIVE", "EXPIRED"):
+        raise ValidationError("Only an invitation that is not signed, in open enrollment, gets a reminder.")
     token = invitation_token(invitation)
     if token is None:
         raise ValidationError("This link was made before reminders existed: send the invitation again.")
+    # As "Resend": the link works again for the usual days, never past the window, never shorter.
+    group = invitation.subscriber.group
+    invitation.expires_at = max(invitation.expires_at, _expiry(group, timezone.now(), invitation_days()))
+    invitation.save(update_fields=["expires_at"])
     invitation.token = token
     return _send_email(invitation=invitation, token=token, reminder=True, days_left=days_left)
 
