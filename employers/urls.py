@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_documents
 
 app_name = "employers"
 
@@ -15,4 +15,21 @@ urlpatterns = [
     ),  # fmt: skip
     path("employer/welcome/<uidb64>/<token>/", views.EmployerWelcomeView.as_view(), name="welcome"),
     path("groups/<int:group_pk>/employer-access/", views.employer_access, name="access"),
+    path("groups/<int:group_pk>/documents/", views_documents.group_documents, name="documents"),
+    path(
+        "groups/<int:group_pk>/documents/<int:pk>/file",
+        views_documents.group_document_file,
+        name="document_file",
+    ),
+    path(
+        "employer/groups/<int:group_pk>/documents/",
+        views_documents.employer_documents,
+        name="employer_documents",
+    ),
+    path(
+        "employer/groups/<int:group_pk>/documents/<int:pk>/file",
+        views_documents.employer_document_file,
+        name="employer_document_file",
+    ),  # fmt: skip
+    path("notices/preferences/", views_documents.notice_preferences, name="preferences"),
 ]

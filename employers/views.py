@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from enrollment import application
 from enrollment.selectors import group_get_visible
 from enrollment.views_application import application_pdf_response, signer_details
+from enrollment.window import oe_window
 from members.selectors import group_progress
 from reports.tables import employer_employee_choices
 
@@ -47,6 +48,9 @@ def employer_group(request: HttpRequest, group_pk: int) -> HttpResponse:
         "state": application.application_state(group=group),
         "employees": employer_employee_choices(group=group),
         "progress": group_progress(group=group),
+        "window": oe_window(group=group),
+        # What went to the employer and the broker (an employee's own e-mails are theirs).
+        "sent": group.notices.exclude(role="EMPLOYEE")[:50],
     }
     return render(request, "employers/group.html", context)
 

@@ -149,3 +149,6 @@ class ApplicationDocumentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+from . import admin_documents  # noqa: E402,F401

@@ -31,7 +31,7 @@ from carrier.operations import carrier_call
 from carrier.outbox import outbox_enqueue
 from portal.display import NONE, code_label, contribution_words, plan_label
 
-from . import forms
+from . import forms, notices
 from .models import EmployerGroup
 from .payload import group_build_create_payload
 from .roster import roster
@@ -299,10 +299,12 @@ def _claim(group_id: int) -> bool:
 
 
 def _refused(group: EmployerGroup, errors: list[dict], reason: str) -> str:
-    group_change_move(
+    group = group_change_move(
         group=group, to=C.REFUSED, frm=C.SENDING, carrier_errors=errors, change_reason=reason[:500],
         change_claimed_at=None,
     )  # fmt: skip
+    codes = ", ".join(sorted({str(e.get("code")) for e in errors if e.get("code")}))
+    notices.notice_send_quietly(group=group, kind="CHANGE_REJECTED", context={"codes": codes})
     return "refused"
 
 
@@ -360,6 +362,7 @@ def _patched(group: EmployerGroup, patch: dict, detail: Any) -> str:
         )
         if before != after:
             roster().lines_changed(group=group, removed=before - after, added=after - before)
+    notices.notice_send_quietly(group=group, kind="CHANGE_APPLIED")
     return "patched"
 
 

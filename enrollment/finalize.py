@@ -9,7 +9,7 @@ finalize when nothing blocks and open enrollment is over, or when they confirm i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -26,12 +26,14 @@ from carrier.services import operation_for
 from groupsales.rules import check_finalize
 from portal.display import code_label
 
+from . import documents
 from . import rules as group_rules
 from .models import EmployerGroup
 from .payload import group_build_create_payload
 from .roster import roster
 from .rules import Problem
 from .states import TransitionNotAllowed, group_transition
+from .window import oe_window
 
 S = EmployerGroup.Status
 
@@ -61,10 +63,8 @@ def _subject(group_id: int) -> str:
 
 
 def open_enrollment_ends_on(*, group: EmployerGroup) -> date | None:
-    """The day before the effective date: the last day employees can answer."""
-    if group.requested_effective_date is None:
-        return None
-    return group.requested_effective_date - timedelta(days=1)
+    """The last day employees can answer: the end of the open-enrollment window (``enrollment.window``)."""
+    return oe_window(group=group).ends_on
 
 
 def group_readiness(*, group: EmployerGroup) -> Readiness:
@@ -105,6 +105,7 @@ def group_readiness(*, group: EmployerGroup) -> Readiness:
                 severity=v.severity,
             )
         )  # fmt: skip
+    readiness.problems += documents.document_problems(group=group)
     lines = {p.line: p for p in progress.participation}
     for line, part in lines.items():
         readiness.items.append(

@@ -134,6 +134,9 @@ class EmployerGroup(models.Model):
     application_changed_at = models.DateTimeField(
         null=True, blank=True, help_text="The carrier's applicationChangedAt (GRP-015)"
     )
+    # The open-enrollment window the broker sets (``enrollment.window``); empty: the defaults.
+    oe_starts_on = models.DateField("open enrollment starts", null=True, blank=True)
+    oe_ends_on = models.DateField("open enrollment ends", null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -283,3 +286,88 @@ class ApplicationSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.signed_by}"
+
+
+class GroupDocument(models.Model):
+    """A document the employer or the broker uploaded for one checklist item (``enrollment.documents``):
+    the file encrypted at rest (base64 of its bytes), its type as its content says, and the review.
+
+    A later upload for the same item replaces this one (``replaced_at``); what was replaced is kept."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("Waiting for review")
+        ACCEPTED = "ACCEPTED", _("Accepted")
+        REJECTED = "REJECTED", _("Rejected")
+        MORE_NEEDED = "MORE_NEEDED", _("More needed")
+
+    group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="documents")
+    requirement = models.CharField(max_length=10)
+    filename = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField("SHA-256", max_length=64)
+    content_base64 = EncryptedTextField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    review_reason = models.CharField(max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["group", "requirement", "-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["group", "requirement"])]
+
+    def __str__(self) -> str:
+        return f"{self.requirement} of group {self.group_id}: {self.filename}"
+
+
+class Notice(models.Model):
+    """One e-mail the portal sent about a group: to whom, what (``kind``), when, in which language.
+    ``key`` makes a notice that must go once (a reminder per offset, a digest per day) go once."""
+
+    class Role(models.TextChoices):
+        EMPLOYEE = "EMPLOYEE", _("Employee")
+        EMPLOYER = "EMPLOYER", _("Employer")
+        BROKER = "BROKER", _("Broker")
+
+    group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=30)
+    role = models.CharField(max_length=10, choices=Role.choices)
+    to_email = models.EmailField()
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    member_id = models.PositiveIntegerField(null=True, blank=True, help_text="The employee's member row")
+    language = models.CharField(max_length=5, blank=True)
+    subject = models.CharField(max_length=300)
+    key = models.CharField(max_length=120, blank=True)
+    sent_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=~models.Q(key=""), name="one_notice_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to_email}"
+
+
+class NoticePreference(models.Model):
+    """A broker's or an employer's choice not to get (or to get again) one kind of notice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {'on' if self.enabled else 'off'}"

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from . import notices
 from .models import EmployerGroup, GroupTransition
 
 S = EmployerGroup.Status
@@ -56,6 +57,12 @@ def can_transition(frm: str, to: str) -> bool:
     return to in TRANSITIONS.get(frm, frozenset())
 
 
+# The moves the broker and the employer are told of (``enrollment.notices``): created, finalized, enrolled.
+NOTICED_MOVES = frozenset(
+    {(S.CREATING, S.OPEN_ENROLLMENT), (S.FINALIZING, S.FINALIZED), (S.ENROLLING, S.ENROLLED)}
+)
+
+
 def group_transition(
     *,
     group: EmployerGroup,
@@ -87,13 +94,17 @@ def group_transition(
         )
         if updated != 1:
             raise TransitionNotAllowed(f"The group is no longer {frm}.")
-        GroupTransition.objects.create(
+        transition = GroupTransition.objects.create(
             group=group,
             from_status=frm,
             to_status=to,
             by=by if by and by.is_authenticated else None,
             reason=reason,
         )
+        if (frm, to) in NOTICED_MOVES:
+            transaction.on_commit(
+                lambda: notices.group_status_notice(group_id=group.pk, status=to, transition_id=transition.pk)
+            )
     group.refresh_from_db()
     return group
 

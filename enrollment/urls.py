@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views, views_application, views_group
+from . import views, views_application, views_group, views_window
 
 # Group pages are namespaced ("enrollment:…"); the book keeps its site-wide name "book" (login redirect, nav).
 group_patterns = [
@@ -13,6 +13,7 @@ group_patterns = [
     path("groups/<int:pk>/finalize", views_group.group_finalize, name="group_finalize"),
     path("groups/<int:pk>/changes/send", views_group.group_changes_send, name="group_changes_send"),
     path("groups/<int:pk>/changes/discard", views_group.group_changes_discard, name="group_changes_discard"),
+    path("groups/<int:pk>/open-enrollment/", views_window.group_window, name="group_window"),
     path("groups/<int:pk>/application/", views_application.group_application, name="group_application"),
     path(
         "groups/<int:pk>/application/<str:sha256>.pdf",

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.recorded import recorded_words
 
-from . import changes, finalize, forms, selectors, services
+from . import changes, finalize, forms, notices, selectors, services
 from .models import EmployerGroup
 from .states import TransitionNotAllowed
 
@@ -129,6 +129,15 @@ def next_steps(group: EmployerGroup, readiness=None) -> list[NextStep]:
     ]
 
 
+def _document_events(group: EmployerGroup) -> list[dict]:
+    events = []
+    for d in group.documents.defer("content_base64"):
+        events.append({"at": d.uploaded_at, "kind": "document", "item": d, "what": "uploaded"})
+        if d.reviewed_at:
+            events.append({"at": d.reviewed_at, "kind": "document", "item": d, "what": "reviewed"})
+    return events
+
+
 @login_required
 @require_GET
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -140,6 +149,8 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {"at": e.at, "kind": "edit", "item": e}
         for e in selectors.group_edits(group=group, labels=forms.group_field_labels())
     ]
+    timeline += [{"at": n.sent_at, "kind": "notice", "item": n} for n in notices.group_notices(group=group)]
+    timeline += _document_events(group)
     timeline.sort(key=lambda e: e["at"])
     census = list(group.census.all())
     readiness = finalize.group_readiness(group=group) if group.status == S.OPEN_ENROLLMENT else None

@@ -32,6 +32,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from enrollment.models import Notice
+
 from . import self_service
 from .models import Invitation, InvitationEmail, Member
 
@@ -202,3 +204,33 @@ def invitation_email_resend(*, invitation: Invitation, by: AbstractBaseUser | No
         invitation = self_service.invitation_resend(invitation=invitation, by=by)
         _record(invitation, by, InvitationEmail.Kind.RESEND)
     return invitation
+
+
+def invitation_email_remind(
+    *, invitation: Invitation, by: AbstractBaseUser | None, key: str = "", days_left: int | None = None
+) -> bool:
+    """Check INV-001 and INV-002, then e-mail a reminder with the invitation's own link (unchanged), in the
+    employee's language, recorded as an invitation e-mail and as a notice on the group's timeline. With a
+    ``key`` it goes once (False: that key was sent already)."""
+    from enrollment import notices
+
+    subscriber = invitation.subscriber
+    invitation_names_check(subscriber=subscriber)
+    with transaction.atomic():
+        _lock(subscriber, by)
+        if key and Notice.objects.filter(key=key).exists():
+            return False
+        invitation_throttle_check(subscriber=subscriber, by=by)
+        subject = self_service.invitation_remind(invitation=invitation, days_left=days_left)
+        notices.notice_record(
+            group=subscriber.group,
+            kind="EMPLOYEE_REMINDER",
+            role=Notice.Role.EMPLOYEE,
+            email=subscriber.email,
+            language="/".join(self_service.email_languages(invitation)),
+            subject=subject,
+            key=key,
+            member_id=subscriber.pk,
+        )
+        _record(invitation, by, InvitationEmail.Kind.REMIND)
+    return True

@@ -237,6 +237,11 @@ class Invitation(models.Model):
 
     subscriber = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="invitations")
     token_hash = models.CharField(max_length=64, unique=True)
+    # The link's token is derived from this salt and the server's secret (``self_service``), so the same
+    # link can be e-mailed again (a reminder, a resend) while only its hash is stored.
+    link_salt = models.CharField(max_length=64, blank=True)
+    # The language the employee last read their pages in ("": not known yet, e-mails go in both).
+    language = models.CharField(max_length=5, blank=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -293,6 +298,7 @@ class InvitationEmail(models.Model):
     class Kind(models.TextChoices):
         SEND = "SEND", _("Sent")
         RESEND = "RESEND", _("Sent again")
+        REMIND = "REMIND", _("Reminder")
 
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="emails")
     subscriber = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="invitation_emails")

@@ -4,8 +4,8 @@ A link ``{SITE_URL}/enroll/<token>/`` opens exactly one family (the invitation's
 sha256 of the token is stored (a link a resend replaced: in ``RetiredLink``); the token is looked up by
 its hash, so an unknown, revoked or replaced token opens nothing and answers the same 404 page, which
 names whom to ask (the broker) where the portal issued the link (``invitation_for_link``). An invitation
-expires after ``MEMBERS_INVITATION_DAYS`` (14) but never after the group's open enrollment ends: the day
-before the requested effective date.
+expires after ``MEMBERS_INVITATION_DAYS`` (14) but never after the group's open-enrollment window ends
+(``enrollment.window``).
 
 What the employee types is kept as a draft on the invitation (``Invitation.draft``, encrypted at rest:
 it may hold an SSN; bounded by ``draft_bounded``) so a phone user can leave and come back; nothing
@@ -16,12 +16,13 @@ Settings read (with defaults): ``MEMBERS_INVITATION_DAYS`` (14), ``SITE_URL``, `
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import logging
 import secrets
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,9 +34,11 @@ from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
 from enrollment.models import EmployerGroup
+from enrollment.window import oe_window
 
 from . import self_service_forms as ss_forms
 from . import services
@@ -69,13 +72,9 @@ def invitation_url(token: str) -> str:
 
 
 def open_enrollment_ends_at(group: EmployerGroup) -> datetime | None:
-    """The end of the group's open enrollment: the end of the day before the requested effective date
-    (the group has no stored end of its own). None when the group has no effective date yet."""
-    effective: date | None = group.requested_effective_date
-    if effective is None:
-        return None
-    last_day = effective - timedelta(days=1)
-    return timezone.make_aware(datetime.combine(last_day, time(23, 59, 59)))
+    """The end of the group's open-enrollment window (``enrollment.window``: the broker's end, else
+    ``ENROLLMENT_OE_LEAD_DAYS`` before the effective date). None when the group has no effective date yet."""
+    return oe_window(group=group).ends_at
 
 
 def group_open_for_employees(group: EmployerGroup, *, now: datetime | None = None) -> bool:
@@ -115,26 +114,39 @@ def invitation_is_live(invitation: Invitation, *, now: datetime | None = None) -
 # ------------------------------------------------------------------------------------ e-mail
 
 
-def _send_email(*, invitation: Invitation, token: str) -> None:
+def email_languages(invitation: Invitation) -> tuple[str, ...]:
+    """The employee's language when known, else both (Spanish and English in one e-mail)."""
+    return (invitation.language,) if invitation.language in EMAIL_LANGUAGES else EMAIL_LANGUAGES
+
+
+def _send_email(
+    *, invitation: Invitation, token: str, reminder: bool = False, days_left: int | None = None
+) -> str:
+    """Send the invitation (or a reminder) with ``token``'s link; returns the subject."""
     subscriber = invitation.subscriber
+    window = oe_window(group=subscriber.group)
     context = {
         "subscriber": subscriber,
         "group": subscriber.group,
         "url": invitation_url(token),
         "expires_at": timezone.localtime(invitation.expires_at),
+        "ends_on": window.ends_on,
+        "days_left": days_left,
     }
+    name = "reminder" if reminder else "invitation"
     parts = []
     subjects = []
-    for language in EMAIL_LANGUAGES:
+    for language in email_languages(invitation) if reminder else EMAIL_LANGUAGES:
         with translation.override(language):
-            subjects.append(render_to_string("emails/invitation_subject.txt", context).strip())
-            parts.append(render_to_string("emails/invitation.txt", context).strip())
+            subjects.append(render_to_string(f"emails/{name}_subject.txt", context).strip())
+            parts.append(render_to_string(f"emails/{name}.txt", context).strip())
     send_mail(
         subject=" / ".join(subjects),
         message="\n\n----------------------------------------\n\n".join(parts) + "\n",
         from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None),
         recipient_list=[subscriber.email],
     )
+    return " / ".join(subjects)
 
 
 # ------------------------------------------------------------------------------------ invitations
@@ -151,9 +163,28 @@ def _check_can_invite(subscriber: Member) -> None:
         raise ValidationError("The group is not in open enrollment: employees can no longer answer.")
 
 
-def _new_token() -> tuple[str, str]:
-    token = secrets.token_urlsafe(32)
-    return token, token_hash(token)
+def _new_token() -> tuple[str, str, str]:
+    """A new link: (token, its sha256, the salt it is derived from)."""
+    salt = secrets.token_urlsafe(32)
+    token = link_token(salt)
+    return token, token_hash(token), salt
+
+
+def link_token(salt: str) -> str:
+    """The link's token: an HMAC of the invitation's random salt under the server's secret key. The
+    database holds the salt and the token's hash only, so neither a copy of it nor of a log opens a
+    family; the portal can still e-mail the *same* link again (a reminder, a resend)."""
+    digest = salted_hmac("members.invitation.link", salt, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def invitation_token(invitation: Invitation) -> str | None:
+    """The invitation's current link token, when the portal can make it again (None for a link made before
+    links were derived, or under an earlier secret key)."""
+    if not invitation.link_salt:
+        return None
+    token = link_token(invitation.link_salt)
+    return token if hmac.compare_digest(token_hash(token), invitation.token_hash) else None
 
 
 def invitation_send(*, subscriber: Member, by: AbstractBaseUser | None) -> Invitation:
@@ -161,7 +192,7 @@ def invitation_send(*, subscriber: Member, by: AbstractBaseUser | None) -> Invit
     The plain token is on the returned object (``invitation.token``), never stored."""
     _check_can_invite(subscriber)
     now = timezone.now()
-    token, digest = _new_token()
+    token, digest, salt = _new_token()
     with transaction.atomic():
         Invitation.objects.filter(
             subscriber=subscriber, revoked_at__isnull=True, signed_at__isnull=True
@@ -169,6 +200,8 @@ def invitation_send(*, subscriber: Member, by: AbstractBaseUser | None) -> Invit
         invitation = Invitation.objects.create(
             subscriber=subscriber,
             token_hash=digest,
+            link_salt=salt,
+            language=_language_of(subscriber),
             expires_at=_expiry(subscriber.group, now, invitation_days()),
             sent_at=now,
             sent_count=1,
@@ -180,9 +213,10 @@ def invitation_send(*, subscriber: Member, by: AbstractBaseUser | None) -> Invit
 
 
 def invitation_resend(*, invitation: Invitation, by: AbstractBaseUser | None) -> Invitation:
-    """Send the invitation again with a NEW token (the old link stops working) and a fresh expiry, never
-    earlier than the current one (a broker who extended the link keeps the extension). The employee's
-    draft is kept."""
+    """Send the invitation again with the SAME link (an earlier e-mail's link keeps working) and a fresh
+    expiry, never earlier than the current one (a broker who extended the link keeps the extension). The
+    employee's draft is kept. Only a link the portal cannot make again (one from before links were
+    derived) is replaced, the old one kept in ``RetiredLink``."""
     if invitation.revoked_at is not None:
         raise ValidationError("This invitation was revoked: send a new one.")
     if invitation.signed_at is not None:
@@ -190,18 +224,56 @@ def invitation_resend(*, invitation: Invitation, by: AbstractBaseUser | None) ->
     subscriber = invitation.subscriber
     _check_can_invite(subscriber)
     now = timezone.now()
-    token, digest = _new_token()
+    token = invitation_token(invitation)
+    fields = ["expires_at", "sent_at", "sent_count"]
     with transaction.atomic():
-        RetiredLink.objects.create(invitation=invitation, token_hash=invitation.token_hash, retired_at=now)
-        invitation.token_hash = digest
+        if token is None:
+            token, digest, salt = _new_token()
+            RetiredLink.objects.create(
+                invitation=invitation, token_hash=invitation.token_hash, retired_at=now
+            )
+            invitation.token_hash, invitation.link_salt = digest, salt
+            fields += ["token_hash", "link_salt"]
         invitation.expires_at = max(invitation.expires_at, _expiry(subscriber.group, now, invitation_days()))
         invitation.sent_at = now
         invitation.sent_count = (invitation.sent_count or 0) + 1
-        invitation.save(update_fields=["token_hash", "expires_at", "sent_at", "sent_count"])
+        invitation.save(update_fields=fields)
         _send_email(invitation=invitation, token=token)
     logger.info("invitation %s re-sent by %s", invitation.pk, by)
     invitation.token = token
     return invitation
+
+
+def invitation_remind(*, invitation: Invitation, days_left: int | None) -> str:
+    """E-mail a reminder with the invitation's own link (unchanged, its expiry renewed as a resend does, up
+    to the window's end), in the employee's language; the
+    caller records it (``members.invitations``). Returns the subject. ValidationError when the link
+    cannot be sent again."""
+    if invitation_state(invitation) not in ("LIVE", "EXPIRED"):
+        raise ValidationError("Only an invitation that is not signed, in open enrollment, gets a reminder.")
+    token = invitation_token(invitation)
+    if token is None:
+        raise ValidationError("This link was made before reminders existed: send the invitation again.")
+    # As "Resend": the link works again for the usual days, never past the window, never shorter.
+    group = invitation.subscriber.group
+    invitation.expires_at = max(invitation.expires_at, _expiry(group, timezone.now(), invitation_days()))
+    invitation.save(update_fields=["expires_at"])
+    invitation.token = token
+    return _send_email(invitation=invitation, token=token, reminder=True, days_left=days_left)
+
+
+def invitation_note_language(*, invitation: Invitation, language: str) -> None:
+    """Remember the language the employee reads their pages in: their reminders go in it."""
+    language = (language or "")[:2]
+    if language in EMAIL_LANGUAGES and invitation.language != language:
+        Invitation.objects.filter(pk=invitation.pk).update(language=language)
+        invitation.language = language
+
+
+def _language_of(subscriber: Member) -> str:
+    """The language the employee last read their pages in, from their earlier invitation ("": unknown)."""
+    earlier = subscriber.invitations.exclude(language="").order_by("-created_at").first()
+    return earlier.language if earlier else ""
 
 
 def invitation_revoke(*, invitation: Invitation, by: AbstractBaseUser | None = None) -> Invitation:
@@ -386,6 +458,9 @@ def invitation_sign(
         locked.signed_at = timezone.now()
         locked.draft = {}
         locked.save(update_fields=["signed_name", "signed_at", "draft"])
+        from .reminders import employee_signed_notice_on_commit
+
+        employee_signed_notice_on_commit(locked)
     invitation.signed_name = locked.signed_name
     invitation.signed_at = locked.signed_at
     invitation.draft = {}

@@ -98,6 +98,7 @@ def employee_page(view: Callable) -> Callable:
         else:
             if invitation.opened_at is None:
                 self_service.invitation_open(token=token)
+            self_service.invitation_note_language(invitation=invitation, language=request.LANGUAGE_CODE)
             response = view(request, invitation, token, *args, **kwargs)
         # The token is in the URL: never cached, never sent to another site as a referrer, never indexed.
         response["Cache-Control"] = "no-store"

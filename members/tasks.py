@@ -53,3 +53,23 @@ def withdraw_member(self, member_id: int) -> str:
 def sweep_validations() -> int:
     """Beat: queue validation again where it was lost."""
     return services.members_sweep()
+
+
+@shared_task(name="members.tasks.send_reminders")
+def send_reminders() -> int:
+    """Beat: the reminders due today to employees invited but not signed (once per offset)."""
+    from carrier.rules import carrier_today
+
+    from .reminders import reminders_send_due
+
+    return reminders_send_due(today=carrier_today())
+
+
+@shared_task(name="members.tasks.send_broker_digests")
+def send_broker_digests() -> int:
+    """Beat: each open group's daily digest to its broker (once a day)."""
+    from carrier.rules import carrier_today
+
+    from .reminders import broker_digests_send
+
+    return broker_digests_send(today=carrier_today())

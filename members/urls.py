@@ -27,6 +27,11 @@ urlpatterns = [
         name="roster_template",
     ),
     path(
+        "groups/<int:group_pk>/members/remind-not-started",
+        views.remind_not_started,
+        name="remind_not_started",
+    ),
+    path(
         "groups/<int:group_pk>/members/<int:pk>/invite",
         views.invitation_send,
         name="invitation_send",

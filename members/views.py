@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from catalogue import selectors as catalogue_selectors
@@ -304,7 +305,7 @@ def invitation_send(request: HttpRequest, group_pk: int, pk: int) -> HttpRespons
 @login_required
 @require_POST
 def invitation_resend(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse:
-    """Send the employee's live invitation again (a new link), INV-001 and INV-002 first."""
+    """Send the employee's live invitation again (the same link), INV-001 and INV-002 first."""
     from django.core.mail import BadHeaderError
 
     from .invitations import invitation_email_resend
@@ -320,7 +321,25 @@ def invitation_resend(request: HttpRequest, group_pk: int, pk: int) -> HttpRespo
     else:
         messages.success(
             request,
-            _("Invitation sent again to %(email)s; the earlier link no longer works.")
-            % {"email": subscriber.email},
+            _("Invitation sent again to %(email)s, with the same link.") % {"email": subscriber.email},
         )
+    return redirect("members:member_list", group_pk=group.pk)
+
+
+@login_required
+@require_POST
+def remind_not_started(request: HttpRequest, group_pk: int) -> HttpResponse:
+    """ "Remind all not started": the same link again to each invited employee who never opened it."""
+    from carrier.rules import carrier_today
+
+    from .reminders import reminders_send_not_started
+
+    group = group_get_visible(user=request.user, pk=group_pk, write=True, records=selectors.MEMBER_PAGES)
+    sent = reminders_send_not_started(group=group, by=request.user, today=carrier_today())
+    messages.success(
+        request,
+        ngettext("%(n)s reminder sent.", "%(n)s reminders sent.", sent) % {"n": sent}
+        if sent
+        else _("No reminder to send: everyone invited has opened their link, or was reminded today."),
+    )
     return redirect("members:member_list", group_pk=group.pk)

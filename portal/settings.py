@@ -190,6 +190,7 @@ REQUEST_BODY_MAX_BYTES = 1024 * 1024
 REQUEST_BODY_LIMITS = [
     (r"^/groups/\d+/census$", 6 * 1024 * 1024),  # census upload (CENSUS_MAX_BYTES, 5 MB, and the form)
     (r"^/quotes/new/$", 6 * 1024 * 1024),  # the quote's census file
+    (r"^/(employer/)?groups/\d+/documents/$", 6 * 1024 * 1024),  # a group's document (5 MB, and the form)
     (r"^/admin/catalogue/etssfile/upload/$", 100 * 1024 * 1024),  # an ETSS rate file (.txt or .txt.gz)
     (r"^/sandbox/groupsales/v1/groups/[^/]+/enrollment-files$", 6 * 1024 * 1024),  # a 5 MB 834 (api.md)
 ]
@@ -337,6 +338,18 @@ CELERY_BEAT_SCHEDULE["carrier-sweep-outbox"] = {
     "schedule": OUTBOX_SWEEP_SECONDS,
 }
 CELERY_BEAT_SCHEDULE["carrier-prune-outbox"] = {"task": "carrier.prune_outbox", "schedule": 24 * 3600.0}
+# Open enrollment (issue 22 item 4): the window's default end, reminders' offsets (days before the end),
+# documents finalize waits for (effective dates from), the upload limit.
+ENROLLMENT_OE_LEAD_DAYS = env.int("ENROLLMENT_OE_LEAD_DAYS", default=10)
+MEMBERS_REMINDER_OFFSETS_DAYS = env.list("MEMBERS_REMINDER_OFFSETS_DAYS", cast=int, default=[7, 3, 1])
+ENROLLMENT_DOCUMENTS_REQUIRED_FROM = env.str("ENROLLMENT_DOCUMENTS_REQUIRED_FROM", default="2027-07-01")
+ENROLLMENT_DOCUMENT_MAX_BYTES = env.int("ENROLLMENT_DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
+# Hourly: a reminder goes once per offset and a digest once a day whatever the frequency (keyed notices).
+CELERY_BEAT_SCHEDULE["members-send-reminders"] = {"task": "members.tasks.send_reminders", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["members-send-broker-digests"] = {
+    "task": "members.tasks.send_broker_digests",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["catalogue-pull-etss"] = {"task": "catalogue.pull_etss", "schedule": 6 * 3600.0}
 
 # The carrier's Group Sales API. Development points at the sandbox this portal mounts.

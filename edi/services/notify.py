@@ -8,6 +8,8 @@ from django.core.mail import mail_admins, send_mail
 from django.urls import reverse
 from django.utils import timezone
 
+from enrollment.notices import notice_send_quietly
+
 from ..models import Transmission
 from .files import group_facts
 
@@ -46,6 +48,14 @@ def transmission_notify_broker(transmission: Transmission) -> None:
         [to],
         fail_silently=True,
     )
+    if summary.get("rejected"):
+        notice_send_quietly(
+            group=transmission.group,
+            kind="FILE_REJECTIONS",
+            context={"rejected": summary.get("rejected", 0), "accepted": summary.get("accepted", 0),
+                     "members": summary.get("members", transmission.member_count), "file_url": link},
+            key=f"file:{transmission.pk}",
+        )  # fmt: skip
 
 
 def transmission_notify_admins(transmission: Transmission) -> None:

@@ -109,8 +109,8 @@ def test_it_emails_a_link_whose_token_is_stored_only_as_a_hash(invitation, ann):
 def test_it_never_lets_a_link_outlive_open_enrollment(ann, settings):
     settings.MEMBERS_INVITATION_DAYS = 60
     invitation = self_service.invitation_send(subscriber=ann, by=None)
-    # requested effective date 2027-01-01: open enrollment ends the day before
-    assert timezone.localtime(invitation.expires_at).date().isoformat() == "2026-12-31"
+    # requested effective date 2027-01-01: the window ends ENROLLMENT_OE_LEAD_DAYS (10) days before
+    assert timezone.localtime(invitation.expires_at).date().isoformat() == "2026-12-22"
 
 
 def test_it_shows_the_closed_page_once_the_link_expired(client, invitation, frozen, rule_facts):
@@ -138,7 +138,21 @@ def test_it_answers_404_for_a_revoked_link(client, invitation):
         assert client.get(url(invitation, step)).status_code == 404
 
 
-def test_it_kills_the_old_link_when_the_invitation_is_resent(client, invitation, rule_facts):
+def test_it_keeps_the_link_when_the_invitation_is_resent(client, invitation, rule_facts):
+    """Issue 22 item 4: "Resend" replaced the token, so the earlier e-mail's link died."""
+    old = invitation.token
+    resent = self_service.invitation_resend(invitation=invitation, by=None)
+    assert resent.token == old
+    assert client.get(url(old)).status_code == 200
+    assert old in mail.outbox[-1].body
+    stored = Invitation.objects.get(pk=invitation.pk)
+    assert old not in (stored.token_hash, stored.link_salt)  # still only its hash and a salt are stored
+
+
+def test_it_replaces_a_link_it_cannot_make_again(client, invitation, rule_facts):
+    """A link made before links were derived (no salt) is replaced, the old one answering 404."""
+    Invitation.objects.filter(pk=invitation.pk).update(link_salt="")
+    invitation.refresh_from_db()
     old = invitation.token
     resent = self_service.invitation_resend(invitation=invitation, by=None)
     assert resent.token != old

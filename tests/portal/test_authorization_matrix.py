@@ -19,7 +19,7 @@ from django.contrib.auth.models import Permission
 
 from catalogue.models import Quote
 from edi.models import Transmission
-from enrollment.models import ApplicationDocument
+from enrollment.models import ApplicationDocument, GroupDocument
 from members.models import RosterImport
 from tests.factories import BrokerFactory
 from tests.members.conftest import ann, group, queued, rule_facts  # noqa: F401
@@ -43,8 +43,12 @@ def objects(group, ann):  # noqa: F811
     document = ApplicationDocument.objects.create(
         group=group, data_sha256="0" * 64, sha256="a" * 64, pdf_base64=base64.b64encode(b"%PDF-1.4").decode()
     )
+    upload = GroupDocument.objects.create(
+        group=group, requirement="DOC-001", filename="wages.pdf", content_type="application/pdf", size=8,
+        sha256="b" * 64, content_base64=base64.b64encode(b"%PDF-1.4").decode(),
+    )  # fmt: skip
     return {"group": group, "member": ann, "quote": quote, "transmission": transmission, "roster": roster,
-            "document": document}  # fmt: skip
+            "document": document, "upload": upload}  # fmt: skip
 
 
 def _value(pattern: str, kwarg: str, converter: str, objects: dict) -> str:
@@ -60,6 +64,8 @@ def _value(pattern: str, kwarg: str, converter: str, objects: dict) -> str:
         return str(objects["quote"].pk)
     if kwarg == "group_pk":
         return str(objects["group"].pk)
+    if "/documents/<int:pk>" in pattern:
+        return str(objects["upload"].pk)
     if pattern.startswith("groups/<int:group_pk>/members/roster/"):
         return str(objects["roster"].pk)
     if pattern.startswith("groups/<int:group_pk>/members/"):
@@ -145,6 +151,9 @@ def snapshot(objects: dict) -> dict:
             Transmission.objects.filter(group=employer).order_by("pk").values("pk", "status")
         ),
         "quote": Quote.objects.filter(pk=objects["quote"].pk).values().get(),
+        "documents": list(
+            GroupDocument.objects.filter(group=employer).order_by("pk").values("pk", "status", "replaced_at")
+        ),
     }
 
 
