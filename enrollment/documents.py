@@ -8,7 +8,8 @@ gives finalize's readiness its problems (the item's ID, what is missing and how 
 Uploads (``document_upload``): PDF, JPEG or PNG as the file's first bytes say (the name and the browser's
 type are not trusted), at most ``ENROLLMENT_DOCUMENT_MAX_BYTES`` (default 5 MB; the request itself is
 limited to 6 MB, ``REQUEST_BODY_LIMITS`` and ``deploy/nginx.conf``), stored encrypted at rest the way
-the signed application is (base64 in an encrypted field). A new upload for an item replaces the earlier one (kept, marked replaced). An administrator reviews each document (``document_review``:
+the signed application is (base64 in an encrypted field). A new upload for an item replaces the earlier
+one (kept, marked replaced). An administrator reviews each document (``document_review``:
 accept, reject with a reason, or ask for more with a reason) and the broker and the employer are told
 (notice ``DOCUMENT_REVIEWED``). A document is served only through views that check who may see the group.
 
