@@ -237,6 +237,7 @@ class Invitation(models.Model):
 
     subscriber = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="invitations")
     token_hash = models.CharField(max_length=64, unique=True)
+    token: str  # the plain token, only on the object invitation_send/resend returns; never stored
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
