@@ -30,6 +30,7 @@ Decisions where the document is silent:
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import gzip
 import hashlib
 import os
@@ -405,13 +406,13 @@ class _Row:
             return False
         return _YES_NO[value]
 
-    def date(self, value: str, field: str) -> date | None:
+    def date(self, value: str, field: str) -> _dt.date | None:
         day = self.reader._date(value, self.line, self.record_type, field)
         if day is None:
             self.ok = False
         return day
 
-    def range(self, eff: date | None, exp: date | None, exp_field: str, eff_field: str) -> None:
+    def range(self, eff: _dt.date | None, exp: _dt.date | None, exp_field: str, eff_field: str) -> None:
         if eff is not None and exp is not None and exp < eff:
             self.fail(exp_field, f"{exp:%Y%m%d} is before {eff_field} {eff:%Y%m%d}")
 
@@ -632,7 +633,7 @@ class EtssReader:
         """Decoded lines in chunk-sized lists, with the line count before each; hashes as it goes."""
         stream: _DeliveredBytes | gzip.GzipFile = delivered
         if delivered.peek(2) == b"\x1f\x8b":
-            stream = gzip.GzipFile(fileobj=delivered, mode="rb")  # type: ignore[arg-type]
+            stream = gzip.GzipFile(fileobj=delivered, mode="rb")  # type: ignore[call-overload]
         body = hashlib.sha256()
         in_body = True
         rest = b""

@@ -383,7 +383,7 @@ def price_plan(
     total_premium = sum((price.total for price in family_prices.values()), _ZERO)
     employer_total = employee_total = None
     if contribution is not None:
-        employer_total = sum((price.employer for price in family_prices.values()), _ZERO)  # type: ignore[misc]
+        employer_total = sum((price.employer or _ZERO for price in family_prices.values()), _ZERO)
         employee_total = total_premium - employer_total
     return PlanPrice(
         plan_id=terms.plan_id,

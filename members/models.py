@@ -242,6 +242,7 @@ class Invitation(models.Model):
     link_salt = models.CharField(max_length=64, blank=True)
     # The language the employee last read their pages in ("": not known yet, e-mails go in both).
     language = models.CharField(max_length=5, blank=True)
+    token: str  # the plain token, only on the object invitation_send/resend returns; never stored
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

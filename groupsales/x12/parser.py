@@ -12,6 +12,7 @@ exception, because the carrier must still report *what* is wrong, with its line.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -166,7 +167,7 @@ class ParsedHeader:
     bgn_line: int | None = None
     group_id: str | None = None  # REF*38
     group_id_line: int | None = None
-    effective_date: date | None = None  # DTP*007
+    effective_date: _dt.date | None = None  # DTP*007
     quantities: dict[str, str] = field(default_factory=dict)  # QTY01 -> QTY02
     quantity_lines: dict[str, int] = field(default_factory=dict)
     parties: dict[str, Segment] = field(default_factory=dict)  # N101 -> N1 segment
