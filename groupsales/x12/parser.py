@@ -67,8 +67,12 @@ def detect_delimiters(text: str) -> Delimiters:
         raise X12SyntaxError("the ISA segment is cut short")
     component, segment = text[position + 1], text[position + 2]
     repetition = text[:position].split(element)[11]
-    delimiters = Delimiters(element, repetition if len(repetition) == 1 else "", component, segment)
-    special = [element, component, segment] + ([repetition] if len(repetition) == 1 else [])
+    # ISA11 "U" (4010's standards identifier, a habit in many 5010 files) is no separator: the file is
+    # read without one, as pyx12 and other readers do, and FIL-003 says what the guide wants instead.
+    if len(repetition) != 1 or repetition.isalnum() or repetition == " ":
+        repetition = ""
+    delimiters = Delimiters(element, repetition, component, segment)
+    special = [element, component, segment] + ([repetition] if repetition else [])
     if len(set(special)) != len(special) or any(ch.isalnum() or ch == " " for ch in special):
         raise X12SyntaxError("the ISA delimiters are not distinct special characters")
     return delimiters
@@ -81,7 +85,7 @@ def iter_segments(text: str, delimiters: Delimiters | None = None) -> Iterator[S
     if pieces and pieces[-1].strip("\r\n \t") == "":
         pieces.pop()  # what follows the last terminator: nothing, or a newline
     for line, raw in enumerate(pieces, start=1):
-        raw = raw.lstrip("\r\n")
+        raw = raw.lstrip("\r\n \t")  # a newline after the terminator (some files: a space and a newline)
         yield Segment(line, tuple(raw.split(delimiters.element)))
 
 
