@@ -3,6 +3,7 @@ calls can be joined); what may be kept of pages with personal data; session life
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -121,9 +122,32 @@ class RequestBodyLimitMiddleware:
             )
         limit = self.limit_for(request.path_info)
         if length > limit:
-            return HttpResponse(
-                f"The request is too large: at most {limit // (1024 * 1024)} MB here.",
-                status=413,
-                content_type="text/plain",
-            )
+            message = f"The request is too large: at most {limit // (1024 * 1024)} MB here."
+            if any(re.match(prefix, request.path_info) for prefix in settings.REQUEST_BODY_PROBLEM_PATHS):
+                return problem_413(request, message)
+            return HttpResponse(message, status=413, content_type="text/plain")
         return self.get_response(request)
+
+
+def problem_413(request: HttpRequest, message: str) -> HttpResponse:
+    """api.md's problem body for a 413 on an API route (a client that reads 500 as "retry" would not stop)."""
+    incoming = request.headers.get(CorrelationIdMiddleware.header, "")
+    correlation_id = incoming[:100] if incoming else uuid.uuid4().hex
+    body = {
+        "type": "https://developer.humana.com/groupsales/problems/payload-too-large",
+        "title": "The request is too large",
+        "status": 413,
+        "correlationId": correlation_id,
+        "errors": [
+            {
+                "code": "PAYLOAD_TOO_LARGE",
+                "pointer": "",
+                "severity": "error",
+                "memberRef": None,
+                "message": message,
+            }
+        ],
+    }
+    response = HttpResponse(json.dumps(body), status=413, content_type="application/problem+json")
+    response[CorrelationIdMiddleware.header] = correlation_id
+    return response

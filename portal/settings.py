@@ -194,6 +194,8 @@ REQUEST_BODY_LIMITS = [
     (r"^/admin/catalogue/etssfile/upload/$", 100 * 1024 * 1024),  # an ETSS rate file (.txt or .txt.gz)
     (r"^/sandbox/groupsales/v1/groups/[^/]+/enrollment-files$", 6 * 1024 * 1024),  # a 5 MB 834 (api.md)
 ]
+# Routes whose 413 is api.md's problem body (application/problem+json), not text.
+REQUEST_BODY_PROBLEM_PATHS = [r"^/sandbox/groupsales/v1/"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 3000  # a census of a large small group, ten fields a row
 DATA_UPLOAD_MAX_NUMBER_FILES = 10

@@ -1,14 +1,22 @@
 """Enrollment files: upload checks (FIL-001, FIL-002), the processing clock, processing, the 999.
 
 A file moves on its own clock (``SANDBOX_FILE_PICKUP_SECONDS`` in RECEIVED, then
-``SANDBOX_FILE_PROCESSING_SECONDS`` in PROCESSING). Rather than a background job, the clock is applied
-whenever somebody looks (:func:`advance_group_files` runs before every read of a group, its files or its
-members): the outcome is the same as a timer's and needs no worker. Ending a file is claimed with a
-conditional update, so two readers never process it twice.
+``SANDBOX_FILE_PROCESSING_SECONDS`` in PROCESSING). Rather than a timer, the clock is applied whenever
+somebody looks (:func:`advance_group_files` runs before every read of a group, its files or its members).
+Ending a file is claimed with a conditional update, so two readers never process it twice.
+
+What a read may cost is bounded: a file of up to ``SANDBOX_INLINE_PROCESSING_BYTES`` (256 KiB, some 750
+members) is processed by the read that finds it due; a larger one is handed to a Celery task
+(``sandbox.process_file``) and the read answers ``PROCESSING`` at once (the hand-over pushes
+``ends_after`` one lease ahead, so it happens once per lease, and again if a worker lost it). Whatever the
+bytes, processing ends in a final status: an unexpected exception rejects the file with ``FIL-999``
+(logged), and a file no worker ended within ``SANDBOX_PROCESSING_GIVE_UP_SECONDS`` is rejected the same
+way. One file's failure never reaches another file, its group or the partner's book.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -26,14 +34,20 @@ from . import clock, scenarios
 from .http import ApiProblem, error
 from .models import EnrollmentFile, Group, MemberValidation, Partner
 
+logger = logging.getLogger(__name__)
 F = EnrollmentFile.Status
 G = Group.Status
 V = MemberValidation.Status
 X12_CONTENT_TYPE = "application/edi-x12"
+PROCESSING_FAILED = "FIL-999"  # the sandbox's own: processing failed or never ended (docs/sandbox.md)
 
 
 def max_file_bytes() -> int:
     return int(getattr(settings, "SANDBOX_MAX_FILE_BYTES", 5 * 1024 * 1024))
+
+
+def _setting(name: str, default: float) -> float:
+    return float(getattr(settings, name, default))
 
 
 def _record(group: Group, status: str) -> None:
@@ -91,6 +105,11 @@ def file_upload(*, partner: Partner, group: Group, content: bytes, content_type:
         parsed = parse_834(text)
     except X12SyntaxError as exc:
         raise ApiProblem.of(422, "FIL-001", f"The interchange cannot be read: {exc}") from None
+    interchanges = len(parsed.all("ISA"))
+    if interchanges > 1:
+        raise ApiProblem.of(
+            422, "FIL-001", f"The body holds {interchanges} interchanges (ISA … IEA); send one per upload."
+        )
     isa13 = parsed.interchange_control_number
     earlier = EnrollmentFile.objects.filter(partner=partner, interchange_control_number=isa13).first()
     if earlier is not None:
@@ -138,14 +157,68 @@ def advance_partner_files(*, partner: Partner) -> None:
 
 
 def advance_file(*, file: EnrollmentFile) -> EnrollmentFile:
+    """Apply the clock to ``file``: never raises, and never costs a read more than a small file's work."""
     now = clock.now()
     if file.status == F.RECEIVED and now >= file.processing_after:
         EnrollmentFile.objects.filter(pk=file.pk, status=F.RECEIVED).update(status=F.PROCESSING)
         file.refresh_from_db()
-    if file.status == F.PROCESSING and now >= file.ends_after:
-        _process(file)
-        file.refresh_from_db()
+    if file.status != F.PROCESSING or now < file.ends_after:
+        return file
+    if now - file.received_at > timedelta(seconds=_setting("SANDBOX_PROCESSING_GIVE_UP_SECONDS", 3600)):
+        _fail(file, "Processing did not end in time; send the file again with a new ISA13.")
+    elif len(file.content or "") <= _setting("SANDBOX_INLINE_PROCESSING_BYTES", 256 * 1024):
+        file_process(file_id=file.pk)
+    else:
+        _hand_over(file, now)
+    file.refresh_from_db()
     return file
+
+
+def _hand_over(file: EnrollmentFile, now) -> None:
+    """Queue a large file's processing once per lease (``ends_after`` moves one lease ahead)."""
+    lease = timedelta(seconds=_setting("SANDBOX_PROCESSING_LEASE_SECONDS", 300))
+    claimed = EnrollmentFile.objects.filter(
+        pk=file.pk, status=F.PROCESSING, ends_after=file.ends_after
+    ).update(ends_after=now + lease)
+    if claimed:
+        from .tasks import process_file
+
+        try:
+            process_file.delay(file.pk)
+        except Exception:  # no broker: the next read after the lease tries again
+            logger.exception("sandbox: could not queue the processing of file %s", file.file_id)
+
+
+def file_process(*, file_id: int) -> str:
+    """Process a file that is due (the read or the Celery task); an exception rejects it with FIL-999."""
+    file = EnrollmentFile.objects.select_related("group", "partner").filter(pk=file_id).first()
+    if file is None or file.status != F.PROCESSING:
+        return "not processing"
+    try:
+        with transaction.atomic():
+            _process(file)
+    except Exception:
+        logger.exception("sandbox: processing of file %s failed", file.file_id)
+        _fail(file, "The file could not be processed; send it again with a new ISA13.")
+    return EnrollmentFile.objects.filter(pk=file_id).values_list("status", flat=True).first() or "gone"
+
+
+def _fail(file: EnrollmentFile, message: str) -> None:
+    """End ``file`` REJECTED with the generic FIL-999, its group back as the file found it."""
+    now = clock.now()
+    with transaction.atomic():
+        claimed = EnrollmentFile.objects.filter(pk=file.pk, status=F.PROCESSING).update(
+            status=F.REJECTED,
+            completed_at=now,
+            errors=[_file_error(PROCESSING_FAILED, message, None, None)],
+            summary={"members": 0, "accepted": 0, "rejected": 0},
+            members=[],
+        )
+        if claimed:
+            group = Group.objects.select_for_update().get(pk=file.group_id)
+            ever_accepted = group.validations.filter(status=V.ACCEPTED).exists()
+            _record(group, G.ENROLLED if ever_accepted else G.FINALIZED)
+            group.save()
 
 
 # --------------------------------------------------------------------------- processing

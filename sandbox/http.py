@@ -171,6 +171,22 @@ def _idempotency_key(request: HttpRequest) -> str:
     return key
 
 
+def _read_body(request: HttpRequest) -> None:
+    """Read the body once, at most the sandbox's limit (an 834's 5 MB): 413 over it.
+
+    Django's ``request.body`` refuses anything over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (1 MB) with an
+    exception, which would make every 834 over 1 MB a 500; the route's own limit is checked from
+    ``Content-Length`` before this (``portal.middleware.RequestBodyLimitMiddleware``), this bounds the read.
+    """
+    if hasattr(request, "_body"):
+        return
+    limit = int(getattr(settings, "SANDBOX_MAX_FILE_BYTES", 5 * 1024 * 1024))
+    data = request.read(limit + 1)
+    if len(data) > limit:
+        raise ApiProblem.of(413, "PAYLOAD_TOO_LARGE", f"A request has at most {limit} bytes.")
+    request._body = data  # what request.body answers from now on
+
+
 def _request_digest(request: HttpRequest) -> str:
     digest = hashlib.sha256()
     digest.update(request.path.encode())
@@ -220,6 +236,7 @@ def _dispatch(
             headers={"Allow": ", ".join(methods)},
         )
     partner = _partner_for(request)
+    _read_body(request)
     if any("\x00" in str(value) for value in kwargs.values()):
         raise ApiProblem.of(404, "NOT_FOUND", "No such resource.")
     if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
@@ -272,6 +289,23 @@ def _dispatch(
 # --------------------------------------------------------------------------- bodies and paging
 
 
+MAX_JSON_DEPTH = 32  # api.md's bodies nest a few levels; a deeper one is no request of the contract
+_TOO_DEEP = object()
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level > MAX_JSON_DEPTH:
+                break
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def json_body(request: HttpRequest, *, patch: bool = False) -> Any:
     content_type = request.content_type or ""
     allowed = {"application/json", "application/merge-patch+json"} if patch else {"application/json"}
@@ -281,6 +315,12 @@ def json_body(request: HttpRequest, *, patch: bool = False) -> Any:
         body = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
         raise ApiProblem.of(400, "MALFORMED_REQUEST", "The body is not JSON.") from None
+    except RecursionError:
+        body = _TOO_DEEP
+    if body is _TOO_DEEP or _depth(body) > MAX_JSON_DEPTH:
+        raise ApiProblem.of(
+            400, "MALFORMED_REQUEST", f"The body nests objects and arrays over {MAX_JSON_DEPTH} levels deep."
+        )
     if "\\u0000" in request.body.decode("utf-8", "replace"):  # PostgreSQL's jsonb cannot keep NUL
         raise ApiProblem.of(400, "MALFORMED_REQUEST", "NUL characters are not allowed in the body.")
     return body

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from . import files, services
 from .http import Answer, ApiProblem, endpoint, json_body, page_of, paging
-from .models import Partner
+from .models import EnrollmentFile, Partner
 
 
 def _group(partner: Partner, group_id: str):
@@ -102,5 +102,9 @@ def enrollment_file(request: HttpRequest, partner: Partner, group_id: str, file_
 def acknowledgment(request: HttpRequest, partner: Partner, group_id: str, file_id: str) -> Answer:
     file = _file(partner, group_id, file_id)
     if not file.acknowledgment:
-        raise ApiProblem.of(409, "INVALID_STATE", "The 999 is ready once processing has ended.")
+        if file.status in EnrollmentFile.IN_FLIGHT:
+            raise ApiProblem.of(409, "INVALID_STATE", "The 999 is ready once processing has ended.")
+        raise ApiProblem.of(
+            409, "INVALID_STATE", "This file has no 999: its processing failed (FIL-999); send it again."
+        )
     return Answer(200, file.acknowledgment, content_type=files.X12_CONTENT_TYPE)

@@ -120,6 +120,8 @@ ENVELOPE_CODES: dict[tuple[str, str], tuple[str, str]] = {
     ("transaction", "23"): ("ST", "the transaction set control number is repeated"),
 }
 # These are control numbers and counts: FIL-004, which companion_issues checks itself.
+# The longest element of 005010X220A1 (PER04, a communication number, and the MSG text): 264.
+MAX_ELEMENT_LENGTH = 264
 CONTROL_CODES = frozenset(
     {("interchange", "001"), ("interchange", "021"), ("group", "4"), ("group", "5"), ("transaction", "3"),
      ("transaction", "4")}
@@ -194,7 +196,7 @@ def _run_pyx12(text: str) -> tuple[Any, list[X12Issue]]:
                 errh.add_gs_loop(seg, src)
             elif seg_id == "GE":
                 errh.handle_errors(src.pop_errors())
-                errh.close_gs_loop(node, seg, src)
+                _close_gs_loop(errh, node, seg, src)
             elif seg_id == "ST":
                 errh.add_st_loop(seg, src)
             elif seg_id == "SE":
@@ -206,10 +208,10 @@ def _run_pyx12(text: str) -> tuple[Any, list[X12Issue]]:
             apply_segment_errors(node, seg, errh)
         src.cleanup()  # reports trailers that never came
         errh.handle_errors(src.pop_errors())
-    except (pyx12.errors.EngineError, pyx12.errors.X12Error, AttributeError, IndexError, TypeError) as exc:
+    except Exception as exc:  # whatever pyx12 raises on malformed input (ValueError, KeyError, ...)
         # pyx12 gives up on some malformed input; report where it stopped instead of failing.
         line = src.get_cur_line()
-        logger.info("pyx12 stopped at segment %s: %s", line, exc)
+        logger.info("pyx12 stopped at segment %s: %s: %s", line, type(exc).__name__, exc)
         return errh, [
             X12Issue(
                 line,
@@ -223,6 +225,20 @@ def _run_pyx12(text: str) -> tuple[Any, list[X12Issue]]:
     finally:
         src.close()
     return errh, []
+
+
+def _close_gs_loop(errh: Any, node: Any, seg: Any, src: Any) -> None:
+    """``close_gs_loop``, which counts GE01 with ``int()``: a GE01 that is no number (``GE*X*123``,
+    ``GE**123``) closes the group with AK9 reason 5 instead of raising out of pyx12."""
+    value = seg.get_value("GE01") or ""
+    if value.isdigit():
+        errh.close_gs_loop(node, seg, src)
+        return
+    gs = errh.cur_gs_node
+    gs.cur_line_ge = src.get_cur_line()
+    gs.ack_code, gs.st_count_orig, gs.st_count_recv = "R", 0, src.st_count
+    gs.add_error("5", f"GE01 {value[:20]!r} is not a count of transaction sets")
+    errh.cur_seg_node, errh.seg_node_added = gs, True
 
 
 def _where(line: int | None, seg_id: str | None) -> str:
@@ -378,7 +394,10 @@ def header_issues(
 
     d = parsed.delimiters
     isa = parsed.isa
-    if (d.element, d.component, d.repetition, d.segment) != (ELEMENT, COMPONENT, REPETITION, SEGMENT):
+    if d.repetition != REPETITION and isa.element(11).isalnum():
+        bad(isa, f"ISA11 is {isa.element(11)!r}, the 4010 standards identifier; in 5010 ISA11 is the "
+                 f"repetition separator: send {REPETITION}.")  # fmt: skip
+    elif (d.element, d.component, d.repetition, d.segment) != (ELEMENT, COMPONENT, REPETITION, SEGMENT):
         bad(isa, f"Use the guide's delimiters: element {ELEMENT}, component {COMPONENT}, "
                  f"repetition {REPETITION}, segment {SEGMENT}.")  # fmt: skip
     if isa.element(5) != "ZZ" or isa.element(6).strip() != sender_id:
@@ -466,9 +485,21 @@ def _at(parsed: ParsedInterchange, line: int) -> Any:
 
 
 def lexical_issues(parsed: ParsedInterchange) -> list[Issue]:
-    """FIL-005 for what pyx12 does not reach: it stops reading at an empty segment (``~~``)."""
+    """FIL-005 for what pyx12 does not reach: it stops reading at an empty segment (``~~``), and an
+    element longer than any 834 element (pyx12 reports it as missing trailers) is named as such."""
     issues = []
     for seg in parsed.segments:
+        longest = max(range(1, len(seg.elements)), key=lambda i: len(seg.elements[i]), default=0)
+        if longest and len(seg.elements[longest]) > MAX_ELEMENT_LENGTH and seg.id != "ISA":
+            issues.append(
+                Issue(
+                    "FIL-005",
+                    seg.line,
+                    seg.id[:3],
+                    f"Line {seg.line}: element {seg.id[:3]}{longest:02d} is {len(seg.elements[longest]):,} "
+                    f"characters long; no 834 element holds more than {MAX_ELEMENT_LENGTH}.",
+                )
+            )
         if seg.elements == ("",):
             issues.append(
                 Issue(
