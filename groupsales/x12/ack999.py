@@ -208,17 +208,22 @@ def _place_x12(groups: list[_Group], x12_issues: Sequence[X12Issue], ta1: set[st
                 target.codes.add("5")
 
 
+def _control_target(issue: Issue) -> tuple[str, str]:
+    """The segment (SE, GE, IEA) a FIL-004 finding is about, and the 999/TA1 code that names it."""
+    for name, seg_id, code in _CONTROL_MESSAGES:
+        if issue.message.startswith(name):
+            return seg_id, code
+    segment = issue.segment or ""
+    return segment, {"SE": "2", "GE": "3", "IEA": "023"}.get(segment, "")
+
+
 def _place_fil(groups: list[_Group], issues: Sequence[Issue], ta1: set[str]) -> None:
     """Our own FIL-004 (control numbers and counts) and lexical FIL-005 findings, where pyx12's miss them."""
     for issue in issues:
         if issue.code not in REJECTING_RULES:
             continue
         if issue.code == "FIL-004":
-            for name, seg_id, code in _CONTROL_MESSAGES:
-                if issue.message.startswith(name):
-                    break
-            else:
-                seg_id, code = issue.segment or "", {"SE": "2", "GE": "3", "IEA": "023"}.get(issue.segment or "")
+            seg_id, code = _control_target(issue)
             if seg_id == "IEA" and code:
                 ta1.add(code)
             elif seg_id == "GE":
