@@ -86,7 +86,7 @@ def data_words(seeded: dict) -> set[str]:
     """The demo data's own words (names of people, employers, plans, places): no translation's business."""
     from agencies.models import Agency, Broker
     from catalogue.models import Plan
-    from enrollment.models import EmployerGroup
+    from enrollment.models import EmployerGroup, Notice
     from tests.browser.walk import _words
 
     texts: list[str] = []
@@ -96,6 +96,8 @@ def data_words(seeded: dict) -> set[str]:
     for m in Member.objects.all():
         texts += [m.first_name, m.last_name, m.address_line1, m.city, m.email]
     texts += [p.marketing_name for p in Plan.objects.all()]
+    # An e-mail's subject is quoted as it was sent, in its recipient's language.
+    texts += list(Notice.objects.values_list("subject", flat=True))
     texts += [a.name for a in Agency.objects.all()]
     texts += [f"{b.user.get_full_name()} {b.user.username} {b.user.email}" for b in Broker.objects.all()]
     return _words(" ".join(t for t in texts if t))

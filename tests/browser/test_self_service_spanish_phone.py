@@ -99,8 +99,9 @@ def test_an_employee_compares_the_plans_and_waives_knowing_what_it_means(live_se
 
 @pytest.mark.usefixtures("rule_facts")
 def test_a_replaced_link_says_whom_to_ask_in_spanish(live_server, phone_page, ann):
+    # "Resend" keeps the link (issue 22 item 4); a new invitation replaces it.
     old = self_service.invitation_send(subscriber=ann, by=None).token
-    self_service.invitation_resend(invitation=ann.invitations.get(), by=None)
+    self_service.invitation_send(subscriber=ann, by=None)
     page = phone_page
     in_spanish(page, live_server)
     response = page.goto(f"{live_server.url}/enroll/{old}/details")
