@@ -20,7 +20,7 @@ without one (every type but ARA today) is read line by line.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -86,10 +86,11 @@ class AraRows:
             [f"{plan[5:7]}{line[3:]}\n" for plan, line in zip(self.plans, self.lines, strict=True)]
         )
 
-    def tuples(self, iso: Callable[[str], str]) -> list[tuple[Any, ...]]:
-        """The rows as (state, plan_id, area, eff, exp, band, rate, tobacco_rate) with ISO dates."""
+    def tuples(self, iso: Mapping[str, str]) -> list[tuple[Any, ...]]:
+        """The rows as (state, plan_id, area, eff, exp, band, rate, tobacco_rate); ``iso`` maps a date's
+        text to the text stored for it."""
         return [
-            (plan[5:7], plan, area, iso(eff), iso(exp), band, rate, tob or None)
+            (plan[5:7], plan, area, iso[eff], iso[exp], band, rate, tob or None)
             for plan, area, eff, exp, band, rate, tob in zip(
                 self.plans, self.areas, self.effs, self.exps, self.bands, self.rates, self.tobacco_rates,
                 strict=True,
