@@ -526,10 +526,8 @@ def _trl_offset(block: bytes) -> int:
 
 def _run_end(lines: list[str], at: int, prefix: str) -> int:
     """The end of the run of lines from ``at`` that start with ``prefix`` (found in one search)."""
-    if lines[-1].startswith(prefix):
-        rest = "\n".join(lines[at:])
-        found = re.search(f"\n(?!{re.escape(prefix)})", rest)
-        return len(lines) if found is None else at + rest.count("\n", 0, found.start()) + 1
+    if lines[-1].startswith(prefix) and "\n".join(lines[at:]).count(f"\n{prefix}") == len(lines) - at - 1:
+        return len(lines)
     end = at + 1
     while end < len(lines) and lines[end].startswith(prefix):
         end += 1

@@ -121,6 +121,7 @@ class _Run:
         self.lines = lines
         self.first_line = first_line
         self.dates = reader._dates
+        self._ranges: dict[tuple[str, str], tuple[date, date] | None] = {}
         count = len(lines)
         flat = "|\n|".join(lines).split("|")
         self.columnar = len(flat) == 9 * count - 1 and flat[8::9].count("\n") == count - 1
@@ -148,34 +149,58 @@ class _Run:
                 map(sub, map(mul, self.rate_cents, repeat(3)), map(mul, tob_cents, repeat(2)))
             )
 
-    def _date(self, text: str) -> date | None:
-        day = self.dates.get(text)
-        return day if day is not None else self.reader._date_or_none(text)
+    def _range(self, eff_text: str, exp_text: str) -> tuple[date, date] | None:
+        """A block's dates when the per-row check would find nothing wrong with them, else None."""
+        key = (eff_text, exp_text)
+        if key in self._ranges:
+            return self._ranges[key]
+        reader = self.reader
+        eff = self.dates.get(eff_text) or reader._date_or_none(eff_text)
+        exp = self.dates.get(exp_text) or reader._date_or_none(exp_text)
+        good = eff is not None and exp is not None and eff <= exp and (eff.month, eff.day) in _QUARTER_STARTS
+        found = self._ranges[key] = (eff, exp) if good else None  # type: ignore[assignment]
+        return found
 
-    def clean_block(self, at: int) -> bool:
-        """Whether the 51 rows from ``at`` are one new, complete block the per-row check would pass."""
+    def take_block(self, at: int) -> bool:
+        """When the 51 rows from ``at`` are one new, complete block the per-row check would pass, record
+        it as that check would have (all bands, its 21 and 64+ rates) and say so."""
         end = at + _BANDS
-        if end > len(self.bands) or self.bands[at:end] != _AGE_BANDS:
+        if self.bands[at:end] != _AGE_BANDS:
             return False
         plan, area, eff_text, exp_text = self.plans[at], self.areas[at], self.effs[at], self.exps[at]
-        for column, value in (
-            (self.plans, plan),
-            (self.areas, area),
-            (self.effs, eff_text),
-            (self.exps, exp_text),
+        if (
+            self.plans[at:end].count(plan) != _BANDS
+            or self.areas[at:end].count(area) != _BANDS
+            or self.effs[at:end].count(eff_text) != _BANDS
+            or self.exps[at:end].count(exp_text) != _BANDS
         ):
-            if column[at:end].count(value) != _BANDS:
-                return False
-        eff, exp = self._date(eff_text), self._date(exp_text)
-        if eff is None or exp is None or exp < eff or (eff.month, eff.day) not in _QUARTER_STARTS:
+            return False
+        dates = self._range(eff_text, exp_text)
+        if dates is None:
             return False
         reader = self.reader
-        if (plan, area, eff, exp) in reader._ara_blocks or area not in reader._areas:
+        key = (plan, area, *dates)
+        if key in reader._ara_blocks or area not in reader._areas:
             return False
-        year = next((y for y in reader._plans.get(plan, ()) if y.eff <= eff <= y.exp), None)
-        if year is None or exp > year.exp or year.rating_method != "AGE":
+        eff, exp = dates
+        for year in reader._plans.get(plan, ()):
+            if year.eff <= eff <= year.exp:
+                break
+        else:
             return False
-        return self._clean_tobacco(at, end, year.tobacco_rated)
+        if (
+            exp > year.exp
+            or year.rating_method != "AGE"
+            or not self._clean_tobacco(at, end, year.tobacco_rated)
+        ):
+            return False
+        line = self.first_line + at
+        block = reader._new_ara_block(line, year.tobacco_rated)
+        block.bands = _ALL
+        block.rate_21 = Decimal(self.rates[at + _INDEX_21])
+        block.rate_64 = (line + _BANDS - 1, Decimal(self.rates[end - 1]))
+        reader._ara_blocks[key] = block
+        return True
 
     def _clean_tobacco(self, at: int, end: int, tobacco_rated: bool) -> bool:
         tobs = self.tobs[at:end]
@@ -184,17 +209,6 @@ class _Run:
         if "" in tobs or not self.tobs_ok:
             return False
         return min(self.above_low[at:end]) >= -1 and min(self.below_high[at:end]) >= -2
-
-    def open_block(self, at: int) -> None:
-        """Record a clean block as the per-row check would have: all bands, its 21 and 64+ rates, sums."""
-        reader = self.reader
-        eff, exp = self.dates[self.effs[at]], self.dates[self.exps[at]]
-        year = next(y for y in reader._plans[self.plans[at]] if y.eff <= eff <= y.exp)
-        block = reader._new_ara_block(self.first_line + at, year.tobacco_rated)
-        block.bands = _ALL
-        block.rate_21 = Decimal(self.rates[at + _INDEX_21])
-        block.rate_64 = (self.first_line + at + _BANDS - 1, Decimal(self.rates[at + _BANDS - 1]))
-        reader._ara_blocks[(self.plans[at], self.areas[at], eff, exp)] = block
 
     def same_key_end(self, at: int) -> int:
         """The end of the rows from ``at`` that share its plan, area and range (at least one row)."""
@@ -244,8 +258,7 @@ def check_ara_run(reader: EtssReader, lines: list[str], first_line: int) -> Iter
     copy_safe = reader._copy_safe()
     at, fast_from, count = 0, 0, len(lines)
     while at < count:
-        if run.clean_block(at):
-            run.open_block(at)
+        if run.take_block(at):
             at += _BANDS
             continue
         if fast_from < at:
