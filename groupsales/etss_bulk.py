@@ -37,9 +37,6 @@ _AGE_BANDS: list[str] = ["0-14", *(str(age) for age in range(15, 64)), "64+"]  #
 _BANDS = len(_AGE_BANDS)
 _ALL = (1 << _BANDS) - 1
 _INDEX_21 = 7  # "0-14", "15", …, "21": the eighth band
-_MONEY_COLUMN = re.compile(r"\d{1,9}\.\d\d(?:\n\d{1,9}\.\d\d)*").fullmatch
-# Zero and the placeholders (9999.99, 999999) as money text: the per-row checker reports them.
-_NOT_A_RATE = re.compile(r"^(?:0+\.00|0*9999\.99|0*999999\.00)$", re.MULTILINE).search
 _COPY_UNSAFE = re.compile(r"[\\\x00\r\n|]").search
 _QUARTER_STARTS = frozenset({(1, 1), (4, 1), (7, 1), (10, 1)})
 
@@ -98,14 +95,31 @@ class AraRows:
         ]  # fmt: skip
 
 
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+_ALL_NINES = str.maketrans("0123456789", "9999999999")
+_PLACEHOLDER_CENTS = (999999, 99999900)  # 9999.99 and 999999
+
+
 def _cents(column: list[str]) -> list[int]:
-    """Money texts (checked) as whole cents, converted in one pass."""
-    return list(map(int, "\n".join(column).replace(".", "").split("\n")))
+    """Money texts (checked) as whole cents in one pass; an empty text is 0."""
+    return list(map(int, ("0" + "\n0".join(column)).replace(".", "").split("\n")))
 
 
 def _money_column(column: list[str]) -> bool:
-    joined = "\n".join(column)
-    return bool(_MONEY_COLUMN(joined)) and not _NOT_A_RATE(joined)
+    """Every text is money as the per-row check wants it (1 to 9 digits, a dot, 2 digits), checked in a
+    few passes over the joined column (a regular expression would walk it a character at a time)."""
+    count = len(column)
+    joined = "\n".join(column) + "\n"
+    if joined.translate(_NO_DIGITS) != ".\n" * count:
+        return False  # only ASCII digits and one dot in each
+    if joined.startswith(".") or "\n." in joined or max(map(len, column)) > 12:
+        return False  # 1 to 9 digits before the dot
+    return joined.translate(_ALL_NINES).count(".99\n") == count  # and two after it
+
+
+def _real_rates(cents: list[int], empty: int = 0) -> bool:
+    """No 0.00 (beyond the ``empty`` texts, which count as 0) and no placeholder."""
+    return cents.count(0) == empty and all(value not in cents for value in _PLACEHOLDER_CENTS)
 
 
 class _Run:
@@ -130,24 +144,20 @@ class _Run:
             return
         self.plans, self.areas, self.effs, self.exps = flat[1::9], flat[2::9], flat[3::9], flat[4::9]
         self.bands, self.rates, self.tobs = flat[5::9], flat[6::9], flat[7::9]
-        self.rates_ok = _money_column(self.rates)
-        present = self.tobs if "" not in self.tobs else list(filter(None, self.tobs))
-        self.tobs_ok = not present or _money_column(present)
+        self.rates_ok = _money_column(self.rates) and _real_rates(rate_cents := _cents(self.rates))
         if not self.rates_ok:
             return
-        self.rate_cents = _cents(self.rates)
-        if self.tobs_ok:
-            tob_cents = (
-                _cents(self.tobs)
-                if present is self.tobs
-                else [int(t.replace(".", "")) if t else 0 for t in self.tobs]
-            )
-            self.tob_cents = tob_cents
+        self.rate_cents = rate_cents
+        empty = self.tobs.count("")
+        self.tobs_ok = empty == count or (
+            _money_column(list(filter(None, self.tobs)) if empty else self.tobs)
+            and _real_rates(tob_cents := _cents(self.tobs), empty)
+        )
+        if self.tobs_ok and empty < count:
             # RATE - 0.01 <= TOBACCO_RATE <= 1.5 × RATE + 0.01, in cents: above_low >= -1, below_high >= -2
-            self.above_low = list(map(sub, tob_cents, self.rate_cents))
-            self.below_high = list(
-                map(sub, map(mul, self.rate_cents, repeat(3)), map(mul, tob_cents, repeat(2)))
-            )
+            self.above_low = list(map(sub, tob_cents, rate_cents))
+            self.below_high = list(map(sub, map(mul, rate_cents, repeat(3)), map(mul, tob_cents, repeat(2))))
+        self.tob_cents = tob_cents if self.tobs_ok and empty < count else [0] * count
 
     def _range(self, eff_text: str, exp_text: str) -> tuple[date, date] | None:
         """A block's dates when the per-row check would find nothing wrong with them, else None."""
