@@ -38,36 +38,105 @@ def _peak_rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+_ARA_COLUMNS = "state, plan_id, rating_area_id, rate_eff_date, rate_exp_date, age_band, rate, tobacco_rate"
+
+
+def _ara_rows(path: Path):
+    """The file's ARA rows as the floors write them: split, the state in front, no checks."""
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("ARA|"):
+                row = line.rstrip("\n").split("|")
+                row[0] = row[1][5:7]
+                if not row[7]:
+                    row[7] = None
+                yield row
+
+
+def _load(cursor, table: str, path: Path) -> float:
+    """The same rows into ``table``: ``COPY`` (PostgreSQL) or ``executemany`` in batches (SQLite)."""
+    started = time.perf_counter()
+    if POSTGRES:
+        with cursor.cursor.copy(f"COPY {table} ({_ARA_COLUMNS}) FROM STDIN") as copy:
+            for row in _ara_rows(path):
+                copy.write_row(row)
+    else:
+        batch: list[list] = []
+        sql = f"INSERT INTO {table} ({_ARA_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+        for row in _ara_rows(path):
+            batch.append(row)
+            if len(batch) >= 5000:
+                cursor.executemany(sql, batch)
+                batch.clear()
+        if batch:
+            cursor.executemany(sql, batch)
+    return time.perf_counter() - started
+
+
 def _bare_insert(path: Path) -> float:
-    """Baseline: the ARA rows split and inserted as they are into a plain table (COPY on PostgreSQL)."""
+    """Baseline: the ARA rows inserted as they are into a plain temporary table without indexes."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMPORARY TABLE bench_plain (plan_id varchar(14), area varchar(40), eff date, exp date, "
-            "band varchar(4), rate numeric(11,2), tobacco numeric(11,2))"
+            "CREATE TEMPORARY TABLE bench_plain (state varchar(2), plan_id varchar(14), area varchar(40), "
+            "eff date, exp date, band varchar(4), rate numeric(11,2), tobacco numeric(11,2))"
         )
-        started = time.perf_counter()
-        with open(path, encoding="utf-8") as lines:
-            rows = (line.rstrip("\n").split("|")[1:] for line in lines if line.startswith("ARA|"))
-            if POSTGRES:
-                with cursor.cursor.copy("COPY bench_plain FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                batch: list[list[str]] = []
-                sql = "INSERT INTO bench_plain VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                for row in rows:
-                    batch.append(row)
-                    if len(batch) >= 5000:
-                        cursor.executemany(sql, batch)
-                        batch.clear()
-                if batch:
-                    cursor.executemany(sql, batch)
-        return time.perf_counter() - started
+        columns = "state, plan_id, area, eff, exp, band, rate, tobacco"
+        if POSTGRES:
+            started = time.perf_counter()
+            with cursor.cursor.copy(f"COPY bench_plain ({columns}) FROM STDIN") as copy:
+                for row in _ara_rows(path):
+                    copy.write_row(row)
+            return time.perf_counter() - started
+        global _ARA_COLUMNS
+        live_columns, _ARA_COLUMNS = _ARA_COLUMNS, columns
+        try:
+            return _load(cursor, "bench_plain", path)
+        finally:
+            _ARA_COLUMNS = live_columns
+
+
+def _live_table_load(path: Path) -> float:
+    """Floor: the same rows written straight into the live (empty) ``catalogue_agerate``, indexes and all,
+    then rolled back."""
+    seconds = 0.0
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM catalogue_agerate" if not POSTGRES else "TRUNCATE catalogue_agerate")
+            seconds = _load(cursor, "catalogue_agerate", path)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return seconds
+
+
+def _fresh_table_load(path: Path) -> tuple[float, float]:
+    """PostgreSQL floor: the same rows into a fresh table without indexes, then the live table's indexes
+    built on it (seconds of each), rolled back."""
+    load = build = 0.0
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TABLE bench_fresh (LIKE catalogue_agerate INCLUDING DEFAULTS INCLUDING IDENTITY)"
+            )
+            load = _load(cursor, "bench_fresh", path)
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'catalogue_agerate'")
+            definitions = [row[0] for row in cursor.fetchall()]
+            started = time.perf_counter()
+            for number, definition in enumerate(definitions):
+                unique = "UNIQUE " if definition.startswith("CREATE UNIQUE") else ""
+                using = definition[definition.index(" USING ") :]
+                cursor.execute(f"CREATE {unique}INDEX bench_fresh_{number} ON bench_fresh {using}")
+            build = time.perf_counter() - started
+            raise _Rollback
+    except _Rollback:
+        pass
+    return load, build
 
 
 def probe_import(rows_wanted: int) -> dict:
     from catalogue.services import etss_file_receive
     from catalogue.testing import write_generated
+    from groupsales.etss import EtssReader
 
     plans = max(1, rows_wanted // (51 * 2 * 4))
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,14 +146,25 @@ def probe_import(rows_wanted: int) -> dict:
         started = time.perf_counter()
         etss_file = etss_file_receive(path=path, loaded_by="benchmark")
         seconds = time.perf_counter() - started
+        peak_import = _peak_rss_mib()
+        started = time.perf_counter()
+        reader = EtssReader(path).check()  # what the checks cost: the reader alone, nothing written
+        checks = time.perf_counter() - started
+        assert reader.ok, reader.issues[:5]
         baseline = _bare_insert(path)
+        live = _live_table_load(path)
+        fresh, build = _fresh_table_load(path) if POSTGRES else (0.0, 0.0)
     return {
         "status": etss_file.status,
         "rows": etss_file.counts.get("ARA", 0),
         "mib": round(size / 2**20, 1),
         "seconds": round(seconds, 2),
+        "checks_seconds": round(checks, 2),
         "baseline_seconds": round(baseline, 2),
-        "peak_rss_mib": _peak_rss_mib(),
+        "live_seconds": round(live, 2),
+        "fresh_seconds": round(fresh, 2),
+        "index_seconds": round(build, 2),
+        "peak_rss_mib": peak_import,
     }
 
 

@@ -34,7 +34,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -47,10 +47,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from agencies.models import Broker
-from groupsales.etss import AgeRate as EtssAgeRate
-from groupsales.etss import Area, EtssIssue, EtssReader, Factor, Geo, Header, Plan, TierRate, Trailer
+from groupsales.etss import EtssIssue, EtssReader, Header
 
 from . import models as m
+from .etss_writes import TABLES as _TABLES
+from .etss_writes import RateTableSwap
+from .etss_writes import write_records as _copy_records
 from .models import EtssFile, Quote, QuoteCensusRow
 
 log = logging.getLogger(__name__)
@@ -140,11 +142,10 @@ def etss_file_process(*, etss_file_id: int, force: bool = False) -> EtssFile:
     etss_file = EtssFile.objects.get(pk=etss_file_id)
     if etss_file.status not in (Status.RECEIVED, Status.HELD):
         return etss_file
-    if connection.vendor == "postgresql":
-        loaded = _load_direct(etss_file, force=force, started=started)
-        if loaded is not None:
-            return loaded
-        etss_file.refresh_from_db()
+    loaded = _load_direct(etss_file, force=force, started=started)
+    if loaded is not None:
+        return loaded
+    etss_file.refresh_from_db()
     with _Staging() as staging:
         reader = EtssReader(etss_file.stored_path, name=etss_file.name)
         try:
@@ -245,7 +246,7 @@ def _load_direct(etss_file: EtssFile, *, force: bool, started: float) -> EtssFil
     tables was half the time of a large load). Returns None when the staging path must take the file:
     not FULL, not its turn, a bad header, or a database error (a row that would need the upsert)."""
     reader = EtssReader(etss_file.stored_path, name=etss_file.name)
-    records = iter(reader)
+    records = reader.batches()
     header = None
     try:
         with transaction.atomic():
@@ -255,11 +256,18 @@ def _load_direct(etss_file: EtssFile, *, force: bool, started: float) -> EtssFil
             if not _loads_now(header, force=force):
                 raise _NotDirect
             etss_file = _transition(etss_file, Status.LOADING)
-            _delete_full_window(header)
-            _copy_records(records, {kind: model._meta.db_table for kind, (model, _c, _k) in _TABLES.items()})
+            tables = {kind: model._meta.db_table for kind, (model, _c, _k) in _TABLES.items()}
+            swap = RateTableSwap(header) if connection.vendor == "postgresql" else None
+            if swap is not None:
+                swap.create()
+                tables["ARA"] = swap.table
+            _delete_full_window(header, ("ARA",) if swap is not None else ())
+            _copy_records(records, tables)
             trailer = reader.trailer
             if not reader.ok or trailer is None:
                 raise _Refused
+            if swap is not None:
+                swap.swap()
             _transition(
                 etss_file,
                 Status.LOADED,
@@ -318,80 +326,13 @@ def etss_file_force(*, etss_file_id: int) -> EtssFile:
 # --------------------------------------------------------------------------------------------------
 # Publishing (inside the caller's transaction)
 
-_TABLES: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
-    # record type: (model, columns, key columns)
-    "PLN": (
-        m.Plan,
-        (
-            "plan_id", "plan_eff_date", "plan_exp_date", "state", "line", "carrier_plan_code",
-            "marketing_name", "plan_type", "metal_level", "rating_method", "tobacco_rated",
-            "composite_allowed", "max_children_u21", "dep_max_age", "service_area_id", "network_id",
-            "hsa_eligible", "ded_ind", "ded_fam", "moop_ind", "moop_fam",
-        ),
-        ("plan_id", "plan_eff_date"),
-    ),
-    "ARE": (
-        m.RatingArea,
-        ("state", "rating_area_id", "name", "basis", "eff_date", "exp_date"),
-        ("rating_area_id", "eff_date"),
-    ),
-    "GEO": (
-        m.GeoPlace,
-        ("state", "geo_type", "geo_value", "county_fips", "rating_area_id", "service_area_id",
-         "partial_county", "eff_date", "exp_date"),
-        ("geo_type", "geo_value", "county_fips", "eff_date"),
-    ),
-    "ARA": (
-        m.AgeRate,
-        ("state", "plan_id", "rating_area_id", "rate_eff_date", "rate_exp_date", "age_band", "rate",
-         "tobacco_rate"),
-        ("plan_id", "rating_area_id", "rate_eff_date", "age_band"),
-    ),
-    "TRA": (
-        m.TierRate,
-        ("state", "plan_id", "rating_area_id", "rate_eff_date", "rate_exp_date", "tier", "rate"),
-        ("plan_id", "rating_area_id", "rate_eff_date", "tier"),
-    ),
-    "FAC": (
-        m.Factor,
-        ("state", "scope", "scope_id", "factor_type", "key", "value", "eff_date", "exp_date"),
-        ("scope", "scope_id", "factor_type", "key", "eff_date"),
-    ),
-}  # fmt: skip
 
-
-def _row(record: Any) -> tuple[str, tuple]:
-    if isinstance(record, EtssAgeRate):
-        return "ARA", (record.plan_id[5:7], record.plan_id, record.rating_area_id, record.rate_eff_date,
-                       record.rate_exp_date, record.age_band, record.rate, record.tobacco_rate)  # fmt: skip
-    if isinstance(record, TierRate):
-        return "TRA", (record.plan_id[5:7], record.plan_id, record.rating_area_id, record.rate_eff_date,
-                       record.rate_exp_date, str(record.tier), record.rate)  # fmt: skip
-    if isinstance(record, Geo):
-        return "GEO", (record.state, record.geo_type, record.geo_value, record.county_fips,
-                       record.rating_area_id, record.service_area_id, record.partial_county,
-                       record.eff_date, record.exp_date)  # fmt: skip
-    if isinstance(record, Plan):
-        return "PLN", (record.plan_id, record.plan_eff_date, record.plan_exp_date, record.state,
-                       str(record.line), record.carrier_plan_code, record.marketing_name, record.plan_type,
-                       record.metal_level, record.rating_method, record.tobacco_rated,
-                       record.composite_allowed, record.max_children_u21, record.dep_max_age,
-                       record.service_area_id, record.network_id, record.hsa_eligible, record.ded_ind,
-                       record.ded_fam, record.moop_ind, record.moop_fam)  # fmt: skip
-    if isinstance(record, Area):
-        return "ARE", (record.state, record.rating_area_id, record.name, record.basis, record.eff_date,
-                       record.exp_date)  # fmt: skip
-    if isinstance(record, Factor):
-        state = record.scope_id if record.scope == "STATE" else record.scope_id[5:7]
-        return "FAC", (state, record.scope, record.scope_id, record.factor_type, record.key, record.value,
-                       record.eff_date, record.exp_date)  # fmt: skip
-    raise TypeError(record)
-
-
-def _delete_full_window(header: Header) -> None:
-    """FULL: for the file's states, drop what meets [COVERAGE_START, COVERAGE_END] (set-based DELETEs)."""
+def _delete_full_window(header: Header, swapped: tuple[str, ...] = ()) -> None:
+    """FULL: for the file's states, drop what meets [COVERAGE_START, COVERAGE_END] (set-based DELETEs),
+    except in the record types whose table is rebuilt and swapped (``swapped``: "ARA")."""
     states, start, end = list(header.states), header.coverage_start, header.coverage_end
-    m.AgeRate.objects.filter(state__in=states, rate_eff_date__lte=end, rate_exp_date__gte=start).delete()
+    if "ARA" not in swapped:
+        m.AgeRate.objects.filter(state__in=states, rate_eff_date__lte=end, rate_exp_date__gte=start).delete()
     m.TierRate.objects.filter(state__in=states, rate_eff_date__lte=end, rate_exp_date__gte=start).delete()
     m.Plan.objects.filter(state__in=states, plan_eff_date__lte=end, plan_exp_date__gte=start).delete()
     m.RatingArea.objects.filter(state__in=states, eff_date__lte=end, exp_date__gte=start).delete()
@@ -437,24 +378,7 @@ class _Staging:
 
     def fill(self, reader: EtssReader) -> None:
         """Read the whole file (running every check) and stage its well-formed records."""
-        if self.postgres:
-            _copy_records(iter(reader), self.tables)
-            return
-        with connection.cursor() as cursor:
-            pending: dict[str, list[tuple]] = {kind: [] for kind in _TABLES}
-            sql = {kind: self._insert_sql(kind) for kind in _TABLES}
-            for record in reader:
-                if isinstance(record, Header | Trailer):
-                    continue
-                kind, row = _row(record)
-                rows = pending[kind]
-                rows.append(row)
-                if len(rows) >= _BATCH:
-                    cursor.executemany(sql[kind], rows)
-                    rows.clear()
-            for kind, rows in pending.items():
-                if rows:
-                    cursor.executemany(sql[kind], rows)
+        _copy_records(reader.batches(), self.tables)
 
     def publish_sql(self, kind: str) -> str:
         """Set-based upsert of one staged table into its live table by the layout key."""
@@ -467,28 +391,6 @@ class _Staging:
             f"INSERT INTO {qn(model._meta.db_table)} ({names}) SELECT {names} FROM {qn(self.tables[kind])} "
             f"WHERE true ON CONFLICT ({', '.join(qn(c) for c in key)}) DO UPDATE SET {updates}"
         )
-
-
-def _copy_records(records: Iterator[Any], tables: dict[str, str]) -> None:
-    """PostgreSQL: ``COPY`` each record into the table of its kind (one COPY per run of one kind)."""
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        copy_kind, copy_cm, copy = None, None, None
-        try:
-            for record in records:
-                if isinstance(record, Header | Trailer):
-                    continue
-                kind, row = _row(record)
-                if kind != copy_kind:
-                    if copy_cm is not None:
-                        copy_cm.__exit__(None, None, None)
-                    columns = ", ".join(qn(c) for c in _TABLES[kind][1])
-                    copy_cm = cursor.cursor.copy(f"COPY {qn(tables[kind])} ({columns}) FROM STDIN")
-                    copy, copy_kind = copy_cm.__enter__(), kind
-                copy.write_row(row)
-        finally:
-            if copy_cm is not None:
-                copy_cm.__exit__(None, None, None)
 
 
 def _publish(staging: _Staging, header: Header) -> None:

@@ -44,11 +44,13 @@ from decimal import Decimal
 from typing import BinaryIO, NamedTuple
 
 from .codes import ETSS_TO_LINE, ETSS_TO_TIER, STATE_FIPS, Line, Tier
+from .etss_bulk import BULK_CHECKS, AraRows, copy_safe
 
 __all__ = [
     "AGE_BANDS",
     "LAYOUT",
     "AgeRate",
+    "AraRows",
     "Area",
     "EtssFileName",
     "EtssIssue",
@@ -523,6 +525,24 @@ def _trl_offset(block: bytes) -> int:
 # The reader
 
 
+def _run_end(lines: list[str], at: int, prefix: str) -> int:
+    """The end of the run of lines from ``at`` that start with ``prefix`` (found in one search)."""
+    if lines[-1].startswith(prefix) and "\n".join(lines[at:]).count(f"\n{prefix}") == len(lines) - at - 1:
+        return len(lines)
+    end = at + 1
+    while end < len(lines) and lines[end].startswith(prefix):
+        end += 1
+    return end
+
+
+def _expanded(items: Iterator[Record | AraRows]) -> Iterator[Record]:
+    for item in items:
+        if isinstance(item, AraRows):
+            yield from item.records()
+        else:
+            yield item
+
+
 class EtssReader:
     """Iterate the records of one ETSS file in order while checking it; read the results afterwards.
 
@@ -573,6 +593,8 @@ class EtssReader:
         self._tra_blocks: dict[_BlockKey, _TraBlock] = {}
         self._sum_rate = _ZERO
         self._sum_tobacco_rate = _ZERO
+        self._copy_safe_for: tuple[int, int] | None = None
+        self._copy_safe_value = False
 
     # ---- results
 
@@ -589,6 +611,10 @@ class EtssReader:
     # ---- reading
 
     def __iter__(self) -> Iterator[Record]:
+        return _expanded(self.batches())
+
+    def batches(self) -> Iterator[Record | AraRows]:
+        """The records in file order, clean runs of rate rows as :class:`AraRows` (for bulk loaders)."""
         if self._started:
             raise RuntimeError("an EtssReader reads its source once")
         self._started = True
@@ -596,16 +622,11 @@ class EtssReader:
 
     def check(self) -> EtssReader:
         """Read the whole file for its checks only."""
-        for _record in self:
+        for _record in self.batches():
             pass
         return self
 
-    def _records(self) -> Iterator[Record]:
-        handlers = {
-            "HDR": self._hdr, "PLN": self._pln, "ARE": self._are, "GEO": self._geo,
-            "ARA": self._ara, "TRA": self._tra, "FAC": self._fac, "TRL": self._trl,
-        }  # fmt: skip
-        counts = self.counts
+    def _records(self) -> Iterator[Record | AraRows]:
         with contextlib.ExitStack() as stack:
             if isinstance(self._source, str | os.PathLike):
                 raw: BinaryIO = stack.enter_context(open(self._source, "rb"))
@@ -613,21 +634,75 @@ class EtssReader:
                 raw = self._source
             delivered = _DeliveredBytes(raw)
             for first, lines in self._chunks(delivered):
-                for line_no, text in enumerate(lines, first + 1):
-                    fields = text.split("|")
-                    record_type = fields[0]
-                    if not self._in_order(line_no, record_type):
-                        continue
-                    counts[record_type] += 1
-                    layout = LAYOUT[record_type]
-                    if len(fields) != len(layout):
-                        self._wrong_field_count(line_no, record_type, len(fields))
-                        continue
-                    record = handlers[record_type](fields, line_no)
-                    if record is not None:
-                        yield record
+                yield from self._chunk_records(first, lines)
             self.file_sha256 = delivered.sha256.hexdigest()
         self._finish()
+
+    def _chunk_records(self, first: int, lines: list[str]) -> Iterator[Record | AraRows]:
+        """One chunk's records: runs of a record type with a bulk check (ARA) in bulk, the rest by line."""
+        handlers = self._handlers
+        counts = self.counts
+        at, count = 0, len(lines)
+        while at < count:
+            text = lines[at]
+            line_no = first + at + 1
+            bulk = BULK_CHECKS.get(text[:3]) if text[3:4] == "|" else None
+            if bulk is not None and self._run_in_order(line_no, text[:3]):
+                end = _run_end(lines, at, text[:4])
+                counts[text[:3]] += end - at
+                yield from bulk(self, lines[at:end], line_no)
+                at = end
+                continue
+            at += 1
+            fields = text.split("|")
+            record_type = fields[0]
+            if not self._in_order(line_no, record_type):
+                continue
+            counts[record_type] += 1
+            if len(fields) != len(LAYOUT[record_type]):
+                self._wrong_field_count(line_no, record_type, len(fields))
+                continue
+            record = handlers[record_type](fields, line_no)
+            if record is not None:
+                yield record
+
+    @property
+    def _handlers(self) -> dict[str, Callable[[list[str], int], Record | None]]:
+        return {
+            "HDR": self._hdr, "PLN": self._pln, "ARE": self._are, "GEO": self._geo,
+            "ARA": self._ara, "TRA": self._tra, "FAC": self._fac, "TRL": self._trl,
+        }  # fmt: skip
+
+    def _run_in_order(self, line: int, record_type: str) -> bool:
+        """Whether a run of ``record_type`` from ``line`` is in its place (what :meth:`_in_order` checks
+        line by line would find nothing); if so, the run's type becomes the current one."""
+        rank = _RANK[record_type]
+        if line == 1 or self._after_trl or rank < self._rank or record_type in ("HDR", "TRL"):
+            return False
+        self._rank = rank
+        return True
+
+    def _copy_safe(self) -> bool:
+        """Whether every plan and area name is safe in ``COPY`` text (see :class:`AraRows`)."""
+        key = (len(self._plans), len(self._areas))
+        if self._copy_safe_for != key:
+            self._copy_safe_value = copy_safe(iter([*self._plans, *self._areas]))
+            self._copy_safe_for = key
+        return self._copy_safe_value
+
+    @staticmethod
+    def _new_ara_block(line: int, tobacco_rated: bool | None) -> _AraBlock:
+        return _AraBlock(line, tobacco_rated)
+
+    def _date_or_none(self, text: str) -> date | None:
+        """A date without reporting (the per-row check reports it), cached like :meth:`_date`."""
+        try:
+            day = _parse_date(text)
+        except ValueError:
+            return None
+        if len(self._dates) < _MAX_CACHED_DATES:
+            self._dates[text] = day
+        return day
 
     def _chunks(self, delivered: _DeliveredBytes) -> Iterator[tuple[int, list[str]]]:
         """Decoded lines in chunk-sized lists, with the line count before each; hashes as it goes."""

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -257,5 +258,40 @@ def test_it_stages_a_file_the_straight_load_cannot_take(postgresql, archive, mon
     monkeypatch.setattr(services, "_copy_records", conflict_once)
     etss_file = services.etss_file_receive(path=sample_path(), loaded_by="command")
     assert etss_file.status == Status.LOADED
-    assert calls == ["catalogue_agerate", "catalogue_stage_ara"]  # straight, rolled back, then staged
+    # straight (into the rate table that is swapped in), rolled back, then staged
+    assert calls == ["catalogue_agerate_next", "catalogue_stage_ara"]
     assert AgeRate.objects.count() == 1224
+
+
+def test_it_swaps_in_a_rebuilt_rate_table_keeping_other_states_and_the_indexes(postgresql, archive):
+    from django.db import connection
+
+    def schema() -> tuple[list, list]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = 'catalogue_agerate'::regclass ORDER BY conname"
+            )
+            constraints = cursor.fetchall()
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'catalogue_agerate' ORDER BY 1"
+            )
+            return constraints, cursor.fetchall()
+
+    before = schema()
+    ohio = AgeRate.objects.create(
+        state="OH", plan_id="12345OH0000001", rating_area_id="OH-RA01", rate_eff_date="2027-01-01",
+        rate_exp_date="2027-12-31", age_band="21", rate="100.00",
+    )  # fmt: skip
+    etss_file = services.etss_file_receive(path=sample_path(), loaded_by="command")
+    assert etss_file.status == Status.LOADED
+    assert AgeRate.objects.filter(state="OH").values_list("plan_id", "rate").get() == (
+        ohio.plan_id, Decimal("100.00"),
+    )  # fmt: skip
+    assert AgeRate.objects.filter(state="KY").count() == 1224
+    assert schema() == before  # the same constraints and indexes under the same names
+    AgeRate.objects.create(
+        state="OH", plan_id="12345OH0000002", rating_area_id="OH-RA01", rate_eff_date="2027-01-01",
+        rate_exp_date="2027-12-31", age_band="21", rate="100.00",
+    )  # fmt: skip
+    assert AgeRate.objects.count() == 1226  # the new table's identity gives ids that do not clash
