@@ -328,6 +328,8 @@ SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)
 SANDBOX_ERROR_RATE = env.float("SANDBOX_ERROR_RATE", default=0.0)
 SANDBOX_RATE_LIMIT_PER_MINUTE = env.int("SANDBOX_RATE_LIMIT_PER_MINUTE", default=0)
 SANDBOX_STUCK_PROCESSING_SECONDS = env.float("SANDBOX_STUCK_PROCESSING_SECONDS", default=15 * 60)  # FEIN 96
+# api.md 1.1 "Renewal data": a plan's renewal rates where the sandbox has none loaded for the renewal date
+SANDBOX_RENEWAL_TREND = env.str("SANDBOX_RENEWAL_TREND", default="1.0800")
 SANDBOX_MAX_FILE_BYTES = 5 * 1024 * 1024  # api.md: an 834 upload is at most 5 MB
 
 # Where the carrier drops ETSS rate files: SFTP in production, a local folder in development.
