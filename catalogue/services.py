@@ -35,7 +35,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,7 @@ from django.utils import timezone
 from agencies.models import Broker
 from groupsales.etss import AgeRate as EtssAgeRate
 from groupsales.etss import Area, EtssIssue, EtssReader, Factor, Geo, Header, Plan, TierRate, Trailer
+from groupsales.etss_xwk import Crosswalk, KnownPlanYear
 
 from . import models as m
 from .models import EtssFile, Quote, QuoteCensusRow
@@ -146,7 +147,7 @@ def etss_file_process(*, etss_file_id: int, force: bool = False) -> EtssFile:
             return loaded
         etss_file.refresh_from_db()
     with _Staging() as staging:
-        reader = EtssReader(etss_file.stored_path, name=etss_file.name)
+        reader = EtssReader(etss_file.stored_path, name=etss_file.name, known_plans=_known_plans())
         try:
             with transaction.atomic():
                 staging.fill(reader)
@@ -237,6 +238,16 @@ def _loads_now(header: Header, *, force: bool) -> bool:
     return last is None or header.file_seq == last + 1 or (header.file_seq > last and force)
 
 
+def _known_plans() -> dict[str, list[KnownPlanYear]]:
+    """The plan years loaded before, for the 2.2 crosswalk checks (a plan year per PLN row)."""
+    codes = {"MEDICAL": "MED", "DENTAL": "DEN", "VISION": "VIS"}
+    known: dict[str, list[KnownPlanYear]] = {}
+    rows = m.Plan.objects.values_list("plan_id", "plan_eff_date", "plan_exp_date", "line", "rating_method")
+    for plan_id, eff, exp, line, method in rows:
+        known.setdefault(plan_id, []).append(KnownPlanYear(eff, exp, codes.get(line, line), method))
+    return known
+
+
 def _load_direct(etss_file: EtssFile, *, force: bool, started: float) -> EtssFile | None:
     """PostgreSQL, a FULL file whose turn has come: in ONE transaction, delete the file's window, ``COPY``
     every record straight into the live tables while the reader checks them, and mark the file LOADED; a
@@ -244,7 +255,7 @@ def _load_direct(etss_file: EtssFile, *, force: bool, started: float) -> EtssFil
     staging path, but the rows are written once instead of twice (the set-based upsert from the staging
     tables was half the time of a large load). Returns None when the staging path must take the file:
     not FULL, not its turn, a bad header, or a database error (a row that would need the upsert)."""
-    reader = EtssReader(etss_file.stored_path, name=etss_file.name)
+    reader = EtssReader(etss_file.stored_path, name=etss_file.name, known_plans=_known_plans())
     records = iter(reader)
     header = None
     try:
@@ -357,10 +368,19 @@ _TABLES: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
         ("state", "scope", "scope_id", "factor_type", "key", "value", "eff_date", "exp_date"),
         ("scope", "scope_id", "factor_type", "key", "eff_date"),
     ),
+    # layout 2.2: the plan crosswalk
+    "XWK": (
+        m.PlanCrosswalk,
+        ("state", "plan_id", "plan_year_end", "successor_plan_id", "successor_eff_date", "reason"),
+        ("plan_id", "plan_year_end"),
+    ),
 }  # fmt: skip
 
 
 def _row(record: Any) -> tuple[str, tuple]:
+    if isinstance(record, Crosswalk):
+        return "XWK", (record.state, record.plan_id, record.plan_year_end, record.successor_plan_id or "",
+                       record.successor_eff_date, record.reason)  # fmt: skip
     if isinstance(record, EtssAgeRate):
         return "ARA", (record.plan_id[5:7], record.plan_id, record.rating_area_id, record.rate_eff_date,
                        record.rate_exp_date, record.age_band, record.rate, record.tobacco_rate)  # fmt: skip
@@ -397,6 +417,10 @@ def _delete_full_window(header: Header) -> None:
     m.RatingArea.objects.filter(state__in=states, eff_date__lte=end, exp_date__gte=start).delete()
     m.GeoPlace.objects.filter(state__in=states, eff_date__lte=end, exp_date__gte=start).delete()
     m.Factor.objects.filter(state__in=states, eff_date__lte=end, exp_date__gte=start).delete()
+    # XWK: the rows whose PLAN_YEAR_END + 1 day lies in the window
+    m.PlanCrosswalk.objects.filter(
+        state__in=states, plan_year_end__gte=start - timedelta(days=1), plan_year_end__lt=end
+    ).delete()
 
 
 class _Staging:

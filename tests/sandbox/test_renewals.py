@@ -319,3 +319,41 @@ def test_a_group_never_enrolled_has_no_renewal(api, settings):
     group_id = api.create()
     answer = api.get(f"/groups/{group_id}/renewal")
     assert answer.status_code == 409 and codes(answer) == ["INVALID_STATE"]
+
+
+# --------------------------------------------------------------------------- loaded renewal data (ETSS 2.2)
+
+
+def test_loaded_renewal_data_the_crosswalk_and_the_2028_rates(api, settings, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from groupsales.demo_etss import KY_2028, write_etss_file
+
+    group_id = enrolled(api, settings)
+    path = write_etss_file(tmp_path, KY_2028)
+    call_command("sandbox_load_etss", str(path), stdout=StringIO())
+    on(settings, "2027-10-03")
+    offer = api.get(f"/groups/{group_id}/renewal").json()["offer"]
+    medical = offer["lines"][0]
+    by_plan = {p["currentPlanId"]: p for p in medical["plans"]}
+    assert (by_plan["12345KY0010001"]["crosswalkReason"], by_plan["12345KY0010001"]["renewalPlanId"]) == (
+        "SAME_PLAN",
+        "12345KY0010001",
+    )
+    if "12345KY0010002" in by_plan:
+        assert by_plan["12345KY0010002"]["renewalPlanId"] == "12345KY0010004"
+    rates_2028 = {}
+    for line in path.read_text().splitlines():
+        f = line.split("|")
+        if f[0] == "ARA" and f[1] == "12345KY0010001" and f[2] == "KY-RA02" and f[3] == "20280101":
+            rates_2028[f[5]] = (Decimal(f[6]), Decimal(f[7]) if f[7] else None)
+    members = {m["memberRef"]: m for m in payloads.family()}
+    for priced in by_plan["12345KY0010001"]["members"]:
+        member = members[priced["memberRef"]]
+        rate, tobacco = rates_2028[_band(priced["ageOnRenewalDate"])]
+        smoker = bool(member.get("tobaccoUse")) and member["relationship"] in ("SUBSCRIBER", "SPOUSE")
+        expected = tobacco if smoker and tobacco is not None else rate
+        if priced["renewalMonthlyPremium"] != "0.00":  # a fourth child under 21 is free
+            assert Decimal(priced["renewalMonthlyPremium"]) == expected
