@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "edi",
     "reports",
     "employers",
+    "renewals",
 ]
 
 # The carrier sandbox is the carrier's test environment; it is never mounted in production.
@@ -307,6 +308,7 @@ CELERY_BEAT_SCHEDULE["members-sweep-validations"] = {
     "task": "members.tasks.sweep_validations",
     "schedule": 300.0,
 }
+CELERY_BEAT_SCHEDULE["renewals-sync"] = {"task": "renewals.tasks.sync_all_renewals", "schedule": 6 * 3600.0}
 CELERY_BEAT_SCHEDULE["catalogue-pull-etss"] = {"task": "catalogue.pull_etss", "schedule": 6 * 3600.0}
 
 # The carrier's Group Sales API. Development points at the sandbox this portal mounts.
