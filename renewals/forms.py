@@ -9,7 +9,9 @@ rule shows beside its field with its ID and fix before anything is sent.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils import timezone
@@ -23,6 +25,7 @@ from portal.words import code_label
 from .models import Renewal
 from .services import decision_document_sha256
 
+NEW_YORK = ZoneInfo("America/New_York")
 KINDS = [
     ("RENEW_AS_OFFERED", _("Renew as offered")),
     ("RENEW_WITH_CHANGES", _("Renew with changes")),
@@ -40,6 +43,16 @@ _FIELD_OF = {  # api.md pointer → form field
     "/renewalDate": "decision",
     "": "decision",
 }
+
+
+def signing_moment() -> str:
+    """Now, as an RFC 3339 UTC timestamp; on a sandbox clock (``SANDBOX_TODAY``) noon in New York of the
+    carrier's day, so that the signature is as recent as the carrier's "today" says."""
+    moment = timezone.now().replace(microsecond=0)
+    today = carrier_today()
+    if moment.astimezone(NEW_YORK).date() != today:
+        moment = datetime.combine(today, time(12), NEW_YORK).astimezone(UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def offer_lines(renewal: Renewal) -> list[dict[str, Any]]:
@@ -122,7 +135,7 @@ class RenewalDecisionForm(forms.Form):
             "signedBy": data.get("signed_by") or "",
             "title": data.get("title") or "",
             "email": data.get("email") or "",
-            "signedAt": timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            "signedAt": signing_moment(),
             "method": "ELECTRONIC",
         }
         return body

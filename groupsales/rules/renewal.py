@@ -11,7 +11,8 @@ Decisions where the documents are silent:
 * REN-001 is a rule like the others here; the carrier answers it ``409 INVALID_STATE`` with ``rule``
   (api.md), the portal shows it beside the decision like any other rule.
 * REN-002: the e-mail is checked as GRP-012 checks the contact's; ``signedAt`` is compared by its
-  date with the carrier's business day (not in the future, at most ``renewal_signature_max_age_days``).
+  business day (America/New_York) with the carrier's (not in the future, at most
+  ``renewal_signature_max_age_days`` before).
 * REN-003: a decision line's ``ratingOption`` is only for medical (as at create); a plan listed twice
   is REN-003 at that plan.
 * REN-005 compares as GRP-022 does (PERCENT rounded half up, FLAT capped at the premium, against the
@@ -25,9 +26,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..codes import ContributionBasis, Line, RatingOption
 from ..rating import round_money
@@ -43,6 +45,7 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+").fullmatch
 _AMOUNT = re.compile(r"\d+(?:\.\d{1,2})?").fullmatch
 _DECISIONS = ("RENEW_AS_OFFERED", "RENEW_WITH_CHANGES", "DO_NOT_RENEW")
 _MEDICAL = Line.MEDICAL.value
+_NEW_YORK = ZoneInfo("America/New_York")
 
 # ---- the rule table (business-rules.md, "Renewal (REN)")
 _define(
@@ -240,12 +243,25 @@ def _signature(check: DecisionCheck) -> Iterator[Finding]:
     if signature["method"].text() != "ELECTRONIC":
         yield Finding(signature["method"].pointer, "The signature's method must be ELECTRONIC.")
     signed = signature["signedAt"]
-    signed_on = Node((signed.text() or "")[:10]).date()
+    signed_on = _business_day(signed.text())
     limit = check.facts.settings.renewal_signature_max_age_days
     if signed_on is None or signed_on > check.facts.today:
         yield Finding(signed.pointer, "The signature's date must be a timestamp, not in the future.")
     elif (check.facts.today - signed_on).days > limit:
         yield Finding(signed.pointer, f"Signed more than {limit} days ago: sign again.")
+
+
+def _business_day(text: str | None) -> date | None:
+    """The carrier's business day (America/New_York) of an RFC 3339 timestamp; None if it is not one."""
+    if not text or len(text) < 20:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(_NEW_YORK).date()
 
 
 # ---- REN-003
