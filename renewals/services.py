@@ -49,7 +49,7 @@ def _follow(*, renewal: Renewal, carrier_status: str, source: str | None, reason
     }
     if target != renewal.status and states.can_transition(renewal.status, target):
         return states.renewal_transition(
-            renewal=renewal, to=target, reason=f"carrier: {carrier_status}", **fields
+            renewal=renewal, to=target, reason=f"The carrier's renewal is {carrier_status}.", **fields
         )
     Renewal.objects.filter(pk=renewal.pk).update(**fields)
     renewal.refresh_from_db()
@@ -109,7 +109,7 @@ def renewals_sync_all() -> int:
 def renewal_open_enrollment_start(*, renewal: Renewal) -> Renewal:
     """The broker opens renewal open enrollment for the employees (an accepted renewal, until R − 1)."""
     return states.renewal_transition(
-        renewal=renewal, to=S.RENEWAL_OE, reason="renewal open enrollment opened"
+        renewal=renewal, to=S.RENEWAL_OE, reason="Renewal open enrollment opened."
     )
 
 

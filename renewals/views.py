@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from enrollment.selectors import group_get_visible
 
@@ -24,6 +24,7 @@ def _renewal(group) -> Renewal:
 
 
 @login_required
+@require_GET
 def renewal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     group = group_get_visible(user=request.user, pk=pk)
     renewal = selectors.renewal_current(group=group)
@@ -72,8 +73,10 @@ def renewal_open_enrollment(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def renewal_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    group = group_get_visible(user=request.user, pk=pk, write=True)
-    renewal = _renewal(group)
+    group = group_get_visible(user=request.user, pk=pk, write=request.method == "POST")
+    renewal = selectors.renewal_current(group=group)
+    if renewal is None:  # nothing to decide yet: the renewal page says so
+        return redirect("renewals:detail", pk=group.pk)
     form = RenewalDecisionForm(request.POST or None, renewal=renewal)
     if request.method == "POST" and form.is_valid():
         services.renewal_decision_record(renewal=renewal, body=form.body)
@@ -88,6 +91,7 @@ def renewal_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def renewals_due(request: HttpRequest) -> HttpResponse:
     try:
         within = int(request.GET.get("within", "90"))
