@@ -244,6 +244,33 @@ def _take_effect(group: Group, renewal: Renewal) -> None:
     )
 
 
+# --------------------------------------------------------------------------- renewal files
+
+
+def renewal_file_errors(
+    *, group: Group, header_date: date | None
+) -> tuple[date | None, list[dict[str, Any]]]:
+    """A file whose header DTP*007 is one of the group's renewal dates is a renewal file: (that date, its
+    REN-008 errors). REN-008: it names the current renewal, which is ACCEPTED, and is received by R − 1
+    (judged on the carrier's day of processing; the sandbox processes within seconds of the upload).
+    Receiving one ends the employer's right to replace the decision (REN-001)."""
+    if header_date is None or header_date == _effective(group):
+        return None, []
+    renewal = group.renewals.filter(renewal_date=header_date).first()
+    if renewal is None:
+        return None, []  # no renewal date: the companion checks report DTP*007
+    today = clock.carrier_today()
+    current = group.renewals.filter(renewal_date__gt=today).order_by("renewal_date").first()
+    Renewal.objects.filter(pk=renewal.pk).update(locked=True)
+    if current is not None and current.pk == renewal.pk and renewal.status == S.ACCEPTED:
+        return header_date, []
+    message = (
+        f"The renewal file names the renewal of {header_date.isoformat()}, which is {renewal.status}; a "
+        "renewal file names the current, accepted renewal and is received by the day before its date."
+    )
+    return header_date, [{"code": "REN-008", "message": message, "segment": "DTP", "line": None}]
+
+
 # --------------------------------------------------------------------------- the answers
 
 

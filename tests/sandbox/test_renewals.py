@@ -357,3 +357,40 @@ def test_loaded_renewal_data_the_crosswalk_and_the_2028_rates(api, settings, tmp
         expected = tobacco if smoker and tobacco is not None else rate
         if priced["renewalMonthlyPremium"] != "0.00":  # a fourth child under 21 is free
             assert Decimal(priced["renewalMonthlyPremium"]) == expected
+
+
+# --------------------------------------------------------------------------- renewal files (REN-008)
+
+
+def renewal_file_codes(api: Api, group_id: str, number: int) -> list[str]:
+    text = enrollment_file(
+        group_id, control_number=number, replace=(("DTP*007*D8*20270101", "DTP*007*D8*20280101"),)
+    )
+    receipt = api.post(
+        f"/groups/{group_id}/enrollment-files", raw=text.encode("ascii"), content_type="application/edi-x12"
+    )
+    assert receipt.status_code == 202, receipt.json()
+    status = api.get(f"/groups/{group_id}/enrollment-files/{receipt.json()['fileId']}").json()
+    return [e["code"] for e in status["errors"]]
+
+
+def test_ren_008_a_renewal_file_before_acceptance_is_rejected(api, settings):
+    group_id = enrolled(api, settings)
+    on(settings, "2027-10-21")
+    assert "REN-008" in renewal_file_codes(api, group_id, 201)
+
+
+def test_ren_008_a_renewal_file_after_r_minus_1_is_rejected(api, settings):
+    group_id = enrolled(api, settings)
+    on(settings, "2027-12-03")
+    api.get(f"/groups/{group_id}/renewal")  # passively accepted
+    on(settings, R)
+    assert "REN-008" in renewal_file_codes(api, group_id, 202)
+
+
+def test_ren_008_passes_for_the_accepted_renewal_by_its_cutoff(api, settings):
+    group_id = enrolled(api, settings)
+    on(settings, "2027-12-31")
+    assert api.get(f"/groups/{group_id}/renewal").json()["status"] == "ACCEPTED"
+    codes_found = renewal_file_codes(api, group_id, 203)
+    assert "REN-008" not in codes_found and not any("DTP*007" in c for c in codes_found)
