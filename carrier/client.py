@@ -49,6 +49,7 @@ from groupsales.contract.models import (
     PatchGroupRequest,
     Problem,
 )
+from groupsales.contract.renewal import Renewal, RenewalDecisionRequest, RenewalDecisionResult, RenewalSummary
 from groupsales.masking import masked_body
 
 from . import services
@@ -339,6 +340,30 @@ class GroupSalesClient:
         return text
 
     # ------------------------------------------------------------------ transport
+
+    # ------------------------------------------------------------------ renewals (1.1)
+
+    def get_renewal(self, group_id: str, *, subject: str = "") -> Renewal:
+        answer = self._call("GET", f"/groups/{_seg(group_id)}/renewal", subject=subject)
+        return self._parse(Renewal, answer)
+
+    def list_renewals(self, group_id: str, *, page: int = 1, page_size: int = 50, subject: str = "") -> Page:
+        params = _page_params(page, page_size)
+        answer = self._call("GET", f"/groups/{_seg(group_id)}/renewals", params=params, subject=subject)
+        return self._parse(Page[RenewalSummary], answer)
+
+    def decide_renewal(
+        self, group_id: str, decision: dict | BaseModel, *, idempotency_key: str, subject: str = ""
+    ) -> RenewalDecisionResult:
+        body = request_body(RenewalDecisionRequest, decision)
+        answer = self._call(
+            "POST",
+            f"/groups/{_seg(group_id)}/renewal-decisions",
+            json_body=body,
+            idempotency_key=idempotency_key,
+            subject=subject,
+        )
+        return self._parse(RenewalDecisionResult, answer)
 
     def _call(
         self,

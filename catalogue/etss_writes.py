@@ -21,6 +21,7 @@ from typing import Any
 from django.db import connection
 
 from groupsales.etss import AgeRate, AraRows, Area, Factor, Geo, Header, Plan, TierRate, Trailer
+from groupsales.etss_xwk import Crosswalk
 
 from . import models as m
 
@@ -67,11 +68,20 @@ TABLES: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
         ("state", "scope", "scope_id", "factor_type", "key", "value", "eff_date", "exp_date"),
         ("scope", "scope_id", "factor_type", "key", "eff_date"),
     ),
+    # layout 2.2: the plan crosswalk
+    "XWK": (
+        m.PlanCrosswalk,
+        ("state", "plan_id", "plan_year_end", "successor_plan_id", "successor_eff_date", "reason"),
+        ("plan_id", "plan_year_end"),
+    ),
 }  # fmt: skip
 
 
 def record_row(record: Any) -> tuple[str, tuple]:
     """A typed record as (record type, its row in :data:`TABLES` column order)."""
+    if isinstance(record, Crosswalk):
+        return "XWK", (record.state, record.plan_id, record.plan_year_end, record.successor_plan_id or "",
+                       record.successor_eff_date, record.reason)  # fmt: skip
     if isinstance(record, AgeRate):
         return "ARA", (record.plan_id[5:7], record.plan_id, record.rating_area_id, record.rate_eff_date,
                        record.rate_exp_date, record.age_band, record.rate, record.tobacco_rate)  # fmt: skip

@@ -93,6 +93,24 @@ class Plan(models.Model):
         return f"{self.plan_id} {self.marketing_name} ({self.plan_eff_date:%Y})"
 
 
+class PlanCrosswalk(models.Model):
+    """ETSS 2.2 ``XWK``: the successor of a plan at a group's renewal after the plan year that ends on
+    ``plan_year_end`` (the ``plan_exp_date`` of that year's :class:`Plan` row)."""
+
+    state = models.CharField(max_length=2, db_index=True)
+    plan_id = models.CharField(max_length=14)
+    plan_year_end = models.DateField()
+    successor_plan_id = models.CharField(max_length=14, blank=True)
+    successor_eff_date = models.DateField(null=True, blank=True)
+    reason = models.CharField(max_length=12)  # SAME_PLAN, MAPPED, DISCONTINUED
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan_id", "plan_year_end"], name="catalogue_xwk_key")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} after {self.plan_year_end}: {self.reason} {self.successor_plan_id}".strip()
+
+
 class RatingArea(models.Model):
     state = models.CharField(max_length=2, db_index=True)
     rating_area_id = models.CharField(max_length=40)

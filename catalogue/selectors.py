@@ -21,7 +21,7 @@ from agencies.access import may_reach_every
 from groupsales.etss import age_band
 from groupsales.rating import age_on
 
-from .models import AgeRate, GeoPlace, Plan, Quote, TierRate
+from .models import AgeRate, GeoPlace, Plan, PlanCrosswalk, Quote, TierRate
 
 
 @dataclass(frozen=True)
@@ -298,3 +298,8 @@ def quote_list_visible_to(*, user: AbstractBaseUser | AnonymousUser, write: bool
 def quote_get_visible(*, user: AbstractBaseUser | AnonymousUser, pk: int, write: bool = False) -> Quote:
     """One quote the user may see (``write``: and change); Http404 otherwise."""
     return get_object_or_404(quote_list_visible_to(user=user, write=write), pk=pk)
+
+
+def plan_successor(*, plan_id: str, plan_year_end: date) -> PlanCrosswalk | None:
+    """ETSS 2.2: the crosswalk row of a plan's plan year ending on ``plan_year_end`` (None: not loaded)."""
+    return PlanCrosswalk.objects.filter(plan_id=plan_id, plan_year_end=plan_year_end).first()

@@ -35,7 +35,7 @@ import os
 import shutil
 import time
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ from django.utils import timezone
 
 from agencies.models import Broker
 from groupsales.etss import EtssIssue, EtssReader, Header
+from groupsales.etss_xwk import KnownPlanYear
 
 from . import models as m
 from .etss_writes import TABLES as _TABLES
@@ -147,7 +148,7 @@ def etss_file_process(*, etss_file_id: int, force: bool = False) -> EtssFile:
         return loaded
     etss_file.refresh_from_db()
     with _Staging() as staging:
-        reader = EtssReader(etss_file.stored_path, name=etss_file.name)
+        reader = EtssReader(etss_file.stored_path, name=etss_file.name, known_plans=_known_plans())
         try:
             with transaction.atomic():
                 staging.fill(reader)
@@ -238,6 +239,16 @@ def _loads_now(header: Header, *, force: bool) -> bool:
     return last is None or header.file_seq == last + 1 or (header.file_seq > last and force)
 
 
+def _known_plans() -> dict[str, list[KnownPlanYear]]:
+    """The plan years loaded before, for the 2.2 crosswalk checks (a plan year per PLN row)."""
+    codes = {"MEDICAL": "MED", "DENTAL": "DEN", "VISION": "VIS"}
+    known: dict[str, list[KnownPlanYear]] = {}
+    rows = m.Plan.objects.values_list("plan_id", "plan_eff_date", "plan_exp_date", "line", "rating_method")
+    for plan_id, eff, exp, line, method in rows:
+        known.setdefault(plan_id, []).append(KnownPlanYear(eff, exp, codes.get(line, line), method))
+    return known
+
+
 def _load_direct(etss_file: EtssFile, *, force: bool, started: float) -> EtssFile | None:
     """PostgreSQL, a FULL file whose turn has come: in ONE transaction, delete the file's window, ``COPY``
     every record straight into the live tables while the reader checks them, and mark the file LOADED; a
@@ -245,7 +256,7 @@ def _load_direct(etss_file: EtssFile, *, force: bool, started: float) -> EtssFil
     staging path, but the rows are written once instead of twice (the set-based upsert from the staging
     tables was half the time of a large load). Returns None when the staging path must take the file:
     not FULL, not its turn, a bad header, or a database error (a row that would need the upsert)."""
-    reader = EtssReader(etss_file.stored_path, name=etss_file.name)
+    reader = EtssReader(etss_file.stored_path, name=etss_file.name, known_plans=_known_plans())
     records = reader.batches()
     header = None
     try:
@@ -338,6 +349,10 @@ def _delete_full_window(header: Header, swapped: tuple[str, ...] = ()) -> None:
     m.RatingArea.objects.filter(state__in=states, eff_date__lte=end, exp_date__gte=start).delete()
     m.GeoPlace.objects.filter(state__in=states, eff_date__lte=end, exp_date__gte=start).delete()
     m.Factor.objects.filter(state__in=states, eff_date__lte=end, exp_date__gte=start).delete()
+    # XWK: the rows whose PLAN_YEAR_END + 1 day lies in the window
+    m.PlanCrosswalk.objects.filter(
+        state__in=states, plan_year_end__gte=start - timedelta(days=1), plan_year_end__lt=end
+    ).delete()
 
 
 class _Staging:

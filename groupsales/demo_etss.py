@@ -128,6 +128,7 @@ class DemoRateFile:
     load_type: str = "FULL"
     issuer: str = "12345"
     factors: tuple[str, ...] = ()  # FAC rows as written, none in the demo
+    crosswalk: tuple[str, ...] = ()  # layout 2.2: XWK rows as written
 
     @property
     def name(self) -> str:
@@ -186,6 +187,44 @@ KY_2027 = DemoRateFile(
     coverage=(date(2027, 1, 1), date(2027, 12, 31)),
 )
 DEMO_RATE_FILE = KY_2027
+# Layout 2.2, plan year 2028 (etss-rate-file.md's example): …0001, dental and vision continue, …0002 maps
+# to a new …0004, …0003 is discontinued.
+KY_2028 = DemoRateFile(
+    states=(
+        DemoState(
+            state="KY",
+            service_area="KYS001",
+            areas=("KY-RA01", "KY-RA02"),
+            counties=_KY_COUNTIES,
+            zips=_KY_ZIPS,
+            plans=(
+                _KY_PLANS[0],
+                _medical(
+                    4,
+                    "Humana Silver PPO 4000",
+                    "SILVER",
+                    True,
+                    ("4000.00", "8000.00", "7000.00", "14000.00"),
+                    "525.30",
+                    "568.68",
+                ),
+                *_KY_PLANS[3:],
+            ),  # fmt: skip
+        ),
+    ),
+    coverage=(date(2028, 1, 1), date(2028, 12, 31)),
+    file_seq=2,
+    created="20271001T0610Z",
+    created_on=date(2027, 10, 1),
+    layout="2.2",
+    crosswalk=(
+        "XWK|KY|12345KY0010001|20271231|12345KY0010001|20280101|SAME_PLAN",
+        "XWK|KY|12345KY0010002|20271231|12345KY0010004|20280101|MAPPED",
+        "XWK|KY|12345KY0010003|20271231|||DISCONTINUED",
+        "XWK|KY|12345KY0020001|20271231|12345KY0020001|20280101|SAME_PLAN",
+        "XWK|KY|12345KY0030001|20271231|12345KY0030001|20280101|SAME_PLAN",
+    ),
+)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -277,6 +316,7 @@ def rate_file_lines(spec: DemoRateFile = DEMO_RATE_FILE) -> Iterator[str]:
     for lines in (_pln_lines, _are_lines, _geo_lines, _ara_lines, _tra_lines):
         yield from lines(spec)
     yield from spec.factors
+    yield from spec.crosswalk
 
 
 # --------------------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from typing import BinaryIO, NamedTuple
 
 from .codes import ETSS_TO_LINE, ETSS_TO_TIER, STATE_FIPS, Line, Tier
 from .etss_bulk import BULK_CHECKS, AraRows, copy_safe
+from .etss_xwk import XWK_FIELDS, Crosswalk, KnownPlanYear, check_crosswalks, read_xwk
 
 __all__ = [
     "AGE_BANDS",
@@ -52,12 +53,14 @@ __all__ = [
     "AgeRate",
     "AraRows",
     "Area",
+    "Crosswalk",
     "EtssFileName",
     "EtssIssue",
     "EtssReader",
     "Factor",
     "Geo",
     "Header",
+    "KnownPlanYear",
     "Plan",
     "Record",
     "TierRate",
@@ -93,13 +96,14 @@ LAYOUT: dict[str, tuple[str, ...]] = {
     ),
     "TRA": ("RECORD_TYPE", "PLAN_ID", "RATING_AREA_ID", "RATE_EFF_DATE", "RATE_EXP_DATE", "TIER", "RATE"),
     "FAC": ("RECORD_TYPE", "SCOPE", "SCOPE_ID", "FACTOR_TYPE", "KEY", "VALUE", "EFF_DATE", "EXP_DATE"),
+    "XWK": XWK_FIELDS,  # layout 2.2 (groupsales.etss_xwk)
     "TRL": (
         "RECORD_TYPE", "TOTAL_LINES", "CNT_PLN", "CNT_ARE", "CNT_GEO", "CNT_ARA", "CNT_TRA", "CNT_FAC",
         "SUM_RATE", "SUM_TOBACCO_RATE", "SHA256",
     ),
 }  # fmt: skip
 _RANK = {record_type: rank for rank, record_type in enumerate(LAYOUT)}
-_ORDER = "HDR, then PLN, ARE, GEO, ARA, TRA, FAC, then TRL"
+_ORDER = "HDR, then PLN, ARE, GEO, ARA, TRA, FAC, XWK (2.2), then TRL"
 
 AGE_BANDS: tuple[str, ...] = ("0-14", *(str(age) for age in range(15, 64)), "64+")
 _BAND_INDEX = {band: index for index, band in enumerate(AGE_BANDS)}
@@ -290,9 +294,10 @@ class Trailer:
     sum_rate: Decimal
     sum_tobacco_rate: Decimal
     sha256: str
+    cnt_xwk: int | None = None  # layout 2.2
 
 
-Record = Header | Plan | Area | Geo | AgeRate | TierRate | Factor | Trailer
+Record = Header | Plan | Area | Geo | AgeRate | TierRate | Factor | Crosswalk | Trailer
 
 
 # --------------------------------------------------------------------------------------------------
@@ -560,6 +565,7 @@ class EtssReader:
         *,
         name: str | None = None,
         max_issues: int = 1000,
+        known_plans: dict[str, list[KnownPlanYear]] | None = None,
     ) -> None:
         self._source = source
         if name is None and isinstance(source, str | os.PathLike):
@@ -595,6 +601,11 @@ class EtssReader:
         self._sum_tobacco_rate = _ZERO
         self._copy_safe_for: tuple[int, int] | None = None
         self._copy_safe_value = False
+        # Layout 2.2: the plan years with their line, the XWK rows, plans loaded before (XWK checks)
+        self._minor = 1
+        self._plan_years: dict[str, list[KnownPlanYear]] = {}
+        self._crosswalks: list[Crosswalk] = []
+        self._known_plans = known_plans
 
     # ---- results
 
@@ -659,7 +670,7 @@ class EtssReader:
             if not self._in_order(line_no, record_type):
                 continue
             counts[record_type] += 1
-            if len(fields) != len(LAYOUT[record_type]):
+            if len(fields) != len(LAYOUT[record_type]) + (record_type == "TRL" and self._minor >= 2):
                 self._wrong_field_count(line_no, record_type, len(fields))
                 continue
             record = handlers[record_type](fields, line_no)
@@ -670,7 +681,8 @@ class EtssReader:
     def _handlers(self) -> dict[str, Callable[[list[str], int], Record | None]]:
         return {
             "HDR": self._hdr, "PLN": self._pln, "ARE": self._are, "GEO": self._geo,
-            "ARA": self._ara, "TRA": self._tra, "FAC": self._fac, "TRL": self._trl,
+            "ARA": self._ara, "TRA": self._tra, "FAC": self._fac, "XWK": self._xwk,
+            "TRL": self._trl,
         }  # fmt: skip
 
     def _run_in_order(self, line: int, record_type: str) -> bool:
@@ -849,6 +861,8 @@ class EtssReader:
         row = _Row(self, line, "HDR")
         version = f[1]
         match = _VERSION(version)
+        if match and match[1] == "2":
+            self._minor = int(match[2])
         if not match:
             row.fail("LAYOUT_VERSION", f"{version!r} is not MAJOR.MINOR")
         elif match[1] != "2":
@@ -937,6 +951,7 @@ class EtssReader:
             else:
                 # Kept even when another field is bad, so its rate rows are not all reported again.
                 years.append(_PlanYear(eff, exp, rating_method, tobacco_rated))
+                self._plan_years.setdefault(plan_id, []).append(KnownPlanYear(eff, exp, f[4], rating_method))
         if not row.ok or line_of_business is None or eff is None or exp is None:
             return None
         return Plan(
@@ -1184,15 +1199,25 @@ class EtssReader:
             return None
         return Factor(line, scope, scope_id, factor_type, key, value, eff, exp)
 
+    def _xwk(self, f: list[str], line: int) -> Crosswalk | None:
+        if self._minor < 2:
+            self._issue(line, "XWK", "RECORD_TYPE", "XWK is a record of layout 2.2; the header says 2.1")
+            return None
+        row = read_xwk(f, line, states=self._states, coverage=self._coverage, issue=self._issue)
+        if row is not None:
+            self._crosswalks.append(row)
+        return row
+
     def _trl(self, f: list[str], line: int) -> Trailer | None:
         row = _Row(self, line, "TRL")
         names = LAYOUT["TRL"]
         numbers = [row.integer(f[i], names[i], _COUNT) for i in range(1, 8)]
         sums = [row.money(f[i], names[i], _SUM) for i in (8, 9)]
         sha = row.match(f[10], "SHA256", _SHA256, "a SHA-256 hex digest").lower()
+        cnt_xwk = row.integer(f[11], "CNT_XWK", _COUNT) if len(f) > 11 else None
         if not row.ok or self.trailer is not None:
             return None
-        self.trailer = Trailer(line, *numbers, *sums, sha)
+        self.trailer = Trailer(line, *numbers, *sums, sha, cnt_xwk)
         return self.trailer
 
     # ---- after the last line
@@ -1205,7 +1230,19 @@ class EtssReader:
         self._check_ara_blocks()
         self._check_ranges("ARA", self._ara_blocks)
         self._check_ranges("TRA", self._tra_blocks)
+        if self._minor >= 2:
+            check_crosswalks(
+                self._crosswalks,
+                plans=self._plan_years,
+                known=self._known_plans,
+                rate_blocks=[*self._ara_blocks, *self._tra_blocks],
+                full_start=self._coverage[0] if self._full_load and self._coverage else None,
+                states=self._states,
+                issue=self._issue,
+            )
         self._check_trailer()
+        if self._minor < 2 and not self.counts["XWK"]:
+            del self.counts["XWK"]  # a 2.1 file's counts are 2.1's
         self._issues.sort(key=lambda issue: issue.line)
         if self._dropped:
             self._issues.append(EtssIssue(0, "", "", f"and {self._dropped} more"))
@@ -1285,6 +1322,8 @@ class EtssReader:
             differs(
                 f"CNT_{record_type}", getattr(trailer, f"cnt_{record_type.lower()}"), self.counts[record_type]
             )
+        if self._minor >= 2:
+            differs("CNT_XWK", trailer.cnt_xwk, self.counts["XWK"])
         differs("SUM_RATE", trailer.sum_rate, self._sum_rate)
         differs("SUM_TOBACCO_RATE", trailer.sum_tobacco_rate, self._sum_tobacco_rate)
         differs("SHA256", trailer.sha256, self.sha256_of_body)

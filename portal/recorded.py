@@ -76,6 +76,9 @@ RECORDED: list[tuple[str, dict[str, str]]] = [
     (gettext_noop("Claimed by a validation run."), {}),
     (gettext_noop("Validation asked for again."), {}),
     (gettext_noop("Its employee is valid now: sent again."), {}),
+    # a renewal's lifecycle (renewals.services)
+    (gettext_noop("The carrier's renewal is %(status)s."), {}),
+    (gettext_noop("Renewal open enrollment opened."), {}),
 ]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "edi",
     "reports",
     "employers",
+    "renewals",
 ]
 
 # The carrier sandbox is the carrier's test environment; it is never mounted in production.
@@ -352,6 +353,7 @@ CELERY_BEAT_SCHEDULE["members-send-broker-digests"] = {
     "task": "members.tasks.send_broker_digests",
     "schedule": 3600.0,
 }
+CELERY_BEAT_SCHEDULE["renewals-sync"] = {"task": "renewals.tasks.sync_all_renewals", "schedule": 6 * 3600.0}
 CELERY_BEAT_SCHEDULE["catalogue-pull-etss"] = {"task": "catalogue.pull_etss", "schedule": 6 * 3600.0}
 
 # The carrier's Group Sales API. Development points at the sandbox this portal mounts.
@@ -373,6 +375,8 @@ SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)
 SANDBOX_ERROR_RATE = env.float("SANDBOX_ERROR_RATE", default=0.0)
 SANDBOX_RATE_LIMIT_PER_MINUTE = env.int("SANDBOX_RATE_LIMIT_PER_MINUTE", default=0)
 SANDBOX_STUCK_PROCESSING_SECONDS = env.float("SANDBOX_STUCK_PROCESSING_SECONDS", default=15 * 60)  # FEIN 96
+# api.md 1.1 "Renewal data": a plan's renewal rates where the sandbox has none loaded for the renewal date
+SANDBOX_RENEWAL_TREND = env.str("SANDBOX_RENEWAL_TREND", default="1.0800")
 SANDBOX_MAX_FILE_BYTES = 5 * 1024 * 1024  # api.md: an 834 upload is at most 5 MB
 
 # Where the carrier drops ETSS rate files: SFTP in production, a local folder in development.

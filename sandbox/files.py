@@ -30,7 +30,7 @@ from groupsales.x12.parser import ParsedInterchange, ParsedMember, X12SyntaxErro
 from groupsales.x12.sanitize import clean_digits, names_match
 from groupsales.x12.validate import companion_issues, pyx12_issues
 
-from . import clock, scenarios
+from . import clock, renewals, scenarios
 from .http import ApiProblem, error
 from .models import EnrollmentFile, Group, MemberValidation, Partner
 
@@ -234,6 +234,11 @@ def _process(file: EnrollmentFile) -> None:
     parsed = parse_834(file.content)
     x12 = pyx12_issues(file.content)
     effective = date.fromisoformat(group.body["requestedEffectiveDate"])
+    # 1.1: a renewal file (DTP*007 a renewal date) is checked on its renewal date, with REN-008
+    renewal_date, renewal_errors = renewals.renewal_file_errors(
+        group=group, header_date=parsed.header.effective_date
+    )
+    effective = renewal_date or effective
     issues = companion_issues(
         parsed,
         sender_id=partner.sender_id,
@@ -244,9 +249,11 @@ def _process(file: EnrollmentFile) -> None:
         x12_issues=x12,
     )
     first_file = not group.files.filter(pk__lt=file.pk).exists()
-    whole = scenarios.file_rejected_whole(group=group, is_first_file=first_file) + [
-        _file_error(i.code, i.message, i.segment, i.line) for i in issues
-    ]
+    whole = (
+        scenarios.file_rejected_whole(group=group, is_first_file=first_file)
+        + [_file_error(i.code, i.message, i.segment, i.line) for i in issues]
+        + renewal_errors
+    )
     now = clock.now()
     ack = build_999(
         parsed,

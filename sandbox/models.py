@@ -168,6 +168,7 @@ class Group(models.Model):
         FINALIZED = "FINALIZED"
         ENROLLING = "ENROLLING"
         ENROLLED = "ENROLLED"
+        TERMINATED = "TERMINATED"  # 1.1: a NOT_RENEWED renewal's date has come
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="groups")
     group_id = models.CharField(max_length=6, unique=True)
@@ -297,3 +298,55 @@ class KeyAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.attempts}"
+
+
+class Crosswalk(models.Model):
+    """ETSS 2.2 ``XWK``: what becomes of a plan whose plan year ends on ``plan_year_end``."""
+
+    state = models.CharField(max_length=2)
+    plan_id = models.CharField(max_length=20)
+    plan_year_end = models.DateField()
+    successor_plan_id = models.CharField(max_length=20, blank=True)
+    successor_eff_date = models.DateField(null=True)
+    reason = models.CharField(max_length=12)  # SAME_PLAN / MAPPED / DISCONTINUED
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["plan_id", "plan_year_end"], name="sandbox_one_crosswalk_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.plan_year_end} {self.reason} {self.successor_plan_id}"
+
+
+class Renewal(models.Model):
+    """A group's renewal on one renewal date (api.md 1.1, *Renewal*). ``offer`` is fixed when made (the
+    plans, the crosswalk and the rates' source); members and money are computed on each read."""
+
+    class Status(models.TextChoices):
+        UPCOMING = "UPCOMING"
+        OFFERED = "OFFERED"
+        ACCEPTED = "ACCEPTED"
+        RENEWED = "RENEWED"
+        NOT_RENEWED = "NOT_RENEWED"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="renewals")
+    renewal_date = models.DateField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPCOMING)
+    offered_at = models.DateTimeField(null=True)
+    offer = models.JSONField(null=True, help_text="lines with each plan's crosswalk; trend; useLoaded")
+    decision = models.JSONField(null=True, help_text="decisionId, decision, source, decidedAt")
+    renewal_offerings = models.JSONField(null=True)
+    non_renewal = models.JSONField(null=True)
+    previous_offerings = models.JSONField(null=True, help_text="the offerings in force before R")
+    locked = models.BooleanField(default=False, help_text="an election validated or a renewal file received")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "renewal_date"], name="sandbox_one_renewal_per_date")
+        ]
+        ordering = ["-renewal_date"]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.renewal_date} {self.status}"

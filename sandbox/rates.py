@@ -16,7 +16,7 @@ import hashlib
 import os
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -39,10 +39,27 @@ class RateFileRejected(Exception):
 
 
 def rate_file_load(*, path: str | os.PathLike[str]) -> m.RateFile:
-    """Replace the sandbox's plans and rates with one ETSS file, all or nothing."""
-    reader = etss.EtssReader(path)
-    plans, geos, age_rates, tier_rates, factors = [], [], [], [], []
+    """Load one ETSS file (2.1 or 2.2) all or nothing: it replaces what meets its coverage window."""
+    known: dict[str, list[etss.KnownPlanYear]] = {}
+    for plan in m.Plan.objects.all():
+        code = {"MEDICAL": "MED", "DENTAL": "DEN", "VISION": "VIS"}[plan.line]
+        known.setdefault(plan.plan_id, []).append(
+            etss.KnownPlanYear(plan.eff_date, plan.exp_date, code, plan.rating_method)
+        )
+    reader = etss.EtssReader(path, known_plans=known)
+    plans, geos, age_rates, tier_rates, factors, crosswalks = [], [], [], [], [], []
     for record in reader:
+        if isinstance(record, etss.Crosswalk):  # layout 2.2
+            crosswalks.append(
+                m.Crosswalk(
+                    state=record.state,
+                    plan_id=record.plan_id,
+                    plan_year_end=record.plan_year_end,
+                    successor_plan_id=record.successor_plan_id or "",
+                    successor_eff_date=record.successor_eff_date,
+                    reason=record.reason,
+                )
+            )
         if isinstance(record, etss.Plan):
             plans.append(
                 m.Plan(
@@ -109,15 +126,22 @@ def rate_file_load(*, path: str | os.PathLike[str]) -> m.RateFile:
         raise RateFileRejected(list(reader.issues))
     with open(path, "rb") as handle:
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    header = reader.header
     with transaction.atomic():
+        # A FULL file replaces what meets its coverage window (a file of another plan year stays loaded).
+        start, end = header.coverage_start, header.coverage_end
         for model in (m.Plan, m.Geo, m.AgeRate, m.TierRate, m.Factor):
-            model.objects.all().delete()
+            model.objects.filter(eff_date__lte=end, exp_date__gte=start).delete()
+        m.Crosswalk.objects.filter(
+            plan_year_end__gte=start - timedelta(days=1), plan_year_end__lt=end
+        ).delete()
         for model, rows in (
             (m.Plan, plans),
             (m.Geo, geos),
             (m.AgeRate, age_rates),
             (m.TierRate, tier_rates),
             (m.Factor, factors),
+            (m.Crosswalk, crosswalks),
         ):
             model.objects.bulk_create(rows, batch_size=2000)
         return m.RateFile.objects.create(

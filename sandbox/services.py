@@ -24,7 +24,7 @@ from groupsales.contract.wire import SchemaProblem, wire_problems
 from groupsales.rating import CoveredPerson, Family
 from groupsales.rules import check_finalize, check_group, check_member, participation
 
-from . import clock, scenarios
+from . import clock, renewals, scenarios
 from .application import APPLICATION, application_bare, application_errors, application_stored
 from .http import ApiProblem, error
 from .models import Group, MemberValidation, Partner
@@ -216,6 +216,7 @@ def group_detail(*, group: Group) -> dict[str, Any]:
     if group.finalized:
         detail.update(group.finalized)
         detail["finalizedAt"] = clock.rfc3339(group.finalized_at)
+    detail.update(renewals.group_fields(group=group))  # 1.1
     return detail
 
 
@@ -354,6 +355,7 @@ def agent_groups(*, partner: Partner, npn: str, filters: dict[str, str]) -> list
                 "subscribersEnrolled": accepted,
                 "totalMonthlyPremium": (group.finalized or {}).get("totalMonthlyPremium"),
                 "updatedAt": clock.rfc3339(group.updated_at),
+                **renewals.book_fields(group=group),  # 1.1
             }
         )
     return items

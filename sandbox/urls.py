@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import openapi, views
+from . import openapi, renewal_views, views
 
 app_name = "sandbox"
 
@@ -31,5 +31,11 @@ urlpatterns = [
         "groups/<str:group_id>/enrollment-files/<str:file_id>/acknowledgment",
         views.acknowledgment,
         name="acknowledgment",
+    ),
+    # 1.1, *Renewal*
+    path("groups/<str:group_id>/renewal", renewal_views.renewal, name="renewal"),
+    path("groups/<str:group_id>/renewals", renewal_views.renewal_list, name="renewals"),
+    path(
+        "groups/<str:group_id>/renewal-decisions", renewal_views.renewal_decisions, name="renewal-decisions"
     ),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from . import files, services
+from . import files, renewals, services
 from .http import Answer, ApiProblem, endpoint, json_body, page_of, paging
 from .models import EnrollmentFile, Partner
 
@@ -12,6 +12,8 @@ from .models import EnrollmentFile, Partner
 def _group(partner: Partner, group_id: str):
     group = services.group_get(partner=partner, group_id=group_id)
     files.advance_group_files(group=group)
+    group.refresh_from_db()
+    renewals.renewals_advance(group=group)  # 1.1: the renewal's dates
     group.refresh_from_db()
     return group
 

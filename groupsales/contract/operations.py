@@ -35,6 +35,7 @@ from .models import (
     PatchGroupRequest,
     Problem,
 )
+from .renewal import Renewal, RenewalDecisionRequest, RenewalDecisionResult, RenewalSummary
 
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
@@ -117,6 +118,19 @@ OPERATIONS: dict[str, Operation] = {
     "getEnrollmentFile": Operation("GET", f"{FILES}/{{fileId}}", "File status", 200, EnrollmentFileStatus),
     "getAcknowledgment": Operation(
         "GET", f"{FILES}/{{fileId}}/acknowledgment", "The 999", 200, str, answer_type=X12
+    ),
+    # 1.1, *Renewal*
+    "getRenewal": Operation("GET", f"{GROUP}/renewal", "The current renewal", 200, Renewal),
+    "listRenewals": Operation(
+        "GET", f"{GROUP}/renewals", "Every renewal, newest first", 200, Page[RenewalSummary], query=PageQuery
+    ),
+    "decideRenewal": Operation(
+        "POST",
+        f"{GROUP}/renewal-decisions",
+        "The employer's signed renewal decision",
+        201,
+        RenewalDecisionResult,
+        request=RenewalDecisionRequest,
     ),
 }
 

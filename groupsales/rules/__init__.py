@@ -53,21 +53,27 @@ from .finalize import (
 )
 from .group import check_group
 from .member import check_member, ssn_problem
+from .renewal import OfferLine, RenewalFacts, check_decision, check_offer, renewal_dates
 from .settings import RuleSettings
 
 __all__ = [
     "RULES",
     "LineParticipation",
+    "OfferLine",
+    "RenewalFacts",
     "Rule",
     "RuleContext",
     "RuleSettings",
     "Violation",
+    "check_decision",
     "check_finalize",
     "check_group",
     "check_member",
     "check_member_entry",
+    "check_offer",
     "implied_tier",
     "open_enrollment_exception_applies",
     "participation",
+    "renewal_dates",
     "ssn_problem",
 ]

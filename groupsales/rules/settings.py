@@ -93,6 +93,13 @@ class RuleSettings(pydantic.BaseModel, frozen=True):
     # date, a warning before it; each signature at most this many days old at finalize
     application_required_from: date = date(2027, 7, 1)
     application_max_age_days: int = 30
+    # 1.1 renewals: the offer R - n days (O); the decision deadline R - n days, inclusive (REN-001); the
+    # signature's age at submission (REN-002); the large increase warning (REN-009), a share of the current
+    # total
+    renewal_offer_days: int = 90
+    renewal_decision_days: int = 30
+    renewal_signature_max_age_days: int = 30
+    renewal_large_increase: Decimal = Decimal("0.15")
     # open-enrollment exception (45 CFR 147.104): creation window (month, day) .. (month, day), inclusive
     open_enrollment_window: tuple[tuple[int, int], tuple[int, int]] = ((11, 15), (12, 15))
     open_enrollment_effective: tuple[int, int] = (1, 1)

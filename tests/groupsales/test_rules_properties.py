@@ -172,9 +172,18 @@ def test_it_never_raises_at_finalize(group, members):
         assert line.as_api()["percent"].count(".") == 1
 
 
+# REN-007 (renewal open enrollment at member validation) is defined but not yet checked: the renewal's
+# employee enrollment is not built yet (docs/renewals.md, "Not yet").
+NOT_YET_CHECKED = {"REN-007"}
+
+
 def test_it_registers_every_rule_of_its_phase():
-    for phase in ("C", "V", "F", "E"):
-        expected = {code for code, rule in RULES.items() if phase in rule.when and code != "GRP-900"}
+    for phase in ("C", "V", "F", "E", "D"):
+        expected = {
+            code
+            for code, rule in RULES.items()
+            if phase in rule.when and code != "GRP-900" and code not in NOT_YET_CHECKED
+        }
         assert set(registered(phase)) == expected, phase
 
 

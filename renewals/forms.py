@@ -1,0 +1,202 @@
+"""The employer's renewal decision, signed (api.md ``POST /renewal-decisions``; REN-001 to REN-005).
+
+Until the employer's own signing lands (the employer issue), the broker captures the signature the
+contract requires: the signer's name, title, e-mail, the moment and ``ELECTRONIC``; the document signed is
+the decision itself (``services.decision_document_sha256``). The form builds api.md's body and checks it
+with the carrier's rules (``groupsales.rules.check_decision``) over the offer as last read, so each broken
+rule shows beside its field with its ID and fix before anything is sent.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from carrier.rules import carrier_today, rule_settings
+from groupsales.rules import OfferLine, RenewalFacts, check_decision
+from portal.words import code_label
+
+from .models import Renewal
+from .services import decision_document_sha256
+
+NEW_YORK = ZoneInfo("America/New_York")
+KINDS = [
+    ("RENEW_AS_OFFERED", _("Renew as offered")),
+    ("RENEW_WITH_CHANGES", _("Renew with changes")),
+    ("DO_NOT_RENEW", _("Do not renew")),
+]
+BASES = [("PERCENT", _("Percent of the premium")), ("FLAT", _("Flat dollar amount"))]
+_FIELD_OF = {  # api.md pointer → form field
+    "/employerSignature/signedBy": "signed_by",
+    "/employerSignature/title": "title",
+    "/employerSignature/email": "email",
+    "/employerSignature/signedAt": "signed_by",
+    "/employerSignature/method": "signed_by",
+    "/documentSha256": "signed_by",
+    "/decision": "decision",
+    "/renewalDate": "decision",
+    "": "decision",
+}
+
+
+def signing_moment() -> str:
+    """Now, as an RFC 3339 UTC timestamp; on a sandbox clock (``SANDBOX_TODAY``) noon in New York of the
+    carrier's day, so that the signature is as recent as the carrier's "today" says."""
+    moment = timezone.now().replace(microsecond=0)
+    today = carrier_today()
+    if moment.astimezone(NEW_YORK).date() != today:
+        moment = datetime.combine(today, time(12), NEW_YORK).astimezone(UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def offer_lines(renewal: Renewal) -> list[dict[str, Any]]:
+    return ((renewal.carrier_renewal or {}).get("offer") or {}).get("lines") or []
+
+
+class RenewalDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=KINDS, widget=forms.RadioSelect)
+    signed_by = forms.CharField(label=_("Signed by (the employer's signer)"), max_length=100, required=False)
+    title = forms.CharField(label=_("Signer's title"), max_length=100, required=False)
+    email = forms.CharField(label=_("Signer's e-mail"), max_length=200, required=False)
+    attest = forms.BooleanField(
+        label=_("The employer has read this decision and signs it electronically."), required=False
+    )
+
+    def __init__(self, *args: Any, renewal: Renewal, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.renewal = renewal
+        self.lines = offer_lines(renewal)
+        for line in self.lines:
+            code, name = line["line"].lower(), code_label(line["line"], "line")
+            self.fields[f"{code}_renew"] = forms.BooleanField(
+                label=format_lazy("{}: {}", name, _("renew this line")), required=False, initial=True
+            )
+            self.fields[f"{code}_basis"] = forms.ChoiceField(
+                label=format_lazy("{}: {}", name, _("contribution basis")), choices=BASES
+            )
+            self.fields[f"{code}_employee"] = forms.CharField(
+                label=format_lazy("{}: {}", name, _("employer pays for employees")), required=False
+            )
+            self.fields[f"{code}_dependents"] = forms.CharField(
+                label=format_lazy("{}: {}", name, _("employer pays for dependents")), required=False
+            )
+            kept = sorted({p["renewalPlanId"] for p in line["plans"] if p["renewalPlanId"]})
+            for plan in line["plans"]:
+                if plan["renewalPlanId"] is None and plan["members"]:
+                    self.fields[f"map_{plan['currentPlanId']}"] = forms.ChoiceField(
+                        label=_("Move the members of this discontinued plan to"),
+                        choices=[("", "—"), *((p, p) for p in kept)],
+                        required=False,
+                    )
+        self.body: dict[str, Any] | None = None
+
+    def _offerings(self, data: dict[str, Any]) -> list[dict[str, Any]]:
+        out = []
+        for line in self.lines:
+            code = line["line"].lower()
+            if not data.get(f"{code}_renew"):
+                continue
+            kept = sorted({p["renewalPlanId"] for p in line["plans"] if p["renewalPlanId"]})
+            mappings = [
+                {"fromPlanId": p["currentPlanId"], "toPlanId": data[f"map_{p['currentPlanId']}"]}
+                for p in line["plans"]
+                if data.get(f"map_{p['currentPlanId']}")
+            ]
+            offering = {
+                "line": line["line"],
+                "planIds": kept,
+                "contribution": {
+                    "basis": data.get(f"{code}_basis") or "PERCENT",
+                    "employee": (data.get(f"{code}_employee") or "").strip(),
+                    "dependents": (data.get(f"{code}_dependents") or "").strip(),
+                },
+                "planMappings": mappings,
+            }
+            if line["line"] == "MEDICAL":
+                offering["ratingOption"] = line.get("ratingOption") or "AGE"
+            out.append(offering)
+        return out
+
+    def _body(self, data: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "renewalDate": self.renewal.renewal_date.isoformat(),
+            "decision": data["decision"],
+        }
+        if data["decision"] == "RENEW_WITH_CHANGES":
+            body["offerings"] = self._offerings(data)
+        body["documentSha256"] = decision_document_sha256(body)
+        body["employerSignature"] = {
+            "signedBy": data.get("signed_by") or "",
+            "title": data.get("title") or "",
+            "email": data.get("email") or "",
+            "signedAt": signing_moment(),
+            "method": "ELECTRONIC",
+        }
+        return body
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "decision" not in data:
+            return data
+        if not data.get("attest"):
+            self.add_error("attest", _("The employer's signature is needed to send the decision."))
+        body = self._body(data)
+        for violation in check_decision(body, facts=portal_facts(self.renewal)):
+            if violation.severity != "error":
+                continue
+            field = _field_for(violation.pointer, body, self.fields)
+            self.add_error(field, f"{violation.code}: {violation.message} {violation.fix}")
+        self.body = body
+        return data
+
+
+def _field_for(pointer: str, body: dict[str, Any], fields: dict[str, Any]) -> str | None:
+    """The form field of an api.md pointer (None: the form as a whole)."""
+    if pointer in _FIELD_OF:
+        return _FIELD_OF[pointer]
+    parts = pointer.split("/")
+    if len(parts) < 3 or parts[1] != "offerings" or not parts[2].isdigit():
+        return None
+    offerings = body.get("offerings") or []
+    index = int(parts[2])
+    if index >= len(offerings):
+        return None
+    code = str(offerings[index]["line"]).lower()
+    candidates = {"contribution": f"{code}_{parts[4]}" if len(parts) > 4 else f"{code}_employee"}
+    if parts[3:4] == ["planMappings"]:
+        mapped = [f for f in fields if f.startswith("map_")]
+        return mapped[0] if mapped else f"{code}_renew"
+    name = candidates.get(parts[3] if len(parts) > 3 else "", f"{code}_renew")
+    return name if name in fields else f"{code}_renew"
+
+
+def portal_facts(renewal: Renewal) -> RenewalFacts:
+    """The REN rules' facts on the portal's side, from the offer as last read."""
+    answer = renewal.carrier_renewal or {}
+    lines = {}
+    for line in offer_lines(renewal):
+        lines[line["line"]] = OfferLine(
+            line["line"],
+            line.get("ratingOption") or "AGE",
+            {},
+            {p["currentPlanId"]: p["renewalPlanId"] for p in line["plans"]},
+            frozenset(p["currentPlanId"] for p in line["plans"] if p["members"]),
+        )
+    sold = {p["renewalPlanId"] for line in offer_lines(renewal) for p in line["plans"] if p["renewalPlanId"]}
+    decision = answer.get("decision") or {}
+    return RenewalFacts(
+        today=carrier_today(),
+        settings=rule_settings(),
+        renewal_date=renewal.renewal_date,
+        status=renewal.carrier_status or "UPCOMING",
+        lines=lines,
+        employer_decided=decision.get("source") == "EMPLOYER",
+        plan_sold=lambda plan_id, line: plan_id in sold,
+        composite_allowed=lambda plan_id: False,
+    )

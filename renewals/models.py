@@ -1,0 +1,71 @@
+"""A group's renewal per plan year (api.md 1.1 *Renewal*), as the portal follows it (``states``)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.models import EmployerGroup
+
+
+class Renewal(models.Model):
+    """One renewal date of one group: the carrier's renewal as last read, the portal's state, and the
+    employer's decision on its way to the carrier (with its stored idempotency key)."""
+
+    class Status(models.TextChoices):
+        UPCOMING = "UPCOMING", _("Upcoming")
+        OFFERED = "OFFERED", _("Offered")
+        DECIDED = "DECIDED", _("Decided by the employer")
+        PASSIVELY_ACCEPTED = "PASSIVELY_ACCEPTED", _("Renewing as offered (no decision sent)")
+        RENEWAL_OE = "RENEWAL_OE", _("Renewal open enrollment")
+        FILES = "FILES", _("Renewal elections sent")
+        RENEWED = "RENEWED", _("Renewed")
+        NOT_RENEWED = "NOT_RENEWED", _("Not renewed")
+        CARRIER_NON_RENEWAL = "CARRIER_NON_RENEWAL", _("Not renewed by the carrier")
+
+    class Sending(models.TextChoices):
+        NONE = "", _("Nothing to send")
+        QUEUED = "QUEUED", _("Decision being sent to the carrier")
+        REFUSED = "REFUSED", _("The carrier refused the decision")
+        SENT = "SENT", _("Decision accepted by the carrier")
+
+    group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="renewals")
+    renewal_date = models.DateField()
+    offer_date = models.DateField()
+    decision_deadline = models.DateField()
+    enrollment_cutoff = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPCOMING)
+    carrier_status = models.CharField(max_length=20, blank=True)
+    carrier_renewal = models.JSONField(null=True, blank=True, help_text="GET /renewal as last read")
+    non_renewal_reason = models.CharField(max_length=40, blank=True)
+    decision_body = models.JSONField(null=True, blank=True, help_text="the signed decision to send")
+    decision_key = models.CharField(max_length=64, blank=True)
+    sending = models.CharField(max_length=10, choices=Sending.choices, blank=True, default="")
+    decision_problems = models.JSONField(default=list, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "renewal_date"], name="renewals_one_per_group_and_date")
+        ]
+        ordering = ["-renewal_date"]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} renews {self.renewal_date} ({self.status})"
+
+
+class RenewalEvent(models.Model):
+    """A step of a renewal, for the group's timeline."""
+
+    renewal = models.ForeignKey(Renewal, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    reason = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"

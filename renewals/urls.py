@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "renewals"
+
+urlpatterns = [
+    path("renewals/", views.renewals_due, name="due"),
+    path("groups/<int:pk>/renewal/", views.renewal_detail, name="detail"),
+    path("groups/<int:pk>/renewal/sync", views.renewal_sync_now, name="sync"),
+    path("groups/<int:pk>/renewal/open-enrollment", views.renewal_open_enrollment, name="open_enrollment"),
+    path("groups/<int:pk>/renewal/decide", views.renewal_decide, name="decide"),
+]
