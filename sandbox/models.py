@@ -297,3 +297,7 @@ class KeyAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.attempts}"
+
+
+# 1.1: the carrier's books after enrollment (pending changes, the roster).
+from .roster_models import MemberChange, RosterEntry  # noqa: E402, F401
