@@ -21,7 +21,7 @@ from groupsales.rules.change_file import FamilyMember
 from groupsales.x12.parser import ParsedInterchange, ParsedMember
 
 from . import clock, scenarios
-from .maintenance import _d, _end_entry, _line_map, _member_data, coverage_lines
+from .maintenance import _d, _end_entry, _line_map, _member_data, _waivers, coverage_lines
 from .models import EnrollmentFile, Group, MemberValidation
 from .roster_models import MemberChange, RosterEntry
 
@@ -257,6 +257,7 @@ def apply_changes(*, group: Group, loops: list[Loop], rejected: list[str], file_
             continue
         elif action == ChangeAction.CHANGE:
             entry.body = _member_data(validation.body)
+            entry.waivers = _waivers(validation.body)
             _set_lines(entry, coverage_lines(validation, validations), effective, change.change)
         elif action == ChangeAction.TERMINATE:
             _terminate(group, entry, _d(change.change["coverageEnd"]), change.change["type"])
@@ -286,10 +287,12 @@ def _add(
             body=_member_data(validation.body),
             coverage_start=effective,
             lines=lines,
+            waivers=_waivers(validation.body),
             updated_at=clock.now(),
         )
     entry.body, entry.coverage_start, entry.coverage_end = _member_data(validation.body), effective, None
     entry.end_reason, entry.ended_by_file, entry.lines = "", False, [*entry.lines, *lines]
+    entry.waivers = _waivers(validation.body)
     return entry
 
 
