@@ -126,9 +126,9 @@ def _loop_check(loop: Loop, loops: list[Loop], roster: dict, validations: dict, 
     change, validation = loop.change.change, loop.validation
     effective = _d(change.get("effectiveDate"))
     held = roster.get(validation.member_ref)
-    ends_family = any(
+    ends_family = any(  # a subscriber's termination ends the family, its reinstatement restores it as it was
         lp.change and lp.validation.relationship == Relationship.SUBSCRIBER
-        and lp.change.event.get("action") == ChangeAction.TERMINATE for lp in loops
+        and lp.change.event.get("action") in (ChangeAction.TERMINATE, ChangeAction.REINSTATE) for lp in loops
     )  # fmt: skip
     return LoopCheck(
         loop=loop.pm,
@@ -163,8 +163,15 @@ def _loop_errors(loop: Loop, loops: list[Loop], roster: dict, validations: dict,
         why = "The 2000 loop has no REF*ZZ member reference." if not pm.member_ref else (
             f"No valid validation for member {pm.member_ref} in this group.")  # fmt: skip
         return [_file_error("FIL-010", why, "REF" if pm.member_ref else "INS", pm.line_of("REF", "ZZ"))]
-    if change is None or change.status == C.REJECTED and change.validation_id != validation.validation_id:
+    if change is None:
         return [_file_error("FIL-013", "The member is not validated with a mid-year event.", "INS", pm.line)]
+    if change.status != C.PENDING:
+        why = (
+            "The change was rejected: validate the member again, then send it."
+            if change.status == C.REJECTED
+            else "The change was already applied by another file: validate the member again."
+        )
+        return [_file_error("FIL-013", why, "INS", pm.line)]
     errors = _identity_errors(pm, validation, validations) + _plan_errors(
         pm, _expected(validation, validations)
     )
