@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("enrollment.urls")),
     path("", include("edi.urls")),
+    path("", include("maintenance.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:
