@@ -32,6 +32,13 @@ from django.conf import settings
 from django.utils import timezone
 from pydantic import BaseModel, ValidationError
 
+from groupsales.contract.maintenance import (
+    ChangeFileStatus,
+    ChangeValidationRequest,
+    ChangeValidationResult,
+    RosterMember,
+    RosterPage,
+)
 from groupsales.contract.models import (
     AgentGroup,
     BatchValidationRequest,
@@ -338,6 +345,54 @@ class GroupSalesClient:
         if not text.startswith("ISA"):
             self._invalid(answer, "the acknowledgment is not an X12 interchange")
         return text
+
+    # ------------------------------------------------------------------ maintenance (1.1)
+
+    def validate_change(
+        self, group_id: str, body: dict | BaseModel, *, idempotency_key: str, subject: str = ""
+    ) -> ChangeValidationResult:
+        """A member validation with an ``event`` (api.md *Maintenance*): the answer's ``change`` block."""
+        payload = request_body(ChangeValidationRequest, body)
+        answer = self._call(
+            "POST",
+            f"/groups/{_seg(group_id)}/member-validations",
+            json_body=payload,
+            idempotency_key=idempotency_key,
+            subject=subject,
+        )
+        return self._parse(ChangeValidationResult, answer)
+
+    def get_change_file(self, group_id: str, file_id: str, *, subject: str = "") -> ChangeFileStatus:
+        """A file's status with the 1.1 fields (``kind``; each member's ``action`` and dates)."""
+        answer = self._call(
+            "GET", f"/groups/{_seg(group_id)}/enrollment-files/{_seg(file_id)}", subject=subject
+        )
+        return self._parse(ChangeFileStatus, answer)
+
+    def list_group_members(
+        self,
+        group_id: str,
+        *,
+        as_of: date | None = None,
+        page: int = 1,
+        page_size: int = 200,
+        subject: str = "",
+    ) -> RosterPage:
+        """The carrier's roster ``GET /groups/{groupId}/members`` on ``as_of`` (default: its today)."""
+        params = _page_params(page, page_size)
+        if as_of is not None:
+            params["asOf"] = as_of.isoformat()
+        answer = self._call("GET", f"/groups/{_seg(group_id)}/members", params=params, subject=subject)
+        return self._parse(RosterPage, answer)
+
+    def iter_group_members(self, group_id: str, *, as_of: date | None = None) -> Iterator[RosterMember]:
+        page = 1
+        while True:
+            result = self.list_group_members(group_id, as_of=as_of, page=page)
+            yield from result.items
+            if not result.items or not result.has_next:
+                return
+            page += 1
 
     # ------------------------------------------------------------------ transport
 

@@ -22,6 +22,14 @@ from .display import code_label
 
 # (template, {value: code list of portal.display.LABELS it is a code of})
 RECORDED: list[tuple[str, dict[str, str]]] = [
+    # a change request's lifecycle (maintenance.services)
+    (gettext_noop("validated by the carrier"), {}),
+    (gettext_noop("refused by the carrier"), {}),
+    (gettext_noop("corrected"), {}),
+    (gettext_noop("sent in a change file"), {}),
+    (gettext_noop("the file was rejected as a whole"), {}),
+    (gettext_noop("applied"), {}),
+    (gettext_noop("rejected in the file"), {}),
     # a group's lifecycle (enrollment.services, .finalize, .tasks, .changes)
     (gettext_noop("Submitted to the carrier"), {}),
     (gettext_noop("Submitted to the carrier (demo data)"), {}),

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "enrollment",
     "members",
     "edi",
+    "maintenance",
     "reports",
     "employers",
     "renewals",
@@ -354,6 +355,15 @@ CELERY_BEAT_SCHEDULE["members-send-broker-digests"] = {
     "schedule": 3600.0,
 }
 CELERY_BEAT_SCHEDULE["renewals-sync"] = {"task": "renewals.tasks.sync_all_renewals", "schedule": 6 * 3600.0}
+# Changes after enrollment: change files sent before the earliest send-by date, the carrier's roster read.
+CELERY_BEAT_SCHEDULE["maintenance-send-due"] = {
+    "task": "maintenance.send_due_change_files",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["maintenance-reconcile"] = {
+    "task": "maintenance.reconcile_rosters",
+    "schedule": 24 * 3600.0,
+}
 CELERY_BEAT_SCHEDULE["catalogue-pull-etss"] = {"task": "catalogue.pull_etss", "schedule": 6 * 3600.0}
 
 # The carrier's Group Sales API. Development points at the sandbox this portal mounts.

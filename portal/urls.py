@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("enrollment.urls")),
     path("", include("edi.urls")),
     path("", include("renewals.urls")),
+    path("", include("maintenance.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

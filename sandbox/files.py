@@ -30,7 +30,7 @@ from groupsales.x12.parser import ParsedInterchange, ParsedMember, X12SyntaxErro
 from groupsales.x12.sanitize import clean_digits, names_match
 from groupsales.x12.validate import companion_issues, pyx12_issues
 
-from . import clock, renewals, scenarios
+from . import change_files, clock, maintenance, renewals, scenarios
 from .http import ApiProblem, error
 from .models import EnrollmentFile, Group, MemberValidation, Partner
 
@@ -74,9 +74,17 @@ def file_status(file: EnrollmentFile) -> dict[str, Any]:
             "errors": file.errors,
             "summary": file.summary,
             "members": file.members,
+            "kind": file_kind(file),
         }
     )
     return body
+
+
+def file_kind(file: EnrollmentFile) -> str:
+    """1.1: the file's kind by its header DTP*007 (none: a change file)."""
+    text = file.content or ""
+    header = text.split("INS*", 1)[0]
+    return "NEW_BUSINESS" if "DTP*007*" in header else "CHANGE"
 
 
 def file_upload(*, partner: Partner, group: Group, content: bytes, content_type: str) -> EnrollmentFile:
@@ -239,13 +247,14 @@ def _process(file: EnrollmentFile) -> None:
         group=group, header_date=parsed.header.effective_date
     )
     effective = renewal_date or effective
+    change_file = parsed.is_change_file  # 1.1: no header DTP*007
     issues = companion_issues(
         parsed,
         sender_id=partner.sender_id,
         group_id=group.group_id,
         fein=group.fein,
         usage_indicator=getattr(settings, "SANDBOX_USAGE_INDICATOR", "T"),
-        effective_date=effective,
+        effective_date=None if change_file else effective,
         x12_issues=x12,
     )
     first_file = not group.files.filter(pk__lt=file.pk).exists()
@@ -254,6 +263,9 @@ def _process(file: EnrollmentFile) -> None:
         + [_file_error(i.code, i.message, i.segment, i.line) for i in issues]
         + renewal_errors
     )
+    if change_file:
+        whole += change_files.file_level_errors(group=group)
+    plan: list = []
     now = clock.now()
     ack = build_999(
         parsed,
@@ -275,7 +287,12 @@ def _process(file: EnrollmentFile) -> None:
             accepted_refs: list[str] = []
             rejected_refs: list[str] = []
         else:
-            members, accepted_refs, rejected_refs = _member_results(parsed, validations, effective)
+            if change_file:
+                members, accepted_refs, rejected_refs, plan = change_files.change_results(
+                    file=file, parsed=parsed, validations=validations
+                )
+            else:
+                members, accepted_refs, rejected_refs = _member_results(parsed, validations, effective)
             accepted = len(accepted_refs)
             summary = {"members": len(members), "accepted": accepted, "rejected": len(members) - accepted}
             status = (
@@ -304,6 +321,12 @@ def _process(file: EnrollmentFile) -> None:
             if validation.status != V.ACCEPTED:
                 validation.status = V.REJECTED
                 validation.save(update_fields=["status"])
+        if change_file:
+            change_files.apply_changes(group=group, loops=plan, rejected=rejected_refs, file_id=file.file_id)
+        else:
+            maintenance.roster_enroll(
+                group=group, validations=validations, refs=accepted_refs, file_id=file.file_id
+            )
         group.refresh_from_db()
         ever_accepted = group.validations.filter(status=V.ACCEPTED).exists()
         _record(group, G.ENROLLED if ever_accepted else G.FINALIZED)
@@ -419,6 +442,9 @@ def _member_results(
             "relationship": (validation.relationship if validation else relationship and relationship.value),
             "status": V.REJECTED,
             "humanaMemberId": None,
+            "action": "ADD",
+            "effectiveDate": None,
+            "coverageEnd": None,
             "errors": [],
         }
         if validation is None or not validation.valid:
@@ -433,7 +459,11 @@ def _member_results(
             results.append(entry)
             continue
         if validation.status == V.ACCEPTED:  # reported accepted again, never enrolled twice
-            entry.update(status=V.ACCEPTED, humanaMemberId=validation.humana_member_id)
+            entry.update(
+                status=V.ACCEPTED,
+                humanaMemberId=validation.humana_member_id,
+                effectiveDate=effective.isoformat(),
+            )
             accepted.append(validation.member_ref)
             results.append(entry)
             continue
@@ -453,7 +483,7 @@ def _member_results(
             entry["errors"] = errors
             rejected.append(validation.member_ref)
         else:
-            entry["status"] = V.ACCEPTED
+            entry.update(status=V.ACCEPTED, effectiveDate=effective.isoformat())
             accepted.append(validation.member_ref)
         results.append(entry)
     return results, accepted, rejected

@@ -350,3 +350,7 @@ class Renewal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_id} {self.renewal_date} {self.status}"
+
+
+# 1.1: the carrier's books after enrollment (pending changes, the roster).
+from .roster_models import MemberChange, RosterEntry  # noqa: E402, F401

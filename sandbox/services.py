@@ -24,7 +24,7 @@ from groupsales.contract.wire import SchemaProblem, wire_problems
 from groupsales.rating import CoveredPerson, Family
 from groupsales.rules import check_finalize, check_group, check_member, participation
 
-from . import clock, renewals, scenarios
+from . import clock, maintenance, renewals, scenarios
 from .application import APPLICATION, application_bare, application_errors, application_stored
 from .http import ApiProblem, error
 from .models import Group, MemberValidation, Partner
@@ -497,14 +497,20 @@ def _check_member_state(group: Group, member_ref: Any, *, known: bool | None = N
 def member_validate(*, partner: Partner, group_id: str, body: Any) -> dict[str, Any]:
     with transaction.atomic():
         group = group_get(partner=partner, group_id=group_id, lock=True)
-        _check_member_state(group, body.get("memberRef") if isinstance(body, dict) else None)
-        facts = CarrierFacts()
-        errors, warnings = _split(
-            _member_errors(group, body, facts, _valid_bodies(group, excluding=_ref(body)))
-        )
-        if errors:
-            raise ApiProblem(422, errors + warnings)
-        validation = _store_valid(group, body, warnings)
+        if maintenance.has_event(body):  # 1.1: a change after enrollment
+            return maintenance.change_validate(group=group, body=body)
+        return member_validate_locked(group=group, body=body)
+
+
+def member_validate_locked(*, group: Group, body: Any) -> dict[str, Any]:
+    """A validation without ``event`` of the locked group (api.md 1.0; 1.1: drops a pending change)."""
+    _check_member_state(group, body.get("memberRef") if isinstance(body, dict) else None)
+    facts = CarrierFacts()
+    errors, warnings = _split(_member_errors(group, body, facts, _valid_bodies(group, excluding=_ref(body))))
+    if errors:
+        raise ApiProblem(422, errors + warnings)
+    validation = _store_valid(group, body, warnings)
+    maintenance.change_withdraw(group=group, member_ref=validation.member_ref)
     return {
         "validationId": validation.validation_id,
         "memberRef": validation.member_ref,
@@ -524,6 +530,8 @@ def members_validate_batch(*, partner: Partner, group_id: str, body: Any) -> dic
         raise ApiProblem.of(422, "SCHEMA", "members is a list of 1 to 200 member bodies.", "/members")
     if len(members) > MAX_BATCH:
         raise ApiProblem.of(413, "PAYLOAD_TOO_LARGE", f"At most {MAX_BATCH} members per batch.", "/members")
+    if any(maintenance.has_event(member) for member in members):
+        return maintenance.change_validate_batch(partner=partner, group_id=group_id, members=members)
     results: list[dict[str, Any] | None] = [None] * len(members)
     order = sorted(
         range(len(members)),
@@ -569,6 +577,8 @@ def members_validate_batch(*, partner: Partner, group_id: str, body: Any) -> dic
 
 
 def member_list(*, group: Group) -> list[dict[str, Any]]:
+    changes = maintenance.change_fields(group=group, today=CarrierFacts().today)
+    no_change = {"event": None, "changeStatus": None, "effectiveDate": None}
     return [
         {
             "memberRef": v.member_ref,
@@ -579,6 +589,7 @@ def member_list(*, group: Group) -> list[dict[str, Any]]:
             "status": v.status,
             "humanaMemberId": v.humana_member_id or None,
             "errors": v.errors if not v.valid else [],
+            **changes.get(v.member_ref, no_change),
         }
         for v in group.validations.order_by("id")
     ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import openapi, renewal_views, views
+from . import maintenance_views, openapi, renewal_views, views
 
 app_name = "sandbox"
 
@@ -23,6 +23,7 @@ urlpatterns = [
         views.member_validation,
         name="member-validation",
     ),
+    path("groups/<str:group_id>/members", maintenance_views.group_members, name="group-members"),
     path("groups/<str:group_id>/enrollment-files", views.enrollment_files, name="enrollment-files"),
     path(
         "groups/<str:group_id>/enrollment-files/<str:file_id>", views.enrollment_file, name="enrollment-file"

@@ -15,21 +15,25 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema
 
 from .base import IdempotencyKey
+from .maintenance import (
+    ChangeBatchRequest,
+    ChangeBatchResult,
+    ChangeFileStatus,
+    ChangeValidationRequest,
+    ChangeValidationResult,
+    ChangeValidationSummary,
+    RosterPage,
+    RosterQuery,
+)
 from .models import (
     AgentGroup,
     AgentGroupsQuery,
-    BatchValidationRequest,
-    BatchValidationResult,
     CreatedGroup,
     CreateGroupRequest,
-    EnrollmentFileStatus,
     FileReceipt,
     FinalizedGroup,
     FinalizeRequest,
     GroupDetail,
-    MemberValidationRequest,
-    MemberValidationResult,
-    MemberValidationSummary,
     Page,
     PageQuery,
     PatchGroupRequest,
@@ -94,28 +98,32 @@ OPERATIONS: dict[str, Operation] = {
         MEMBERS,
         "Validate one covered life",
         200,
-        MemberValidationResult,
-        request=MemberValidationRequest,
+        ChangeValidationResult,
+        request=ChangeValidationRequest,
     ),
     "listMemberValidations": Operation(
-        "GET", MEMBERS, "Current validations", 200, Page[MemberValidationSummary], query=PageQuery
+        "GET", MEMBERS, "Current validations", 200, Page[ChangeValidationSummary], query=PageQuery
     ),
     "validateMembers": Operation(
         "POST",
         f"{MEMBERS}/batch",
         "Validate up to 200 covered lives",
         200,
-        BatchValidationResult,
-        request=BatchValidationRequest,
+        ChangeBatchResult,
+        request=ChangeBatchRequest,
     ),
     "withdrawMember": Operation("DELETE", f"{MEMBERS}/{{memberRef}}", "Withdraw a member", 204),
     "uploadEnrollmentFile": Operation(
         "POST", FILES, "Upload an 834", 202, FileReceipt, request=str, request_type=X12
     ),
     "listEnrollmentFiles": Operation(
-        "GET", FILES, "The group's files", 200, Page[EnrollmentFileStatus], query=PageQuery
+        "GET", FILES, "The group's files", 200, Page[ChangeFileStatus], query=PageQuery
     ),
-    "getEnrollmentFile": Operation("GET", f"{FILES}/{{fileId}}", "File status", 200, EnrollmentFileStatus),
+    "getEnrollmentFile": Operation("GET", f"{FILES}/{{fileId}}", "File status", 200, ChangeFileStatus),
+    # 1.1, api.md *Maintenance*: the carrier's roster.
+    "listGroupMembers": Operation(
+        "GET", f"{GROUP}/members", "The carrier's roster", 200, RosterPage, query=RosterQuery
+    ),
     "getAcknowledgment": Operation(
         "GET", f"{FILES}/{{fileId}}/acknowledgment", "The 999", 200, str, answer_type=X12
     ),

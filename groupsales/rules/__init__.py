@@ -42,6 +42,7 @@ Decisions where the carrier's documents are silent:
 from __future__ import annotations
 
 from ._base import RULES, Rule, Violation
+from .change_file import LoopCheck, check_change_loop
 from .context import RuleContext
 from .entry import check_member_entry
 from .finalize import (
@@ -52,6 +53,7 @@ from .finalize import (
     participation,
 )
 from .group import check_group
+from .maintenance import PendingChange, RosterFacts, check_change
 from .member import check_member, ssn_problem
 from .renewal import OfferLine, RenewalFacts, check_decision, check_offer, renewal_dates
 from .settings import RuleSettings
@@ -71,6 +73,11 @@ __all__ = [
     "check_member",
     "check_member_entry",
     "check_offer",
+    "check_change",
+    "check_change_loop",
+    "LoopCheck",
+    "PendingChange",
+    "RosterFacts",
     "implied_tier",
     "open_enrollment_exception_applies",
     "participation",

@@ -74,6 +74,23 @@ class RuleSettings(pydantic.BaseModel, frozen=True):
     # MNT-005: special enrollment after a marriage or a loss of coverage; after a birth or an adoption
     special_enrollment_days: int = 30
     special_enrollment_birth_days: int = 60
+    # 1.1, MNT-004: waiting period -> N days (coverage from the first of a month on or after hire + N);
+    # the request date at most this many days after the coverage start
+    waiting_period_days: dict[str, int] = pydantic.Field(
+        default_factory=lambda: {
+            "FIRST_OF_MONTH_AFTER_HIRE": 1,
+            "FIRST_OF_MONTH_AFTER_30_DAYS": 30,
+            "FIRST_OF_MONTH_AFTER_60_DAYS": 60,
+        }
+    )
+    new_hire_request_days: int = 30
+    # MNT-002: LOSS_OF_COVERAGE's event date at most this many days ahead
+    loss_of_coverage_ahead_days: int = 30
+    # MNT-006: a change's effective date from this many days before to this many after the request date
+    change_retro_days: int = 60
+    change_future_days: int = 90
+    # MNT-012: a change file received at most this many days after the change's request date
+    change_file_lag_days: int = 10
     # GRP-010
     max_plans: dict[str, int] = pydantic.Field(
         default_factory=lambda: {"MEDICAL": 4, "DENTAL": 2, "VISION": 2}

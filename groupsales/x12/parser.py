@@ -110,6 +110,9 @@ class ParsedCoverage:
     tier: str  # HD05
     start_date: date | None = None  # DTP*348
     start_line: int | None = None
+    maintenance_type: str = ""  # HD01 (1.1 change files: 021, 001, 024)
+    end_date: date | None = None  # DTP*349
+    end_line: int | None = None
 
 
 @dataclass
@@ -122,6 +125,12 @@ class ParsedMember:
     relationship_code: str = ""  # INS02
     employment_status: str = ""  # INS08
     handicap_indicator: str = ""  # INS10
+    maintenance_type: str = ""  # INS03
+    maintenance_reason: str = ""  # INS04
+    death_date: date | None = None  # INS11 D8 / INS12
+    # loop 2000 DTPs by qualifier (336, 337, 356, 357, 303) and their lines
+    dates: dict[str, date | None] = field(default_factory=dict)
+    date_lines: dict[str, int] = field(default_factory=dict)
     subscriber_ref: str | None = None  # REF*0F
     group_ref: str | None = None  # REF*1L
     member_ref: str | None = None  # REF*ZZ
@@ -172,6 +181,7 @@ class ParsedHeader:
     group_id: str | None = None  # REF*38
     group_id_line: int | None = None
     effective_date: _dt.date | None = None  # DTP*007
+    file_date_line: int | None = None  # the DTP*007's line; None: no DTP*007 (1.1: a change file)
     quantities: dict[str, str] = field(default_factory=dict)  # QTY01 -> QTY02
     quantity_lines: dict[str, int] = field(default_factory=dict)
     parties: dict[str, Segment] = field(default_factory=dict)  # N101 -> N1 segment
@@ -216,6 +226,11 @@ class ParsedInterchange:
     def usage_indicator(self) -> str:
         return self.isa.element(15)
 
+    @property
+    def is_change_file(self) -> bool:
+        """1.1: a file without a header DTP*007 is a change file."""
+        return self.header.file_date_line is None
+
 
 def _apply_member_segment(member: ParsedMember, seg: Segment) -> None:
     sid, el = seg.id, seg.element
@@ -224,18 +239,25 @@ def _apply_member_segment(member: ParsedMember, seg: Segment) -> None:
         member.relationship_code = el(2)
         member.employment_status = el(8)
         member.handicap_indicator = el(10)
+        member.maintenance_type, member.maintenance_reason = el(3), el(4)
+        member.death_date = parse_d8(el(12)) if el(11) == "D8" else None
     elif sid == "REF":
         attr = {"0F": "subscriber_ref", "1L": "group_ref", "ZZ": "member_ref"}.get(el(1))
         if attr and getattr(member, attr) is None:
             setattr(member, attr, el(2))
     elif sid == "DTP":
         when = parse_d8(el(3)) if el(2) == "D8" else None
+        if el(1) in ("336", "337", "356", "357", "303") and not member.coverages:
+            member.dates.setdefault(el(1), when)
+            member.date_lines.setdefault(el(1), seg.line)
         if el(1) == "336":
             member.hire_date = when
         elif el(1) == "356":
             member.eligibility_begin, member.eligibility_begin_line = when, seg.line
         elif el(1) == "348" and member.coverages:
             member.coverages[-1].start_date, member.coverages[-1].start_line = when, seg.line
+        elif el(1) == "349" and member.coverages:
+            member.coverages[-1].end_date, member.coverages[-1].end_line = when, seg.line
     elif sid == "NM1" and el(1) == "IL":
         member.last_name, member.first_name, member.middle_name = el(3), el(4), el(5)
         member.suffix = el(7)
@@ -255,7 +277,7 @@ def _apply_member_segment(member: ParsedMember, seg: Segment) -> None:
     elif sid == "HLH":
         member.tobacco_code = el(1)
     elif sid == "HD":
-        member.coverages.append(ParsedCoverage(seg.line, el(3), el(4), el(5)))
+        member.coverages.append(ParsedCoverage(seg.line, el(3), el(4), el(5), maintenance_type=el(1)))
 
 
 def _apply_header_segment(header: ParsedHeader, seg: Segment) -> None:
@@ -267,6 +289,7 @@ def _apply_header_segment(header: ParsedHeader, seg: Segment) -> None:
         header.group_id, header.group_id_line = el(2), seg.line
     elif sid == "DTP" and el(1) == "007":
         header.effective_date = parse_d8(el(3)) if el(2) == "D8" else None
+        header.file_date_line = seg.line
     elif sid == "QTY":
         header.quantities[el(1)] = el(2)
         header.quantity_lines[el(1)] = seg.line

@@ -229,7 +229,11 @@ def order_family(family: Family) -> list[Member]:
     return [sub, *sorted(family.dependents, key=rank)]
 
 
-def _write_envelope_and_header(sink: SegmentSink, env: Envelope, hdr: Header, counts: Counts) -> None:
+def _write_envelope_and_header(
+    sink: SegmentSink, env: Envelope, hdr: Header, counts: Counts, *, file_date: date | None = None
+) -> None:
+    """ISA to N1*BO; ``file_date`` is the header DTP*007 (new business: the effective date; 1.1: None
+    for a change file, which has none)."""
     if not _SENDER_ID.fullmatch(env.sender_id) or not _SENDER_ID.fullmatch(env.receiver_id):
         raise ValueError(f"sender/receiver IDs must match {SENDER_ID_PATTERN}")
     if env.usage_indicator not in ("T", "P"):
@@ -274,7 +278,8 @@ def _write_envelope_and_header(sink: SegmentSink, env: Envelope, hdr: Header, co
     sink.in_transaction = 1
     sink.segment("BGN", hdr.purpose, reference, date8, hhmm, None, original, None, "2")
     sink.segment("REF", "38", group_id)
-    sink.segment("DTP", "007", "D8", _d8(hdr.effective_date))
+    if file_date is not None:
+        sink.segment("DTP", "007", "D8", _d8(file_date))
     sink.segment("QTY", "ET", str(counts.subscribers))
     sink.segment("QTY", "DT", str(counts.dependents))
     sink.segment("QTY", "TO", str(counts.total))
@@ -413,7 +418,7 @@ def write_834(
     decides INS10 ("Y for a disabled child over the age limit").
     """
     sink = SegmentSink(out, newline_after_segment)
-    _write_envelope_and_header(sink, envelope, header, counts)
+    _write_envelope_and_header(sink, envelope, header, counts, file_date=header.effective_date)
     subscribers = dependents = 0
     for family in families:
         ordered = order_family(family)

@@ -311,7 +311,8 @@ def test_it_lists_every_rule_of_business_rules_md():
         [f"GRP-{n:03d}" for n in (*range(1, 16), 20, 21, 22, 23, 30, 31, 900)]
         + ["AGT-001", "AGT-002"]
         + [f"MBR-{n:03d}" for n in (*range(1, 16), 20)]
-        + [f"FIL-{n:03d}" for n in (1, 2, 3, 4, 5, 10, 11, 12, 900, 901)]
+        + [f"FIL-{n:03d}" for n in (1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 900, 901)]
+        + [f"MNT-{n:03d}" for n in range(1, 14)]  # 1.1
         + [f"REN-{n:03d}" for n in (*range(1, 10), 900)]
     )
     # the portal's entry checks (phase E), not the carrier's

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("groupsales", "sandbox", "carrier", "agencies", "catalogue", "enrollment", "members", "edi",
-            "reports", "portal", "renewals")  # fmt: skip
+            "maintenance", "reports", "portal", "renewals")  # fmt: skip
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

@@ -1,0 +1,124 @@
+"""A change request (one member, one event), the change files that carry them, each request's history,
+and the last reconciliation of a group with the carrier's roster."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedTextField
+
+from enrollment.models import EmployerGroup
+from groupsales.change_events import ChangeAction, EventType
+
+
+class ChangeFile(models.Model):
+    """A change 834 (no DTP*007) the portal sent, and what the carrier made of it."""
+
+    class Status(models.TextChoices):
+        PRECHECK_FAILED = "PRECHECK_FAILED", _("Refused by the portal's check")
+        SENT = "SENT", _("Sent, being processed")
+        ACCEPTED = "ACCEPTED", _("Accepted")
+        ACCEPTED_WITH_ERRORS = "ACCEPTED_WITH_ERRORS", _("Accepted with errors")
+        REJECTED = "REJECTED", _("Rejected")
+        UPLOAD_FAILED = "UPLOAD_FAILED", _("Upload failed")
+
+    FINAL = (Status.ACCEPTED, Status.ACCEPTED_WITH_ERRORS, Status.REJECTED)
+
+    group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="change_files")
+    control_number = models.PositiveIntegerField()
+    reference = models.CharField(max_length=30)
+    content = EncryptedTextField(help_text="the 834 (SSNs and dates of birth inside: encrypted)")
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.SENT)
+    file_id = models.CharField(max_length=20, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    results = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.status}"
+
+
+class ChangeRequest(models.Model):
+    """One member's change: DRAFT → VALIDATED (the carrier's dates) → IN_FILE → APPLIED | REJECTED."""
+
+    class State(models.TextChoices):
+        DRAFT = "DRAFT", _("Draft")
+        REFUSED = "REFUSED", _("Refused by the carrier")
+        VALIDATED = "VALIDATED", _("Validated by the carrier")
+        IN_FILE = "IN_FILE", _("In a change file")
+        APPLIED = "APPLIED", _("Applied")
+        REJECTED = "REJECTED", _("Rejected in the file")
+
+    EventType = models.TextChoices("EventType", [(e.value, e.value) for e in EventType])
+    Action = models.TextChoices("Action", [(a.value, a.value) for a in ChangeAction])
+
+    group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="change_requests")
+    member = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.SET_NULL)
+    member_ref = models.CharField(max_length=30)
+    subscriber_ref = models.CharField(max_length=30)
+    relationship = models.CharField(max_length=20)
+    event_type = models.CharField(max_length=30, choices=EventType.choices)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    event_date = models.DateField()
+    body_text = EncryptedTextField(help_text="api.md's validation body with its event (encrypted: SSN, DOB)")
+    change = models.JSONField(null=True, blank=True, help_text="the carrier's computed change block")
+    before = models.JSONField(default=list, blank=True, help_text="the lines held before (for a CHANGE)")
+    carrier_errors = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    change_file = models.ForeignKey(ChangeFile, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.member_ref} {self.event_type} {self.state}"
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return json.loads(self.body_text or "{}")
+
+    @body.setter
+    def body(self, value: dict[str, Any]) -> None:
+        self.body_text = json.dumps(value)
+
+
+class ChangeHistory(models.Model):
+    """Every move of a change request: who, when, from what to what, which file carried it."""
+
+    request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="history")
+    from_state = models.CharField(max_length=12, choices=ChangeRequest.State.choices)
+    to_state = models.CharField(max_length=12, choices=ChangeRequest.State.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    file_reference = models.CharField(max_length=30, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "change histories"
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state}"
+
+
+class RosterCheck(models.Model):
+    """The last reconciliation of a group with the carrier's roster (the differences found)."""
+
+    group = models.OneToOneField(EmployerGroup, on_delete=models.CASCADE, related_name="roster_check")
+    checked_at = models.DateTimeField()
+    as_of = models.DateField()
+    differences = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.group_id}: {len(self.differences)} differences"
