@@ -238,7 +238,18 @@ class GroupSalesClient:
     def validate_member(
         self, group_id: str, body: dict | BaseModel, *, idempotency_key: str, subject: str = ""
     ) -> MemberValidationResult:
-        payload = request_body(MemberValidationRequest, body)
+        return self._validate(
+            group_id,
+            request_body(MemberValidationRequest, body),
+            MemberValidationResult,
+            idempotency_key=idempotency_key,
+            subject=subject,
+        )
+
+    def _validate(
+        self, group_id: str, payload: Any, result: type[M], *, idempotency_key: str, subject: str
+    ) -> M:
+        """POST member-validations: new business and a change after enrollment share the route."""
         answer = self._call(
             "POST",
             f"/groups/{_seg(group_id)}/member-validations",
@@ -246,7 +257,7 @@ class GroupSalesClient:
             idempotency_key=idempotency_key,
             subject=subject,
         )
-        return self._parse(MemberValidationResult, answer)
+        return self._parse(result, answer)
 
     def validate_members(
         self, group_id: str, bodies: list[dict | BaseModel], *, idempotency_key: str, subject: str = ""
@@ -352,15 +363,13 @@ class GroupSalesClient:
         self, group_id: str, body: dict | BaseModel, *, idempotency_key: str, subject: str = ""
     ) -> ChangeValidationResult:
         """A member validation with an ``event`` (api.md *Maintenance*): the answer's ``change`` block."""
-        payload = request_body(ChangeValidationRequest, body)
-        answer = self._call(
-            "POST",
-            f"/groups/{_seg(group_id)}/member-validations",
-            json_body=payload,
+        return self._validate(
+            group_id,
+            request_body(ChangeValidationRequest, body),
+            ChangeValidationResult,
             idempotency_key=idempotency_key,
             subject=subject,
         )
-        return self._parse(ChangeValidationResult, answer)
 
     def get_change_file(self, group_id: str, file_id: str, *, subject: str = "") -> ChangeFileStatus:
         """A file's status with the 1.1 fields (``kind``; each member's ``action`` and dates)."""

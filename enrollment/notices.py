@@ -39,7 +39,7 @@ from .models import EmployerGroup, Notice, NoticePreference
 logger = logging.getLogger(__name__)
 Role = Notice.Role
 LANGUAGES = ("en", "es")
-# An SSN as people write it (123-45-6789, 123 45 6789) or nine digits alone.
+# An SSN as people write it (ddd-dd-dddd, ddd dd dddd) or nine digits alone.
 _SSN_LIKE = re.compile(r"(?<![\d-])\d{3}[- ]?\d{2}[- ]?\d{4}(?![\d-])")
 
 

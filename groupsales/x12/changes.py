@@ -26,7 +26,6 @@ from groupsales.codes import (
     EMPLOYMENT_TO_X12,
     GENDER_TO_X12,
     LINE_TO_X12,
-    MARITAL_TO_X12,
     MEMBER_REF_PATTERN,
     RELATIONSHIP_TO_X12,
     SPOUSE_RELATIONSHIPS,
@@ -36,7 +35,6 @@ from groupsales.codes import (
 )
 
 from .model import Counts, Coverage, Envelope, Header, Member
-from .sanitize import clean_email, nanp_phone
 from .writer import (
     _LINE_ORDER,
     _MEMBER_REF,
@@ -49,6 +47,7 @@ from .writer import (
     _write_envelope_and_header,
     age_on,
     carried_text,
+    write_member_name,
 )
 
 
@@ -141,58 +140,6 @@ def _loop_dates(sink: SegmentSink, loop: ChangeLoop) -> None:
         sink.segment("DTP", "303", "D8", _d8(loop.effective_date))
 
 
-def _name_and_contact(sink: SegmentSink, m: Member, age: int, lines: list[Coverage]) -> None:
-    who, is_sub = m.member_ref, m.relationship == Relationship.SUBSCRIBER
-    ssn = _check("SSN", m.ssn, who) if m.ssn else None
-    sink.segment(
-        "NM1", "IL", "1",
-        carried_text(m.last_name, "NM103", "last name", "PTL-001", who),
-        carried_text(m.first_name, "NM104", "first name", "PTL-001", who),
-        carried_text(m.middle_name, "NM105", "middle name", "PTL-001", who),
-        None,
-        carried_text(m.suffix, "NM107", "suffix", "MBR-001", who),
-        "34" if ssn else None,
-        ssn,
-    )  # fmt: skip
-    if is_sub:
-        contact: list[str] = []
-        phone, email = nanp_phone(m.phone), clean_email(m.email)
-        if phone:
-            contact += ["HP", phone]
-        if email:
-            contact += ["EM", email]
-        if contact:
-            sink.segment("PER", "IP", None, *contact)
-    if m.address is not None:
-        a = m.address
-        zip_code = _check("ZIP", a.zip5, who) + (_check("ZIP+4", a.zip4, who) if a.zip4 else "")
-        sink.segment(
-            "N3",
-            carried_text(a.line1, "N301", "address line 1", "PTL-003", who),
-            carried_text(a.line2, "N302", "address line 2", "PTL-003", who),
-        )
-        county = _check("county FIPS", a.county_fips, who) if a.county_fips else None
-        sink.segment(
-            "N4",
-            carried_text(a.city, "N401", "city", "PTL-003", who),
-            _check("state", a.state, who),
-            zip_code,
-            None,
-            "CY" if county else None,
-            county,
-        )
-    elif is_sub:
-        raise ValueError(f"{who}: a subscriber needs a home address (N3/N4)")
-    marital = MARITAL_TO_X12[m.marital_status] if is_sub and m.marital_status else None
-    sink.segment("DMG", "D8", _d8(m.date_of_birth), GENDER_TO_X12[m.gender], marital)
-    if age >= 18 and any(Line(c.line) == Line.MEDICAL for c in lines):
-        if m.tobacco_use is None:
-            raise ValueError(
-                f"{who}: tobacco use is required for a member aged 18 or more on medical (MBR-013)"
-            )
-        sink.segment("HLH", "T" if m.tobacco_use else "N")
-
-
 def _held(sink: SegmentSink, loop: ChangeLoop) -> None:
     """2100B (INS04 25): the name, SSN, date of birth and gender the carrier holds."""
     held = loop.held
@@ -251,7 +198,7 @@ def _write_loop(sink: SegmentSink, loop: ChangeLoop, group_id: str) -> None:
     sink.segment("REF", "1L", group_id)
     sink.segment("REF", "ZZ", m.member_ref)
     _loop_dates(sink, loop)
-    _name_and_contact(sink, m, age, lines)
+    write_member_name(sink, m, age=age, lines=lines)
     _held(sink, loop)
     _coverage(sink, loop, lines)
 

@@ -42,7 +42,7 @@ from groupsales.codes import (
     Tier,
 )
 
-from .model import Counts, Envelope, Family, Header, Member
+from .model import Counts, Coverage, Envelope, Family, Header, Member
 from .sanitize import MAX_LENGTHS, clean_email, clean_text, nanp_phone, sent_length, unsendable_characters
 
 # The guide's delimiters (edi-834-companion.md, "Envelope").
@@ -288,54 +288,10 @@ def _write_envelope_and_header(
     sink.segment("N1", "BO", agent, "94", _check("agent NPN", hdr.agent_npn))
 
 
-def _write_member(
-    sink: SegmentSink,
-    m: Member,
-    subscriber: Member,
-    hdr: Header,
-    child_age_limit: int,
-    birth_order: int | None = None,
-) -> None:
-    who = m.member_ref
-    if not _MEMBER_REF.fullmatch(m.member_ref) or not _MEMBER_REF.fullmatch(subscriber.member_ref):
-        raise ValueError(f"{who!r}: memberRef must match {MEMBER_REF_PATTERN}")
-    is_sub = m is subscriber
-    age = age_on(m.date_of_birth, hdr.effective_date)
-    lines = sorted(m.coverage, key=lambda c: _LINE_ORDER[Line(c.line)])
-    if not lines:
-        raise ValueError(f"{who}: a member in the file must be covered under at least one line")
-
-    employment = ""
-    if is_sub:
-        if m.employment is None:
-            raise ValueError(f"{who}: a subscriber needs employment (INS08, DTP*336)")
-        employment = EMPLOYMENT_TO_X12[m.employment.status]
-    disabled_over_limit = (
-        not is_sub and m.relationship in CHILD_RELATIONSHIPS and m.disabled and age >= child_age_limit
-    )
-    sink.segment(
-        "INS",
-        "Y" if is_sub else "N",
-        RELATIONSHIP_TO_X12[m.relationship],
-        "021",
-        "28",
-        "A",
-        None,
-        None,
-        employment,
-        None,
-        "Y" if disabled_over_limit else None,
-        *(None,) * 6,  # INS11-INS16: death date, confidentiality, place of birth
-        str(birth_order) if birth_order else None,
-    )
-    sink.segment("REF", "0F", subscriber.member_ref)
-    sink.segment("REF", "1L", hdr.group_id)
-    sink.segment("REF", "ZZ", m.member_ref)
-    if is_sub:
-        assert m.employment is not None
-        sink.segment("DTP", "336", "D8", _d8(m.employment.hire_date))
-    sink.segment("DTP", "356", "D8", _d8(hdr.effective_date))
-
+def write_member_name(sink: SegmentSink, m: Member, *, age: int, lines: list[Coverage]) -> None:
+    """Loop 2100A as the guide writes it for every file (new business, renewal and change): NM1, the
+    subscriber's PER, N3/N4, DMG and HLH, each value cleaned and checked (PTL-001…003, MBR-013)."""
+    who, is_sub = m.member_ref, m.relationship == Relationship.SUBSCRIBER
     last = carried_text(m.last_name, "NM103", "last name", "PTL-001", who)
     if not last:
         raise ValueError(f"{who}: last name {m.last_name!r} is empty after the guide's clean-up")
@@ -389,6 +345,57 @@ def _write_member(
                 f"{who}: tobacco use is required for a member aged 18 or more on medical (MBR-013)"
             )
         sink.segment("HLH", "T" if m.tobacco_use else "N")
+
+
+def _write_member(
+    sink: SegmentSink,
+    m: Member,
+    subscriber: Member,
+    hdr: Header,
+    child_age_limit: int,
+    birth_order: int | None = None,
+) -> None:
+    who = m.member_ref
+    if not _MEMBER_REF.fullmatch(m.member_ref) or not _MEMBER_REF.fullmatch(subscriber.member_ref):
+        raise ValueError(f"{who!r}: memberRef must match {MEMBER_REF_PATTERN}")
+    is_sub = m is subscriber
+    age = age_on(m.date_of_birth, hdr.effective_date)
+    lines = sorted(m.coverage, key=lambda c: _LINE_ORDER[Line(c.line)])
+    if not lines:
+        raise ValueError(f"{who}: a member in the file must be covered under at least one line")
+
+    employment = ""
+    if is_sub:
+        if m.employment is None:
+            raise ValueError(f"{who}: a subscriber needs employment (INS08, DTP*336)")
+        employment = EMPLOYMENT_TO_X12[m.employment.status]
+    disabled_over_limit = (
+        not is_sub and m.relationship in CHILD_RELATIONSHIPS and m.disabled and age >= child_age_limit
+    )
+    sink.segment(
+        "INS",
+        "Y" if is_sub else "N",
+        RELATIONSHIP_TO_X12[m.relationship],
+        "021",
+        "28",
+        "A",
+        None,
+        None,
+        employment,
+        None,
+        "Y" if disabled_over_limit else None,
+        *(None,) * 6,  # INS11-INS16: death date, confidentiality, place of birth
+        str(birth_order) if birth_order else None,
+    )
+    sink.segment("REF", "0F", subscriber.member_ref)
+    sink.segment("REF", "1L", hdr.group_id)
+    sink.segment("REF", "ZZ", m.member_ref)
+    if is_sub:
+        assert m.employment is not None
+        sink.segment("DTP", "336", "D8", _d8(m.employment.hire_date))
+    sink.segment("DTP", "356", "D8", _d8(hdr.effective_date))
+
+    write_member_name(sink, m, age=age, lines=lines)
     for cov in lines:
         sink.segment(
             "HD",
