@@ -22,7 +22,7 @@ from enrollment.rules import Problem
 from enrollment.selectors import group_get_visible
 from portal.forms import fields_with_problems
 
-from . import forms, selectors, services
+from . import forms, selectors, self_service, services
 from .models import Member
 
 logger = logging.getLogger(__name__)
@@ -84,6 +84,7 @@ def member_list(request: HttpRequest, group_pk: int) -> HttpResponse:
             "has_census": group.census.exists(),
             # After finalize the carrier takes no new members through the portal (api.md).
             "can_add": group.status not in services.CLOSED_TO_NEW_MEMBERS,
+            "can_remind": self_service.group_open_for_employees(group),
         },
     )
 
@@ -335,6 +336,9 @@ def remind_not_started(request: HttpRequest, group_pk: int) -> HttpResponse:
     from .reminders import reminders_send_not_started
 
     group = group_get_visible(user=request.user, pk=group_pk, write=True, records=selectors.MEMBER_PAGES)
+    if not self_service.group_open_for_employees(group):
+        messages.info(request, _("Open enrollment has ended for this group: no reminder was sent."))
+        return redirect("members:member_list", group_pk=group.pk)
     sent = reminders_send_not_started(group=group, by=request.user, today=carrier_today())
     messages.success(
         request,
