@@ -4,14 +4,17 @@ open-enrollment window and sees the rule beside the field when the end is too la
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 
 from employers.services import employer_invite
-from enrollment import documents
+from enrollment import application, documents
+from enrollment.models import EmployerGroup
 from enrollment.window import default_ends_on
-from tests.enrollment.conftest import make_complete_group
+from tests.enrollment.conftest import catalogue_facts, make_complete_group  # noqa: F401
 from tests.factories import PASSWORD
 from tests.members.conftest import rule_facts  # noqa: F401
 
@@ -107,3 +110,63 @@ def test_the_broker_sets_the_window_and_a_late_end_shows_oew_001_beside_the_fiel
     page.get_by_text("The open-enrollment window is saved.").wait_for()
     group.refresh_from_db()
     assert group.oe_ends_on == latest - timedelta(days=1)
+
+
+@pytest.mark.usefixtures("rule_facts", "catalogue_facts")
+def test_broker_invites_employer_both_sign_and_a_later_edit_voids_both_with_grp_015(
+    live_server, page, phone_page, broker, settings
+):
+    settings.SITE_URL = live_server.url
+    group = make_complete_group(broker)
+    EmployerGroup.objects.filter(pk=group.pk).update(
+        status=EmployerGroup.Status.OPEN_ENROLLMENT, humana_group_id="100234"
+    )
+    broker.npn = group.agent_npn
+    broker.save()
+
+    # the broker invites the HR contact, in Spanish
+    log_in(page, live_server, broker.user.username)
+    page.goto(f"{live_server.url}/groups/{group.pk}/employer-access/")
+    page.get_by_label("First name").fill("Ana")
+    page.get_by_label("Last name").fill("López")
+    page.get_by_label("E-mail").fill("ana.hr@example.com")
+    page.get_by_label("Title at the employer").fill("Dueña")
+    page.locator("#id_language").select_option("es")
+    page.get_by_role("button", name="Send the invitation").click()
+    page.get_by_text("ana.hr@example.com").first.wait_for()
+    (message,) = [m for m in mail.outbox if m.to == ["ana.hr@example.com"]]
+    link = re.search(r"https?://\S+/employer/welcome/\S+/", message.body).group(0)
+
+    # the employer sets a password and signs on a phone, in Spanish
+    phone = phone_page
+    phone.context.add_cookies([{"name": "django_language", "value": "es", "url": live_server.url}])
+    phone.goto(link)
+    phone.locator("input[name=new_password1]").fill("una-Clave-larga-2026!")
+    phone.locator("input[name=new_password2]").fill("una-Clave-larga-2026!")
+    phone.get_by_role("button", name="Establecer la contraseña y continuar").click()
+    phone.get_by_label("Acepto firmar esta solicitud electrónicamente").check()
+    phone.get_by_role("button", name="Firmar", exact=True).click()
+    phone.get_by_text("Gracias: la solicitud está firmada.").wait_for()
+
+    # the writing agent signs
+    page.goto(f"{live_server.url}/groups/{group.pk}/application/")
+    page.get_by_label("I agree to sign this application electronically").check()
+    page.get_by_role("button", name="Sign", exact=True).click()
+    page.get_by_text("Signed as the writing agent.").wait_for()
+    page.get_by_text("Signed by both: it is sent to Humana with the group.").wait_for()
+    page.goto(f"{live_server.url}/groups/{group.pk}/")
+    assert "GRP-015" not in page.locator(".readiness").inner_text()
+
+    # a later edit of a signed field (the employer's medical contribution) voids both signatures
+    page.goto(f"{live_server.url}/groups/{group.pk}/contributions")
+    page.locator("#id_medical_employee").fill("80")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save", exact=True).click()
+    assert not application.application_state(group=group).signed
+    page.goto(f"{live_server.url}/groups/{group.pk}/application/")
+    assert page.get_by_text("Signed by both").count() == 0
+    assert page.get_by_text("Not signed yet").count() == 2
+    page.goto(f"{live_server.url}/groups/{group.pk}/")
+    readiness = page.locator(".readiness").inner_text()
+    assert "GRP-015" in readiness
+    assert page.get_by_role("button", name="Finalize with the carrier").count() == 0
