@@ -19,6 +19,9 @@ APPS = [
     "edi",
     "reports",
     "portal",
+    "renewals",
+    "maintenance",
+    "employers",
 ]
 FUNCTION_LINES, MODULE_LINES = 60, 600
 
