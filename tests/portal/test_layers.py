@@ -7,13 +7,16 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("groupsales", "sandbox", "carrier", "agencies", "catalogue", "enrollment", "members", "edi",
-            "maintenance", "reports", "portal", "renewals")  # fmt: skip
+# The packages the contracts name (pyproject.toml's root_packages), so a new app is copied with the rest.
+PACKAGES = tuple(
+    tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["root_packages"]
+)
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
