@@ -874,7 +874,8 @@ class EtssReader:
         created_ts = None
         if created:
             with contextlib.suppress(ValueError):
-                created_ts = datetime(*map(int, created.groups()), tzinfo=UTC)  # type: ignore[misc]
+                year, month, day, hour, minute = map(int, created.groups())
+                created_ts = datetime(year, month, day, hour, minute, tzinfo=UTC)
         if created_ts is None:
             row.fail("CREATED_TS", f"{f[5]!r} is not a UTC time CCYYMMDDTHHMMZ")
         load_type = row.enum(f[6], "LOAD_TYPE", _LOAD_TYPES)
@@ -939,7 +940,7 @@ class EtssReader:
         service_area_id = row.text(f[14], "SERVICE_AREA_ID")
         network_id = row.text(f[15], "NETWORK_ID")
         hsa = row.yes_no(f[16], "HSA_ELIGIBLE")
-        amounts = [row.money(f[i], LAYOUT["PLN"][i]) for i in range(17, 21)]
+        ded_ind, ded_fam, moop_ind, moop_fam = (row.money(f[i], LAYOUT["PLN"][i]) for i in range(17, 21))
         eff = row.date(f[21], "PLAN_EFF_DATE")
         exp = row.date(f[22], "PLAN_EXP_DATE")
         row.range(eff, exp, "PLAN_EXP_DATE", "PLAN_EFF_DATE")
@@ -957,7 +958,7 @@ class EtssReader:
         return Plan(
             line, plan_id, code, state, line_of_business, name, plan_type, metal, rating_method,
             tobacco_rated, composite_allowed, age_rule, max_children, dep_max_age, service_area_id,
-            network_id, hsa, *amounts, eff, exp,
+            network_id, hsa, ded_ind, ded_fam, moop_ind, moop_fam, eff, exp,
         )  # fmt: skip
 
     def _are(self, f: list[str], line: int) -> Area | None:
@@ -1211,13 +1212,13 @@ class EtssReader:
     def _trl(self, f: list[str], line: int) -> Trailer | None:
         row = _Row(self, line, "TRL")
         names = LAYOUT["TRL"]
-        numbers = [row.integer(f[i], names[i], _COUNT) for i in range(1, 8)]
-        sums = [row.money(f[i], names[i], _SUM) for i in (8, 9)]
+        total, pln, are, geo, ara, tra, fac = (row.integer(f[i], names[i], _COUNT) for i in range(1, 8))
+        sum_rate, sum_tobacco = (row.money(f[i], names[i], _SUM) for i in (8, 9))
         sha = row.match(f[10], "SHA256", _SHA256, "a SHA-256 hex digest").lower()
         cnt_xwk = row.integer(f[11], "CNT_XWK", _COUNT) if len(f) > 11 else None
         if not row.ok or self.trailer is not None:
             return None
-        self.trailer = Trailer(line, *numbers, *sums, sha, cnt_xwk)
+        self.trailer = Trailer(line, total, pln, are, geo, ara, tra, fac, sum_rate, sum_tobacco, sha, cnt_xwk)
         return self.trailer
 
     # ---- after the last line

@@ -376,12 +376,12 @@ def _minimum_contribution(check: DecisionCheck) -> Iterator[Finding]:
         employee = contribution["employee"].money()
         if basis is None or employee is None or contribution.value == offer_line.contribution:
             continue
-        kept = [p.text() for p in offering["planIds"].items() if p.text()]
+        kept = [text for p in offering["planIds"].items() if (text := p.text())]
         mapped = {m["fromPlanId"].text(): m["toPlanId"].text() for m in offering["planMappings"].items()}
         for ref, current in sorted(facts.subscribers.items()):
             plan = mapped.get(current) or offer_line.renewal_plans.get(current)
-            own = facts.renewal_own_premium(ref, plan) if plan in kept else None
-            cheapest = [c for p in kept if (c := facts.renewal_own_premium(ref, p)) is not None]  # type: ignore[arg-type]
+            own = facts.renewal_own_premium(ref, plan) if plan is not None and plan in kept else None
+            cheapest = [c for p in kept if (c := facts.renewal_own_premium(ref, p)) is not None]
             if own is None or not cheapest:
                 continue
             paid = round_money(own * employee / _HUNDRED) if basis == "PERCENT" else min(employee, own)
