@@ -4,6 +4,7 @@ which the templates show beside each error."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,9 @@ from groupsales.rating import Contribution
 from . import selectors
 from .quoting import LINE_LABELS, LINES, TIERS, WAIVE, CensusRow, contributions_to_json
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 BASIS_CHOICES = [("PERCENT", _("Percent")), ("FLAT", _("Flat dollars"))]
 _PART_LABELS = {
     "employee": _("%(line)s: employer pays for the employee"),
@@ -21,7 +25,10 @@ _PART_LABELS = {
 }
 
 
-def _ruled(field: forms.Field, rule: str, fix: str) -> forms.Field:
+_F = TypeVar("_F", bound=forms.Field)
+
+
+def _ruled(field: _F, rule: str, fix: StrOrPromise) -> _F:
     field.rule_id = rule  # type: ignore[attr-defined]
     field.fix = fix  # type: ignore[attr-defined]
     return field
@@ -117,8 +124,9 @@ class QuoteForm(forms.Form):
             raise forms.ValidationError(_("The effective date must be the first of a month."))
         return day
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         check_percents(self, data)
         zip5, county = data.get("zip5"), data.get("county_fips")
         day = data.get("effective_date")
@@ -219,8 +227,9 @@ class CensusRowForm(forms.Form):
         _("Why the employee waives the lines they waive; the valid reasons count for participation."),
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         relationship, tier = data.get("relationship"), data.get("coverage_tier")
         line_tiers = {line: data.get(f"{line.lower()}_tier") for line in LINES}
         if relationship == "SUBSCRIBER" and not tier and not all(line_tiers.values()):
@@ -285,8 +294,9 @@ class ScenarioForm(forms.Form):
     def is_valid(self) -> bool:
         return self.skipped or super().is_valid()
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if self.skipped:
             return data
         check_percents(self, data)

@@ -103,7 +103,11 @@ def _pull_sftp() -> list[EtssFile]:
             raise EtssTransientError(f"SFTP {host}:{port}: {error}") from error
         try:
             sftp = paramiko.SFTPClient.from_transport(transport)
-            sftp.get_channel().settimeout(TIMEOUT_SECONDS)
+            if sftp is None:  # the server refused the session channel
+                raise EtssTransientError(f"SFTP {host}:{port}: no session channel")
+            channel = sftp.get_channel()
+            if channel is not None:
+                channel.settimeout(TIMEOUT_SECONDS)
             folder = settings.ETSS_SFTP_FOLDER.rstrip("/") or "."
             entries = {e.filename: e for e in sftp.listdir_attr(folder)}
         except (paramiko.SSHException, OSError, EOFError) as error:
