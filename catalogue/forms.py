@@ -29,6 +29,7 @@ _F = TypeVar("_F", bound=forms.Field)
 
 
 def _ruled(field: _F, rule: str, fix: StrOrPromise) -> _F:
+    # The templates read these two attributes beside each error; Django's Field does not declare them.
     field.rule_id = rule  # type: ignore[attr-defined]
     field.fix = fix  # type: ignore[attr-defined]
     return field
@@ -262,6 +263,7 @@ class ScenarioForm(forms.Form):
 
     include = forms.BooleanField(label=_("Compare this scenario"), required=False)
     name = forms.CharField(label=_("Scenario name"), max_length=60, required=False)
+    # As _ruled: the fix the template shows (no rule ID on this field).
     name.fix = _("A short name, at most 60 characters, e.g. Half for the employee.")  # type: ignore[attr-defined]
 
     def __init__(self, *args, position: int, offers: list, max_plans: dict[str, int], **kwargs) -> None:

@@ -28,9 +28,9 @@ TIMEOUT_SECONDS = 30.0
 
 
 def _wanted(names: list[str]) -> list[str]:
-    candidates = [n for n in names if parse_file_name(n) is not None]
-    known = set(EtssFile.objects.filter(name__in=candidates).values_list("name", flat=True))
-    return sorted((n for n in candidates if n not in known), key=lambda n: parse_file_name(n).seq)  # type: ignore[union-attr]
+    parsed = {n: info for n in names if (info := parse_file_name(n)) is not None}
+    known = set(EtssFile.objects.filter(name__in=list(parsed)).values_list("name", flat=True))
+    return sorted((n for n in parsed if n not in known), key=lambda n: parsed[n].seq)
 
 
 def _receive(local: Path, name: str, *, loaded_by: str) -> EtssFile:

@@ -720,6 +720,7 @@ class EtssReader:
         """Decoded lines in chunk-sized lists, with the line count before each; hashes as it goes."""
         stream: _DeliveredBytes | gzip.GzipFile = delivered
         if delivered.peek(2) == b"\x1f\x8b":
+            # The stub asks for seek(); reading straight through, GzipFile never seeks (the stream cannot).
             stream = gzip.GzipFile(fileobj=delivered, mode="rb")  # type: ignore[call-overload]
         body = hashlib.sha256()
         in_body = True
@@ -1042,7 +1043,7 @@ class EtssReader:
             block.bands |= bit
 
         rate = None
-        rate_ok = False
+        good_rate = None  # the rate when it is one (not 0, not a placeholder)
         if _MONEY(rate_text):
             rate = Decimal(rate_text)
             self._sum_rate += rate
@@ -1050,8 +1051,8 @@ class EtssReader:
                 self._bad_rate(line, "ARA", "RATE", rate_text)
                 ok = False
             else:
-                rate_ok = True
-            if rate_ok and block is not None:
+                good_rate = rate
+            if good_rate is not None and block is not None:
                 if index == _BAND_21:
                     block.rate_21 = rate
                 elif index == _BAND_64:
@@ -1072,7 +1073,7 @@ class EtssReader:
                 elif tobacco_rate == _ZERO or tobacco_rate in _PLACEHOLDERS:
                     self._bad_rate(line, "ARA", "TOBACCO_RATE", tobacco_text)
                     ok = False
-                elif rate_ok and not self._tobacco_rate_fits(line, rate, tobacco_rate):  # type: ignore[arg-type]
+                elif good_rate is not None and not self._tobacco_rate_fits(line, good_rate, tobacco_rate):
                     ok = False
             else:
                 self._issue(line, "ARA", "TOBACCO_RATE", f"{tobacco_text!r} is not money with two decimals")
@@ -1081,9 +1082,9 @@ class EtssReader:
             self._issue(line, "ARA", "TOBACCO_RATE", f"is empty but {plan_id} is tobacco-rated")
             ok = False
 
-        if not ok:
+        if not ok or eff is None or exp is None or rate is None:  # ok: the dates and the rate were read
             return None
-        return AgeRate(line, plan_id, area_id, eff, exp, band, rate, tobacco_rate)  # type: ignore[arg-type]
+        return AgeRate(line, plan_id, area_id, eff, exp, band, rate, tobacco_rate)
 
     def _tobacco_rate_fits(self, line: int, rate: Decimal, tobacco_rate: Decimal) -> bool:
         if tobacco_rate < rate - _CENT:
@@ -1168,9 +1169,9 @@ class EtssReader:
             if rate == _ZERO or rate in _PLACEHOLDERS:
                 self._bad_rate(line, "TRA", "RATE", rate_text)
                 row.ok = False
-        if not row.ok:
+        if not row.ok or eff is None or exp is None or tier is None:  # row.ok: all three were read
             return None
-        return TierRate(line, plan_id, area_id, eff, exp, tier, rate)  # type: ignore[arg-type]
+        return TierRate(line, plan_id, area_id, eff, exp, tier, rate)
 
     def _fac(self, f: list[str], line: int) -> Factor | None:
         row = _Row(self, line, "FAC")

@@ -228,7 +228,7 @@ def _window(check: DecisionCheck) -> Iterator[Finding]:
 @rule("REN-002", when="D")
 def _signature(check: DecisionCheck) -> Iterator[Finding]:
     sha = check.body["documentSha256"]
-    if not (sha.text() and _SHA(sha.text())):  # type: ignore[arg-type]
+    if not ((entered := sha.text()) and _SHA(entered)):
         yield Finding(sha.pointer, "The signed document's SHA-256 must be 64 lower-case hex digits.")
     signature = check.body["employerSignature"]
     if not signature.is_dict:
@@ -238,7 +238,7 @@ def _signature(check: DecisionCheck) -> Iterator[Finding]:
         if not (signature[key].text() or "").strip():
             yield Finding(signature[key].pointer, f"{what} is required.")
     email = signature["email"]
-    if not (email.text() and _EMAIL(email.text())):  # type: ignore[arg-type]
+    if not ((entered := email.text()) and _EMAIL(entered)):
         yield Finding(email.pointer, "Enter the signer's valid e-mail address.")
     if signature["method"].text() != "ELECTRONIC":
         yield Finding(signature["method"].pointer, "The signature's method must be ELECTRONIC.")
