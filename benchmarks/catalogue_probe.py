@@ -46,9 +46,9 @@ def _ara_rows(path: Path):
     with open(path, encoding="utf-8") as lines:
         for line in lines:
             if line.startswith("ARA|"):
-                row = line.rstrip("\n").split("|")
-                row[0] = row[1][5:7]
-                if not row[7]:
+                fields = line.rstrip("\n").split("|")
+                row: list[str | None] = [fields[1][5:7], *fields[1:]]
+                if not fields[7]:
                     row[7] = None
                 yield row
 

@@ -281,9 +281,11 @@ def template_csv(rows: tuple[tuple[str, ...], ...] = EXAMPLE) -> bytes:
 
 def template_xlsx() -> bytes:
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook starts with one worksheet
     sheet.title = "census"
     sheet.append(TEMPLATE_COLUMNS)
     for row in EXAMPLE:

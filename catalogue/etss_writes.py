@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection
+from django.db.models import Model
 
 from groupsales.etss import AgeRate, AraRows, Area, Factor, Geo, Header, Plan, TierRate, Trailer
 from groupsales.etss_xwk import Crosswalk
@@ -29,7 +30,7 @@ __all__ = ["TABLES", "RateTableSwap", "record_row", "write_records"]
 
 _BATCH = 5000
 
-TABLES: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
+TABLES: dict[str, tuple[type[Model], tuple[str, ...], tuple[str, ...]]] = {
     # record type: (model, columns, key columns)
     "PLN": (
         m.Plan,
@@ -121,7 +122,9 @@ def _copy(items: Iterator[Any], tables: dict[str, str]) -> None:
     """PostgreSQL: one ``COPY`` per run of one kind; a clean rate run is written as text in one go."""
     with connection.cursor() as cursor:
         current: tuple[str, bool] | None = None
-        copy_cm, copy = None, None
+        # psycopg's COPY context and its Copy (untyped: Django's cursor wraps the driver's), set by _reopen
+        copy_cm: Any = None
+        copy: Any = None
         try:
             for item in items:
                 if isinstance(item, Header | Trailer):

@@ -4,6 +4,7 @@ which the templates show beside each error."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,9 @@ from groupsales.rating import Contribution
 from . import selectors
 from .quoting import LINE_LABELS, LINES, TIERS, WAIVE, CensusRow, contributions_to_json
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 BASIS_CHOICES = [("PERCENT", _("Percent")), ("FLAT", _("Flat dollars"))]
 _PART_LABELS = {
     "employee": _("%(line)s: employer pays for the employee"),
@@ -21,7 +25,11 @@ _PART_LABELS = {
 }
 
 
-def _ruled(field: forms.Field, rule: str, fix: str) -> forms.Field:
+_F = TypeVar("_F", bound=forms.Field)
+
+
+def _ruled(field: _F, rule: str, fix: StrOrPromise) -> _F:
+    # The templates read these two attributes beside each error; Django's Field does not declare them.
     field.rule_id = rule  # type: ignore[attr-defined]
     field.fix = fix  # type: ignore[attr-defined]
     return field
@@ -117,8 +125,9 @@ class QuoteForm(forms.Form):
             raise forms.ValidationError(_("The effective date must be the first of a month."))
         return day
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         check_percents(self, data)
         zip5, county = data.get("zip5"), data.get("county_fips")
         day = data.get("effective_date")
@@ -219,8 +228,9 @@ class CensusRowForm(forms.Form):
         _("Why the employee waives the lines they waive; the valid reasons count for participation."),
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         relationship, tier = data.get("relationship"), data.get("coverage_tier")
         line_tiers = {line: data.get(f"{line.lower()}_tier") for line in LINES}
         if relationship == "SUBSCRIBER" and not tier and not all(line_tiers.values()):
@@ -253,6 +263,7 @@ class ScenarioForm(forms.Form):
 
     include = forms.BooleanField(label=_("Compare this scenario"), required=False)
     name = forms.CharField(label=_("Scenario name"), max_length=60, required=False)
+    # As _ruled: the fix the template shows (no rule ID on this field).
     name.fix = _("A short name, at most 60 characters, e.g. Half for the employee.")  # type: ignore[attr-defined]
 
     def __init__(self, *args, position: int, offers: list, max_plans: dict[str, int], **kwargs) -> None:
@@ -285,8 +296,9 @@ class ScenarioForm(forms.Form):
     def is_valid(self) -> bool:
         return self.skipped or super().is_valid()
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if self.skipped:
             return data
         check_percents(self, data)

@@ -28,9 +28,9 @@ TIMEOUT_SECONDS = 30.0
 
 
 def _wanted(names: list[str]) -> list[str]:
-    candidates = [n for n in names if parse_file_name(n) is not None]
-    known = set(EtssFile.objects.filter(name__in=candidates).values_list("name", flat=True))
-    return sorted((n for n in candidates if n not in known), key=lambda n: parse_file_name(n).seq)  # type: ignore[union-attr]
+    parsed = {n: info for n in names if (info := parse_file_name(n)) is not None}
+    known = set(EtssFile.objects.filter(name__in=list(parsed)).values_list("name", flat=True))
+    return sorted((n for n in parsed if n not in known), key=lambda n: parsed[n].seq)
 
 
 def _receive(local: Path, name: str, *, loaded_by: str) -> EtssFile:
@@ -103,7 +103,11 @@ def _pull_sftp() -> list[EtssFile]:
             raise EtssTransientError(f"SFTP {host}:{port}: {error}") from error
         try:
             sftp = paramiko.SFTPClient.from_transport(transport)
-            sftp.get_channel().settimeout(TIMEOUT_SECONDS)
+            if sftp is None:  # the server refused the session channel
+                raise EtssTransientError(f"SFTP {host}:{port}: no session channel")
+            channel = sftp.get_channel()
+            if channel is not None:
+                channel.settimeout(TIMEOUT_SECONDS)
             folder = settings.ETSS_SFTP_FOLDER.rstrip("/") or "."
             entries = {e.filename: e for e in sftp.listdir_attr(folder)}
         except (paramiko.SSHException, OSError, EOFError) as error:

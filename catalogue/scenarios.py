@@ -377,7 +377,7 @@ def scenario_evaluate(
     body = _group_body(basis, scenario, basis.census.employees, basis.composite)
     members = _member_bodies(census, {line: c.plan.offer.plan_id for line, c in cheapest.items()})
     # created_on None: the open-enrollment exception is not assumed (the page says when it would apply).
-    violations = check_finalize(body, members, ctx=facts, created_on=None)  # type: ignore[arg-type]
+    violations = check_finalize(body, members, ctx=facts, created_on=None)
     lines = participation(body, members, settings=facts.settings)
     flags = [_participation_flag(part) for part in lines if part.line in cheapest]
     flags += _contribution_flags(violations, body, result.enrolled_by_line, facts.settings)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
@@ -22,6 +23,9 @@ from groupsales.etss import age_band
 from groupsales.rating import age_on
 
 from .models import AgeRate, GeoPlace, Plan, PlanCrosswalk, Quote, TierRate
+
+if TYPE_CHECKING:
+    from groupsales.rules import RuleSettings
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,7 @@ class CatalogueFacts:
     ``agent_appointed`` is always True on the portal side (only the carrier knows).
     """
 
-    def __init__(self, *, today: date | None = None, settings: object | None = None) -> None:
+    def __init__(self, *, today: date | None = None, settings: RuleSettings | None = None) -> None:
         self.today = today or timezone.localdate()
         if settings is None:
             from groupsales.rules import RuleSettings
@@ -270,7 +274,7 @@ class CatalogueFacts:
         )
 
 
-def rule_facts(*, today: date | None = None, settings: object | None = None) -> CatalogueFacts:
+def rule_facts(*, today: date | None = None, settings: RuleSettings | None = None) -> CatalogueFacts:
     return CatalogueFacts(today=today, settings=settings)
 
 

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -258,12 +258,13 @@ def _load_direct(etss_file: EtssFile, *, force: bool, started: float) -> EtssFil
     not FULL, not its turn, a bad header, or a database error (a row that would need the upsert)."""
     reader = EtssReader(etss_file.stored_path, name=etss_file.name, known_plans=_known_plans())
     records = reader.batches()
-    header = None
+    header: Header | None = None
     try:
         with transaction.atomic():
-            header = next(records, None)
-            if not isinstance(header, Header) or header.load_type != "FULL" or reader.issues:
+            first = next(records, None)
+            if not isinstance(first, Header) or first.load_type != "FULL" or reader.issues:
                 raise _NotDirect
+            header = first
             if not _loads_now(header, force=force):
                 raise _NotDirect
             etss_file = _transition(etss_file, Status.LOADING)
@@ -294,7 +295,9 @@ def _load_direct(etss_file: EtssFile, *, force: bool, started: float) -> EtssFil
     except _Refused:
         etss_file.refresh_from_db()  # RECEIVED or HELD again: the claim was rolled back too
         return _decide_and_publish(etss_file, reader, _Staging(), force=force, started=started)
-    except (DatabaseError, connection.Database.Error, EtssLoadError) as error:
+    # connection.Database: the backend's DB-API module (every backend has it; the base class's stub not).
+    # COPY runs on the driver's cursor, so its errors are the driver's, not Django's DatabaseError.
+    except (DatabaseError, connection.Database.Error, EtssLoadError) as error:  # type: ignore[attr-defined]
         # e.g. a row the FULL delete left in place (the upsert updates it) or a field too long (the
         # staging path refuses the file with a clear message)
         log.info("ETSS %s: not loaded directly (%s); staging it", etss_file.name, error.__class__.__name__)
@@ -431,7 +434,7 @@ def quote_create(
     composite: bool,
     contributions: dict[str, dict[str, str]],
     census: Sequence[Any],
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
 ) -> Quote:
     """Save a quote with its census (``census``: :class:`catalogue.quoting.CensusRow` items)."""
     with transaction.atomic():

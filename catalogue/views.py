@@ -16,6 +16,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from agencies.models import Broker
+
 from . import selectors, services
 from .census import CensusProblem, parse_census, template_csv, template_xlsx
 from .forms import CensusFormSet, QuoteForm, ScenarioForm
@@ -40,7 +42,7 @@ from .quoting import (
 from .scenarios import MAX_SCENARIOS, Scenario, quote_scenarios_copy, quote_scenarios_save
 
 
-def _broker(request: HttpRequest):
+def _broker(request: HttpRequest) -> Broker:
     broker = getattr(request.user, "broker", None)
     if broker is None:
         raise PermissionDenied("Only brokers quote.")
@@ -115,7 +117,7 @@ def quote_new(request: HttpRequest) -> HttpResponse:
                     composite=data["composite"],
                     contributions=form.contributions_json(),
                     census=rows,
-                    created_by=request.user,
+                    created_by=broker.user,  # request.user, as the broker's own (never anonymous)
                 )
                 if source is not None:
                     quote_scenarios_copy(source=source, target=quote)
@@ -221,7 +223,7 @@ def quote_scenarios_update(request: HttpRequest, pk: int) -> HttpResponse:
     forms = _scenario_forms(sheet, request.POST)
     if not all(form.is_valid() for form in forms):
         return _detail(request, quote, scenario_forms=forms)
-    scenarios = []
+    scenarios: list[Scenario] = []
     for form in (f for f in forms if not f.skipped):
         name, contributions, plans = form.scenario_parts()
         position = len(scenarios) + 1

@@ -720,6 +720,7 @@ class EtssReader:
         """Decoded lines in chunk-sized lists, with the line count before each; hashes as it goes."""
         stream: _DeliveredBytes | gzip.GzipFile = delivered
         if delivered.peek(2) == b"\x1f\x8b":
+            # The stub asks for seek(); reading straight through, GzipFile never seeks (the stream cannot).
             stream = gzip.GzipFile(fileobj=delivered, mode="rb")  # type: ignore[call-overload]
         body = hashlib.sha256()
         in_body = True
@@ -874,7 +875,8 @@ class EtssReader:
         created_ts = None
         if created:
             with contextlib.suppress(ValueError):
-                created_ts = datetime(*map(int, created.groups()), tzinfo=UTC)  # type: ignore[misc]
+                year, month, day, hour, minute = map(int, created.groups())
+                created_ts = datetime(year, month, day, hour, minute, tzinfo=UTC)
         if created_ts is None:
             row.fail("CREATED_TS", f"{f[5]!r} is not a UTC time CCYYMMDDTHHMMZ")
         load_type = row.enum(f[6], "LOAD_TYPE", _LOAD_TYPES)
@@ -939,7 +941,7 @@ class EtssReader:
         service_area_id = row.text(f[14], "SERVICE_AREA_ID")
         network_id = row.text(f[15], "NETWORK_ID")
         hsa = row.yes_no(f[16], "HSA_ELIGIBLE")
-        amounts = [row.money(f[i], LAYOUT["PLN"][i]) for i in range(17, 21)]
+        ded_ind, ded_fam, moop_ind, moop_fam = (row.money(f[i], LAYOUT["PLN"][i]) for i in range(17, 21))
         eff = row.date(f[21], "PLAN_EFF_DATE")
         exp = row.date(f[22], "PLAN_EXP_DATE")
         row.range(eff, exp, "PLAN_EXP_DATE", "PLAN_EFF_DATE")
@@ -957,7 +959,7 @@ class EtssReader:
         return Plan(
             line, plan_id, code, state, line_of_business, name, plan_type, metal, rating_method,
             tobacco_rated, composite_allowed, age_rule, max_children, dep_max_age, service_area_id,
-            network_id, hsa, *amounts, eff, exp,
+            network_id, hsa, ded_ind, ded_fam, moop_ind, moop_fam, eff, exp,
         )  # fmt: skip
 
     def _are(self, f: list[str], line: int) -> Area | None:
@@ -1041,7 +1043,7 @@ class EtssReader:
             block.bands |= bit
 
         rate = None
-        rate_ok = False
+        good_rate = None  # the rate when it is one (not 0, not a placeholder)
         if _MONEY(rate_text):
             rate = Decimal(rate_text)
             self._sum_rate += rate
@@ -1049,8 +1051,8 @@ class EtssReader:
                 self._bad_rate(line, "ARA", "RATE", rate_text)
                 ok = False
             else:
-                rate_ok = True
-            if rate_ok and block is not None:
+                good_rate = rate
+            if good_rate is not None and block is not None:
                 if index == _BAND_21:
                     block.rate_21 = rate
                 elif index == _BAND_64:
@@ -1071,7 +1073,7 @@ class EtssReader:
                 elif tobacco_rate == _ZERO or tobacco_rate in _PLACEHOLDERS:
                     self._bad_rate(line, "ARA", "TOBACCO_RATE", tobacco_text)
                     ok = False
-                elif rate_ok and not self._tobacco_rate_fits(line, rate, tobacco_rate):  # type: ignore[arg-type]
+                elif good_rate is not None and not self._tobacco_rate_fits(line, good_rate, tobacco_rate):
                     ok = False
             else:
                 self._issue(line, "ARA", "TOBACCO_RATE", f"{tobacco_text!r} is not money with two decimals")
@@ -1080,9 +1082,9 @@ class EtssReader:
             self._issue(line, "ARA", "TOBACCO_RATE", f"is empty but {plan_id} is tobacco-rated")
             ok = False
 
-        if not ok:
+        if not ok or eff is None or exp is None or rate is None:  # ok: the dates and the rate were read
             return None
-        return AgeRate(line, plan_id, area_id, eff, exp, band, rate, tobacco_rate)  # type: ignore[arg-type]
+        return AgeRate(line, plan_id, area_id, eff, exp, band, rate, tobacco_rate)
 
     def _tobacco_rate_fits(self, line: int, rate: Decimal, tobacco_rate: Decimal) -> bool:
         if tobacco_rate < rate - _CENT:
@@ -1167,9 +1169,9 @@ class EtssReader:
             if rate == _ZERO or rate in _PLACEHOLDERS:
                 self._bad_rate(line, "TRA", "RATE", rate_text)
                 row.ok = False
-        if not row.ok:
+        if not row.ok or eff is None or exp is None or tier is None:  # row.ok: all three were read
             return None
-        return TierRate(line, plan_id, area_id, eff, exp, tier, rate)  # type: ignore[arg-type]
+        return TierRate(line, plan_id, area_id, eff, exp, tier, rate)
 
     def _fac(self, f: list[str], line: int) -> Factor | None:
         row = _Row(self, line, "FAC")
@@ -1211,13 +1213,13 @@ class EtssReader:
     def _trl(self, f: list[str], line: int) -> Trailer | None:
         row = _Row(self, line, "TRL")
         names = LAYOUT["TRL"]
-        numbers = [row.integer(f[i], names[i], _COUNT) for i in range(1, 8)]
-        sums = [row.money(f[i], names[i], _SUM) for i in (8, 9)]
+        total, pln, are, geo, ara, tra, fac = (row.integer(f[i], names[i], _COUNT) for i in range(1, 8))
+        sum_rate, sum_tobacco = (row.money(f[i], names[i], _SUM) for i in (8, 9))
         sha = row.match(f[10], "SHA256", _SHA256, "a SHA-256 hex digest").lower()
         cnt_xwk = row.integer(f[11], "CNT_XWK", _COUNT) if len(f) > 11 else None
         if not row.ok or self.trailer is not None:
             return None
-        self.trailer = Trailer(line, *numbers, *sums, sha, cnt_xwk)
+        self.trailer = Trailer(line, total, pln, are, geo, ara, tra, fac, sum_rate, sum_tobacco, sha, cnt_xwk)
         return self.trailer
 
     # ---- after the last line

@@ -167,8 +167,10 @@ class _Run:
         reader = self.reader
         eff = self.dates.get(eff_text) or reader._date_or_none(eff_text)
         exp = self.dates.get(exp_text) or reader._date_or_none(exp_text)
-        good = eff is not None and exp is not None and eff <= exp and (eff.month, eff.day) in _QUARTER_STARTS
-        found = self._ranges[key] = (eff, exp) if good else None  # type: ignore[assignment]
+        found = None
+        if eff is not None and exp is not None and eff <= exp and (eff.month, eff.day) in _QUARTER_STARTS:
+            found = (eff, exp)
+        self._ranges[key] = found
         return found
 
     def take_block(self, at: int) -> bool:

@@ -150,7 +150,7 @@ def check_crosswalks(
         own = everything.get(row.plan_id)
         if own and not any(y.exp == row.plan_year_end for y in own):
             issue(row.line_no, "XWK", "PLAN_YEAR_END", f"{row.plan_id} has no plan year ending on it")
-        if row.successor_plan_id is None:
+        if row.successor_plan_id is None or row.successor_eff_date is None:  # read_xwk: both or neither
             continue
         years = [y for y in plans.get(row.successor_plan_id, []) if y.eff == row.successor_eff_date]
         if not years:
@@ -161,7 +161,7 @@ def check_crosswalks(
         if lines and years[0].line not in lines:
             issue(row.line_no, "XWK", "SUCCESSOR_PLAN_ID", f"{row.successor_plan_id} is on another line")
         on = row.successor_eff_date
-        if not any(eff <= on <= exp for eff, exp in in_force.get(row.successor_plan_id, [])):  # type: ignore[operator]
+        if not any(eff <= on <= exp for eff, exp in in_force.get(row.successor_plan_id, [])):
             issue(
                 row.line_no,
                 "XWK",

@@ -86,7 +86,8 @@ def age_on(date_of_birth: date, on_date: date) -> int:
 
 
 def _check_cents(amount: Decimal, what: str) -> None:
-    if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+    exponent = amount.as_tuple().exponent  # an int for a finite amount ("n", "N", "F" otherwise)
+    if not amount.is_finite() or amount <= 0 or (isinstance(exponent, int) and exponent < -2):
         raise ValueError(f"{what} {amount} is not a positive amount in cents")
 
 

@@ -107,7 +107,7 @@ def throwaway_database(url: str) -> Iterator[tuple[str, int]]:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
-        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        backend = conn.info.backend_pid
     try:
         postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except OSError:
@@ -135,19 +135,16 @@ def throwaway_cluster() -> Iterator[tuple[str, int]]:
     if os.geteuid() == 0:
         shutil.chown(data, "postgres")
     port = free_port()
-    quiet = {"check": True, "stdout": subprocess.DEVNULL}
-    subprocess.run(
-        _as_postgres([f"{pg}/initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"]), **quiet
-    )
+
+    def quiet(args: list[str]) -> None:
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+
+    quiet(_as_postgres([f"{pg}/initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"]))
     options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100"
     pg_ctl = [f"{pg}/pg_ctl", "-D", str(data)]
     try:
-        subprocess.run(
-            _as_postgres([*pg_ctl, "-l", f"{data}/server.log", "-w", "-o", options, "start"]), **quiet
-        )
-        subprocess.run(
-            [f"{pg}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "portal"], **quiet
-        )
+        quiet(_as_postgres([*pg_ctl, "-l", f"{data}/server.log", "-w", "-o", options, "start"]))
+        quiet([f"{pg}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "portal"])
         log(f"PostgreSQL: throw-away cluster {pg.parent.name} on 127.0.0.1:{port} (fsync off)")
         postmaster = int((data / "postmaster.pid").read_text().split()[0])
         yield f"postgres://postgres@127.0.0.1:{port}/portal", postmaster
@@ -264,13 +261,16 @@ def locust(work: Path, env: dict[str, str], links: list[str], brokers: int, seco
 def percentile(values: list[float], p: float) -> float | None:
     """Nearest-rank percentile."""
     ordered = sorted(values)
-    return round(ordered[max(1, -(-len(ordered) * p // 100)) - 1], 1) if ordered else None
+    return round(ordered[max(1, int(-(-len(ordered) * p // 100))) - 1], 1) if ordered else None
 
 
 def summarize(run: dict, cpu_log: Path, seconds: float, employees: int) -> dict:
     """Per page, and the p95 of the requests that started after the last employee signed ("after the
     walks": what the brokers and the signed links see once the walks are over)."""
-    times, after, errors, samples = defaultdict(list), defaultdict(list), defaultdict(int), []
+    times: defaultdict[str, list[float]] = defaultdict(list)
+    after: defaultdict[str, list[float]] = defaultdict(list)
+    errors: defaultdict[str, int] = defaultdict(int)
+    samples: list[str] = []
     last_signed = max(run["signed"]) if len(run["signed"]) == employees else None
     for page, start, ms, error in run["records"]:
         times[page].append(ms)

@@ -21,8 +21,10 @@ import json
 import os
 import sys
 import time
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -61,7 +63,7 @@ def book_groups(broker, count: int) -> list[int]:
     )
 
 
-def employee(n: int) -> tuple[dict, list[dict]]:
+def employee(n: int) -> tuple[dict[str, Any], list[Mapping[str, Any]]]:
     """The n-th employee's fields (as tests/members/conftest.py LUIS) and dependents (a spouse for odd n)."""
     married = n % 2 == 1
     subscriber = {
@@ -84,7 +86,7 @@ def employee(n: int) -> tuple[dict, list[dict]]:
         "hours_per_week": 40,
         "employment_status": "FULL_TIME",
     }
-    dependents = []
+    dependents: list[Mapping[str, Any]] = []
     if married:
         dependents.append(
             {

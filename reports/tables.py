@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -31,6 +31,9 @@ from portal.display import code_label, plan_label
 
 from .tabular import Column, Table
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 LINES = ("MEDICAL", "DENTAL", "VISION")
 
 
@@ -39,6 +42,14 @@ def _line(line: str) -> str:
 
 
 # ------------------------------------------------------------------------------------ the book
+
+
+class _BookFigures(TypedDict):
+    """What ``enrollment.selectors.book_rows`` annotates on each group (its declared type omits them)."""
+
+    members_validated: int
+    subscribers_expected: int
+    monthly_premium: Decimal | None
 
 
 def book_table(*, groups: QuerySet[EmployerGroup]) -> Table:
@@ -69,7 +80,7 @@ def book_table(*, groups: QuerySet[EmployerGroup]) -> Table:
             g.monthly_premium,
             g.updated_at,
         ]
-        for g in book_rows(ids=ids)
+        for g in cast("list[WithAnnotations[EmployerGroup, _BookFigures]]", book_rows(ids=ids))
     ]
     return Table(_("Book of business"), columns, rows)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = '"$"#,##0.00;-"$"#,##0.00'
@@ -35,7 +36,7 @@ class Table:
 
     title: str
     columns: Sequence[Column]
-    rows: list[Sequence[Any]] = field(default_factory=list)
+    rows: Sequence[Sequence[Any]] = field(default_factory=list)
 
 
 def cell_text(value: Any) -> Any:
@@ -75,6 +76,7 @@ def write_csv(table: Table) -> bytes:
 def write_xlsx(table: Table) -> bytes:
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook starts with one worksheet
     sheet.title = table.title[:31]  # Excel's limit
     sheet.append([cell_text(c.title) for c in table.columns])
     for row in table.rows:

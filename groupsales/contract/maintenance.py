@@ -54,7 +54,8 @@ class ChangeValidationRequest(MemberValidationRequest):
 class ChangeBatchRequest(BatchValidationRequest):
     """``POST /groups/{id}/member-validations/batch`` (1.1): bodies may carry an ``event``."""
 
-    members: list[ChangeValidationRequest] = Field(min_length=1, max_length=200)
+    # The subclass narrows the field (pydantic validates 1.1 bodies); mypy sees a mutable list override.
+    members: list[ChangeValidationRequest] = Field(min_length=1, max_length=200)  # type: ignore[assignment]
 
 
 class ChangeBlock(ApiModel):
@@ -105,7 +106,8 @@ class ChangeFileStatus(EnrollmentFileStatus):
     """``GET /groups/{id}/enrollment-files/{fileId}`` (1.1: ``kind`` and the members' actions and dates)."""
 
     kind: FileKind | None = None
-    members: list[ChangeFileMemberResult] = Field(default_factory=list)
+    # Narrowed as in ChangeBatchRequest: every member of a 1.1 status carries its action and dates.
+    members: list[ChangeFileMemberResult] = Field(default_factory=list)  # type: ignore[assignment]
 
 
 # --------------------------------------------------------------------------- the roster

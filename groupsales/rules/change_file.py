@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..change_events import ACTION_TO_X12, MID_YEAR_EVENTS, ChangeAction, EventType
-from ..codes import LINE_TO_X12, SPOUSE_RELATIONSHIPS, Relationship, Tier
+from ..codes import LINE_TO_X12, SPOUSE_RELATIONSHIPS, Line, Relationship, Tier
 from ..x12.parser import ParsedMember
 from . import maintenance_catalog  # noqa: F401  (fills RULES before the rules register)
 from ._base import Finding, Violation, rule, run
@@ -155,4 +155,4 @@ def check_change_loop(check: LoopCheck) -> list[Violation]:
 
 def x12_lines(lines: Mapping[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     """{API line: (plan, tier)} as {HD03: (plan, tier)}."""
-    return {LINE_TO_X12[line]: value for line, value in lines.items()}  # type: ignore[index]
+    return {LINE_TO_X12[Line(line)]: value for line, value in lines.items()}

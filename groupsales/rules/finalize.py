@@ -105,24 +105,24 @@ def open_enrollment_exception_applies(
     *, created_on: date, effective_date: date, settings: RuleSettings
 ) -> bool:
     """Created within the open-enrollment window (inclusive) before an effective date of 1 January."""
-    created_on, effective_date = as_date(created_on), as_date(effective_date)  # type: ignore[assignment]
-    if created_on is None or effective_date is None:
+    created, effective = as_date(created_on), as_date(effective_date)  # a datetime counts as its date
+    if created is None or effective is None:
         return False
-    if (effective_date.month, effective_date.day) != tuple(settings.open_enrollment_effective):
+    if (effective.month, effective.day) != tuple(settings.open_enrollment_effective):
         return False
     (start_month, start_day), (end_month, end_day) = settings.open_enrollment_window
     # The window lies before the effective date: in the year before when it is later in the calendar.
     year = (
-        effective_date.year - 1
+        effective.year - 1
         if (start_month, start_day) > tuple(settings.open_enrollment_effective)
-        else (effective_date.year)
+        else (effective.year)
     )
     try:
         start = date(year, start_month, start_day)
         end = date(year + ((end_month, end_day) < (start_month, start_day)), end_month, end_day)
     except ValueError:
         return False
-    return start <= created_on <= end
+    return start <= created <= end
 
 
 # --------------------------------------------------------------------------------------------------
@@ -288,9 +288,11 @@ def _medical_contribution(check: FinalizeCheck) -> Iterator[Finding]:
             born = sub.date_of_birth
             if born is None:
                 continue
-            election = sub.elections()[line]
+            plan_id = sub.elections()[line].plan_id
+            if plan_id is None:  # never: an election always has its plan (Coverage.is_election)
+                continue
             own = check.ctx.own_premium(
-                election.plan_id,  # type: ignore[arg-type]
+                plan_id,
                 rating_area_id=area,
                 date_of_birth=born,
                 tobacco=sub.root["tobaccoUse"].boolean() is True,
@@ -379,9 +381,10 @@ def _tiers_match(check: FinalizeCheck) -> Iterator[Finding]:
 
 
 def check_finalize(
-    group: dict[str, Any], members: Sequence[dict[str, Any]], *, ctx: RuleContext, created_on: date
+    group: dict[str, Any], members: Sequence[dict[str, Any]], *, ctx: RuleContext, created_on: date | None
 ) -> list[Violation]:
-    """Rules marked F over the group and its current valid validation bodies; never raises."""
+    """Rules marked F over the group and its current valid validation bodies; never raises. ``created_on``
+    None: the open-enrollment exception is not assumed."""
     subscribers, dependents = members_by_role(members)
     check = FinalizeCheck(
         group=GroupView(group, ctx),

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..codes import ContributionBasis, RatingOption, WaitingPeriod
 from . import catalog  # noqa: F401  (fills RULES before the rules register)
@@ -36,12 +36,13 @@ def is_po_box(line1: str) -> bool:
     return bool(_PO_BOX.search(line1))
 
 
-def _blank(value: str | None) -> bool:
-    return value is None or not value.strip()
+def _filled(value: str | None) -> TypeGuard[str]:
+    """Text with something other than spaces in it."""
+    return value is not None and bool(value.strip())
 
 
 def _required_text(node: Node, what: str) -> Iterator[Finding]:
-    if _blank(node.text()):
+    if not _filled(node.text()):
         yield Finding(node.pointer, f"{what} is required.")
 
 
@@ -52,11 +53,11 @@ def _name_findings(node: Node, what: str, *, required: bool) -> Iterator[Finding
     value = node.text()
     if node.is_null and not required:
         return
-    if _blank(value):
+    if not _filled(value):
         yield Finding(node.pointer, f"The {what} is required.")
-    elif len(value) > _LEGAL_NAME_MAX:  # type: ignore[arg-type]
+    elif len(value) > _LEGAL_NAME_MAX:
         yield Finding(node.pointer, f"The {what} is longer than {_LEGAL_NAME_MAX} characters.")
-    elif not _NAME_CHARS(value):  # type: ignore[arg-type]
+    elif not _NAME_CHARS(value):
         yield Finding(node.pointer, f"The {what} may use only letters, digits, spaces and & , . ' - #.")
 
 
@@ -104,9 +105,9 @@ def _address(group: GroupView) -> Iterator[Finding]:
         yield Finding(address.pointer, "The employer's address is required.")
         return
     line1 = address["line1"].text()
-    if _blank(line1):
+    if not _filled(line1):
         yield Finding(address["line1"].pointer, "Address line 1 is required.")
-    elif is_po_box(line1):  # type: ignore[arg-type]
+    elif is_po_box(line1):
         yield Finding(address["line1"].pointer, "Address line 1 must be a street address, not a PO box.")
     yield from _required_text(address["city"], "The city")
     if group.state is None:
@@ -114,7 +115,7 @@ def _address(group: GroupView) -> Iterator[Finding]:
     if group.zip5 is None:
         yield Finding(address["zip5"].pointer, "The ZIP code must be 5 digits.")
     zip4 = address["zip4"]
-    if not zip4.is_null and not (zip4.text() and ZIP4(zip4.text())):  # type: ignore[arg-type]
+    if not zip4.is_null and not ((entered := zip4.text()) and ZIP4(entered)):
         yield Finding(zip4.pointer, "The ZIP+4 extension must be 4 digits.")
     county_node = address["countyFips"]
     county = group.county
@@ -258,15 +259,15 @@ def _plans(group: GroupView) -> Iterator[Finding]:
         seen: set[str] = set()
         for item in items:
             plan_id = item.text()
-            if _blank(plan_id):
+            if not _filled(plan_id):
                 yield Finding(item.pointer, "A plan ID is required.")
                 continue
             if plan_id in seen:
                 yield Finding(item.pointer, f"Plan {plan_id} is listed twice.")
                 continue
-            seen.add(plan_id)  # type: ignore[arg-type]
+            seen.add(plan_id)
             if ctx is not None and effective is not None and area is not None:
-                if not ctx.plan_sold(plan_id, offering.line, area, effective):  # type: ignore[arg-type]
+                if not ctx.plan_sold(plan_id, offering.line, area, effective):
                     yield Finding(
                         item.pointer,
                         f"Plan {plan_id} is not sold for {offering.line.lower()} in rating area {area} "
@@ -315,13 +316,13 @@ def _contact(group: GroupView) -> Iterator[Finding]:
     yield from _required_text(contact["firstName"], "The contact's first name")
     yield from _required_text(contact["lastName"], "The contact's last name")
     email = contact["email"]
-    if not (email.text() and _EMAIL(email.text())):  # type: ignore[arg-type]
+    if not ((entered := email.text()) and _EMAIL(entered)):
         yield Finding(email.pointer, "Enter a valid e-mail address.")
     phone = contact["phone"]
-    if not (phone.text() and _PHONE(phone.text())):  # type: ignore[arg-type]
+    if not ((entered := phone.text()) and _PHONE(entered)):
         yield Finding(phone.pointer, "The phone number must be 10 digits.")
     employer_phone = group.employer["phone"]
-    if group.employer.is_dict and not (employer_phone.text() and _PHONE(employer_phone.text())):  # type: ignore[arg-type]
+    if group.employer.is_dict and not ((entered := employer_phone.text()) and _PHONE(entered)):
         yield Finding(employer_phone.pointer, "The employer's phone number must be 10 digits.")
 
 
@@ -335,12 +336,12 @@ def _agent(group: GroupView) -> Iterator[Finding]:
         yield Finding(agent.pointer, "The writing agent is required.")
         return
     npn = agent["npn"]
-    if not (npn.text() and _NPN(npn.text())):  # type: ignore[arg-type]
+    if not ((entered := npn.text()) and _NPN(entered)):
         yield Finding(npn.pointer, "The NPN must be 1 to 10 digits.")
     yield from _required_text(agent["firstName"], "The agent's first name")
     yield from _required_text(agent["lastName"], "The agent's last name")
     email = agent["email"]
-    if not (email.text() and _EMAIL(email.text())):  # type: ignore[arg-type]
+    if not ((entered := email.text()) and _EMAIL(entered)):
         yield Finding(email.pointer, "Enter the agent's e-mail address.")
 
 

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..change_events import (
     CHANGE_EVENTS,
@@ -124,17 +124,23 @@ class ChangeCheck(MemberCheck):
 
     @cached_property
     def dates(self) -> ChangeDates | None:
-        if None in (self.event_type, self.action, self.event_date, self.request_date):
+        event_type, action, event_date, request_date = (
+            self.event_type,
+            self.action,
+            self.event_date,
+            self.request_date,
+        )
+        if event_type is None or action is None or event_date is None or request_date is None:
             return None
         group_effective = self.group.root["requestedEffectiveDate"].date()
         if group_effective is None:
             return None
         waiting = self.group.root["eligibility"]["waitingPeriod"].text() or ""
         return change_dates(
-            self.event_type,
-            self.action,
-            event_date=self.event_date,
-            request_date=self.request_date,
+            event_type,
+            action,
+            event_date=event_date,
+            request_date=request_date,
             group_effective=group_effective,
             waiting_days=self.group.settings.waiting_period_days.get(waiting, 1),
             lag_days=self.group.settings.change_file_lag_days,
@@ -159,7 +165,7 @@ class ChangeCheck(MemberCheck):
         return {line: (None, None) for line in member.covered_lines()}
 
 
-def _is_change(check: Any) -> bool:
+def _is_change(check: MemberCheck) -> TypeGuard[ChangeCheck]:
     return isinstance(check, ChangeCheck) and not check.event.is_null
 
 

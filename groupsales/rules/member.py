@@ -223,7 +223,7 @@ def _address_findings(address: Node, check: MemberCheck) -> Iterator[Finding]:
     if zip5 is None or not ZIP5(zip5):
         yield Finding(address["zip5"].pointer, "The ZIP code must be 5 digits.")
     zip4 = address["zip4"]
-    if not zip4.is_null and not (zip4.text() and ZIP4(zip4.text())):  # type: ignore[arg-type]
+    if not zip4.is_null and not ((entered := zip4.text()) and ZIP4(entered)):
         yield Finding(zip4.pointer, "The ZIP+4 extension must be 4 digits.")
     county = address["countyFips"].text()
     if county is None or not FIPS(county):

@@ -228,7 +228,7 @@ def _window(check: DecisionCheck) -> Iterator[Finding]:
 @rule("REN-002", when="D")
 def _signature(check: DecisionCheck) -> Iterator[Finding]:
     sha = check.body["documentSha256"]
-    if not (sha.text() and _SHA(sha.text())):  # type: ignore[arg-type]
+    if not ((entered := sha.text()) and _SHA(entered)):
         yield Finding(sha.pointer, "The signed document's SHA-256 must be 64 lower-case hex digits.")
     signature = check.body["employerSignature"]
     if not signature.is_dict:
@@ -238,7 +238,7 @@ def _signature(check: DecisionCheck) -> Iterator[Finding]:
         if not (signature[key].text() or "").strip():
             yield Finding(signature[key].pointer, f"{what} is required.")
     email = signature["email"]
-    if not (email.text() and _EMAIL(email.text())):  # type: ignore[arg-type]
+    if not ((entered := email.text()) and _EMAIL(entered)):
         yield Finding(email.pointer, "Enter the signer's valid e-mail address.")
     if signature["method"].text() != "ELECTRONIC":
         yield Finding(signature["method"].pointer, "The signature's method must be ELECTRONIC.")
@@ -376,12 +376,12 @@ def _minimum_contribution(check: DecisionCheck) -> Iterator[Finding]:
         employee = contribution["employee"].money()
         if basis is None or employee is None or contribution.value == offer_line.contribution:
             continue
-        kept = [p.text() for p in offering["planIds"].items() if p.text()]
+        kept = [text for p in offering["planIds"].items() if (text := p.text())]
         mapped = {m["fromPlanId"].text(): m["toPlanId"].text() for m in offering["planMappings"].items()}
         for ref, current in sorted(facts.subscribers.items()):
             plan = mapped.get(current) or offer_line.renewal_plans.get(current)
-            own = facts.renewal_own_premium(ref, plan) if plan in kept else None
-            cheapest = [c for p in kept if (c := facts.renewal_own_premium(ref, p)) is not None]  # type: ignore[arg-type]
+            own = facts.renewal_own_premium(ref, plan) if plan is not None and plan in kept else None
+            cheapest = [c for p in kept if (c := facts.renewal_own_premium(ref, p)) is not None]
             if own is None or not cheapest:
                 continue
             paid = round_money(own * employee / _HUNDRED) if basis == "PERCENT" else min(employee, own)

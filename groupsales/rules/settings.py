@@ -103,7 +103,9 @@ class RuleSettings(pydantic.BaseModel, frozen=True):
     )
     ineligible_sic: list[str] = pydantic.Field(default_factory=lambda: ["7361", "7363", "8811"])
     # participation: waivers that reduce the denominator
-    valid_waiver_reasons: list[str] = pydantic.Field(default_factory=lambda: sorted(VALID_WAIVER_REASONS))
+    valid_waiver_reasons: list[str] = pydantic.Field(
+        default_factory=lambda: [r.value for r in sorted(VALID_WAIVER_REASONS)]
+    )
     # GRP-014: attestation needed when this many or fewer subscribers enroll in medical
     attestation_max_enrolled: int = 5
     # GRP-015: the signed Employer Group Application at finalize: an error for effective dates from this

@@ -29,6 +29,8 @@ from groupsales.codes import (
     MEMBER_REF_PATTERN,
     RELATIONSHIP_TO_X12,
     SPOUSE_RELATIONSHIPS,
+    EmploymentStatus,
+    Gender,
     Line,
     Relationship,
     Tier,
@@ -103,13 +105,13 @@ def _ins(sink: SegmentSink, loop: ChangeLoop, age: int) -> None:
         if m.employment is None:
             raise ValueError(f"{m.member_ref}: a subscriber needs employment (INS08, DTP*336)")
         ended = action == ChangeAction.TERMINATE and loop.event_type == EventType.END_OF_EMPLOYMENT
-        employment = "TE" if ended else EMPLOYMENT_TO_X12[m.employment.status]
+        employment = "TE" if ended else EMPLOYMENT_TO_X12[EmploymentStatus(m.employment.status)]
     disabled = not is_sub and m.relationship in CHILD_RELATIONSHIPS and m.disabled and age >= CHILD_AGE_LIMIT
     died = action == ChangeAction.TERMINATE and loop.event_type == EventType.DEATH
     sink.segment(
         "INS",
         "Y" if is_sub else "N",
-        RELATIONSHIP_TO_X12[m.relationship],
+        RELATIONSHIP_TO_X12[Relationship(m.relationship)],
         ACTION_TO_X12[action],
         loop.reason,
         "A",
@@ -157,7 +159,7 @@ def _held(sink: SegmentSink, loop: ChangeLoop) -> None:
         "34" if ssn else None,
         ssn,
     )  # fmt: skip
-    sink.segment("DMG", "D8", _d8(held.date_of_birth), GENDER_TO_X12[held.gender])
+    sink.segment("DMG", "D8", _d8(held.date_of_birth), GENDER_TO_X12[Gender(held.gender)])
 
 
 def _hd(sink: SegmentSink, code: str, cov: Coverage, who: str, day: date, qualifier: str) -> None:

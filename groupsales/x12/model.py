@@ -163,6 +163,7 @@ def member_from_api(body: Mapping[str, Any], subscriber: Member | None = None) -
         last_name=body["lastName"],
         suffix=body.get("suffix"),
         ssn=body.get("ssn"),
+        # A validated body has its dates (MBR-003, MBR-008); _date keeps None rather than raise here.
         date_of_birth=_date(body["dateOfBirth"]),  # type: ignore[arg-type]
         gender=Gender(body["gender"]),
         marital_status=MaritalStatus(body["maritalStatus"]) if body.get("maritalStatus") else None,
@@ -184,7 +185,7 @@ def member_from_api(body: Mapping[str, Any], subscriber: Member | None = None) -
         phone=body.get("phone"),
         email=body.get("email"),
         employment=Employment(
-            hire_date=_date(employment["hireDate"]),  # type: ignore[arg-type]
+            hire_date=_date(employment["hireDate"]),  # type: ignore[arg-type]  # validated: MBR-008
             hours_per_week=employment.get("hoursPerWeek"),
             status=EmploymentStatus(employment["status"]),
         )

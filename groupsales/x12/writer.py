@@ -37,7 +37,10 @@ from groupsales.codes import (
     RELATIONSHIP_TO_X12,
     SENDER_ID_PATTERN,
     SPOUSE_RELATIONSHIPS,
+    EmploymentStatus,
+    Gender,
     Line,
+    MaritalStatus,
     Relationship,
     Tier,
 )
@@ -337,8 +340,8 @@ def write_member_name(sink: SegmentSink, m: Member, *, age: int, lines: list[Cov
         )
     elif is_sub:
         raise ValueError(f"{who}: a subscriber needs a home address (N3/N4)")
-    marital = MARITAL_TO_X12[m.marital_status] if is_sub and m.marital_status else None
-    sink.segment("DMG", "D8", _d8(m.date_of_birth), GENDER_TO_X12[m.gender], marital)
+    marital = MARITAL_TO_X12[MaritalStatus(m.marital_status)] if is_sub and m.marital_status else None
+    sink.segment("DMG", "D8", _d8(m.date_of_birth), GENDER_TO_X12[Gender(m.gender)], marital)
     if age >= 18 and any(Line(c.line) == Line.MEDICAL for c in lines):
         if m.tobacco_use is None:
             raise ValueError(
@@ -368,14 +371,14 @@ def _write_member(
     if is_sub:
         if m.employment is None:
             raise ValueError(f"{who}: a subscriber needs employment (INS08, DTP*336)")
-        employment = EMPLOYMENT_TO_X12[m.employment.status]
+        employment = EMPLOYMENT_TO_X12[EmploymentStatus(m.employment.status)]
     disabled_over_limit = (
         not is_sub and m.relationship in CHILD_RELATIONSHIPS and m.disabled and age >= child_age_limit
     )
     sink.segment(
         "INS",
         "Y" if is_sub else "N",
-        RELATIONSHIP_TO_X12[m.relationship],
+        RELATIONSHIP_TO_X12[Relationship(m.relationship)],
         "021",
         "28",
         "A",

@@ -80,6 +80,17 @@ def test_it_reports_an_unreachable_server_as_transient(db, settings, archive):
     assert not EtssFile.objects.exists()
 
 
+def test_it_reports_a_session_the_server_does_not_open_as_transient(db, sftp, drop, monkeypatch):
+    import paramiko
+
+    write_etss(drop, sample_lines(), seq=1, sidecar=True)
+    # paramiko answers None (no exception) when the transport gives no channel for the SFTP session.
+    monkeypatch.setattr(paramiko.SFTPClient, "from_transport", classmethod(lambda cls, transport: None))
+    with pytest.raises(EtssTransientError, match="no session channel"):
+        etss_pull()
+    assert not EtssFile.objects.exists()
+
+
 def test_it_refuses_a_wrong_password_as_permanent(db, sftp, drop, settings):
     settings.ETSS_SFTP_PASSWORD = "wrong"
     with pytest.raises(EtssPullRefused, match="refused the login"):

@@ -44,6 +44,7 @@ def test_it_quotes_the_sample_employer_from_a_csv_upload(loaded_sample, broker_c
     assert response.status_code == 200
     quote = Quote.objects.get()
     assert quote.broker == broker
+    assert quote.created_by == broker.user  # the signed-in broker's user
     assert quote.county_fips == "21111"  # the ZIP's only county
     assert quote.census_rows.count() == 5
     page = response.content.decode()

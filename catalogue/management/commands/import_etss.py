@@ -26,9 +26,9 @@ class Command(BaseCommand):
         except FileNotFoundError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"{etss_file.name}: {etss_file.status} {etss_file.counts}")
-        for error in etss_file.errors[:50]:
+        for issue in etss_file.errors[:50]:
             self.stdout.write(
-                f"  line {error['line']} {error['recordType']} {error['field']}: {error['message']}"
+                f"  line {issue['line']} {issue['recordType']} {issue['field']}: {issue['message']}"
             )
         if etss_file.status == EtssFile.Status.REJECTED:
             raise CommandError(f"{etss_file.name} rejected")
