@@ -210,3 +210,27 @@ def test_a_byte_order_mark_is_named_in_the_fil_001_answer(api):
     refused = upload(api, group_id, b"\xef\xbb\xbf" + enrollment_file(group_id).encode())
     body = assert_api_md_problem(refused, 422, "FIL-001")
     assert "byte-order mark" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("replace", "in_999"),
+    [
+        (("INS*Y*18*021*28*A***FT", "INS*Y*18*021*28*A*Z**FT"), "IK4*6:1*1218*7*Z"),  # a composite's error
+        (("GE*1*", "GE*X*"), "AK9*R*1*1*1*5"),  # GE01 no number (pyx12's int() raised)
+        (("GE*1*", "GE**"), "AK9*R*1*1*1*5"),
+    ],
+    ids=["ins06-composite", "ge01-letter", "ge01-empty"],
+)
+def test_a_file_that_used_to_stick_in_processing_ends_rejected_and_every_read_answers(api, replace, in_999):
+    group_id = api.finalized()
+    text = enrollment_file(group_id)
+    assert replace[0] in text
+    receipt = upload(api, group_id, text.replace(replace[0], replace[1], 1)).json()
+    for path, response in reads(api, group_id, receipt["fileId"]):
+        assert response.status_code == 200, (path, response.content[:300])
+    status = status_of(api, group_id, receipt["fileId"])
+    assert status["status"] == "REJECTED" and {"FIL-004", "FIL-005"} & {e["code"] for e in status["errors"]}
+    ack = api.get(f"{UPLOAD.format(group_id)}/{receipt['fileId']}/acknowledgment").content.decode()
+    assert in_999 in ack and pyx12_issues(ack) == []
+    corrected = upload(api, group_id, enrollment_file(group_id, control_number=124)).json()
+    assert status_of(api, group_id, corrected["fileId"])["status"] == "ACCEPTED"
