@@ -101,6 +101,10 @@ def file_upload(*, partner: Partner, group: Group, content: bytes, content_type:
         )
     if group.files.filter(status__in=EnrollmentFile.IN_FLIGHT).exists():
         raise ApiProblem.of(409, "INVALID_STATE", "Another file of this group is still being processed.")
+    if content.startswith(b"\xef\xbb\xbf"):
+        raise ApiProblem.of(
+            422, "FIL-001", "The file begins with a UTF-8 byte-order mark; an interchange begins with ISA."
+        )
     try:
         text = content.decode("ascii")
     except UnicodeDecodeError:

@@ -302,8 +302,10 @@ def _write_group(sink: SegmentSink, group: _Group, number: int) -> None:
     sink.segment("ST", "999", control, ACK_VERSION)
     sink.in_transaction = 1
     gs = group.gs
-    sink.segment("AK1", gs.element(1), _an(gs.element(6), 1, 9) or "0", _an(gs.element(8), 1, 12) or "0")
-    if not gs.element(6).isdigit():
+    gs06 = gs.element(6)  # AK102 is N0 1-9: a GS06 that is no such number is not echoed (AK905 6 says so)
+    numeric = re.fullmatch(r"\d{1,9}", gs06) is not None
+    sink.segment("AK1", gs.element(1), gs06 if numeric else "0", _an(gs.element(8), 1, 12) or "0")
+    if not numeric:
         group.codes.add("6")
     acknowledged = [s for s in group.sets if s.st.element(1) in _AK201_CODES]
     if len(acknowledged) < len(group.sets):
