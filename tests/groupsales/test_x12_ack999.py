@@ -8,6 +8,8 @@ import random
 import re
 from datetime import datetime
 
+import pytest
+
 from groupsales.x12.ack999 import build_999
 from groupsales.x12.parser import X12SyntaxError, is_interchange, parse_834
 from groupsales.x12.validate import companion_issues, pyx12_issues
@@ -186,16 +188,19 @@ def test_it_writes_a_composite_element_error_as_an_ik4_position_with_its_compone
 
 IK4_POSITION = re.compile(r"\d{1,2}(:\d{1,2}(:\d{1,2})?)?")
 CORPUS = int(os.environ.get("ACK999_CORPUS_FILES", "150"))
+SLICES = 3  # the seeds dealt into tests of their own, so that xdist spreads them over workers
 
 
-def test_every_999_written_over_the_malformed_corpus_is_valid_x12_with_its_units():
+@pytest.mark.parametrize("part", range(SLICES))
+def test_every_999_written_over_the_malformed_corpus_is_valid_x12_with_its_units(part):
     """tests/x12_mutations.py's seeded corpus (the fuzz test's files, without HTTP): each 999 passes pyx12's
     999 validation; one 999 set per group, one AK2/IK5 per set, a reason on every R, IK4 positions numeric."""
     logger = logging.getLogger("pyx12")
     level, written, unreadable = logger.level, 0, 0
     logger.setLevel(logging.CRITICAL)
     try:
-        for seed in range(CORPUS):
+        seeds = range(part, CORPUS, SLICES)
+        for seed in seeds:
             text = mutate(TEXT, random.Random(seed))
             if not is_interchange(text):
                 unreadable += 1  # FIL-001 at upload: no 999 is written
@@ -219,5 +224,6 @@ def test_every_999_written_over_the_malformed_corpus_is_valid_x12_with_its_units
             assert all(IK4_POSITION.fullmatch(e[1]) for e in elements(ack, "IK4")), (seed, ack)
     finally:
         logger.setLevel(level)
-    print(f"\nmalformed corpus: {CORPUS} files, {written} 999s written and valid, {unreadable} FIL-001")
-    assert written >= CORPUS // 2
+    counts = f"{written} 999s written and valid, {unreadable} FIL-001"
+    print(f"\nmalformed corpus slice {part}: {len(seeds)} of {CORPUS} files, {counts}")
+    assert written >= len(seeds) // 2

@@ -23,6 +23,8 @@ from .conftest import Api, enrollment_file
 
 pytestmark = pytest.mark.django_db
 FILES = int(os.environ.get("SANDBOX_FUZZ_FILES", "100"))
+# The seeds are dealt into slices, each a test of its own, so that xdist spreads the budget over workers.
+SLICES = 4
 FINAL = {"ACCEPTED", "ACCEPTED_WITH_ERRORS", "REJECTED"}
 
 
@@ -51,12 +53,14 @@ def reads(api: Api, group_id: str, file_id: str | None) -> list:
     return [(path, api.get(path)) for path in paths]
 
 
-def test_no_mutated_834_makes_the_sandbox_answer_5xx_or_leaves_a_file_processing(api):
+@pytest.mark.parametrize("part", range(SLICES))
+def test_no_mutated_834_makes_the_sandbox_answer_5xx_or_leaves_a_file_processing(api, part):
     group_id = api.finalized()
     base = enrollment_file(group_id)
     seen: dict[int, int] = {}
     acks = 0
-    for seed in range(FILES):
+    seeds = range(part, FILES, SLICES)
+    for seed in seeds:
         text = mutate(base, random.Random(seed))
         number = f"{700000000 + seed:09d}"
         text = text.replace("*000000123*", f"*{number}*", 1)  # a fresh ISA13 (unless the mutation took it)
@@ -79,7 +83,8 @@ def test_no_mutated_834_makes_the_sandbox_answer_5xx_or_leaves_a_file_processing
         assert pyx12_issues(ack) == [], (seed, ack)
         acks += 1
     assert not EnrollmentFile.objects.filter(status__in=EnrollmentFile.IN_FLIGHT).exists()
-    print(f"\nfuzz: {FILES} files, upload answers {dict(sorted(seen.items()))}, 5xx on any call: 0, "
+    answers = dict(sorted(seen.items()))
+    print(f"\nfuzz slice {part}: {len(seeds)} of {FILES} files, upload answers {answers}, 5xx seen: 0, "
           f"999s written and valid: {acks}/{acks}")  # fmt: skip
     # The mutations reach processing (not only the upload checks): most files got a 202 and a 999.
-    assert acks >= FILES // 2, seen
+    assert acks >= len(seeds) // 2, seen
