@@ -51,7 +51,7 @@ class ApiCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["correlation_id", "path", "subject", "idempotency_key"]
     date_hierarchy = "created_at"
     list_select_related = ["operation"]
-    fields = [
+    fields = (
         "created_at",
         "operation",
         "subject",
@@ -66,7 +66,7 @@ class ApiCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "error",
         "pretty_request_body",
         "pretty_response_body",
-    ]
+    )
     readonly_fields = fields
 
     @admin.display(description="Request body (masked)")
@@ -81,7 +81,7 @@ class ApiCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class ApiCallInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ApiCall
     extra = 0
-    fields = [
+    fields = (
         "created_at",
         "method",
         "path",
@@ -90,7 +90,7 @@ class ApiCallInline(ReadOnlyAdminMixin, admin.TabularInline):
         "duration_ms",
         "attempt",
         "correlation_id",
-    ]
+    )
     readonly_fields = fields
     show_change_link = True
     ordering = ["created_at", "id"]
@@ -102,7 +102,7 @@ class CarrierOperationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "status", "created_at"]
     search_fields = ["subject", "idempotency_key", "calls__correlation_id"]
     date_hierarchy = "created_at"
-    fields = [
+    fields = (
         "kind",
         "subject",
         "status",
@@ -112,7 +112,7 @@ class CarrierOperationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "error",
         "created_at",
         "updated_at",
-    ]
+    )
     readonly_fields = fields
     inlines = [ApiCallInline]
 

@@ -27,7 +27,7 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, overload
 
 from django.conf import settings
 from django.db import transaction
@@ -40,12 +40,13 @@ from .services import operation_mark_failed, operation_mark_succeeded
 logger = logging.getLogger(__name__)
 
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 class Answer(Protocol):
     """A parsed carrier answer (a ``carrier.schemas`` model): what the operation stores."""
 
-    def model_dump(self, **kwargs: Any) -> dict[str, Any]: ...
+    def model_dump(self, *, mode: str = ..., by_alias: bool = ...) -> dict[str, Any]: ...
 
 
 A = TypeVar("A", bound=Answer)
@@ -64,10 +65,38 @@ def carrier_session(opener: Opener | None = None) -> Iterator[Any]:
             close()
 
 
+@overload
 def carrier_call(
     call: Callable[[Any], A],
     *,
     succeeded: Callable[[A], R],
+    refused: Callable[[Exception], R],
+    operation: CarrierOperation,
+    unavailable: Callable[[CarrierTransientError], object] | None = None,
+    also_refused: tuple[type[Exception], ...] = (),
+    client: Any = None,
+    opener: Opener | None = None,
+) -> R: ...
+
+
+@overload
+def carrier_call(  # no operation: a read, whose answer is not stored (any value)
+    call: Callable[[Any], T],
+    *,
+    succeeded: Callable[[T], R],
+    refused: Callable[[Exception], R],
+    operation: None = None,
+    unavailable: Callable[[CarrierTransientError], object] | None = None,
+    also_refused: tuple[type[Exception], ...] = (),
+    client: Any = None,
+    opener: Opener | None = None,
+) -> R: ...
+
+
+def carrier_call(
+    call: Callable[[Any], Any],
+    *,
+    succeeded: Callable[[Any], R],
     refused: Callable[[Exception], R],
     operation: CarrierOperation | None = None,
     unavailable: Callable[[CarrierTransientError], object] | None = None,
@@ -78,6 +107,7 @@ def carrier_call(
     """Make one call and record its outcome (the module's five steps). ``client``: one already open (a
     run of several calls); ``also_refused``: the client's own refusals to send (``ValueError``) that end
     the operation like the carrier's."""
+    refusals: tuple[type[Exception], ...] = (CarrierPermanentError, *also_refused)
     with carrier_session(opener) if client is None else nullcontext(client) as session:
         try:
             answer = call(session)
@@ -85,7 +115,7 @@ def carrier_call(
             if unavailable is not None:
                 unavailable(exc)
             raise
-        except (CarrierPermanentError, *also_refused) as exc:
+        except refusals as exc:
             if operation is not None:
                 operation_mark_failed(operation=operation, error=str(exc))
             return refused(exc)

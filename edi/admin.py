@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+
+from agencies.access import AuthenticatedRequest
 
 from . import services
 from .models import Transmission, TransmissionDownload, TransmissionEvent, TransmissionMember
@@ -22,7 +24,7 @@ class TransmissionMemberInline(admin.TabularInline):
     model = TransmissionMember
     extra = 0
     can_delete = False
-    fields = ["member_ref", "subscriber_ref", "relationship", "status", "humana_member_id", "errors"]
+    fields = ("member_ref", "subscriber_ref", "relationship", "status", "humana_member_id", "errors")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -33,7 +35,7 @@ class TransmissionEventInline(admin.TabularInline):
     model = TransmissionEvent
     extra = 0
     can_delete = False
-    fields = ["at", "from_status", "to_status", "reason"]
+    fields = ("at", "from_status", "to_status", "reason")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -44,7 +46,7 @@ class TransmissionDownloadInline(admin.TabularInline):
     model = TransmissionDownload
     extra = 0
     can_delete = False
-    fields = ["at", "username"]
+    fields = ("at", "username")
     readonly_fields = fields
     verbose_name_plural = "downloads of the file"
 
@@ -127,7 +129,7 @@ class TransmissionAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def download_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def download_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         if not (self.has_view_permission(request) and self.has_download_permission(request)):
             return HttpResponse(status=403)
         transmission = get_object_or_404(Transmission, pk=pk)

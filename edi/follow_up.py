@@ -16,7 +16,7 @@ of whose members was ever accepted is resubmitted whole after a ``REJECTED`` fil
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.utils.crypto import salted_hmac
@@ -117,7 +117,7 @@ def _latest_results(group: EmployerGroup) -> tuple[dict[str, TransmissionMember]
     return latest, accepted
 
 
-def _state(row: TransmissionMember, current: dict[str, dict]) -> str:
+def _state(row: TransmissionMember, current: Mapping[str | None, dict]) -> str:
     body = current.get(row.member_ref)
     if body is None:
         return State.NOT_VALIDATED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -75,7 +76,7 @@ def member_enrollment_results(*, group: EmployerGroup) -> dict[str, Transmission
     return results
 
 
-def group_actions(*, group: EmployerGroup) -> dict[str, object]:
+def group_actions(*, group: EmployerGroup) -> dict[str, Any]:
     """Which broker actions the group page should offer now, and the rejected members a follow-up is
     for (``follow_up.follow_up_plan``: only those changed since their rejection can go)."""
     files = Transmission.objects.filter(group=group)

@@ -9,6 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from agencies.access import AuthenticatedRequest
+
 from . import selectors, services
 from .models import Transmission
 
@@ -28,7 +30,7 @@ def group_files(request: HttpRequest, group_pk: int) -> HttpResponse:
     return render(request, "edi/group_files.html", {"group": group})
 
 
-def _start(request: HttpRequest, group_pk: int, purpose: str) -> HttpResponse:
+def _start(request: AuthenticatedRequest, group_pk: int, purpose: str) -> HttpResponse:
     group = _group_or_404(request, group_pk)
     try:
         transmission = services.transmission_start(group=group, purpose=purpose, by=request.user)
@@ -44,19 +46,19 @@ def _start(request: HttpRequest, group_pk: int, purpose: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def send_file(request: HttpRequest, group_pk: int) -> HttpResponse:
+def send_file(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     return _start(request, group_pk, P.ORIGINAL)
 
 
 @login_required
 @require_POST
-def send_follow_up(request: HttpRequest, group_pk: int) -> HttpResponse:
+def send_follow_up(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     return _start(request, group_pk, P.FOLLOW_UP)
 
 
 @login_required
 @require_POST
-def resubmit_group(request: HttpRequest, group_pk: int) -> HttpResponse:
+def resubmit_group(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     return _start(request, group_pk, P.RESUBMISSION)
 
 

@@ -28,7 +28,7 @@ class CensusInline(admin.TabularInline):
 
     model = CensusMember
     extra = 0
-    fields = [
+    fields = (
         "member_ref",
         "subscriber_ref",
         "relationship",
@@ -39,7 +39,7 @@ class CensusInline(admin.TabularInline):
         "is_owner",
         "is_owner_spouse",
         "coverage_tier",
-    ]
+    )
     readonly_fields = fields
     can_delete = False
 
@@ -54,7 +54,7 @@ class CensusInline(admin.TabularInline):
 class TransitionInline(admin.TabularInline):
     model = GroupTransition
     extra = 0
-    fields = ["at", "from_status", "to_status", "by", "reason"]
+    fields = ("at", "from_status", "to_status", "by", "reason")
     readonly_fields = fields
     can_delete = False
 

@@ -24,7 +24,8 @@ class ReviewForm(forms.ModelForm):
         fields = ["status", "review_reason"]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             data.get("status") in (D.REJECTED, D.MORE_NEEDED)
             and not (data.get("review_reason") or "").strip()

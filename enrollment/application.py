@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -215,7 +215,7 @@ def application_sign(
     group: EmployerGroup,
     document_sha256: str,
     role: str,
-    user: AbstractBaseUser | None,
+    user: User | None,
     signed_by: str,
     email: str,
     consent: bool,

@@ -22,7 +22,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import BinaryIO
+from typing import Protocol
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -51,6 +51,12 @@ REQUIRED = ("member_ref", "relationship", "date_of_birth")
 TRUE = {"true", "yes", "y", "1", "t", "x"}
 FALSE = {"false", "no", "n", "0", "f", ""}
 GENDERS = {"M": "MALE", "F": "FEMALE", "U": "UNKNOWN"}
+
+
+class Readable(Protocol):
+    """A binary file to read from (an upload, an open file): only ``read(size)`` is used."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,7 @@ def _key(header: str) -> str:
 
 
 def _capped(rows: Iterable) -> list[list]:
-    table = []
+    table: list[list] = []
     for row in rows:
         if len(table) >= MAX_LINES:
             raise Unreadable(
@@ -154,7 +160,7 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def read_table(*, name: str, content: bytes | BinaryIO) -> tuple[list[list], RowError | None]:
+def read_table(*, name: str, content: bytes | Readable) -> tuple[list[list], RowError | None]:
     """The file's rows as cells (CSV or the first sheet of an XLSX), or the one error that stops it:
     ``content`` is the file's bytes or a binary file (of which at most the size limit is read)."""
     limit = _max_bytes()
@@ -194,7 +200,7 @@ def cell_text(value: object) -> str:
     return _text(value)
 
 
-def parse_census(*, name: str, content: bytes | BinaryIO) -> tuple[list[dict], list[RowError]]:
+def parse_census(*, name: str, content: bytes | Readable) -> tuple[list[dict], list[RowError]]:
     """``content`` is the file's bytes or a binary file (of which at most the size limit is read)."""
     table, unreadable = read_table(name=name, content=content)
     if unreadable is not None:

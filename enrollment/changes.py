@@ -20,9 +20,9 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Field, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -93,6 +93,7 @@ def carrier_version(group: EmployerGroup) -> EmployerGroup:
     for name in CHANGEABLE:
         value = group.carrier_copy.get(name, _json(getattr(group, name)))
         field = EmployerGroup._meta.get_field(name)
+        assert isinstance(field, Field)  # CHANGEABLE names the group's own columns, never a relation
         setattr(copy, name, value if value is None or name == "offerings" else field.to_python(value))
     return copy
 
@@ -260,7 +261,7 @@ def change_guard_problems(*, group: EmployerGroup) -> list[Problem]:
 # ------------------------------------------------------------------------------------- send, discard
 
 
-def group_send_changes(*, group: EmployerGroup, by: AbstractBaseUser | None) -> EmployerGroup:
+def group_send_changes(*, group: EmployerGroup, by: User | None) -> EmployerGroup:
     """EDITING/REFUSED → SENDING; the task that sends the patch is queued after the commit."""
     from . import tasks
 
@@ -345,7 +346,7 @@ def group_patch_with_carrier(*, group_id: int) -> str:
 
 
 def _patched(group: EmployerGroup, patch: dict, detail: Any) -> str:
-    before = {o.get("line") for o in carrier_version(group).offerings if isinstance(o, dict)}
+    before = set(carrier_version(group).lines)
     after = set(group.lines)
     with transaction.atomic():
         group = group_change_move(

@@ -28,7 +28,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -195,7 +195,7 @@ def _clean_name(name: str, extension: str) -> str:
 
 
 def document_upload(
-    *, group: EmployerGroup, requirement: str, filename: str, content: bytes, by: AbstractBaseUser | None
+    *, group: EmployerGroup, requirement: str, filename: str, content: bytes, by: User | None
 ) -> GroupDocument:
     """Store an upload for a checklist item (replacing the item's earlier one); ValidationError with the
     rule's ID and what to do."""
@@ -233,7 +233,7 @@ def document_upload(
         )
 
 
-def _person(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+def _person(user: User | None) -> User | None:
     return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
@@ -241,9 +241,7 @@ def document_content(*, document: GroupDocument) -> bytes:
     return base64.b64decode(document.content_base64)
 
 
-def document_review(
-    *, document: GroupDocument, status: str, reason: str, by: AbstractBaseUser | None
-) -> GroupDocument:
+def document_review(*, document: GroupDocument, status: str, reason: str, by: User | None) -> GroupDocument:
     """An administrator's decision: ACCEPTED, REJECTED or MORE_NEEDED (these two with a reason). The broker
     and the employer are told."""
     reason = " ".join((reason or "").split())[:500]

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -121,7 +121,7 @@ def group_readiness(*, group: EmployerGroup) -> Readiness:
 
 
 def group_request_finalize(
-    *, group: EmployerGroup, by: AbstractBaseUser | None, confirm_open_enrollment_over: bool
+    *, group: EmployerGroup, by: User | None, confirm_open_enrollment_over: bool
 ) -> EmployerGroup:
     """OPEN_ENROLLMENT → FINALIZING when nothing blocks; the carrier call is queued after the commit."""
     from . import tasks

@@ -8,9 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from portal.display import code_choices, code_label, money
+from portal.forms import choice_field
 
 from .models import CensusMember, EmployerGroup
 
@@ -34,7 +36,8 @@ class StepForm(forms.ModelForm):
             field.required = False
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in self.digit_fields:
             if name in data and isinstance(data[name], str):
                 data[name] = _digits(data[name])
@@ -68,7 +71,7 @@ class EmployerForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["entity_type"].choices = [("", "---------"), *code_choices("entity_type")]
+        choice_field(self, "entity_type").choices = [("", "---------"), *code_choices("entity_type")]
 
 
 class AddressForm(StepForm):
@@ -91,7 +94,9 @@ class AddressForm(StepForm):
 
     def __init__(self, *args, counties: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", _("Choose the county (enter the ZIP code and save first)"))]
+        choices: list[tuple[str, str | Promise]] = [
+            ("", _("Choose the county (enter the ZIP code and save first)"))
+        ]
         current = self.initial.get("county_fips") or ""
         for county in counties or []:
             label = county.county_fips
@@ -208,7 +213,7 @@ class CoverageForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["waiting_period"].choices = [("", "---------"), *code_choices("waiting_period")]
+        choice_field(self, "waiting_period").choices = [("", "---------"), *code_choices("waiting_period")]
 
 
 class AttestationForm(StepForm):
@@ -367,9 +372,9 @@ class CensusRowForm(forms.ModelForm):
         self.fields["date_of_birth"].help_text = _("Leave blank to keep the date on file.")
         for name in ("gender", "zip5", "coverage_tier"):
             self.fields[name].required = False
-        self.fields["relationship"].choices = code_choices("relationship")
-        self.fields["gender"].choices = [("", "---------"), *code_choices("gender")]
-        self.fields["coverage_tier"].choices = [("", "---------"), *code_choices("tier")]
+        choice_field(self, "relationship").choices = code_choices("relationship")
+        choice_field(self, "gender").choices = [("", "---------"), *code_choices("gender")]
+        choice_field(self, "coverage_tier").choices = [("", "---------"), *code_choices("tier")]
         self.fields["gender"].help_text = _("Needed for each employee (the carrier rates by it).")
 
     def clean_member_ref(self):

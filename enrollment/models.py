@@ -20,7 +20,8 @@ from portal.words import LABELS
 
 def code_choices(name: str, kind: str) -> type[models.TextChoices]:
     """A code list of ``groupsales.codes`` as model choices, with the words of ``portal.words.LABELS``."""
-    return models.TextChoices(name, [(str(v), (str(v), words)) for v, words in LABELS[kind].items()])
+    members = [(str(v), (str(v), words)) for v, words in LABELS[kind].items()]
+    return models.TextChoices(name, members)  # type: ignore[call-overload]  # the stubs lack the functional API
 
 
 class EmployerGroup(models.Model):
@@ -152,7 +153,7 @@ class EmployerGroup(models.Model):
 
     @property
     def lines(self) -> list[str]:
-        return [o.get("line") for o in self.offerings if isinstance(o, dict) and o.get("line")]
+        return [o["line"] for o in self.offerings if isinstance(o, dict) and o.get("line")]
 
     def offering(self, line: str) -> dict:
         for o in self.offerings:
@@ -174,11 +175,12 @@ class EmployerGroup(models.Model):
 class CensusMember(models.Model):
     """One row of the preliminary census (quote CSV layout plus gender, ZIP and owner flags)."""
 
-    Relationship = models.TextChoices(
+    # The stubs lack TextChoices' functional API (the members are the code lists' values).
+    Relationship = models.TextChoices(  # type: ignore[call-overload]
         "Relationship", [(v, (v, w)) for v, w in LABELS["relationship"].items()]
     )
-    Gender = models.TextChoices("Gender", [(v, (v, w)) for v, w in LABELS["gender"].items()])
-    Tier = models.TextChoices("Tier", [(v, (v, w)) for v, w in LABELS["tier"].items()])
+    Gender = models.TextChoices("Gender", [(v, (v, w)) for v, w in LABELS["gender"].items()])  # type: ignore[call-overload]
+    Tier = models.TextChoices("Tier", [(v, (v, w)) for v, w in LABELS["tier"].items()])  # type: ignore[call-overload]
 
     group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="census")
     position = models.PositiveIntegerField(default=0)
@@ -227,7 +229,7 @@ class GroupTransition(models.Model):
 
     @property
     def by_label(self) -> str:
-        return self.by.get_username() if self.by_id else "system"
+        return self.by.get_username() if self.by is not None else "system"
 
 
 class ApplicationDocument(models.Model):

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -77,7 +77,7 @@ KINDS: dict[str, NoticeKind] = {
         ),
     )
 }
-STATUS_KINDS = {
+STATUS_KINDS: dict[str, str] = {
     EmployerGroup.Status.OPEN_ENROLLMENT: "GROUP_CREATED",
     EmployerGroup.Status.FINALIZED: "GROUP_FINALIZED",
     EmployerGroup.Status.ENROLLED: "GROUP_ENROLLED",
@@ -94,7 +94,7 @@ class Recipient:
     role: str
     email: str
     language: str
-    user: AbstractBaseUser | None = None
+    user: User | None = None
     member_id: int | None = None
 
 
@@ -102,11 +102,11 @@ def _site(path: str) -> str:
     return str(getattr(settings, "SITE_URL", "")).rstrip("/") + path
 
 
-def notice_enabled(*, user: AbstractBaseUser, kind: str) -> bool:
+def notice_enabled(*, user: User, kind: str) -> bool:
     return not NoticePreference.objects.filter(user=user, kind=kind, enabled=False).exists()
 
 
-def notice_preferences_set(*, user: AbstractBaseUser, enabled: dict[str, bool]) -> None:
+def notice_preferences_set(*, user: User, enabled: dict[str, bool]) -> None:
     """Store the user's choices (kind -> on/off) for the kinds they may choose."""
     for code, on in enabled.items():
         if code in KINDS and KINDS[code].choosable:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -374,13 +374,14 @@ def field_words(step: str, field: str | None, pointer: str) -> str:
 
     if step == "census" or pointer.startswith("/census"):
         return str(_CENSUS_WORDS.get(pointer.rsplit("/", 1)[-1], _("This value")))
-    form_class = {
+    step_forms: dict[str, type[forms.StepForm]] = {
         "employer": forms.EmployerForm,
         "address": forms.AddressForm,
         "contact": forms.ContactForm,
         "coverage": forms.CoverageForm,
         "attestation": forms.AttestationForm,
-    }.get(step)
+    }
+    form_class = step_forms.get(step)
     if form_class is not None and field in form_class.base_fields:
         return str(form_class.base_fields[field].label)
     if step == "agent":
@@ -409,7 +410,7 @@ _SCHEMA_FIXES = {
 }
 
 
-def _schema_words(error: dict, step: str, field: str | None, pointer: str) -> tuple[str, str]:
+def _schema_words(error: Mapping[str, Any], step: str, field: str | None, pointer: str) -> tuple[str, str]:
     """A message that names the field in words and a fix that says what to do, in the reader's language,
     for what the carrier would answer ``SCHEMA`` (never pydantic's own words)."""
     what = field_words(step, field, pointer)
@@ -503,7 +504,7 @@ def group_carrier_problems(*, group: EmployerGroup, payload: dict | None = None)
 # ------------------------------------------------------------------------------------- create group
 
 
-def group_submit(*, group: EmployerGroup, by: AbstractBaseUser | None) -> EmployerGroup:
+def group_submit(*, group: EmployerGroup, by: User | None) -> EmployerGroup:
     """DRAFT → CREATING, open the create operation (its idempotency key) and queue the task on commit.
 
     Submitting twice (a double click, two tabs) moves the group once: the second call finds it no
@@ -529,7 +530,7 @@ def group_submit(*, group: EmployerGroup, by: AbstractBaseUser | None) -> Employ
     return group
 
 
-def group_retry_create(*, group: EmployerGroup, by: AbstractBaseUser | None) -> EmployerGroup:
+def group_retry_create(*, group: EmployerGroup, by: User | None) -> EmployerGroup:
     """NEEDS_ATTENTION → CREATING (admin action): the same open operation and key, queued again."""
     from . import tasks
 

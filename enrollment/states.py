@@ -7,7 +7,7 @@ update on its current status (so two workers, or two clicks, never both move it)
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,7 +29,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 # The carrier's group status (api.md, "Statuses at a glance") for each local status that has one.
-CARRIER_STATUS = {
+CARRIER_STATUS: dict[str, str] = {
     S.OPEN_ENROLLMENT: "CREATED",
     S.FINALIZING: "CREATED",
     S.FINALIZED: "FINALIZED",
@@ -67,7 +67,7 @@ def group_transition(
     *,
     group: EmployerGroup,
     to: str,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     reason: str = "",
     frm: str | None = None,
     **fields,

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from agencies.access import AuthenticatedRequest
 from agencies.models import Broker
 from catalogue import selectors as catalogue_selectors
 from catalogue.proposal import quote_sheet
@@ -32,7 +33,7 @@ from catalogue.scenarios import scenario_offerings
 from portal.forms import fields_with_problems
 
 from . import changes, forms, selectors, services
-from .census_import import parse_census
+from .census_import import RowError, parse_census
 from .models import EmployerGroup
 from .rules import Problem
 from .states import TransitionNotAllowed
@@ -101,14 +102,15 @@ def _step_url(group: EmployerGroup, step: str) -> str:
 
 @login_required
 @require_GET
-def book_of_business(request: HttpRequest) -> HttpResponse:
+def book_of_business(request: AuthenticatedRequest) -> HttpResponse:
     broker = getattr(request.user, "broker", None)
     if broker is None and not request.user.is_staff and request.user.employer_contacts.exists():
         return redirect("employers:home")  # an employer's login lands on their group, not a broker's book
     is_principal = bool(request.user.is_staff or (broker and broker.is_principal))
     filters = book_filters(request)
     groups = selectors.book_list(user=request.user, filters=filters)
-    page = Paginator(groups.values_list("pk", flat=True), 25).get_page(request.GET.get("page"))
+    pager: Paginator[Any] = Paginator(groups.values_list("pk", flat=True), 25)  # ids, then their rows
+    page = pager.get_page(request.GET.get("page"))
     page.object_list = selectors.book_rows(ids=list(page.object_list))
     brokers = []
     if is_principal and broker is not None:
@@ -489,7 +491,7 @@ def group_census(request: HttpRequest, pk: int) -> HttpResponse:
     if away is not None:
         return away
     upload = forms.CensusUploadForm()
-    import_errors = []
+    import_errors: list[RowError] = []
     formset = None
     if request.method == "POST" and request.POST.get("action") == "upload":
         upload = forms.CensusUploadForm(request.POST, request.FILES)
@@ -519,14 +521,16 @@ def group_census(request: HttpRequest, pk: int) -> HttpResponse:
     check = request.method == "POST" or request.GET.get("check") == "1"
     problems = services.group_check(group=group) if check else services.group_carrier_problems(group=group)
     by_row, general = _census_rows(census, [p for p in problems if p.step == "census"])
-    rows = [(form, fields_with_problems(form, by_row.get(i, []))[0]) for i, form in enumerate(formset.forms)]
+    form_rows = [
+        (form, fields_with_problems(form, by_row.get(i, []))[0]) for i, form in enumerate(formset.forms)
+    ]
     return render(
         request,
         "enrollment/group_census.html",
         _page(group, "census", STEP_TITLES["census"])
         | {
             "formset": formset,
-            "rows": rows,
+            "rows": form_rows,
             "upload": upload,
             "import_errors": import_errors,
             "general": general,
@@ -538,7 +542,7 @@ def group_census(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def group_review(request: HttpRequest, pk: int) -> HttpResponse:
+def group_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     group, away = _group_to_edit(request, pk)
     if away is not None:
         return away

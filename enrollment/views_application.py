@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from agencies.access import AuthenticatedRequest
+
 from . import application
 from .selectors import group_get_visible
 
@@ -24,7 +26,7 @@ def signer_details(request: HttpRequest) -> dict[str, str | None]:
 
 
 @login_required
-def group_application(request: HttpRequest, pk: int) -> HttpResponse:
+def group_application(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     group = group_get_visible(user=request.user, pk=pk, write=request.method == "POST")
     if request.method == "POST":
         try:

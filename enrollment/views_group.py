@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from agencies.access import AuthenticatedRequest
 from portal.recorded import recorded_words
 
 from . import changes, finalize, forms, notices, selectors, services
@@ -212,7 +213,7 @@ def status_message(group: EmployerGroup) -> str:
 
 @login_required
 @require_POST
-def group_finalize(request: HttpRequest, pk: int) -> HttpResponse:
+def group_finalize(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The broker finalizes: the checklist must pass; the carrier call runs in a task."""
     group = selectors.group_get_visible(user=request.user, pk=pk, write=True)
     try:
@@ -230,7 +231,7 @@ def group_finalize(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def group_changes_send(request: HttpRequest, pk: int) -> HttpResponse:
+def group_changes_send(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Send a created group's changes (PATCH, in a task) when the portal's checks find no error."""
     group = selectors.group_get_visible(user=request.user, pk=pk, write=True)
     review = redirect("enrollment:group_review", pk=pk)

@@ -6,11 +6,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from agencies.access import AuthenticatedRequest
 from carrier.rules import carrier_today
 
 from . import window
@@ -27,7 +28,7 @@ class WindowForm(forms.Form):
 
 
 @login_required
-def group_window(request: HttpRequest, pk: int) -> HttpResponse:
+def group_window(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     group = group_get_visible(user=request.user, pk=pk, write=request.method == "POST")
     current = window.oe_window(group=group)
     form = WindowForm(

@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -98,7 +98,7 @@ def group_set_oe_window(
     group: EmployerGroup,
     starts_on: date | None,
     ends_on: date | None,
-    by: AbstractBaseUser | None,
+    by: User | None,
     today: date,
 ) -> EmployerGroup:
     """Set (or clear, with None: back to the defaults) the broker's window; ValidationError by field."""

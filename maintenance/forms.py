@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from groupsales.codes import Gender
+from portal.forms import choice_field
 
 
 class DateInput(forms.DateInput):
@@ -79,7 +80,7 @@ class TerminationForm(forms.Form):
 
     def __init__(self, *args, subscribers: list[tuple[str, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["member"].choices = subscribers
+        choice_field(self, "member").choices = subscribers
 
 
 class MoveForm(forms.Form):
@@ -93,4 +94,4 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args, subscribers: list[tuple[str, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["member"].choices = subscribers
+        choice_field(self, "member").choices = subscribers

@@ -57,8 +57,9 @@ class ChangeRequest(models.Model):
         APPLIED = "APPLIED", _("Applied")
         REJECTED = "REJECTED", _("Rejected in the file")
 
-    EventType = models.TextChoices("EventType", [(e.value, e.value) for e in EventType])
-    Action = models.TextChoices("Action", [(a.value, a.value) for a in ChangeAction])
+    # The stubs lack the functional API of TextChoices; the members are groupsales' codes.
+    EventType = models.TextChoices("EventType", [(e.value, e.value) for e in EventType])  # type: ignore[call-overload]
+    Action = models.TextChoices("Action", [(a.value, a.value) for a in ChangeAction])  # type: ignore[call-overload]
 
     group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="change_requests")
     member = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.SET_NULL)

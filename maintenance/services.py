@@ -254,6 +254,7 @@ def change_file_poll(*, change_file_id: int) -> ChangeFile:
     file = ChangeFile.objects.select_related("group").get(pk=change_file_id)
     if file.status != F.SENT or not file.file_id:
         return file
+    assert file.group.humana_group_id is not None  # a file was sent for a group at the carrier
     with get_client() as client:
         status = client.get_change_file(file.group.humana_group_id, file.file_id, subject=file.reference)
     if not status.is_final:
@@ -320,7 +321,7 @@ def roster_differences(*, group: EmployerGroup, roster: list[Any]) -> list[dict[
             continue
         request = applied.get(ref)
         local_end = (
-            request.change.get("coverageEnd")
+            (request.change or {}).get("coverageEnd")
             if request and request.action == ChangeAction.TERMINATE
             else None
         )
@@ -346,6 +347,7 @@ def roster_differences(*, group: EmployerGroup, roster: list[Any]) -> list[dict[
 def roster_reconcile(*, group_id: int, as_of: date | None = None) -> RosterCheck:
     """Read the carrier's roster and store every difference from what the portal holds."""
     group = EmployerGroup.objects.get(pk=group_id)
+    assert group.humana_group_id is not None  # a roster is read only of a group at the carrier
     with get_client() as client:
         roster = list(client.iter_group_members(group.humana_group_id, as_of=as_of))
     differences = roster_differences(group=group, roster=roster)

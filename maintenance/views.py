@@ -55,6 +55,7 @@ def _saved(request: HttpRequest, group, body: dict, *, member=None, before=None)
         )
         return redirect("maintenance:group_changes", group.pk)
     if change.state == change.State.VALIDATED:
+        assert change.change is not None  # a validated request holds the carrier's change block
         messages.success(
             request,
             _("The carrier takes this change from %(date)s; send it by %(send_by)s.")

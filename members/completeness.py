@@ -171,8 +171,8 @@ def plan_sending(
                 (member, missing_problems(member=member, body=built, schema_errors=errors, rules=rules))
             )
             continue
-        if member.subscriber_id is not None:
-            subscriber = member.subscriber
+        subscriber = member.subscriber
+        if subscriber is not None:
             if subscriber.pk not in sending and subscriber.validation_status != V.VALID:
                 plan.incomplete.append((member, [hold_problem()]))
                 continue

@@ -4,6 +4,7 @@ Member fields and elections: the demo data and the tests use the same people."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 ANN = {
     "member_ref": "E-001",
@@ -60,7 +61,7 @@ ANN_DEPENDENTS = [
         "tobacco_use": False,
     },
 ]
-ANN_ELECTIONS = {
+ANN_ELECTIONS: dict[str, dict[str, Any]] = {
     "MEDICAL": {"plan_id": "12345KY0010001"},
     "DENTAL": {"plan_id": "12345KY0020001"},
     "VISION": {"plan_id": "12345KY0030001"},
@@ -83,7 +84,7 @@ LUIS = {
     "hours_per_week": 40,
     "employment_status": "FULL_TIME",
 }
-LUIS_ELECTIONS = {
+LUIS_ELECTIONS: dict[str, dict[str, Any]] = {
     "MEDICAL": {"plan_id": "12345KY0010001"},
     "DENTAL": {"waived": True, "waiver_reason": "OTHER_GROUP_COVERAGE"},
     "VISION": {"waived": True, "waiver_reason": "OTHER_GROUP_COVERAGE"},

@@ -6,7 +6,8 @@ emptied or an address cut); the carrier's rules run in ``services.member_local_p
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -20,6 +21,7 @@ from groupsales.rules import RULES, entry
 from groupsales.rules.entry import EntryProblem, address_problem, name_problem, phone_problem
 from groupsales.x12.sanitize import nanp_phone
 from portal.display import code_label, line_phrase, plan_choices
+from portal.forms import choice_field
 
 from .models import LINES, Election, Member, mask_ssn
 from .services import MEMBER_FIELDS, POINTER_FIELDS
@@ -97,16 +99,17 @@ def _tristate(value: Any) -> bool | None:
 class _MemberForm(forms.Form):
     field_names: list[str] = []
 
-    def __init__(self, *args: Any, instance: Member | None = None, lines: list[str] = (), **kwargs: Any):
+    def __init__(self, *args: Any, instance: Member | None = None, lines: Sequence[str] = (), **kwargs: Any):
         self.instance = instance
         if instance is not None and "initial" not in kwargs:
             initial = model_to_dict(instance, fields=[f for f in self.field_names if f != "ssn"])
-            initial["tobacco_use"] = {True: "true", False: "false"}.get(instance.tobacco_use, "")
+            initial["tobacco_use"] = "" if instance.tobacco_use is None else str(instance.tobacco_use).lower()
             kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
         model_fields = [f for f in self.field_names if f not in ("ssn", "tobacco_use", "covered_lines")]
         # Names may be left blank (a census has none): the family is saved and MBR-001 says what is missing.
-        self.fields.update(fields_for_model(Member, fields=model_fields, labels=FIELD_LABELS))
+        # django-stubs types ``labels`` as str; Django takes lazy text, translated when shown.
+        self.fields.update(fields_for_model(Member, fields=model_fields, labels=FIELD_LABELS))  # type: ignore[arg-type]
         on_file = mask_ssn(instance.ssn) if instance is not None else ""
         self.fields["ssn"] = forms.CharField(
             label=_("SSN"),
@@ -157,7 +160,8 @@ class _MemberForm(forms.Form):
         return nanp_phone(value) or ""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for fields, check in ((NAME_ELEMENTS, name_problem), (ADDRESS_ELEMENTS, address_problem)):
             for name, element in fields.items():
                 problem = check(data.get(name), element) if name in data else None
@@ -188,7 +192,7 @@ def county_picker(*, counties: list, current: str) -> forms.Field:
 class SubscriberForm(_MemberForm):
     field_names = SUBSCRIBER_FIELDS
 
-    def __init__(self, *args: Any, counties: list = (), **kwargs: Any):
+    def __init__(self, *args: Any, counties: Sequence[Any] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.counties = list(counties)
         self.fields["member_ref"].help_text = _("The employee's ID in this group, e.g. E-001.")
@@ -211,7 +215,7 @@ class SubscriberForm(_MemberForm):
 class DependentForm(_MemberForm):
     field_names = DEPENDENT_FIELDS
 
-    def __init__(self, *args: Any, lines: list[str] = (), **kwargs: Any):
+    def __init__(self, *args: Any, lines: Sequence[str] = (), **kwargs: Any):
         super().__init__(*args, lines=lines, **kwargs)
         self.fields["id"] = forms.IntegerField(required=False, widget=forms.HiddenInput)
         if self.instance is not None:
@@ -219,7 +223,7 @@ class DependentForm(_MemberForm):
         else:
             # A new dependent is covered on every offered line unless the broker unticks one.
             self.initial.setdefault("covered_lines", list(lines))
-        self.fields["relationship"].choices = [("", "—")] + [
+        choice_field(self, "relationship").choices = [("", "—")] + [
             c for c in Member.Relationship.choices if c[0] != Member.Relationship.SUBSCRIBER
         ]
         self.fields["relationship"].initial = None
@@ -244,7 +248,9 @@ class _DependentFormSet(forms.BaseFormSet):
     """The family's dependents and blank forms for new ones: one more each time the broker asks
     ("Add another dependent", without saving; a script adds them in the page), up to ``max_dependents``."""
 
-    def __init__(self, *args: Any, dependents: list[Member] = (), lines: list[str] = (), **kwargs: Any):
+    def __init__(
+        self, *args: Any, dependents: Sequence[Member] = (), lines: Sequence[str] = (), **kwargs: Any
+    ):
         self.dependents = list(dependents)
         self.lines = list(lines)
         self.max_num = self.absolute_max = max(max_dependents(), len(self.dependents))
@@ -253,15 +259,18 @@ class _DependentFormSet(forms.BaseFormSet):
     def initial_form_count(self) -> int:
         return len(self.dependents) if not self.is_bound else super().initial_form_count()
 
-    def get_form_kwargs(self, index: int) -> dict[str, Any]:
-        kwargs = {"lines": self.lines}
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"lines": self.lines}
         if index is not None and index < len(self.dependents):
             kwargs["instance"] = self.dependents[index]
         return kwargs
 
 
-DependentFormSet = forms.formset_factory(
-    DependentForm, formset=_DependentFormSet, extra=1, can_delete=True, validate_max=True
+DependentFormSet = cast(  # the stubs' formset_factory answers BaseFormSet, not the ``formset`` given
+    "type[_DependentFormSet]",
+    forms.formset_factory(
+        DependentForm, formset=_DependentFormSet, extra=1, can_delete=True, validate_max=True
+    ),
 )
 
 
@@ -294,7 +303,8 @@ class ElectionForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("plan_id") == WAIVE and not data.get("waiver_reason"):
             self.add_error("waiver_reason", _("Say why coverage is waived."))
         return data

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
@@ -116,7 +116,7 @@ def _next_at(sent: list, window: int) -> str:
     return formats.date_format(moment, "DATETIME_FORMAT")
 
 
-def invitation_throttle_check(*, subscriber: Member, by: AbstractBaseUser | None) -> None:
+def invitation_throttle_check(*, subscriber: Member, by: User | None) -> None:
     """INV-002: refuse one more e-mail to this family, or from this broker, over its limit. Call inside
     the transaction that records the e-mail, after locking the family (``_lock``)."""
     limits, now = _limits(), timezone.now()
@@ -165,7 +165,7 @@ def invitation_throttle_check(*, subscriber: Member, by: AbstractBaseUser | None
         )
 
 
-def _lock(subscriber: Member, by: AbstractBaseUser | None) -> None:
+def _lock(subscriber: Member, by: User | None) -> None:
     """Row locks that make the count and the record one step per family and per sender."""
     from django.contrib.auth import get_user_model
 
@@ -174,7 +174,7 @@ def _lock(subscriber: Member, by: AbstractBaseUser | None) -> None:
         list(get_user_model().objects.select_for_update().filter(pk=by.pk).values_list("pk", flat=True))
 
 
-def _record(invitation: Invitation, by: AbstractBaseUser | None, kind: str) -> None:
+def _record(invitation: Invitation, by: User | None, kind: str) -> None:
     InvitationEmail.objects.create(
         invitation=invitation,
         subscriber=invitation.subscriber,
@@ -183,7 +183,7 @@ def _record(invitation: Invitation, by: AbstractBaseUser | None, kind: str) -> N
     )
 
 
-def invitation_email_send(*, subscriber: Member, by: AbstractBaseUser | None) -> Invitation:
+def invitation_email_send(*, subscriber: Member, by: User | None) -> Invitation:
     """Check INV-001 and INV-002, then send a new invitation (``self_service.invitation_send``)."""
     invitation_names_check(subscriber=subscriber)
     with transaction.atomic():
@@ -194,7 +194,7 @@ def invitation_email_send(*, subscriber: Member, by: AbstractBaseUser | None) ->
     return invitation
 
 
-def invitation_email_resend(*, invitation: Invitation, by: AbstractBaseUser | None) -> Invitation:
+def invitation_email_resend(*, invitation: Invitation, by: User | None) -> Invitation:
     """Check INV-001 and INV-002, then send the invitation again (``self_service.invitation_resend``)."""
     subscriber = invitation.subscriber
     invitation_names_check(subscriber=subscriber)
@@ -207,7 +207,7 @@ def invitation_email_resend(*, invitation: Invitation, by: AbstractBaseUser | No
 
 
 def invitation_email_remind(
-    *, invitation: Invitation, by: AbstractBaseUser | None, key: str = "", days_left: int | None = None
+    *, invitation: Invitation, by: User | None, key: str = "", days_left: int | None = None
 ) -> bool:
     """Check INV-001 and INV-002, then e-mail a reminder with the invitation's own link (unchanged), in the
     employee's language, recorded as an invitation e-mail and as a notice on the group's timeline. With a

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import BadHeaderError
 from django.db import transaction
@@ -71,7 +71,7 @@ def _live_unsigned(group: EmployerGroup):
     )
 
 
-def _remind(invitation: Invitation, *, by: AbstractBaseUser | None, key: str, days_left: int | None) -> bool:
+def _remind(invitation: Invitation, *, by: User | None, key: str, days_left: int | None) -> bool:
     if self_service.invitation_state(invitation) not in ("LIVE", "EXPIRED"):  # an expired link is renewed
         return False
     try:
@@ -105,7 +105,7 @@ def reminders_send_due(*, today: date) -> int:
     return sum(reminders_send_for_group(group=group, today=today) for group in open_groups())
 
 
-def reminders_send_not_started(*, group: EmployerGroup, by: AbstractBaseUser | None, today: date) -> int:
+def reminders_send_not_started(*, group: EmployerGroup, by: User | None, today: date) -> int:
     """ "Remind all not started": every live invitation never opened, at most once a day each."""
     ends_on = oe_window(group=group).ends_on
     days_left = (ends_on - today).days if ends_on else None
@@ -188,12 +188,13 @@ def employee_signed_notice(*, invitation_id: int) -> None:
     lines = []
     for line in subscriber.group.lines:
         election = elections.get(line)
-        waived = election is None or election.waived or not election.plan_id
+        plan_id = election.plan_id if election is not None and not election.waived else ""
+        waived = not plan_id
         lines.append(
             {
                 "line": line,
                 "waived": waived,
-                "plan_id": "" if waived else election.plan_id,
+                "plan_id": plan_id,
                 "tier": "" if waived else member_coverage_tier(subscriber, line, dependents),
             }
         )

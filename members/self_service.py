@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -187,7 +187,7 @@ def invitation_token(invitation: Invitation) -> str | None:
     return token if hmac.compare_digest(token_hash(token), invitation.token_hash) else None
 
 
-def invitation_send(*, subscriber: Member, by: AbstractBaseUser | None) -> Invitation:
+def invitation_send(*, subscriber: Member, by: User | None) -> Invitation:
     """A new invitation for ``subscriber``, e-mailed to them; earlier live invitations are revoked.
     The plain token is on the returned object (``invitation.token``), never stored."""
     _check_can_invite(subscriber)
@@ -212,7 +212,7 @@ def invitation_send(*, subscriber: Member, by: AbstractBaseUser | None) -> Invit
     return invitation
 
 
-def invitation_resend(*, invitation: Invitation, by: AbstractBaseUser | None) -> Invitation:
+def invitation_resend(*, invitation: Invitation, by: User | None) -> Invitation:
     """Send the invitation again with the SAME link (an earlier e-mail's link keeps working) and a fresh
     expiry, never earlier than the current one (a broker who extended the link keeps the extension). The
     employee's draft is kept. Only a link the portal cannot make again (one from before links were
@@ -276,7 +276,7 @@ def _language_of(subscriber: Member) -> str:
     return earlier.language if earlier else ""
 
 
-def invitation_revoke(*, invitation: Invitation, by: AbstractBaseUser | None = None) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, by: User | None = None) -> Invitation:
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
@@ -284,7 +284,7 @@ def invitation_revoke(*, invitation: Invitation, by: AbstractBaseUser | None = N
     return invitation
 
 
-def invitation_extend(*, invitation: Invitation, days: int, by: AbstractBaseUser | None = None) -> Invitation:
+def invitation_extend(*, invitation: Invitation, days: int, by: User | None = None) -> Invitation:
     """The broker gives the employee ``days`` more (from now if the link already expired), never past
     the end of the group's open enrollment."""
     days = int(days)
@@ -521,7 +521,9 @@ def employee_costs_by_line(
     ]
     for n, d in enumerate(covered, start=1):
         census.append(
-            CensusRow(f"DEP-{n}", "SELF", d.get("relationship"), d["date_of_birth"], d.get("tobacco_use"))
+            CensusRow(
+                f"DEP-{n}", "SELF", d.get("relationship") or "", d["date_of_birth"], d.get("tobacco_use")
+            )
         )
     contributions = {}
     try:

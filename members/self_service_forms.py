@@ -4,6 +4,7 @@ the fields an employee answers, labels in the employee's language and the carrie
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.display import LABELS as CODE_LABELS
 from portal.display import line_phrase
+from portal.forms import choice_field
 
 from . import forms as member_forms
 from .forms import DEPENDENT_FIELDS as BROKER_DEPENDENT_FIELDS
@@ -123,7 +125,7 @@ TIER_LABELS = {
 TOO_LONG = _("At most %(limit_value)d characters here (this has %(show_value)d): shorten it.")
 
 
-def _employee_labels(form: forms.Form) -> None:
+def _employee_labels(form: member_forms._MemberForm) -> None:
     """Translated labels, phone-friendly inputs, a length limit said in the employee's words."""
     for name, field in form.fields.items():
         if name in LABELS:
@@ -135,9 +137,9 @@ def _employee_labels(form: forms.Form) -> None:
     choices = {"gender": GENDERS, "marital_status": MARITAL, "suffix": SUFFIXES}
     for name, values in choices.items():
         if name in form.fields:
-            form.fields[name].choices = values
+            choice_field(form, name).choices = values
     if "tobacco_use" in form.fields:
-        form.fields["tobacco_use"].choices = TRISTATE
+        choice_field(form, "tobacco_use").choices = TRISTATE
     if "phone" in form.fields:
         form.fields["phone"].widget.input_type = "tel"
         form.fields["phone"].widget.attrs["inputmode"] = "tel"
@@ -174,7 +176,7 @@ class FamilyMemberForm(member_forms.DependentForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         _employee_labels(self)
-        self.fields["relationship"].choices = [("", "—"), *RELATIONSHIPS]
+        choice_field(self, "relationship").choices = [("", "—"), *RELATIONSHIPS]
 
 
 def family_cap(dependents: list[Member]) -> int:
@@ -196,7 +198,7 @@ class _FamilyFormSet(forms.BaseFormSet):
         ),
     }
 
-    def __init__(self, *args: Any, dependents: list[Member] = (), **kwargs: Any):
+    def __init__(self, *args: Any, dependents: Sequence[Member] = (), **kwargs: Any):
         self.dependents = list(dependents)
         self.by_id = {d.pk: d for d in self.dependents}
         self.max_num = self.absolute_max = family_cap(self.dependents)
@@ -217,7 +219,7 @@ class _FamilyFormSet(forms.BaseFormSet):
             raise Http404("No such family member.")
         return self.by_id[pk]
 
-    def get_form_kwargs(self, index: int) -> dict[str, Any]:
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"lines": []}
         if index is None:
             return kwargs
@@ -297,7 +299,7 @@ class CoverageForm(member_forms.ElectionForm):
                     "name": name,
                     "employee": money(cost["employee"]),
                     "employer": money(cost["employer"]),
-                    "tier": TIER_LABELS.get(cost.get("tier"), cost.get("tier")),
+                    "tier": TIER_LABELS.get(cost.get("tier") or "", cost.get("tier")),
                 }
             elif cost:
                 label = _("%(name)s — %(total)s a month in all") % {
@@ -322,7 +324,8 @@ class CoverageForm(member_forms.ElectionForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = forms.Form.clean(self)
+        forms.Form.clean(self)
+        data = self.cleaned_data
         if data.get("plan_id") == member_forms.WAIVE and not data.get("waiver_reason"):
             self.add_error("waiver_reason", _("Say why you do not want this coverage."))
         return data

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from agencies.access import AuthenticatedRequest
 from enrollment.rules import rule_settings
 from enrollment.selectors import group_get_visible
 from portal.forms import fields_with_problems
@@ -458,7 +459,7 @@ def _back(group) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse:
+def invitation_revoke(request: AuthenticatedRequest, group_pk: int, pk: int) -> HttpResponse:
     group, subscriber = _broker_invitation(request, group_pk, pk)
     self_service.invitation_revoke(invitation=_latest(subscriber), by=request.user)
     messages.success(request, _("Invitation revoked: the link no longer works."))
@@ -467,7 +468,7 @@ def invitation_revoke(request: HttpRequest, group_pk: int, pk: int) -> HttpRespo
 
 @login_required
 @require_POST
-def invitation_extend(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse:
+def invitation_extend(request: AuthenticatedRequest, group_pk: int, pk: int) -> HttpResponse:
     group, subscriber = _broker_invitation(request, group_pk, pk)
     try:
         days = int(request.POST.get("days") or 7)

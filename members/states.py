@@ -85,11 +85,11 @@ def members_validation_move(
 
 
 def member_validation_move(
-    *, member: Member, to: str, reason: str, frm: str | None = None, **fields: object
+    *, member: Member, to: str, reason: str, frm: str | None = None, new_edit: bool = False, **fields: object
 ) -> bool:
     """One member's move, guarded by the edit version it was loaded with (a newer edit wins) and, given
     ``frm``, by that status."""
     guard = Member.objects.filter(pk=member.pk, edit_version=member.edit_version)
     if frm is not None:
         guard = guard.filter(validation_status=frm)
-    return bool(members_validation_move(members=guard, to=to, reason=reason, **fields))
+    return bool(members_validation_move(members=guard, to=to, reason=reason, new_edit=new_edit, **fields))

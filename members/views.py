@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from agencies.access import AuthenticatedRequest
 from catalogue import selectors as catalogue_selectors
 from enrollment import rules
 from enrollment.models import EmployerGroup
@@ -71,7 +72,8 @@ def member_list(request: HttpRequest, group_pk: int) -> HttpResponse:
     blockers = {sub.pk: selectors.family_blockers(subscriber=sub) for sub in subscribers}
     labels = _field_labels(group) if any(blockers.values()) else {}
     for sub in subscribers:
-        sub.blockers = [(b, labels.get((b.step, b.field), "")) for b in blockers[sub.pk]]
+        # What the page shows under the family's row (the template reads ``sub.blockers``).
+        sub.blockers = [(b, labels.get((b.step, b.field), "")) for b in blockers[sub.pk]]  # type: ignore[attr-defined]
     progress = selectors.group_progress(group=group)
     return render(
         request,
@@ -171,7 +173,7 @@ def _with_another_dependent(data, prefix: str = "dependents"):
 
 
 @login_required
-def family_edit(request: HttpRequest, group_pk: int, pk: int | None = None) -> HttpResponse:
+def family_edit(request: AuthenticatedRequest, group_pk: int, pk: int | None = None) -> HttpResponse:
     """Add (pk None) or edit a family. Saving stores what is typed and queues validation; the page then
     shows every rule the carrier would apply, beside its field."""
     group = group_get_visible(
@@ -245,7 +247,7 @@ def validate_now(request: HttpRequest, group_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_withdraw(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse:
+def member_withdraw(request: AuthenticatedRequest, group_pk: int, pk: int) -> HttpResponse:
     group = group_get_visible(user=request.user, pk=group_pk, write=True, records=selectors.MEMBER_PAGES)
     try:
         member = Member.objects.get(group=group, pk=pk, withdrawn_at__isnull=True)
@@ -287,7 +289,7 @@ def _refused(request: HttpRequest, exc: Exception) -> None:
 
 @login_required
 @require_POST
-def invitation_send(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse:
+def invitation_send(request: AuthenticatedRequest, group_pk: int, pk: int) -> HttpResponse:
     """Invite the employee (a new link; an earlier live one stops working), INV-001 and INV-002 first."""
     from django.core.mail import BadHeaderError
 
@@ -305,7 +307,7 @@ def invitation_send(request: HttpRequest, group_pk: int, pk: int) -> HttpRespons
 
 @login_required
 @require_POST
-def invitation_resend(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse:
+def invitation_resend(request: AuthenticatedRequest, group_pk: int, pk: int) -> HttpResponse:
     """Send the employee's live invitation again (the same link), INV-001 and INV-002 first."""
     from django.core.mail import BadHeaderError
 
@@ -329,7 +331,7 @@ def invitation_resend(request: HttpRequest, group_pk: int, pk: int) -> HttpRespo
 
 @login_required
 @require_POST
-def remind_not_started(request: HttpRequest, group_pk: int) -> HttpResponse:
+def remind_not_started(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     """ "Remind all not started": the same link again to each invited employee who never opened it."""
     from carrier.rules import carrier_today
 

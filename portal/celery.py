@@ -12,6 +12,7 @@ Celery handles (the ack is logged as lost, the consumer reconnects; the message 
 """
 
 import os
+from typing import Any
 
 from celery import Celery
 
@@ -20,9 +21,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 def guard_stale_redis_channels() -> None:
     try:
-        from kombu.transport import redis as transport
+        from kombu.transport import redis as kombu_redis
     except ImportError:  # pragma: no cover - the redis extra is a dependency
         return
+    transport: Any = kombu_redis  # what is patched is kombu's private, untyped internals
     if transport.redis is None or getattr(transport.Channel._connparams, "portal_guard", False):
         return
     connparams = transport.Channel._connparams
@@ -33,7 +35,7 @@ def guard_stale_redis_channels() -> None:
             raise transport.redis.exceptions.ConnectionError("this channel's broker connection is closed")
         return connparams(self, asynchronous=asynchronous)
 
-    _connparams.portal_guard = True
+    _connparams.portal_guard = True  # type: ignore[attr-defined]  # a mark on the function: patched once
     transport.Channel._connparams = _connparams
     batch = transport.Transport.supports_batch_publish
 

@@ -4,6 +4,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
+from django import forms
 from django.forms.renderers import TemplatesSetting
 
 
@@ -32,3 +33,12 @@ def fields_with_problems(form: Any, problems: Iterable[Any]) -> tuple[list[tuple
         bound.field.widget.attrs.update({"aria-invalid": "true", "aria-describedby": described})
     visible = [name for name in form.fields if not form[name].is_hidden]
     return [(form[name], by_field.get(name, [])) for name in visible], general
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """``form.fields[name]`` as the choice field it is (declared, or made from a model field with choices),
+    to set its choices; any other field is a mistake of the form's code."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{type(form).__name__}.{name} is a {type(field).__name__}, not a choice field")
+    return field

@@ -17,13 +17,19 @@ from django.utils.cache import add_never_cache_headers
 _VALID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+class CorrelatedRequest(HttpRequest):
+    """A request past :class:`CorrelationIdMiddleware`: it carries its correlation ID."""
+
+    correlation_id: str
+
+
 class CorrelationIdMiddleware:
     header = "X-Correlation-ID"
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: CorrelatedRequest) -> HttpResponse:
         incoming = request.headers.get(self.header, "")
         request.correlation_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
         response = self.get_response(request)

@@ -141,7 +141,8 @@ class RenewalDecisionForm(forms.Form):
         return body
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "decision" not in data:
             return data
         if not data.get("attest"):

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from groupsales.change_events import ChangeAction, EventType
-from groupsales.codes import LINE_TO_X12, X12_TO_RELATIONSHIP, Relationship
+from groupsales.codes import LINE_TO_X12, X12_TO_RELATIONSHIP, Line, Relationship
 from groupsales.rules import LoopCheck, check_change_loop
 from groupsales.rules.change_file import FamilyMember
 from groupsales.x12.parser import ParsedInterchange, ParsedMember
@@ -40,6 +40,11 @@ class Loop:
     @property
     def family(self) -> str:
         return self.pm.subscriber_ref or self.pm.member_ref or f"?{self.pm.line}"
+
+
+def _matched(loops: list[Loop]) -> list[tuple[MemberValidation, MemberChange]]:
+    """(validation, change) of the loops that have both: a loop has a change only with a validation."""
+    return [(lp.validation, lp.change) for lp in loops if lp.validation is not None and lp.change is not None]
 
 
 def file_level_errors(*, group: Group) -> list[dict[str, Any]]:
@@ -91,25 +96,25 @@ def _family_after(
     family: str, loops: list[Loop], roster: dict[str, RosterEntry], validations: dict, on: date
 ):
     """The dependents covered after the file (roster members not ended here, and those added here)."""
-    in_file = {lp.validation.member_ref: lp for lp in loops if lp.validation and lp.change}
+    in_file = {validation.member_ref: (validation, change) for validation, change in _matched(loops)}
     after = []
     for entry in roster.values():
         if entry.subscriber_ref != family or entry.relationship == Relationship.SUBSCRIBER:
             continue
         loop = in_file.get(entry.member_ref)
-        if loop is not None and loop.change.event.get("action") == ChangeAction.TERMINATE:
+        if loop is not None and loop[1].event.get("action") == ChangeAction.TERMINATE:
             continue
         if loop is None and not (entry.coverage_end is None or entry.coverage_end >= on):
             continue
-        lines = _line_map(entry, on) if loop is None else {c["line"]: 1 for c in coverage_lines(
-            loop.validation, validations)}  # fmt: skip
+        lines = set(_line_map(entry, on)) if loop is None else {c["line"] for c in coverage_lines(
+            loop[0], validations)}  # fmt: skip
         after.append(FamilyMember(entry.member_ref, entry.relationship, frozenset(lines)))
-    for ref, loop in in_file.items():
-        if ref in roster or loop.validation.relationship == Relationship.SUBSCRIBER:
+    for ref, (validation, change) in in_file.items():
+        if ref in roster or validation.relationship == Relationship.SUBSCRIBER:
             continue
-        if loop.change.event.get("action") in (ChangeAction.ADD, ChangeAction.REINSTATE):
-            lines = {c["line"] for c in coverage_lines(loop.validation, validations)}
-            after.append(FamilyMember(ref, loop.validation.relationship, frozenset(lines)))
+        if change.event.get("action") in (ChangeAction.ADD, ChangeAction.REINSTATE):
+            lines = {c["line"] for c in coverage_lines(validation, validations)}
+            after.append(FamilyMember(ref, validation.relationship, frozenset(lines)))
     return after
 
 
@@ -122,13 +127,17 @@ def _subscriber_tiers(family: str, loops: list[Loop], roster: dict, validations:
     return {line: tier for line, (_plan, tier) in _line_map(entry, on).items()} if entry else {}
 
 
-def _loop_check(loop: Loop, loops: list[Loop], roster: dict, validations: dict, today: date) -> LoopCheck:
-    change, validation = loop.change.change, loop.validation
+def _loop_check(
+    loop: Loop, validation: MemberValidation, pending: MemberChange, loops: list[Loop], roster: dict,
+    validations: dict, today: date,
+) -> LoopCheck:  # fmt: skip
+    change = pending.change
     effective = _d(change.get("effectiveDate"))
     held = roster.get(validation.member_ref)
     ends_family = any(  # a subscriber's termination ends the family, its reinstatement restores it as it was
-        lp.change and lp.validation.relationship == Relationship.SUBSCRIBER
-        and lp.change.event.get("action") in (ChangeAction.TERMINATE, ChangeAction.REINSTATE) for lp in loops
+        v.relationship == Relationship.SUBSCRIBER
+        and c.event.get("action") in (ChangeAction.TERMINATE, ChangeAction.REINSTATE)
+        for v, c in _matched(loops)
     )  # fmt: skip
     return LoopCheck(
         loop=loop.pm,
@@ -142,7 +151,7 @@ def _loop_check(loop: Loop, loops: list[Loop], roster: dict, validations: dict, 
         reason_code=change.get("maintenanceReasonCode"),
         received_on=today,
         expected=_expected(validation, validations),
-        before={LINE_TO_X12[k]: v for k, v in _line_map(held, effective).items()}
+        before={LINE_TO_X12[Line(k)]: v for k, v in _line_map(held, effective).items()}
         if held and effective
         else {},
         family_events=[
@@ -177,7 +186,7 @@ def _loop_errors(loop: Loop, loops: list[Loop], roster: dict, validations: dict,
     )
     errors += [
         _violation_error(v, pm)
-        for v in check_change_loop(_loop_check(loop, loops, roster, validations, today))
+        for v in check_change_loop(_loop_check(loop, validation, change, loops, roster, validations, today))
     ]
     subscriber = validations.get(validation.subscriber_ref)
     if scenarios.member_rejected(subscriber_last_name=(subscriber or validation).body.get("lastName")):
@@ -195,12 +204,13 @@ def change_results(
     today = clock.carrier_today()
     changes = {c.member_ref: c for c in group.changes.all()}
     roster = {e.member_ref: e for e in group.roster.all()}
-    loops = []
+    loops: list[Loop] = []
     for pm in parsed.members:
         validation = validations.get(pm.member_ref or "")
         change = changes.get(pm.member_ref or "") if validation is not None else None
         replay = (
-            change is not None
+            validation is not None
+            and change is not None
             and change.status == C.APPLIED
             and change.validation_id == validation.validation_id
         )
@@ -220,7 +230,10 @@ def change_results(
 
 
 def _entries(loops: list[Loop]) -> tuple[list[dict[str, Any]], list[str], list[str], list[Loop]]:
-    results, accepted, rejected, plan = [], [], [], []
+    results: list[dict[str, Any]] = []
+    accepted: list[str] = []
+    rejected: list[str] = []
+    plan: list[Loop] = []
     for loop in loops:
         v, change = loop.validation, (loop.change.change if loop.change else {})
         relationship = X12_TO_RELATIONSHIP.get(loop.pm.relationship_code)
@@ -252,12 +265,11 @@ def apply_changes(*, group: Group, loops: list[Loop], rejected: list[str], file_
     """The accepted loops onto the roster, subscribers first; the rejected changes marked REJECTED."""
     validations = {v.member_ref: v for v in group.validations.all()}
     group.changes.filter(member_ref__in=rejected, status=C.PENDING).update(status=C.REJECTED, file_id=file_id)
-    order = sorted(loops, key=lambda lp: lp.validation.relationship != Relationship.SUBSCRIBER)
-    for loop in order:
-        validation, change = loop.validation, loop.change
+    order = sorted(_matched(loops), key=lambda vc: vc[0].relationship != Relationship.SUBSCRIBER)
+    for validation, change in order:
         action = change.change["action"]
         entry = group.roster.filter(member_ref=validation.member_ref).first()
-        effective = _d(change.change["effectiveDate"])
+        effective = date.fromisoformat(change.change["effectiveDate"])  # an accepted loop's dates are set
         if action == ChangeAction.ADD:
             entry = _add(group, entry, validation, validations, effective)
         elif entry is None:
@@ -267,7 +279,7 @@ def apply_changes(*, group: Group, loops: list[Loop], rejected: list[str], file_
             entry.waivers = _waivers(validation.body)
             _set_lines(entry, coverage_lines(validation, validations), effective, change.change)
         elif action == ChangeAction.TERMINATE:
-            _terminate(group, entry, _d(change.change["coverageEnd"]), change.change["type"])
+            _terminate(group, entry, date.fromisoformat(change.change["coverageEnd"]), change.change["type"])
         else:
             _reinstate(group, entry)
         entry.last_change = {"fileId": file_id, "action": action, "eventType": change.change["type"],
@@ -311,7 +323,7 @@ def _set_lines(entry: RosterEntry, after: list[dict], effective: date, change: d
     end = (_d(change.get("coverageEnd")) or effective).isoformat()
     day_before = date.fromordinal(effective.toordinal() - 1).isoformat()
     for item in entry.lines:
-        if item.get("end") is not None or _d(item["start"]) > effective:
+        if item.get("end") is not None or date.fromisoformat(item["start"]) > effective:
             continue
         line = item["line"]
         if line not in wanted:

@@ -282,6 +282,7 @@ def _process(file: EnrollmentFile) -> None:
     )
     with transaction.atomic():
         validations = {v.member_ref: v for v in group.validations.select_for_update()}
+        members: list[dict[str, Any]]
         if whole:
             status, members, summary = (
                 F.REJECTED,
@@ -352,14 +353,13 @@ def _expected_coverage(
     validation: MemberValidation, validations: dict[str, MemberValidation]
 ) -> dict[str, tuple]:
     """{line: (plan, tier)} the validation elects, a dependent's on its subscriber's plan and tier."""
-    if validation.relationship == Relationship.SUBSCRIBER:
-        source = validation
-        lines = None
-    else:
+    source: MemberValidation | None = validation
+    lines: set[str] | None = None
+    if validation.relationship != Relationship.SUBSCRIBER:
         source = validations.get(validation.subscriber_ref)
         lines = {c.get("line") for c in validation.body.get("coverage") or []}
-        if source is None:
-            return {}
+    if source is None:
+        return {}
     expected = {}
     for cover in source.body.get("coverage") or []:
         if cover.get("waived") or not cover.get("planId"):
@@ -381,7 +381,7 @@ def _member_errors(
 
     if (pm.subscriber_ref or "") != validation.subscriber_ref:
         fil("FIL-010", "REF*0F differs from the validation's subscriberRef.", "REF", pm.line_of("REF", "0F"))
-    if pm.relationship_code != RELATIONSHIP_TO_X12.get(validation.relationship):
+    if pm.relationship_code != RELATIONSHIP_TO_X12.get(Relationship(validation.relationship)):
         fil("FIL-010", "The relationship (INS02) differs from the validation.", "INS", pm.line)
     if pm.birth_date is None or pm.birth_date.isoformat() != body.get("dateOfBirth"):
         fil("FIL-010", "The file's date of birth differs from the validation.", "DMG", pm.line_of("DMG"))

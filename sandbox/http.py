@@ -162,6 +162,14 @@ def _faults() -> None:
         raise ApiProblem.of(503, "UNAVAILABLE", "The service is unavailable; retry later.")
 
 
+class ApiRequest(HttpRequest):
+    """A request inside :func:`endpoint`: the wrapper sets its correlation ID, and on a POST the
+    ``Idempotency-Key`` it checked (what a creating handler passes on)."""
+
+    correlation_id: str
+    idempotency_key: str
+
+
 def _idempotency_key(request: HttpRequest) -> str:
     key = request.headers.get("Idempotency-Key", "")
     if not key:
@@ -200,9 +208,9 @@ def endpoint(*methods: str) -> Callable[[Callable[..., Answer]], Callable[..., H
 
     def wrap(handler: Callable[..., Answer]) -> Callable[..., HttpResponse]:
         @csrf_exempt
-        def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        def view(request: ApiRequest, **kwargs: Any) -> HttpResponse:
             correlation_id = (request.headers.get("X-Correlation-ID") or uuid.uuid4().hex)[:100]
-            request.correlation_id = correlation_id  # type: ignore[attr-defined]
+            request.correlation_id = correlation_id
             latency = int(getattr(settings, "SANDBOX_LATENCY_MS", 0) or 0)
             if latency > 0:
                 time.sleep(latency / 1000)
@@ -212,10 +220,10 @@ def endpoint(*methods: str) -> Callable[[Callable[..., Answer]], Callable[..., H
                 response = problem_response(problem, correlation_id)
             except Exception:  # a bug of ours: still a problem body, and logged with its traceback
                 logger.exception("sandbox %s %s failed", request.method, request.path)
-                problem = ApiProblem.of(
+                failure = ApiProblem.of(
                     500, "UNAVAILABLE", "The sandbox failed; retry, or report the correlation ID."
                 )
-                response = problem_response(problem, correlation_id)
+                response = problem_response(failure, correlation_id)
             response["X-Correlation-ID"] = correlation_id
             return response
 
@@ -227,7 +235,7 @@ def endpoint(*methods: str) -> Callable[[Callable[..., Answer]], Callable[..., H
 
 
 def _dispatch(
-    request: HttpRequest, handler: Callable[..., Answer], methods: tuple[str, ...], kwargs: dict
+    request: ApiRequest, handler: Callable[..., Answer], methods: tuple[str, ...], kwargs: dict
 ) -> HttpResponse:
     if request.method not in methods:
         raise ApiProblem(
@@ -263,12 +271,12 @@ def _dispatch(
         response["Idempotent-Replayed"] = "true"
         return response
 
-    request.idempotency_key = key  # type: ignore[attr-defined]
+    request.idempotency_key = key
     try:
         answer = handler(request, partner, **kwargs)
         response = _render(answer)
     except ApiProblem as problem:
-        response = problem_response(problem, request.correlation_id)  # type: ignore[attr-defined]
+        response = problem_response(problem, request.correlation_id)
     if response.status_code < 500 and response.status_code != 429:
         try:
             with transaction.atomic():

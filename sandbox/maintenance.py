@@ -78,7 +78,8 @@ def _lines_on(entry: RosterEntry, on: date) -> list[dict[str, Any]]:
     return [
         item
         for item in entry.lines
-        if _d(item["start"]) <= on and (item.get("end") is None or on <= _d(item["end"]))
+        if date.fromisoformat(item["start"]) <= on
+        and (item.get("end") is None or on <= date.fromisoformat(item["end"]))
     ]
 
 
@@ -112,8 +113,8 @@ def _pending(group: Group, excluding: str | None) -> list[PendingChange]:
                 subscriber_ref=c.subscriber_ref,
                 type=c.event.get("type"),
                 action=c.event.get("action"),
-                event_date=_d(c.event.get("date")),
-                effective_date=_d(c.change.get("effectiveDate")),
+                event_date=date.fromisoformat(c.event["date"]),  # a pending change's dates were checked
+                effective_date=date.fromisoformat(c.change["effectiveDate"]),
             )
         )
     return out
@@ -135,7 +136,7 @@ def apply_age_outs(*, group: Group, today: date) -> None:
 def _end_entry(entry: RosterEntry, end: date, reason: str, *, by_file: bool) -> None:
     entry.coverage_end, entry.end_reason, entry.ended_by_file = end, reason, by_file
     for item in entry.lines:
-        if item.get("end") is None or _d(item["end"]) > end:
+        if item.get("end") is None or date.fromisoformat(item["end"]) > end:
             item["end"], item["endReason"] = end.isoformat(), reason
     entry.updated_at = clock.now()
 
@@ -170,8 +171,8 @@ def _errors_of(group: Group, body: Any, facts: CarrierFacts) -> tuple[list[dict]
     by_ref = {v.member_ref: v for v in others}
     subscriber = None
     if body.get("relationship") != Relationship.SUBSCRIBER:
-        found = by_ref.get(body.get("subscriberRef"))
-        subscriber = found.body if found and found.relationship == Relationship.SUBSCRIBER else None
+        held = by_ref.get(body.get("subscriberRef") or "")
+        subscriber = held.body if held and held.relationship == Relationship.SUBSCRIBER else None
     renewal = group_renewal_date(group, today)
     violations, dates = check_change(
         body,
@@ -318,11 +319,9 @@ def roster_read(*, group: Group, query: dict[str, str]) -> tuple[date, list[dict
     """The roster on ``asOf`` (default today; at most the current renewal date), family by family."""
     today = CarrierFacts().today
     apply_age_outs(group=group, today=today)
-    as_of = today
-    if query.get("asOf"):
-        as_of = _d(query["asOf"])
-        if as_of is None:
-            raise _bad("asOf is a date YYYY-MM-DD.")
+    as_of = _d(query["asOf"]) if query.get("asOf") else today
+    if as_of is None:
+        raise _bad("asOf is a date YYYY-MM-DD.")
     renewal = group_renewal_date(group, today)
     if renewal is not None and as_of > renewal:
         raise _bad(f"asOf may be at most the current renewal date {renewal}.")
@@ -333,8 +332,7 @@ def roster_read(*, group: Group, query: dict[str, str]) -> tuple[date, list[dict
     if query.get("subscriberRef"):
         rows = rows.filter(subscriber_ref=query["subscriberRef"])
     items = [_roster_item(e, as_of) for e in sorted(rows, key=_family_order)]
-    items = [i for i in items if i is not None and (not status or i["status"] == status)]
-    return as_of, items
+    return as_of, [i for i in items if i is not None and (not status or i["status"] == status)]
 
 
 def _family_order(entry: RosterEntry) -> tuple:
@@ -420,13 +418,13 @@ def roster_enroll(
 
 def coverage_lines(validation: MemberValidation, validations: dict[str, MemberValidation]) -> list[dict]:
     """[{line, planId, coverageTier}] a validation covers: a dependent's on its subscriber's plan and tier."""
-    if validation.relationship == Relationship.SUBSCRIBER:
-        source, lines = validation, None
-    else:
+    source: MemberValidation | None = validation
+    lines: set[str] | None = None
+    if validation.relationship != Relationship.SUBSCRIBER:
         source = validations.get(validation.subscriber_ref)
         lines = {c.get("line") for c in validation.body.get("coverage") or []}
-        if source is None:
-            return []
+    if source is None:
+        return []
     return [
         {"line": c["line"], "planId": c["planId"], "coverageTier": c.get("coverageTier")}
         for c in source.body.get("coverage") or []

@@ -122,7 +122,7 @@ def rate_file_load(*, path: str | os.PathLike[str]) -> m.RateFile:
                     exp_date=record.exp_date,
                 )
             )
-    if not reader.ok:
+    if not reader.ok or reader.header is None:  # a file read whole without a failure has its header
         raise RateFileRejected(list(reader.issues))
     with open(path, "rb") as handle:
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
@@ -135,15 +135,12 @@ def rate_file_load(*, path: str | os.PathLike[str]) -> m.RateFile:
         m.Crosswalk.objects.filter(
             plan_year_end__gte=start - timedelta(days=1), plan_year_end__lt=end
         ).delete()
-        for model, rows in (
-            (m.Plan, plans),
-            (m.Geo, geos),
-            (m.AgeRate, age_rates),
-            (m.TierRate, tier_rates),
-            (m.Factor, factors),
-            (m.Crosswalk, crosswalks),
-        ):
-            model.objects.bulk_create(rows, batch_size=2000)
+        m.Plan.objects.bulk_create(plans, batch_size=2000)
+        m.Geo.objects.bulk_create(geos, batch_size=2000)
+        m.AgeRate.objects.bulk_create(age_rates, batch_size=2000)
+        m.TierRate.objects.bulk_create(tier_rates, batch_size=2000)
+        m.Factor.objects.bulk_create(factors, batch_size=2000)
+        m.Crosswalk.objects.bulk_create(crosswalks, batch_size=2000)
         return m.RateFile.objects.create(
             name=os.path.basename(os.fspath(path)), sha256=digest, counts=dict(reader.counts)
         )

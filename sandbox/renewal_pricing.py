@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, overload
 
 from groupsales.codes import Relationship, Tier
 from groupsales.rating import AgeRates, CoveredPerson, Family, PlanPrice, TierRates, age_on
@@ -33,6 +33,12 @@ def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+@overload
+def money(amount: Decimal) -> str: ...
+@overload
+def money(amount: None) -> None: ...
+@overload
+def money(amount: Decimal | None) -> str | None: ...
 def money(amount: Decimal | None) -> str | None:
     return None if amount is None else f"{_cents(amount):.2f}"
 

@@ -75,6 +75,13 @@ def rates_for(group: Group, renewal: Renewal | None = None) -> RenewalRates:
     return RenewalRates(first_year_end=first_end, trend=trend, use_loaded=use_loaded, rules=rule_settings())
 
 
+def _offer_lines(renewal: Renewal) -> list[dict[str, Any]]:
+    """The lines of the offer of a renewal past UPCOMING (the offer is fixed when it is made)."""
+    if renewal.offer is None:
+        raise ValueError(f"renewal {renewal.pk} has no offer yet")
+    return renewal.offer["lines"]
+
+
 def roster(group: Group) -> list[Enrolled]:
     rows = group.validations.filter(status=MemberValidation.Status.ACCEPTED, valid=True)
     return [
@@ -113,7 +120,7 @@ def renewals_advance(*, group: Group) -> None:
     today = clock.carrier_today()
     for _step in range(50):  # each pass applies at most one step
         renewal = group.renewals.order_by("-renewal_date").first()
-        if not _step_once(group, renewal, today):
+        if renewal is None or not _step_once(group, renewal, today):
             return
 
 
@@ -172,7 +179,7 @@ def _make_offer(group: Group, renewal: Renewal) -> None:
 def _offered_offerings(renewal: Renewal) -> list[dict[str, Any]]:
     """RENEW_AS_OFFERED: each line keeps its renewal plans, rating option and contribution."""
     out = []
-    for line in renewal.offer["lines"]:
+    for line in _offer_lines(renewal):
         plans = sorted({p["renewalPlanId"] for p in line["plans"] if p["renewalPlanId"]})
         if plans:
             out.append(
@@ -210,7 +217,9 @@ def _destination(renewal: Renewal, line: str, plan_id: str) -> str | None:
     if offering is None:
         return None  # LINE_NOT_RENEWED
     mapped = {p["fromPlanId"]: p["toPlanId"] for p in offering.get("planMappings") or []}
-    offer_line = next((ln for ln in renewal.offer["lines"] if ln["line"] == line), {"plans": []})
+    offer_line: dict[str, Any] = next(
+        (ln for ln in _offer_lines(renewal) if ln["line"] == line), {"plans": []}
+    )
     renewal_plan = next(
         (p["renewalPlanId"] for p in offer_line["plans"] if p["currentPlanId"] == plan_id), None
     )
@@ -225,7 +234,7 @@ def _take_effect(group: Group, renewal: Renewal) -> None:
         coverage = []
         for cover in validation.body.get("coverage") or []:
             if cover.get("waived") or "planId" not in cover:
-                kept = any(o["line"] == cover.get("line") for o in renewal.renewal_offerings)
+                kept = any(o["line"] == cover.get("line") for o in renewal.renewal_offerings or [])
                 if kept:
                     coverage.append(cover)
                 continue
@@ -301,9 +310,11 @@ def group_fields(*, group: Group) -> dict[str, Any]:
 def _current(group: Group) -> Renewal:
     """The renewal with the earliest renewal date after today (a TERMINATED group: its last one)."""
     if group.status == G.TERMINATED:
-        return group.renewals.order_by("-renewal_date").first()
-    today = clock.carrier_today()
-    renewal = group.renewals.filter(renewal_date__gt=today).order_by("renewal_date").first()
+        renewal = group.renewals.order_by("-renewal_date").first()
+    else:
+        renewal = (
+            group.renewals.filter(renewal_date__gt=clock.carrier_today()).order_by("renewal_date").first()
+        )
     if renewal is None:
         raise ApiProblem.of(409, "INVALID_STATE", "The group has no renewal: it was never ENROLLED.")
     return renewal
@@ -356,7 +367,7 @@ def renewal_current(*, group: Group) -> dict[str, Any]:
 def _priced(group: Group, renewal: Renewal) -> tuple[list, dict]:
     rows = continuing(roster(group), renewal.renewal_date, rule_settings().child_age_limit)
     return offer_answer(
-        lines=renewal.offer["lines"],
+        lines=_offer_lines(renewal),
         rows=rows,
         rates=rates_for(group, renewal),
         area=group.rating_area_id,
@@ -494,7 +505,7 @@ def _apply(group: Group, renewal: Renewal, body: dict, warnings: list) -> dict[s
         rows = continuing(roster(group), renewal.renewal_date, rule_settings().child_age_limit)
         premium, employer = decided_totals(
             offerings=renewal.renewal_offerings,
-            lines=renewal.offer["lines"],
+            lines=_offer_lines(renewal),
             rows=rows,
             rates=rates_for(group, renewal),
             area=group.rating_area_id,

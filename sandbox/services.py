@@ -98,8 +98,8 @@ def _group_violations(body: Any, facts: CarrierFacts) -> list[dict[str, Any]]:
 def _rating_area(body: dict[str, Any], facts: CarrierFacts) -> str | None:
     address = body["employer"]["address"]
     return facts.rating_area_for(
-        address["zip5"], address["countyFips"], _date(body["requestedEffectiveDate"])
-    )
+        address["zip5"], address["countyFips"], date.fromisoformat(body["requestedEffectiveDate"])
+    )  # the body passed its schema: its dates are YYYY-MM-DD
 
 
 def _census_families(census: list[dict[str, Any]]) -> list[Family]:
@@ -109,11 +109,14 @@ def _census_families(census: list[dict[str, Any]]) -> list[Family]:
             continue
         ref = row["memberRef"]
         subscriber = CoveredPerson(
-            ref, Relationship.SUBSCRIBER, _date(row["dateOfBirth"]), row.get("tobaccoUse")
+            ref, Relationship.SUBSCRIBER, date.fromisoformat(row["dateOfBirth"]), row.get("tobaccoUse")
         )
         dependents = tuple(
             CoveredPerson(
-                f"{ref}-D{i}", Relationship(d["relationship"]), _date(d["dateOfBirth"]), d.get("tobaccoUse")
+                f"{ref}-D{i}",
+                Relationship(d["relationship"]),
+                date.fromisoformat(d["dateOfBirth"]),
+                d.get("tobaccoUse"),
             )
             for i, d in enumerate(row.get("dependents") or [], start=1)
         )
@@ -122,7 +125,7 @@ def _census_families(census: list[dict[str, Any]]) -> list[Family]:
 
 
 def _estimated_rates(body: dict[str, Any], area: str, facts: CarrierFacts) -> list[dict[str, Any]]:
-    on = _date(body["requestedEffectiveDate"])
+    on = date.fromisoformat(body["requestedEffectiveDate"])
     families = _census_families(body.get("census") or [])
     rates = []
     for offering in body["offerings"]:
@@ -235,7 +238,9 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 def _offered(body: dict[str, Any]) -> dict[str, set[str]]:
     return {
-        o.get("line"): set(o.get("planIds") or []) for o in body.get("offerings") or [] if isinstance(o, dict)
+        str(o.get("line")): set(o.get("planIds") or [])
+        for o in body.get("offerings") or []
+        if isinstance(o, dict)
     }
 
 
@@ -326,18 +331,19 @@ def agent_groups(*, partner: Partner, npn: str, filters: dict[str, str]) -> list
         if status not in S.values:
             raise ApiProblem.of(400, "MALFORMED_REQUEST", f"status is one of {', '.join(S.values)}.")
         rows = rows.filter(status=status)
-    bounds = {}
+    bounds: dict[str, date] = {}
     for name in ("effectiveFrom", "effectiveTo"):
         if filters.get(name):
-            bounds[name] = _date(filters[name])
-            if bounds[name] is None:
+            bound = _date(filters[name])
+            if bound is None:
                 raise ApiProblem.of(400, "MALFORMED_REQUEST", f"{name} is a date YYYY-MM-DD.")
+            bounds[name] = bound
     items = []
     for group in rows.prefetch_related("validations"):
         effective = _date(group.body.get("requestedEffectiveDate"))
-        if bounds.get("effectiveFrom") and (effective is None or effective < bounds["effectiveFrom"]):
+        if "effectiveFrom" in bounds and (effective is None or effective < bounds["effectiveFrom"]):
             continue
-        if bounds.get("effectiveTo") and (effective is None or effective > bounds["effectiveTo"]):
+        if "effectiveTo" in bounds and (effective is None or effective > bounds["effectiveTo"]):
             continue
         accepted = sum(
             1
@@ -380,7 +386,7 @@ def _member_errors(
     by_ref = {v.member_ref: v for v in others}
     subscriber = None
     if body.get("relationship") != Relationship.SUBSCRIBER:
-        found = by_ref.get(body.get("subscriberRef"))
+        found = by_ref.get(body.get("subscriberRef") or "")
         if found is not None and found.relationship == Relationship.SUBSCRIBER:
             subscriber = found.body
     other_dependents = [
@@ -636,14 +642,17 @@ def _families_on(validations: Iterable[MemberValidation], line: str, plan_id: st
 
 def _person(v: MemberValidation) -> CoveredPerson:
     return CoveredPerson(
-        v.member_ref, Relationship(v.relationship), _date(v.body["dateOfBirth"]), v.body.get("tobaccoUse")
+        v.member_ref,
+        Relationship(v.relationship),
+        date.fromisoformat(v.body["dateOfBirth"]),
+        v.body.get("tobaccoUse"),
     )
 
 
 def _final_rates(
     group: Group, validations: list[MemberValidation], facts: CarrierFacts
 ) -> list[dict[str, Any]]:
-    on = _date(group.body["requestedEffectiveDate"])
+    on = date.fromisoformat(group.body["requestedEffectiveDate"])
     out = []
     for offering in group.body["offerings"]:
         for plan_id in offering["planIds"]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from . import files, renewals, services
-from .http import Answer, ApiProblem, endpoint, json_body, page_of, paging
+from .http import Answer, ApiProblem, ApiRequest, endpoint, json_body, page_of, paging
 from .models import EnrollmentFile, Partner
 
 
@@ -27,7 +27,7 @@ def agent_groups(request: HttpRequest, partner: Partner, npn: str) -> Answer:
 
 
 @endpoint("POST")
-def groups(request: HttpRequest, partner: Partner) -> Answer:
+def groups(request: ApiRequest, partner: Partner) -> Answer:
     body = json_body(request)
     created = services.group_create(partner=partner, body=body, idempotency_key=request.idempotency_key)
     return Answer(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -227,7 +227,7 @@ def _writer_problem(message: str, families: list[Family]) -> Problem:
     )
 
 
-def _file_members(families: list[Family], by_ref: dict[str, dict]) -> list[dict[str, str]]:
+def _file_members(families: list[Family], by_ref: Mapping[str | None, dict]) -> list[dict[str, str]]:
     """Each member in the file's order, with the digest of the body it was written from (follow-ups)."""
     return [
         {
@@ -255,6 +255,7 @@ def transmission_render(
     Raises ``BuildError`` with plain problems when the group or a member cannot be written.
     """
     facts = _complete_facts(group)
+    assert facts.effective_date is not None  # _complete_facts raised FIL-003 without one
     only = set(member_refs) if member_refs is not None else None
     try:
         bodies = sources.member_bodies(group=group)

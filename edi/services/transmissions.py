@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -110,7 +110,7 @@ def _plan(*, group: EmployerGroup, purpose: str) -> tuple[Transmission | None, s
 
 
 def transmission_start(
-    *, group: EmployerGroup, purpose: str = P.ORIGINAL, by: AbstractBaseUser | None = None
+    *, group: EmployerGroup, purpose: str = P.ORIGINAL, by: User | None = None
 ) -> Transmission:
     """Build, precheck and (when clean) queue the upload of the group's next file.
 
@@ -554,7 +554,7 @@ def transmission_poll_again(*, transmission: Transmission) -> Transmission:
     return transmission
 
 
-def transmission_resubmit(*, transmission: Transmission, by: AbstractBaseUser | None = None) -> Transmission:
+def transmission_resubmit(*, transmission: Transmission, by: User | None = None) -> Transmission:
     """Admin or broker: send the group again as the situation needs (a new file, a new control number)."""
     last = last_final_transmission(group=transmission.group)
     if last is not None and last.status == S.REJECTED:

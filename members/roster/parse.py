@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, BinaryIO
+from typing import Any
 
 from django.utils.translation import gettext as _
 
-from enrollment.census_import import MAX_ROWS, cell_text, read_table
+from enrollment.census_import import MAX_ROWS, Readable, cell_text, read_table
 
 from ..models import LINES, Election, Member
 
@@ -406,7 +406,7 @@ def _coverage(row: _Row, family: RosterFamily) -> None:
             )
 
 
-def parse_roster(*, name: str, content: bytes | BinaryIO, today: date | None = None) -> Roster:
+def parse_roster(*, name: str, content: bytes | Readable, today: date | None = None) -> Roster:
     """Every family the file holds and every value it could not read (nothing is stored)."""
     today = today or datetime.now().date()
     table, unreadable = read_table(name=name, content=content)
@@ -440,7 +440,8 @@ def parse_roster(*, name: str, content: bytes | BinaryIO, today: date | None = N
     orphans: list[RosterPerson] = []
     people = 0
     for line, raw in enumerate(table[1:], start=2):
-        values = {fields[i]: cell_text(v) for i, v in enumerate(raw) if i < len(fields) and fields[i]}
+        # A cell past the header's columns has no field (zip stops there).
+        values = {f: cell_text(v) for f, v in zip(fields, raw, strict=False) if f}
         if not any(values.values()):
             continue
         people += 1

@@ -15,15 +15,16 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, BinaryIO
+from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import BadHeaderError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enrollment.census_import import Readable
 from enrollment.models import EmployerGroup
 
 from ..models import Member, RosterImport
@@ -73,7 +74,7 @@ def roster_families(*, roster_import: RosterImport) -> list[RosterFamily]:
 
 
 def roster_preview_create(
-    *, group: EmployerGroup, name: str, content: bytes | BinaryIO, by: AbstractBaseUser | None
+    *, group: EmployerGroup, name: str, content: bytes | Readable, by: User | None
 ) -> RosterImport:
     """Read and check a roster; store the preview (nothing of the group changes)."""
     roster = parse_roster(name=name, content=content, today=timezone.localdate())
@@ -101,7 +102,7 @@ class RosterOutcome:
 
 
 def roster_import(
-    *, roster_import_id: int, by: AbstractBaseUser | None, good_only: bool = False, invite: bool = False
+    *, roster_import_id: int, by: User | None, good_only: bool = False, invite: bool = False
 ) -> RosterOutcome:
     """Save the preview's families (see the module's docstring); nothing is saved when any has an error
     unless ``good_only``."""
@@ -156,7 +157,7 @@ def roster_import(
     return outcome
 
 
-def _invite(outcome: RosterOutcome, by: AbstractBaseUser | None) -> None:
+def _invite(outcome: RosterOutcome, by: User | None) -> None:
     from ..invitations import invitation_email_send
 
     for subscriber in outcome.imported:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from agencies.access import AuthenticatedRequest
 from enrollment.models import EmployerGroup
 from enrollment.selectors import group_get_visible
 
@@ -57,7 +58,7 @@ def _preview(group: EmployerGroup, pk: int) -> RosterImport:
 
 
 @login_required
-def roster_upload(request: HttpRequest, group_pk: int) -> HttpResponse:
+def roster_upload(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     group = _group(request, group_pk, write=request.method == "POST")
     error = ""
     if request.method == "POST":
@@ -138,7 +139,7 @@ def _rows(preview: RosterImport, families: list[RosterFamily]) -> list[dict]:
 
 
 @login_required
-def roster_preview(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse:
+def roster_preview(request: AuthenticatedRequest, group_pk: int, pk: int) -> HttpResponse:
     group = _group(request, group_pk, write=request.method == "POST")
     preview = _preview(group, pk)
     if request.method == "POST":
@@ -214,6 +215,7 @@ def roster_template(request: HttpRequest, group_pk: int, fmt: str) -> HttpRespon
 
         book = Workbook()
         sheet = book.active
+        assert sheet is not None  # a new workbook has its one sheet
         sheet.title = "Roster"
         sheet.append(list(TEMPLATE_HEADERS))
         help_sheet = book.create_sheet("How to fill in")

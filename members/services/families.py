@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Callable, Container, Iterable, Mapping
+import functools
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -110,9 +111,11 @@ class _Refs:
     """The group's member refs, read once and only when a new dependent needs one."""
 
     def __init__(self, group: EmployerGroup) -> None:
-        self.group, self.known, self.added = group, None, set()
+        self.group = group
+        self.known: set[str] | None = None
+        self.added: set[str] = set()
 
-    def __contains__(self, ref: str) -> bool:
+    def __contains__(self, ref: object) -> bool:
         if self.known is None:
             self.known = set(
                 Member.objects.filter(group=self.group).order_by().values_list("member_ref", flat=True)
@@ -161,7 +164,7 @@ def family_plan(
     dependents: list[Member],
     stored_elections: Iterable[Election],
     subscriber_data: Mapping[str, Any],
-    dependents_data: list[Mapping[str, Any]],
+    dependents_data: Sequence[Mapping[str, Any]],
     elections: Mapping[str, Mapping[str, Any]],
     check: Callable[[Member], None],
     refuse: Callable[[str], object],
@@ -225,9 +228,9 @@ def family_save(
     *,
     group: EmployerGroup,
     subscriber_data: Mapping[str, Any],
-    dependents_data: list[Mapping[str, Any]],
+    dependents_data: Sequence[Mapping[str, Any]],
     elections: Mapping[str, Mapping[str, Any]],
-    by: AbstractBaseUser | None,
+    by: User | None,
     subscriber: Member | None = None,
 ) -> Member:
     """Create or update a family: the subscriber, its dependents and its elections (:func:`family_plan`).
@@ -270,7 +273,7 @@ def family_save(
     return subscriber
 
 
-def _family_store(plan: FamilyPlan, *, by: AbstractBaseUser | None) -> None:
+def _family_store(plan: FamilyPlan, *, by: User | None) -> None:
     """Store a plan made ``in_place`` (its members checked with ``full_clean``)."""
     plan.subscriber.save()
     for election in plan.elections.values():
@@ -309,7 +312,7 @@ def family_draft_problems(
     dependents: list[Member],
     stored_elections: list[Election],
     subscriber_data: Mapping[str, Any],
-    dependents_data: list[Mapping[str, Any]],
+    dependents_data: Sequence[Mapping[str, Any]],
     elections: Mapping[str, Mapping[str, Any]],
     group_payload: dict,
     ctx: Any,
@@ -406,7 +409,7 @@ def _draft_rules(
     return problems
 
 
-def member_withdraw(*, member: Member, by: AbstractBaseUser | None) -> Member:
+def member_withdraw(*, member: Member, by: User | None) -> Member:
     """Take a member (a subscriber with its dependents) out of the group. A member the carrier never
     validated is deleted; one it knows is marked withdrawn and withdrawn with the carrier on commit.
     A member already ACCEPTED by the carrier cannot be withdrawn here (api.md: 409)."""
@@ -429,7 +432,6 @@ def member_withdraw(*, member: Member, by: AbstractBaseUser | None) -> Member:
             from .. import tasks
 
             for m in to_call:
-                member_id = m.pk
-                transaction.on_commit(lambda member_id=member_id: tasks.withdraw_member.delay(member_id))
+                transaction.on_commit(functools.partial(tasks.withdraw_member.delay, m.pk))
     member.refresh_from_db()
     return member

@@ -94,8 +94,8 @@ def member_local_problems(
     body = member_build_validation_body(member=member)
     subscriber_body = None
     others: list[dict] = []
-    if member.subscriber_id:
-        subscriber = member.subscriber
+    subscriber = member.subscriber
+    if subscriber is not None:
         subscriber_body = member_build_validation_body(member=subscriber)
         others = [
             member_build_validation_body(member=d)
