@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -12,13 +11,13 @@ from enrollment.models import EmployerGroup
 from .models import EmployerContact
 
 
-def employer_groups(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[EmployerGroup]:
+def employer_groups(*, user: User | AnonymousUser) -> QuerySet[EmployerGroup]:
     if not user.is_authenticated:
         return EmployerGroup.objects.none()
     return EmployerGroup.objects.filter(employer_contacts__user=user).order_by("legal_name", "pk")
 
 
-def employer_contact_get(*, user: AbstractBaseUser | AnonymousUser, group_pk: int) -> EmployerContact:
+def employer_contact_get(*, user: User | AnonymousUser, group_pk: int) -> EmployerContact:
     """The user's contact row for the group; Http404 when they are not its employer."""
     if not user.is_authenticated:
         raise Http404("No such group.")

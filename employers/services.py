@@ -6,7 +6,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -25,7 +25,7 @@ from .models import EmployerContact
 logger = logging.getLogger(__name__)
 
 
-def welcome_url(user: AbstractBaseUser) -> str:
+def welcome_url(user: User) -> str:
     """The one-use link that sets the contact's password (Django's password-reset token)."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     path = reverse("employers:welcome", args=[uid, default_token_generator.make_token(user)])
@@ -57,7 +57,7 @@ def employer_invite(
     email: str,
     title: str,
     language: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
 ) -> EmployerContact:
     """Give the group's HR contact their own login (or this group on the login they have) and e-mail
     them the link that sets its password."""

@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import PasswordResetConfirmView
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from agencies.access import AuthenticatedRequest
 from enrollment import application
 from enrollment.selectors import group_get_visible
 from enrollment.views_application import application_pdf_response, signer_details
@@ -26,7 +27,7 @@ from .models import EmployerContact
 
 
 @login_required
-def employer_home(request: HttpRequest) -> HttpResponse:
+def employer_home(request: AuthenticatedRequest) -> HttpResponse:
     groups = list(selectors.employer_groups(user=request.user))
     if len(groups) == 1:
         return redirect("employers:group", group_pk=groups[0].pk)
@@ -34,7 +35,7 @@ def employer_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def employer_group(request: HttpRequest, group_pk: int) -> HttpResponse:
+def employer_group(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     contact = selectors.employer_contact_get(user=request.user, group_pk=group_pk)
     group = contact.group
     try:
@@ -57,7 +58,7 @@ def employer_group(request: HttpRequest, group_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def employer_sign(request: HttpRequest, group_pk: int) -> HttpResponse:
+def employer_sign(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     contact = selectors.employer_contact_get(user=request.user, group_pk=group_pk)
     try:
         application.application_sign(
@@ -80,7 +81,7 @@ def employer_sign(request: HttpRequest, group_pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def employer_application_pdf(request: HttpRequest, group_pk: int, sha256: str) -> HttpResponse:
+def employer_application_pdf(request: AuthenticatedRequest, group_pk: int, sha256: str) -> HttpResponse:
     contact = selectors.employer_contact_get(user=request.user, group_pk=group_pk)
     return application_pdf_response(group=contact.group, sha256=sha256)
 
@@ -94,7 +95,7 @@ class InviteForm(forms.Form):
 
 
 @login_required
-def employer_access(request: HttpRequest, group_pk: int) -> HttpResponse:
+def employer_access(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     """The broker's page: who has the employer's access to this group, and inviting them."""
     group = group_get_visible(user=request.user, pk=group_pk, write=request.method == "POST")
     initial = {"first_name": group.contact_first_name, "last_name": group.contact_last_name,

@@ -7,12 +7,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from agencies.access import AuthenticatedRequest
 from enrollment import documents, notices
 from enrollment.models import EmployerGroup, GroupDocument
 from enrollment.selectors import group_get_visible
@@ -26,7 +27,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("File (PDF, JPEG or PNG)"), allow_empty_file=True)
 
 
-def _page(request: HttpRequest, group: EmployerGroup, *, employer: bool) -> HttpResponse:
+def _page(request: AuthenticatedRequest, group: EmployerGroup, *, employer: bool) -> HttpResponse:
     name = "employers:employer_documents" if employer else "employers:documents"
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -67,14 +68,14 @@ def _page(request: HttpRequest, group: EmployerGroup, *, employer: bool) -> Http
 
 
 @login_required
-def group_documents(request: HttpRequest, group_pk: int) -> HttpResponse:
+def group_documents(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     """The broker's documents page (their agency's groups only)."""
     group = group_get_visible(user=request.user, pk=group_pk, write=request.method == "POST")
     return _page(request, group, employer=False)
 
 
 @login_required
-def employer_documents(request: HttpRequest, group_pk: int) -> HttpResponse:
+def employer_documents(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     """The employer's documents page (their own group only)."""
     contact = selectors.employer_contact_get(user=request.user, group_pk=group_pk)
     return _page(request, contact.group, employer=True)
@@ -94,20 +95,20 @@ def document_response(*, group: EmployerGroup, document_pk: int) -> HttpResponse
 
 @login_required
 @require_GET
-def group_document_file(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse:
+def group_document_file(request: AuthenticatedRequest, group_pk: int, pk: int) -> HttpResponse:
     group = group_get_visible(user=request.user, pk=group_pk)
     return document_response(group=group, document_pk=pk)
 
 
 @login_required
 @require_GET
-def employer_document_file(request: HttpRequest, group_pk: int, pk: int) -> HttpResponse:
+def employer_document_file(request: AuthenticatedRequest, group_pk: int, pk: int) -> HttpResponse:
     contact = selectors.employer_contact_get(user=request.user, group_pk=group_pk)
     return document_response(group=contact.group, document_pk=pk)
 
 
 @login_required
-def notice_preferences(request: HttpRequest) -> HttpResponse:
+def notice_preferences(request: AuthenticatedRequest) -> HttpResponse:
     """The notices a broker or an employer gets: each kind they may receive, on or off."""
     user = request.user
     roles = set()
