@@ -171,6 +171,9 @@ class GroupSalesClient:
         status: str | None = None,
         effective_from: date | str | None = None,
         effective_to: date | str | None = None,
+        renewal_status: str | None = None,
+        renewal_from: date | str | None = None,
+        renewal_to: date | str | None = None,
         page: int = 1,
         page_size: int = 200,
         subject: str = "",
@@ -182,6 +185,12 @@ class GroupSalesClient:
             params["effectiveFrom"] = _iso(effective_from)
         if effective_to:
             params["effectiveTo"] = _iso(effective_to)
+        if renewal_status:  # 1.1
+            params["renewalStatus"] = str(renewal_status)
+        if renewal_from:
+            params["renewalFrom"] = _iso(renewal_from)
+        if renewal_to:
+            params["renewalTo"] = _iso(renewal_to)
         answer = self._call("GET", f"/agents/{_seg(npn)}/groups", params=params, subject=subject)
         return self._parse(Page[AgentGroup], answer)
 

@@ -99,6 +99,16 @@ class GroupStatus(StrEnum):
     ENROLLED = "ENROLLED"
 
 
+class RenewalStatus(StrEnum):
+    """api.md *Statuses at a glance*, renewal (1.1)."""
+
+    UPCOMING = "UPCOMING"
+    OFFERED = "OFFERED"
+    ACCEPTED = "ACCEPTED"
+    RENEWED = "RENEWED"
+    NOT_RENEWED = "NOT_RENEWED"
+
+
 class FileStatus(StrEnum):
     RECEIVED = "RECEIVED"
     PROCESSING = "PROCESSING"

@@ -18,6 +18,7 @@ Decisions where the contract is silent:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -318,6 +319,36 @@ def _current(group: Group) -> Renewal:
     if renewal is None:
         raise ApiProblem.of(409, "INVALID_STATE", "The group has no renewal: it was never ENROLLED.")
     return renewal
+
+
+def book_filter(filters: dict[str, str]) -> Callable[[dict[str, Any]], bool]:
+    """api.md 1.1's book filters ``renewalStatus``, ``renewalFrom`` and ``renewalTo`` (a range of
+    ``renewalDate``) as a test of a book item; 400 MALFORMED_REQUEST for a value the contract does not know.
+    With any of them, a group without a current renewal (before ENROLLED) is left out."""
+    status = filters.get("renewalStatus") or ""
+    if status and status not in S.values:
+        raise ApiProblem.of(400, "MALFORMED_REQUEST", f"renewalStatus is one of {', '.join(S.values)}.")
+    bounds: dict[str, date] = {}
+    for name in ("renewalFrom", "renewalTo"):
+        if filters.get(name):
+            try:
+                bounds[name] = date.fromisoformat(filters[name])
+            except ValueError:
+                raise ApiProblem.of(400, "MALFORMED_REQUEST", f"{name} is a date YYYY-MM-DD.") from None
+    if not status and not bounds:
+        return lambda item: True
+
+    def keep(item: dict[str, Any]) -> bool:
+        if not item.get("renewalDate"):
+            return False
+        renews = date.fromisoformat(item["renewalDate"])
+        return (
+            (not status or item.get("renewalStatus") == status)
+            and ("renewalFrom" not in bounds or renews >= bounds["renewalFrom"])
+            and ("renewalTo" not in bounds or renews <= bounds["renewalTo"])
+        )
+
+    return keep
 
 
 def book_fields(*, group: Group) -> dict[str, Any]:

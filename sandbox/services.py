@@ -326,6 +326,7 @@ def _follow_offering_change(validation: MemberValidation, removed: set[str], add
 
 def agent_groups(*, partner: Partner, npn: str, filters: dict[str, str]) -> list[dict[str, Any]]:
     rows = Group.objects.filter(partner=partner, body__writingAgent__npn=npn).order_by("group_id")
+    renewal_kept = renewals.book_filter(filters)  # 1.1: renewalStatus, renewalFrom, renewalTo
     status = filters.get("status")
     if status:
         if status not in S.values:
@@ -364,7 +365,7 @@ def agent_groups(*, partner: Partner, npn: str, filters: dict[str, str]) -> list
                 **renewals.book_fields(group=group),  # 1.1
             }
         )
-    return items
+    return [item for item in items if renewal_kept(item)]
 
 
 # --------------------------------------------------------------------------- member validations

@@ -27,6 +27,7 @@ from groupsales.codes import (
     MemberEnrollmentStatus,
     RatingOption,
     Relationship,
+    RenewalStatus,
     Tier,
     WaitingPeriod,
     WaiverReason,
@@ -429,6 +430,10 @@ class AgentGroup(ApiModel):
     subscribers_enrolled: int
     total_monthly_premium: Money | None = None
     updated_at: Timestamp
+    # 1.1: the current renewal (null before ENROLLED) and the end of coverage (null unless it ends)
+    renewal_date: date | None = None
+    renewal_status: RenewalStatus | None = None
+    coverage_end_date: date | None = None
 
 
 T = TypeVar("T")
@@ -469,3 +474,6 @@ class AgentGroupsQuery(PageQuery):
     status: GroupStatus | SkipJsonSchema[None] = None
     effective_from: date | SkipJsonSchema[None] = None
     effective_to: date | SkipJsonSchema[None] = None
+    renewal_status: RenewalStatus | SkipJsonSchema[None] = None  # 1.1
+    renewal_from: date | SkipJsonSchema[None] = None
+    renewal_to: date | SkipJsonSchema[None] = None

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from groupsales.codes import Line, RatingOption, Tier
+from groupsales.codes import Line, RatingOption, RenewalStatus, Tier
 
 from .base import ApiModel, Money, Timestamp
 from .models import Contribution, ProblemError
@@ -42,16 +42,6 @@ __all__ = [
     "RenewalSummary",
     "RenewalTotals",
 ]
-
-
-class RenewalStatus(StrEnum):
-    """api.md *Statuses at a glance*, renewal (1.1)."""
-
-    UPCOMING = "UPCOMING"
-    OFFERED = "OFFERED"
-    ACCEPTED = "ACCEPTED"
-    RENEWED = "RENEWED"
-    NOT_RENEWED = "NOT_RENEWED"
 
 
 class RenewalDecisionKind(StrEnum):

@@ -153,6 +153,31 @@ def test_the_first_renewal_is_upcoming_then_offered_on_r_minus_90(api, settings)
     assert (book["renewalDate"], book["renewalStatus"]) == (R, "OFFERED")
 
 
+def test_the_book_filters_by_renewal_status_and_renewal_date(api, settings):
+    """api.md 1.1: ``renewalStatus``, ``renewalFrom`` and ``renewalTo`` filter the agent's book; a group
+    without a renewal (not yet enrolled) is left out by any of them; a value the contract does not know
+    is 400."""
+    enrolled_id = enrolled(api, settings)
+    created_id = api.create(payloads.create_group(fein="123456780"))
+    on(settings, "2027-10-03")
+    book = f"/agents/{payloads.create_group()['writingAgent']['npn']}/groups"
+
+    def ids(**filters) -> list[str]:
+        answer = api.get(book, **filters)
+        assert answer.status_code == 200, answer.json()
+        return [item["groupId"] for item in answer.json()["items"]]
+
+    assert sorted(ids()) == sorted([enrolled_id, created_id])
+    assert ids(renewalStatus="OFFERED") == [enrolled_id]
+    assert ids(renewalStatus="ACCEPTED") == []
+    assert ids(renewalFrom=R, renewalTo=R) == [enrolled_id]
+    assert ids(renewalFrom="2028-01-02") == []
+    assert ids(renewalTo="2027-12-31") == []
+    for bad in ({"renewalStatus": "SOON"}, {"renewalFrom": "2028-13-01"}, {"renewalTo": "tomorrow"}):
+        answer = api.get(book, **bad)
+        assert answer.status_code == 400 and codes(answer) == ["MALFORMED_REQUEST"], bad
+
+
 def test_the_offer_equals_an_independent_calculation_from_the_rate_file(api, settings):
     group_id = enrolled(api, settings)
     on(settings, "2027-10-03")
