@@ -42,7 +42,7 @@ class NewHireForm(forms.Form):
         for offering in offerings:
             line = offering["line"]
             choices = [(p, p) for p in offering.get("planIds") or []] + [("WAIVE", _("Waive this coverage"))]
-            self.fields[f"plan_{line}"] = forms.ChoiceField(label=line.title(), choices=choices)
+            self.fields[f"plan_{line}"] = forms.ChoiceField(label=line_phrase(line, "plan"), choices=choices)
 
     def body(self) -> dict:
         d = self.cleaned_data

@@ -195,16 +195,17 @@ def plan_event(life: LifeEvent, *, subscriber: Member, data: dict[str, Any]) -> 
         body = member_build_validation_body(member=newcomer)
         body["event"] = _event(life, day)
         family = [*dependents, newcomer]
-        return _sent([Planned(body), _subscriber_change(life, subscriber, family, day)])
+        # The subscriber's new tier first: the carrier checks the newcomer against it (MBR-010).
+        return _sent([_subscriber_change(life, subscriber, family, day), Planned(body)])
     if life.waived_lines:
         chosen = {k.removeprefix("plan_"): v for k, v in data.items() if k.startswith("plan_") and v}
         planned = _subscriber_change(life, subscriber, dependents, day)
         for cover in planned.body["coverage"]:
-            if cover.get("waived") and cover["line"] in chosen:
+            line = cover["line"]
+            if cover.get("waived") and line in chosen:
                 cover.clear()
-                cover.update({"line": cover["line"], "planId": chosen[cover["line"]], "coverageTier": "EMP"})
-        planned.body["coverage"] = _retier(planned.body["coverage"], dependents)
-        return [planned]
+                cover.update({"line": line, "planId": chosen[line], "coverageTier": "EMP"})
+        return [planned]  # a line taken up covers the employee alone (EMP): no dependent changes with it
     member = data["member_obj"]
     body = member_build_validation_body(member=member)
     if life.details:
@@ -213,24 +214,15 @@ def plan_event(life: LifeEvent, *, subscriber: Member, data: dict[str, Any]) -> 
     own = Planned(body, member, _lines(body) if life.action is ChangeAction.CHANGE else None)
     if life.details or member.relationship == Relationship.SUBSCRIBER:
         return [own]
-    if life.action is ChangeAction.TERMINATE:
+    if life.action is ChangeAction.TERMINATE:  # the dependent ends first, then the tier follows
         family = [d for d in dependents if d.pk != member.pk]
-    else:  # REINSTATE: the dependent counts again
-        family = [*dependents, member]
-    return _sent([own, _subscriber_change(life, subscriber, family, day)])
+        return _sent([own, _subscriber_change(life, subscriber, family, day)])
+    family = [*dependents, member]  # REINSTATE: the dependent counts again, the tier first
+    return _sent([_subscriber_change(life, subscriber, family, day), own])
 
 
 def _sent(planned: list[Planned]) -> list[Planned]:
     return [p for p in planned if p.changes]
-
-
-def _retier(coverage: list[dict[str, Any]], dependents: list[Member]) -> list[dict[str, Any]]:
-    from groupsales.rules.finalize import implied_tier
-
-    for cover in coverage:
-        if cover.get("planId"):
-            cover["coverageTier"] = implied_tier(d.relationship for d in dependents)
-    return coverage
 
 
 DETAIL_FIELDS = ("first_name", "last_name", "address_line1", "city", "state", "zip5", "county_fips",

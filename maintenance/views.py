@@ -270,13 +270,15 @@ def life_event(request: HttpRequest, group_pk: int, slug: str) -> HttpResponse:
         raise Http404
     if group.status != "ENROLLED":
         return redirect("maintenance:group_changes", group.pk)
-    initial = {}
-    if request.GET.get("member"):
-        initial["member"] = request.GET["member"]
+    initial = {k: request.GET[k] for k in ("member", "family") if request.GET.get(k)}
+    ref = request.POST.get("family") or request.GET.get("family")
+    family = (
+        Member.objects.filter(group=group, member_ref=ref, subscriber__isnull=True).first() if ref else None
+    )
     form = forms.LifeEventForm(
         request.POST or None, initial=initial, life=life,
         families=selectors.subscriber_choices(group=group), people=life_event_people(group, life),
-        waived=waived_lines(group, None),
+        waived=waived_lines(group, family),  # the chosen family's waived lines (?family=…), else every line
     )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         changes = life_event_save(request, group, life, form, family=None, by=request.user)

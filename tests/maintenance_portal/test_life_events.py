@@ -180,3 +180,43 @@ def test_new_details_and_a_refused_marriage_outside_its_window(enrolled, broker_
     assert re.search(
         r'data-member="E-002".*?data-state="VALIDATED"|data-state="\w+" data-member="E-002"', page
     )
+
+
+ROSA = {"family": "E-002", "member_ref": "E-002-S", "relationship": "SPOUSE", "first_name": "Rosa",
+        "last_name": "Ortiz", "date_of_birth": "1996-01-05", "gender": "FEMALE", "ssn": "123456785",
+        "event_date": "2027-03-10"}  # fmt: skip
+
+
+def test_a_marriage_adds_the_spouse_and_a_loss_of_coverage_elects_a_waived_line(enrolled, broker_in):
+    group, client = enrolled, broker_in
+    on("2027-03-22")
+    event_page(client, group, "marriage", ROSA)
+    rosa = ChangeRequest.objects.get(member_ref="E-002-S")
+    luis = ChangeRequest.objects.get(member_ref="E-002")
+    assert (rosa.state, luis.state) == ("VALIDATED", "VALIDATED"), (rosa.carrier_errors, luis.carrier_errors)
+    assert rosa.change["effectiveDate"] == "2027-04-01" and rosa.change["maintenanceReasonCode"] == "32"
+    assert luis.body["maritalStatus"] == "MARRIED"
+    assert [(c["line"], c.get("coverageTier")) for c in luis.body["coverage"]] == [
+        ("MEDICAL", "ESP"), ("DENTAL", None), ("VISION", None)]  # fmt: skip
+    file = send_and_poll(client, group)
+    assert file.status == "ACCEPTED", (file.problems, file.results)
+    assert Member.objects.get(group=group, member_ref="E-002-S").subscriber.member_ref == "E-002"
+
+    form = event_page(client, group, "loss-of-coverage", family="E-002").content.decode()
+    assert 'name="plan_DENTAL"' in form and 'name="plan_MEDICAL"' not in form  # only what Luis waived
+    on("2027-04-05")
+    took_up = {
+        "family": "E-002",
+        "event_date": "2027-04-03",
+        "plan_DENTAL": "12345KY0020001",
+        "plan_VISION": "",
+    }
+    event_page(client, group, "loss-of-coverage", took_up)
+    dental = ChangeRequest.objects.filter(member_ref="E-002", event_type="LOSS_OF_COVERAGE").get()
+    assert dental.state == "VALIDATED", dental.carrier_errors
+    assert dental.change["effectiveDate"] == "2027-05-01" and dental.change["maintenanceReasonCode"] == "EC"
+    assert [(c["line"], c.get("planId"), c.get("coverageTier")) for c in dental.body["coverage"]][:2] == [
+        ("MEDICAL", "12345KY0010001", "ESP"), ("DENTAL", "12345KY0020001", "EMP")]  # fmt: skip
+    file = send_and_poll(client, group)
+    assert file.status == "ACCEPTED", (file.problems, file.results)
+    assert Member.objects.get(member_ref="E-002").elections.get(line="DENTAL").plan_id == "12345KY0020001"
