@@ -28,7 +28,19 @@ class NewHireForm(forms.Form):
     ssn = forms.RegexField(label=_("SSN"), regex=r"^\d{9}$", widget=forms.PasswordInput(render_value=True))
     date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
     gender = forms.ChoiceField(label=_("Gender"), choices=[(g.value, g.value.title()) for g in Gender])
+    reason = forms.ChoiceField(
+        label=_("Why coverage starts"),
+        choices=[
+            ("NEW_HIRE", _("Newly hired")),
+            ("NEWLY_ELIGIBLE", _("Now works enough hours to be eligible")),
+        ],
+        initial="NEW_HIRE",
+    )
     hire_date = forms.DateField(label=_("Hire date"), widget=DateInput)
+    eligible_from = forms.DateField(
+        label=_("First day with enough hours"), widget=DateInput, required=False,
+        help_text=_("Only for an employee who is now eligible."),
+    )  # fmt: skip
     hours_per_week = forms.IntegerField(label=_("Hours per week"), min_value=1, max_value=80)
     address_line1 = forms.CharField(label=_("Street address"), max_length=55)
     city = forms.CharField(label=_("City"), max_length=30)
@@ -44,8 +56,15 @@ class NewHireForm(forms.Form):
             choices = [(p, p) for p in offering.get("planIds") or []] + [("WAIVE", _("Waive this coverage"))]
             self.fields[f"plan_{line}"] = forms.ChoiceField(label=line_phrase(line, "plan"), choices=choices)
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("reason") == "NEWLY_ELIGIBLE" and not data.get("eligible_from"):
+            self.add_error("eligible_from", _("Give the first day the employee worked enough hours."))
+        return data
+
     def body(self) -> dict:
         d = self.cleaned_data
+        event_date = d["eligible_from"] if d.get("reason") == "NEWLY_ELIGIBLE" else d["hire_date"]
         coverage = []
         for name, value in d.items():
             if not name.startswith("plan_"):
@@ -66,7 +85,7 @@ class NewHireForm(forms.Form):
             "employment": {"hireDate": d["hire_date"].isoformat(), "hoursPerWeek": d["hours_per_week"],
                            "status": "FULL_TIME"},
             "coverage": coverage,
-            "event": {"type": "NEW_HIRE", "action": "ADD", "date": d["hire_date"].isoformat()},
+            "event": {"type": d.get("reason") or "NEW_HIRE", "action": "ADD", "date": event_date.isoformat()},
         }  # fmt: skip
 
 

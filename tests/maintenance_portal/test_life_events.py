@@ -147,10 +147,17 @@ def test_a_child_turning_26_is_found_by_the_portal_with_the_month_end(enrolled, 
     page = client.get(reverse("maintenance:group_changes", args=[group.pk])).content.decode()
     assert re.search(r'data-member="E-001-C1">[^<]*2027-06-05[^<]*2027-06-30', page), page
     assert "/maintenance/event/age-out?member=E-001-C1" in page
-    event_page(client, group, "age-out", {"member": "E-001-C1", "event_date": ""})
+    early = event_page(client, group, "age-out", {"member": "E-001-C1", "event_date": ""}).content.decode()
     maya = ChangeRequest.objects.get(member_ref="E-001-C1")
-    assert maya.event_date.isoformat() == "2027-06-05"
-    assert maya.state == "REFUSED" or maya.change["coverageEnd"] == "2027-06-30", maya.carrier_errors
+    assert maya.event_date.isoformat() == "2027-06-05"  # the 26th birthday, from the date of birth
+    assert maya.state == "REFUSED" and [e["code"] for e in maya.carrier_errors] == ["MNT-006"]  # > 90 days
+    assert "MNT-006" in early and 'class="fix"' in early
+
+    on("2027-05-03")
+    client.post(reverse("maintenance:check_again", args=[group.pk, maya.pk]))
+    maya.refresh_from_db()
+    assert maya.state == "VALIDATED" and maya.change["coverageEnd"] == "2027-06-30", maya.carrier_errors
+    assert maya.change["maintenanceReasonCode"] == "07"
 
 
 def test_new_details_and_a_refused_marriage_outside_its_window(enrolled, broker_in):

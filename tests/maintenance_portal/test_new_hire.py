@@ -24,7 +24,7 @@ PRIYA = {
     "date_of_birth": "1990-02-14", "gender": "FEMALE", "hire_date": "2027-03-15", "hours_per_week": "40",
     "address_line1": "22 Elm St", "city": "Louisville", "state": "KY", "zip5": "40205",
     "county_fips": "21111", "phone": "5025550133", "plan_MEDICAL": "12345KY0010002",
-    "plan_DENTAL": "12345KY0020001", "plan_VISION": "WAIVE",
+    "plan_DENTAL": "12345KY0020001", "plan_VISION": "WAIVE", "reason": "NEW_HIRE",
 }  # fmt: skip
 
 
@@ -75,3 +75,21 @@ def test_a_new_hire_in_spanish_on_a_phone_is_validated_sent_accepted_and_on_the_
     assert after["E-003"].status == "ACTIVE" and after["E-003"].coverage_start == date(2027, 5, 1)
     priya = Member.objects.get(group=group, member_ref="E-003")  # the portal holds the new member
     assert priya.humana_member_id == after["E-003"].humana_member_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_newly_eligible_employee_starts_after_the_waiting_period_from_the_day_they_qualified(
+    enrolled, client, broker
+):
+    group = enrolled
+    client.force_login(broker.user)
+    on("2027-03-05")
+    url = reverse("maintenance:new_hire", args=[group.pk])
+    missing = client.post(url, {**PRIYA, "member_ref": "E-004", "reason": "NEWLY_ELIGIBLE"})
+    assert "Give the first day the employee worked enough hours." in missing.content.decode()
+    client.post(url, {**PRIYA, "member_ref": "E-004", "ssn": "123456786", "hire_date": "2026-06-01",
+                      "reason": "NEWLY_ELIGIBLE", "eligible_from": "2027-03-01"})  # fmt: skip
+    change = ChangeRequest.objects.get(group=group, member_ref="E-004")
+
+    assert change.state == "VALIDATED", change.carrier_errors
+    assert (change.event_type, change.change["effectiveDate"]) == ("NEWLY_ELIGIBLE", "2027-04-01")
