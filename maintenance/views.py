@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -56,11 +57,19 @@ def _saved(request: HttpRequest, group, body: dict, *, member=None, before=None)
     try:
         change = services.change_request_validate(request_id=change.pk)
     except CarrierTransientError:
+        validate_later(change.pk)
         messages.warning(
             request, _("The carrier did not answer; the change is saved and will be validated again.")
         )
         return redirect("maintenance:group_changes", group.pk)
     return _announce(request, group, change)
+
+
+def validate_later(request_id: int) -> None:
+    """The carrier did not answer: the task validates the saved change (with the members' retry policy)."""
+    from .tasks import validate_change
+
+    transaction.on_commit(lambda: validate_change.delay(request_id))
 
 
 def _announce(request: HttpRequest, group, change) -> HttpResponse:
@@ -196,6 +205,8 @@ def change_check_again(request: HttpRequest, group_pk: int, change_pk: int) -> H
         for each in event:
             change = services.change_request_validate(request_id=each.pk)
     except CarrierTransientError:
+        for each in event:
+            validate_later(each.pk)  # the task leaves a request no longer DRAFT as it is
         messages.warning(
             request, _("The carrier did not answer; the change is saved and will be validated again.")
         )
@@ -257,6 +268,7 @@ def life_event_save(request: HttpRequest, group, life, form, *, family: Member |
         try:
             out.append(services.change_request_validate(request_id=change.pk))
         except CarrierTransientError:
+            validate_later(change.pk)
             out.append(change)
     return out
 

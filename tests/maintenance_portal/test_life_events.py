@@ -103,7 +103,7 @@ def test_a_divorce_ends_the_spouse_at_month_end_and_retiers_every_line_in_one_fa
     assert (str(span.end), span.end_reason) == ("2027-08-31", "DIVORCE")
 
 
-def test_a_death_ends_the_family_and_a_reinstatement_brings_it_back(enrolled, broker_in):
+def test_a_death_ends_the_family_and_a_reinstatement_brings_it_back(enrolled, broker_in, broker):
     group, client = enrolled, broker_in
     on("2027-06-12")
     event_page(client, group, "death", {"member": "E-002", "event_date": "2027-06-10"})
@@ -118,7 +118,8 @@ def test_a_death_ends_the_family_and_a_reinstatement_brings_it_back(enrolled, br
     assert re.search(r'data-member="E-001" data-coverage="current"', listing)
     timeline = client.get(reverse("maintenance:member_timeline", args=[group.pk, luis.pk])).content.decode()
     file = ChangeFile.objects.get(group=group)
-    assert file.reference in timeline and broker_in.session and "2027-06-10" in timeline
+    who = broker.user.get_full_name() or broker.user.get_username()
+    assert file.reference in timeline and who in timeline and "2027-06-10" in timeline
 
     on("2027-07-02")
     page = event_page(client, group, "reinstatement").content.decode()
@@ -227,3 +228,21 @@ def test_a_marriage_adds_the_spouse_and_a_loss_of_coverage_elects_a_waived_line(
     file = send_and_poll(client, group)
     assert file.status == "ACCEPTED", (file.problems, file.results)
     assert Member.objects.get(member_ref="E-002").elections.get(line="DENTAL").plan_id == "12345KY0020001"
+
+
+def test_the_end_of_employment_ends_the_whole_family_locally(enrolled, broker_in):
+    group, client = enrolled, broker_in
+    on("2027-09-20")
+    client.post(reverse("maintenance:termination", args=[group.pk]),
+                {"member": "E-001", "reason": "END_OF_EMPLOYMENT", "event_date": "2027-09-15"})  # fmt: skip
+    ann = ChangeRequest.objects.get(member_ref="E-001")
+    assert ann.state == "VALIDATED" and ann.change["coverageEnd"] == "2027-09-30", ann.carrier_errors
+    file = send_and_poll(client, group)
+    assert file.status == "ACCEPTED", (file.problems, file.results)
+    ended = {c.member.member_ref: (str(c.end), c.end_reason) for c in MemberCoverage.objects.all()}
+    assert ended == {
+        ref: ("2027-09-30", "END_OF_EMPLOYMENT") for ref in ("E-001", "E-001-S", "E-001-C1", "E-001-C2")
+    }
+    on("2027-10-02")
+    client.post(reverse("maintenance:reconcile", args=[group.pk]))
+    assert group.roster_check.differences == []  # the portal holds what the carrier holds

@@ -92,3 +92,21 @@ def test_the_beat_task_reads_every_enrolled_groups_roster(enrolled, celery_worke
     assert tasks.reconcile_rosters.delay().get(timeout=60) == 1
     eventually(lambda: RosterCheck.objects.filter(group=group).exists(), "the roster was read")
     assert [d["kind"] for d in RosterCheck.objects.get(group=group).differences] == ["MISSING_HERE"]
+
+
+def test_a_change_saved_while_the_carrier_is_down_is_validated_by_the_worker_later(
+    enrolled, client, broker, settings, celery_worker_thread
+):
+    group = enrolled
+    client.force_login(broker.user)
+    on("2027-03-09")
+    settings.SANDBOX_ERROR_RATE = 1.0  # every call answers 503
+    settings.HUMANA_API_MAX_ATTEMPTS = 1
+    page = client.post(reverse("maintenance:move", args=[group.pk]), MOVE, follow=True).content.decode()
+    move = ChangeRequest.objects.get(group=group, member_ref="E-002")
+    assert move.state == "DRAFT" and "will be validated again" in page
+    settings.SANDBOX_ERROR_RATE = 0.0
+    eventually(
+        lambda: ChangeRequest.objects.values_list("state", flat=True).get(pk=move.pk) == "VALIDATED",
+        "the worker validated the change once the carrier answered",
+    )
