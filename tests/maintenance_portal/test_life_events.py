@@ -246,3 +246,23 @@ def test_the_end_of_employment_ends_the_whole_family_locally(enrolled, broker_in
     on("2027-10-02")
     client.post(reverse("maintenance:reconcile", args=[group.pk]))
     assert group.roster_check.differences == []  # the portal holds what the carrier holds
+
+
+def test_an_adoption_is_retroactive_to_the_placement_and_retiers_an_employee_alone(enrolled, broker_in):
+    group, client = enrolled, broker_in
+    on("2027-04-20")
+    form = event_page(client, group, "adoption").content.decode()
+    assert 'value="FOSTER_CHILD"' in form and 'value="SPOUSE"' not in form  # the table's relationships
+    event_page(client, group, "adoption", {
+        "family": "E-002", "member_ref": "E-002-C1", "relationship": "CHILD", "first_name": "Ana",
+        "last_name": "Ortiz", "date_of_birth": "2026-12-01", "gender": "FEMALE", "event_date": "2027-04-02",
+    })  # fmt: skip
+    luis, ana = (
+        ChangeRequest.objects.get(member_ref="E-002"),
+        ChangeRequest.objects.get(member_ref="E-002-C1"),
+    )
+    assert (luis.state, ana.state) == ("VALIDATED", "VALIDATED"), (luis.carrier_errors, ana.carrier_errors)
+    assert ana.change["effectiveDate"] == "2027-04-02" and ana.change["maintenanceReasonCode"] == "05"
+    assert luis.body["coverage"][0]["coverageTier"] == "ECH" and luis.pk < ana.pk  # the tier validated first
+    file = send_and_poll(client, group)
+    assert file.status == "ACCEPTED", (file.problems, file.results)
