@@ -59,6 +59,7 @@ def test_the_employee_reports_a_birth_for_their_own_family_and_the_broker_sees_i
     page = client.get(reverse("maintenance:group_changes", args=[group.pk])).content.decode()
     people = client.get(reverse("maintenance:people", args=[group.pk])).content.decode()
     assert "E-001-C3" in page and "el empleado" in people  # the broker reads Spanish too (the cookie)
+    assert "informado por el empleado" in page
 
 
 def test_a_link_is_refused_for_a_group_no_longer_enrolled(enrolled, client, broker):
