@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import date, datetime
 
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from carrier.rules import carrier_today
 from enrollment.selectors import group_list_visible_to
 from members.models import Member
 
@@ -27,3 +32,77 @@ def book_differences(*, user) -> dict[str, int]:
     groups = group_list_visible_to(user=user).filter(status="ENROLLED")
     checks = RosterCheck.objects.filter(group__in=groups)
     return {"checked": checks.count(), "differ": sum(1 for c in checks if c.differences)}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a member's or a group's history after enrollment: when, who, what, which file."""
+
+    at: datetime
+    who: str
+    member_ref: str
+    what: str
+    state: str
+    reason: str
+    file_reference: str
+
+
+def _who(user, employee: bool) -> str:
+    if user is not None:
+        return user.get_full_name() or user.get_username()
+    return str(_("the employee")) if employee else str(_("the portal"))
+
+
+def timeline(*, group, member_ref: str | None = None) -> list[TimelineEntry]:
+    """Every change request of the group (or of one member) after enrollment, each move of each: who
+    made it, when, what changed and the change file that carried it; newest first."""
+    requests = group.change_requests.select_related("created_by").prefetch_related("history__by")
+    if member_ref is not None:
+        requests = requests.filter(member_ref=member_ref)
+    out = []
+    for request in requests:
+        what = f"{request.event_words} ({request.action_words}) · {request.event_date.isoformat()}"
+        out.append(
+            TimelineEntry(request.created_at, _who(request.created_by, request.reported_by_employee),
+                          request.member_ref, what, str(_("Saved")), "", "")
+        )  # fmt: skip
+        for move in request.history.all():
+            out.append(
+                TimelineEntry(move.at, _who(move.by, False), request.member_ref, what,
+                              move.get_to_state_display(), move.reason, move.file_reference)
+            )  # fmt: skip
+    return sorted(out, key=lambda e: e.at, reverse=True)
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    member: Member
+    start: date | None
+    end: date | None
+    end_reason: str
+    current: bool  # no end date
+    past: bool  # the end date has passed (else coverage ends on it)
+
+    @property
+    def end_words(self) -> str:
+        from groupsales.change_events import EventType
+
+        from .models import EVENT_WORDS
+
+        known = {e.value: e for e in EventType}
+        return str(EVENT_WORDS[known[self.end_reason]]) if self.end_reason in known else ""
+
+
+def people(*, group) -> list[PersonRow]:
+    """The group's members with their coverage after enrollment: current, or ended with the date and why
+    (the portal's rows as the APPLIED changes left them; the group's effective date for the first ones)."""
+    rows = Member.objects.filter(group=group, withdrawn_at__isnull=True).select_related("coverage_span")
+    today = carrier_today()
+    out = []
+    for member in rows.order_by("member_ref"):
+        span = getattr(member, "coverage_span", None)
+        start = span.start if span and span.start else group.requested_effective_date
+        end = span.end if span else None
+        reason = span.end_reason if span else ""
+        out.append(PersonRow(member, start, end, reason, end is None, end is not None and end < today))
+    return out

@@ -16,6 +16,7 @@ from django.utils import timezone
 from carrier.client import get_client
 from carrier.errors import CarrierPermanentError, CarrierRuleError
 from carrier.operations import carrier_call
+from carrier.rules import carrier_today
 from edi.services.control_numbers import control_number_allocate
 from edi.services.files import group_facts
 from enrollment.models import EmployerGroup
@@ -26,7 +27,8 @@ from groupsales.x12.validate import precheck
 from members.models import Member
 from members.services.bodies import member_build_validation_body
 
-from .models import ChangeFile, ChangeRequest, RosterCheck
+from .apply import member_apply_change
+from .models import ChangeFile, ChangeRequest, MemberCoverage, RosterCheck
 from .states import change_request_move
 
 S = ChangeRequest.State
@@ -162,9 +164,21 @@ def _families(
     return families, sent
 
 
+def complete_events(requests: list[ChangeRequest]) -> list[ChangeRequest]:
+    """The validated requests whose event's other requests are validated too (MNT-013: a family's event
+    goes whole, so a refused subscriber's tier change holds its dependent's termination back)."""
+    keys = {r.event_key for r in requests if r.event_key}
+    waiting = set(
+        ChangeRequest.objects.filter(event_key__in=keys)
+        .exclude(state__in=(S.VALIDATED, S.APPLIED))
+        .values_list("event_key", flat=True)
+    )
+    return [r for r in requests if not r.event_key or r.event_key not in waiting]
+
+
 def change_file_build(*, group: EmployerGroup) -> tuple[ChangeFile | None, list[ChangeRequest]]:
     """The group's VALIDATED requests in a change file, pre-checked; None when nothing is to be sent."""
-    requests = list(group.change_requests.filter(state=S.VALIDATED))
+    requests = complete_events(list(group.change_requests.filter(state=S.VALIDATED)))
     if not requests:
         return None, []
     families, sent = _families(group, requests)
@@ -256,7 +270,9 @@ def change_file_poll(*, change_file_id: int) -> ChangeFile:
         return file
     assert file.group.humana_group_id is not None  # a file was sent for a group at the carrier
     with get_client() as client:
-        status = client.get_change_file(file.group.humana_group_id, file.file_id, subject=file.reference)
+        status = client.get_change_file(
+            file.group.humana_group_id or "", file.file_id, subject=file.reference
+        )
     if not status.is_final:
         return file
     results = [m.model_dump(mode="json", by_alias=True) for m in status.members]
@@ -265,7 +281,8 @@ def change_file_poll(*, change_file_id: int) -> ChangeFile:
         file.problems = [e.model_dump(mode="json", by_alias=True) for e in status.errors]
         file.save()
         by_ref = {r["memberRef"]: r for r in results}
-        for request in file.changerequest_set.filter(state=S.IN_FILE):
+        carried = file.changerequest_set.filter(state=S.IN_FILE).order_by("pk")
+        for request in sorted(carried, key=lambda r: r.relationship != "SUBSCRIBER"):  # subscribers first
             result = by_ref.get(request.member_ref)
             if result is None:  # the whole file refused: the changes stand validated, to send again
                 change_request_move(
@@ -278,6 +295,7 @@ def change_file_poll(*, change_file_id: int) -> ChangeFile:
                 change_request_move(
                     request=request, to=S.APPLIED, file_reference=file.reference, reason="applied"
                 )
+                member_apply_change(request=request, result=result)
             else:
                 change_request_move(
                     request=request,
@@ -311,7 +329,13 @@ def roster_differences(*, group: EmployerGroup, roster: list[Any]) -> list[dict[
     """Every difference between the carrier's roster and what the portal holds."""
     local = {m.member_ref: m for m in Member.objects.filter(group=group, withdrawn_at__isnull=True)}
     requests = list(group.change_requests.all())
-    applied = {r.member_ref: r for r in requests if r.state == S.APPLIED}
+    applied = {
+        r.member_ref: r for r in sorted(requests, key=lambda r: r.pk) if r.state == S.APPLIED
+    }  # latest
+    spans = {
+        c.member.member_ref: c
+        for c in MemberCoverage.objects.filter(member__group=group).select_related("member")
+    }
     pending = {r.member_ref for r in requests if r.state in (S.VALIDATED, S.IN_FILE)}
     out: list[dict[str, Any]] = []
     carried = {m.member_ref: m for m in roster}
@@ -320,11 +344,8 @@ def roster_differences(*, group: EmployerGroup, roster: list[Any]) -> list[dict[
             out.append(_difference("MISSING_HERE", ref))
             continue
         request = applied.get(ref)
-        local_end = (
-            (request.change or {}).get("coverageEnd")
-            if request and request.action == ChangeAction.TERMINATE
-            else None
-        )
+        span = spans.get(ref)
+        local_end = span.end.isoformat() if span and span.end else None
         carrier_end = entry.coverage_end.isoformat() if entry.coverage_end else None
         if local_end != carrier_end:
             out.append(_difference("END_DATE", ref, carrier=carrier_end, portal=local_end))
@@ -349,7 +370,7 @@ def roster_reconcile(*, group_id: int, as_of: date | None = None) -> RosterCheck
     group = EmployerGroup.objects.get(pk=group_id)
     assert group.humana_group_id is not None  # a roster is read only of a group at the carrier
     with get_client() as client:
-        roster = list(client.iter_group_members(group.humana_group_id, as_of=as_of))
+        roster = list(client.iter_group_members(group.humana_group_id or "", as_of=as_of))
     differences = roster_differences(group=group, roster=roster)
     check, _ = RosterCheck.objects.update_or_create(
         group=group,
@@ -357,14 +378,31 @@ def roster_reconcile(*, group_id: int, as_of: date | None = None) -> RosterCheck
             "checked_at": timezone.now(),
             "as_of": as_of or timezone.localdate(),
             "differences": differences,
+            "premiums": roster_premiums(roster=roster),
         },
     )
     return check
 
 
+def roster_premiums(*, roster: list[Any]) -> list[dict[str, str]]:
+    """The carrier's ``monthlyPremium`` of each covered line of the roster, where it gives one (api.md:
+    that member's rate on ``asOf`` for age-rated lines)."""
+    return [
+        {
+            "memberRef": m.member_ref,
+            "line": c.line.value,
+            "planId": c.plan_id,
+            "monthlyPremium": c.monthly_premium,
+        }
+        for m in roster
+        for c in m.coverage
+        if c.monthly_premium is not None and c.end is None
+    ]
+
+
 def change_files_due(*, today: date | None = None, days: int = 2) -> list[int]:
     """Groups whose validated changes reach their send-by date within ``days`` (the schedule's sends)."""
-    today = today or timezone.localdate()
+    today = today or carrier_today()
     due = set()
     for request in ChangeRequest.objects.filter(state=S.VALIDATED).only("group_id", "change"):
         send_by = (request.change or {}).get("sendBy")
@@ -375,7 +413,7 @@ def change_files_due(*, today: date | None = None, days: int = 2) -> list[int]:
 
 def expiring(*, group: EmployerGroup, today: date | None = None, days: int = 2) -> list[ChangeRequest]:
     """Validated changes not yet sent whose send-by date is within ``days`` (flagged before they expire)."""
-    today = today or timezone.localdate()
+    today = today or carrier_today()
     out = []
     for request in group.change_requests.filter(state=S.VALIDATED):
         send_by = (request.change or {}).get("sendBy")

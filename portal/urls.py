@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("quotes/", include("catalogue.urls")),
+    path("enroll/life-events/", include("maintenance.self_service_urls")),
     path("enroll/", include("members.self_service_urls")),
     path("", include("reports.urls")),
     path("", include("employers.urls")),

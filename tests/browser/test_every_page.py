@@ -70,7 +70,9 @@ def seeded(monkeypatch) -> dict:
     Member.objects.filter(pk=luis.pk).update(email="luis@example.com")
     luis.refresh_from_db()
     refusals = self_service.invitation_send(subscriber=luis, by=None)
+    life_token = _life_event_link(groups["Derby Day Bakery LLC"])
     return {
+        "life_token": life_token,
         "draft": groups["Blue Heron Bakery LLC"],
         "open": cardinal,
         "finalized": groups["Bourbon Street Bikes LLC"],
@@ -149,6 +151,31 @@ def _then(path: str, *actions: Callable) -> Callable:
     return go
 
 
+def _life_event_link(group) -> str:
+    """An enrolled employee's life-event link (``maintenance.self_service``)."""
+    from maintenance.self_service import life_event_link_send
+
+    subscriber = Member.objects.filter(group=group, relationship="SUBSCRIBER").order_by("pk").first()
+    Member.objects.filter(pk=subscriber.pk).update(email=subscriber.email or "derby@example.com")
+    subscriber.refresh_from_db()
+    return life_event_link_send(subscriber=subscriber)[1]
+
+
+def maintenance_stops(s: dict) -> Iterator[Stop]:
+    pk = s["enrolled"].pk
+    yield Stop("enrolled changes", _open(f"/groups/{pk}/maintenance/"))
+    yield Stop("enrolled new hire", _open(f"/groups/{pk}/maintenance/new-hire"))
+    for slug in ("birth", "divorce", "details", "loss-of-coverage", "reinstatement"):
+        yield Stop(f"enrolled life event {slug}", _open(f"/groups/{pk}/maintenance/event/{slug}"))
+    yield Stop(
+        "enrolled life event refused",
+        _submit(f"/groups/{pk}/maintenance/event/birth", "main form button[type=submit]"),
+    )
+    yield Stop("enrolled people", _open(f"/groups/{pk}/maintenance/people"))
+    subscriber = Member.objects.filter(group_id=pk, relationship="SUBSCRIBER").order_by("pk").first()
+    yield Stop("enrolled member timeline", _open(f"/groups/{pk}/maintenance/people/{subscriber.pk}"))
+
+
 def broker_stops(s: dict) -> Iterator[Stop]:
     draft, opened, quote = s["draft"].pk, s["open"].pk, s["quote"].pk
     yield Stop("book", _open("/"))
@@ -201,6 +228,7 @@ def broker_stops(s: dict) -> Iterator[Stop]:
     yield Stop(
         "members after a message", _submit(f"/groups/{opened}/members/", "form[action$=validate] button")
     )
+    yield from maintenance_stops(s)
 
 
 def employee_stops(s: dict) -> Iterator[Stop]:
@@ -231,6 +259,10 @@ def employee_stops(s: dict) -> Iterator[Stop]:
         "employee family, a person added",
         _then(f"/enroll/{other}/family", lambda page: page.locator("button[name=add]").click()),
     )
+    life = s["life_token"]
+    yield Stop("employee life events", _open(f"/enroll/life-events/{life}/"))
+    for slug in ("birth", "details"):
+        yield Stop(f"employee life event {slug}", _open(f"/enroll/life-events/{life}/{slug}"))
 
 
 def anonymous_stops() -> Iterator[Stop]:

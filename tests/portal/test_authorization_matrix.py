@@ -12,6 +12,7 @@ registry. Anonymous visitors, employee links and the sandbox are covered by test
 from __future__ import annotations
 
 import base64
+from datetime import date
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -20,6 +21,7 @@ from django.contrib.auth.models import Permission
 from catalogue.models import Quote
 from edi.models import Transmission
 from enrollment.models import ApplicationDocument, GroupDocument
+from maintenance.models import ChangeRequest
 from members.models import RosterImport
 from tests.factories import BrokerFactory
 from tests.members.conftest import ann, group, queued, rule_facts  # noqa: F401
@@ -47,8 +49,13 @@ def objects(group, ann):  # noqa: F811
         group=group, requirement="DOC-001", filename="wages.pdf", content_type="application/pdf", size=8,
         sha256="b" * 64, content_base64=base64.b64encode(b"%PDF-1.4").decode(),
     )  # fmt: skip
+    change = ChangeRequest.objects.create(
+        group=group, member=ann, member_ref=ann.member_ref, subscriber_ref=ann.member_ref,
+        relationship="SUBSCRIBER", event_type="DEMOGRAPHIC", action="CHANGE", event_date=date(2027, 3, 20),
+        body_text="{}",
+    )  # fmt: skip
     return {"group": group, "member": ann, "quote": quote, "transmission": transmission, "roster": roster,
-            "document": document, "upload": upload}  # fmt: skip
+            "document": document, "upload": upload, "change": change}  # fmt: skip
 
 
 def _value(pattern: str, kwarg: str, converter: str, objects: dict) -> str:
@@ -58,10 +65,16 @@ def _value(pattern: str, kwarg: str, converter: str, objects: dict) -> str:
         return "enrollment"
     if kwarg == "sha256":
         return objects["document"].sha256
+    if kwarg == "slug" and "/maintenance/event/" in pattern:
+        return "birth"
     if converter == "slug":
         return "employer"
     if kwarg == "quote_pk" or pattern.startswith("quotes/"):
         return str(objects["quote"].pk)
+    if kwarg == "change_pk":
+        return str(objects["change"].pk)
+    if kwarg == "member_pk":
+        return str(objects["member"].pk)
     if kwarg == "group_pk":
         return str(objects["group"].pk)
     if "/documents/<int:pk>" in pattern:
