@@ -141,7 +141,7 @@ class RenewalDecisionForm(forms.Form):
         return body
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         if "decision" not in data:
             return data
         if not data.get("attest"):

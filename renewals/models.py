@@ -69,3 +69,46 @@ class RenewalEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
+
+    @property
+    def from_label(self) -> str:
+        return (
+            str(Renewal.Status(self.from_status).label) if self.from_status in Renewal.Status.values else ""
+        )
+
+    @property
+    def to_label(self) -> str:
+        return str(Renewal.Status(self.to_status).label) if self.to_status in Renewal.Status.values else ""
+
+    @property
+    def is_move(self) -> bool:
+        return self.from_status != self.to_status
+
+
+class PlanYear(models.Model):
+    """A plan year of a group as it was in force: its offerings, rates and members (the group's history).
+
+    The first is written when the group first renews (the plan year it closes, from the group's offerings
+    and final rates); each renewal that reaches RENEWED writes the year it opens, from the carrier's
+    renewal as last read (``renewalOfferings`` and the offer's renewal money)."""
+
+    group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="plan_years")
+    start = models.DateField()
+    end = models.DateField()
+    renewal = models.OneToOneField(
+        Renewal, null=True, blank=True, on_delete=models.SET_NULL, related_name="plan_year"
+    )
+    offerings = models.JSONField(default=list, blank=True)
+    rates = models.JSONField(default=list, blank=True, help_text="{line, planId, totalMonthlyPremium}")
+    employer_contributions = models.JSONField(default=dict, blank=True, help_text="line -> monthly amount")
+    members = models.JSONField(default=list, blank=True, help_text="{memberRef, relationship, elections}")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "start"], name="renewals_one_plan_year_a_start")
+        ]
+        ordering = ["-start"]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.start}–{self.end}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -78,11 +80,11 @@ def renewal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if renewal is None:  # nothing to decide yet: the renewal page says so
         return redirect("renewals:detail", pk=group.pk)
     form = RenewalDecisionForm(request.POST or None, renewal=renewal)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and form.body is not None:
         services.renewal_decision_record(renewal=renewal, body=form.body)
         messages.success(request, _("The employer's decision is being sent to the carrier."))
         return redirect("renewals:detail", pk=group.pk)
-    fields = [(bound, []) for bound in form]
+    fields: list[tuple[Any, list[Any]]] = [(bound, []) for bound in form]
     return render(
         request,
         "renewals/renewal_decide.html",
