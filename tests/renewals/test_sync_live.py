@@ -34,6 +34,9 @@ def test_a_year_passive_renewal_open_enrollment_and_the_new_plan_year(enrolled_g
     services.renewal_sync(group_id=group.pk)
     renewal = renewal_of(group)
     assert renewal.status == S.OFFERED
+    assert list(group.notices.values_list("kind", flat=True)) == ["RENEWAL_OFFERED"]  # once, to the broker
+    services.renewal_sync(group_id=group.pk)
+    assert group.notices.count() == 1
     figures = selectors.renewal_figures(renewal=renewal)
     current, after = expected_medical(Decimal("1.0800"))
     medical = [p for p in figures.plans if p.line == "MEDICAL"]
@@ -52,7 +55,14 @@ def test_a_year_passive_renewal_open_enrollment_and_the_new_plan_year(enrolled_g
         S.RENEWED,
         S.UPCOMING,
     ]
-    steps = [(e.from_status, e.to_status) for e in renewal_of(group).events.all()]
+    years = selectors.plan_years(group=group)
+    assert [(str(y.year.start), y.current) for y in years] == [("2028-01-01", True), ("2027-01-01", False)]
+    medical = [r for r in years[0].plans if r.line == "MEDICAL"]
+    assert sum(r.monthly for r in medical) == after  # the 2028 plans at the offer's renewal rates
+    assert selectors.renewal_headline(renewal=selectors.renewal_current(group=group)).status == S.UPCOMING
+    events = list(renewal_of(group).events.all())
+    assert [e.reason for e in events if not e.is_move] == ["The plan year 2028-01-01 began."]
+    steps = [(e.from_status, e.to_status) for e in events if e.is_move]
     assert steps == [
         (S.UPCOMING, S.OFFERED),
         (S.OFFERED, S.PASSIVELY_ACCEPTED),
