@@ -22,7 +22,8 @@ ENVELOPE = Envelope(
 )  # fmt: skip
 HEADER = Header(
     reference="BHB-104233-R2028", group_id="104233", effective_date=date(2027, 1, 1),
-    employer_legal_name="Blue Heron Bakery LLC", fein="123456789", agent_name="Sam Ortiz", agent_npn="17012345",
+    employer_legal_name="Blue Heron Bakery LLC", fein="123456789", agent_name="Sam Ortiz",
+    agent_npn="17012345",
 )  # fmt: skip
 
 
@@ -90,8 +91,8 @@ def test_a_change_loop_holds_every_line_from_r_and_pyx12_passes():
 def test_add_terminate_and_a_line_given_up_carry_the_dates_of_r():
     ann_body = enrolled("E-001")
     ann_after = {**ann_body, "coverage": [c for c in ann_body["coverage"] if c["line"] != "VISION"]}
-    ann = renewal_loop(member_from_api(ann_after), "CHANGE", R,
-                       before=[_cov(c["line"], c["planId"], c["coverageTier"]) for c in ann_body["coverage"]])  # fmt: skip
+    held = [_cov(c["line"], c["planId"], c["coverageTier"]) for c in ann_body["coverage"]]
+    ann = renewal_loop(member_from_api(ann_after), "CHANGE", R, before=held)
     subscriber = member_from_api(priya())
     joining = renewal_loop(member_from_api(arjun(), subscriber), "ADD", R)
     leaving = renewal_loop(member_from_api(enrolled("E-001-S"), member_from_api(ann_body)), "TERMINATE", R)
