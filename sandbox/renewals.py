@@ -43,6 +43,7 @@ from .renewal_pricing import (
     offer_answer,
     offer_plans,
 )
+from .roster_models import MemberChange
 
 S = Renewal.Status
 G = Group.Status
@@ -221,7 +222,17 @@ def _destination(renewal: Renewal, line: str, plan_id: str) -> str | None:
 def _take_effect(group: Group, renewal: Renewal) -> None:
     """R: the members move to their destinations (a line without one ends, PLAN_DISCONTINUED or
     LINE_NOT_RENEWED), the group's offerings become the renewal's; the next renewal is UPCOMING."""
+    elected = set(  # renewal elections a renewal file carried: their bodies are the coverage from R already
+        MemberChange.objects.filter(
+            group=group,
+            status=MemberChange.Status.APPLIED,
+            event__type="RENEWAL_OPEN_ENROLLMENT",
+            change__effectiveDate=renewal.renewal_date.isoformat(),
+        ).values_list("member_ref", flat=True)
+    )
     for validation in group.validations.filter(status=MemberValidation.Status.ACCEPTED):
+        if validation.member_ref in elected:
+            continue
         coverage = []
         for cover in validation.body.get("coverage") or []:
             if cover.get("waived") or "planId" not in cover:
