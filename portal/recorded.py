@@ -91,6 +91,8 @@ RECORDED: list[tuple[str, dict[str, str]]] = [
     (gettext_noop("The carrier accepted the decision."), {}),
     (gettext_noop("The carrier refused the decision: %(codes)s"), {}),
     (gettext_noop("The plan year %(start)s began."), {}),
+    (gettext_noop("Renewal file %(reference)s sent."), {}),
+    (gettext_noop("Renewal file %(reference)s ended %(status)s."), {"status": "file_status"}),
 ]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 

@@ -14,8 +14,9 @@ renewal):
   page, self-service, changes) uses the renewed plans; ``final_rates`` stays the finalize's record
   (it is the first year's, in that year's ``PlanYear`` too);
 * each subscriber's election moves to its plan's destination (the decision's mapping, else the renewal
-  plan; a plan without one: the line is lost, REN-006, stored as a waiver without reason),  ``Election``
-  keeps its history.
+  plan; a plan without one: the line is lost, REN-006, stored as a waiver without reason). An election
+  a renewal file carried and the carrier applied replaces the subscriber's elections instead.
+  ``Election`` keeps its history.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from django.db import transaction
 from enrollment.models import EmployerGroup
 from members.models import Election, Member
 
-from .models import PlanYear, Renewal
+from .models import PlanYear, Renewal, RenewalElection
 
 
 def _anniversary(day: date, years: int) -> date:
@@ -125,12 +126,39 @@ def _destinations(renewal: Renewal) -> dict[tuple[str, str], str | None]:
     return found
 
 
+def _apply_renewal_elections(renewal: Renewal) -> set[int]:
+    """The elections a renewal file carried and the carrier applied become the members' elections; the
+    subscribers done (the others move passively)."""
+    done = set()
+    for chosen in RenewalElection.objects.filter(renewal=renewal, state=RenewalElection.State.APPLIED):
+        coverage = [] if chosen.action == "TERMINATE" else chosen.body.get("coverage") or []
+        for cover in coverage:
+            Election.objects.update_or_create(
+                member_id=chosen.member_id,
+                line=cover["line"],
+                defaults={
+                    "plan_id": "" if cover.get("waived") else cover.get("planId") or "",
+                    "waived": bool(cover.get("waived")),
+                    "waiver_reason": cover.get("waiverReason") or "" if cover.get("waived") else "",
+                },
+            )
+        if chosen.action == "TERMINATE":
+            Election.objects.filter(member_id=chosen.member_id).update(
+                waived=True, plan_id="", waiver_reason=""
+            )
+        done.add(chosen.member_id)
+    return done
+
+
 def _move_elections(group: EmployerGroup, renewal: Renewal) -> int:
+    done = _apply_renewal_elections(renewal)
     destinations = _destinations(renewal)
     offerings = (renewal.carrier_renewal or {}).get("renewalOfferings")
     renewed = {o["line"] for o in offerings} if offerings else None
     moved = 0
     for election in Election.objects.filter(member__group=group, waived=False).exclude(plan_id=""):
+        if election.member_id in done:
+            continue
         key = (election.line, election.plan_id)
         if renewed is not None and election.line not in renewed:
             target = None  # the decision left the line out: not renewed

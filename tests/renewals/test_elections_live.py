@@ -1,0 +1,120 @@
+"""Renewal open enrollment against the carrier sandbox over HTTP (live server): the employee's choices
+(current plan, renewal plan, costs), an election validated with RENEWAL_OPEN_ENROLLMENT, one equal to
+the passive renewal sent as nothing, the renewal file pre-checked with pyx12 and the companion checks,
+uploaded and polled, per-member results on the elections and members, and the 2028 plans on R."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from enrollment.models import EmployerGroup
+from groupsales.x12.validate import pyx12_issues
+from members import services as member_services
+from members.examples import ANN, ANN_DEPENDENTS, ANN_ELECTIONS, LUIS, LUIS_ELECTIONS
+from members.models import Election, Member
+from renewals import elections, selectors, services
+from renewals.models import Renewal, RenewalElection, RenewalFile
+from tests.enrollment.conftest import make_complete_group
+
+from .conftest import carrier_enrolled, on
+
+pytestmark = pytest.mark.django_db(transaction=True)
+S = Renewal.Status
+E = RenewalElection.State
+
+
+@pytest.fixture
+def group(sandbox, broker, monkeypatch):
+    """Blue Heron enrolled at the sandbox and in the portal with its two families."""
+    monkeypatch.setattr("members.tasks.validate_group_members.delay", lambda group_id: None)
+    humana_id = carrier_enrolled(sandbox)
+    group = make_complete_group(broker)
+    EmployerGroup.objects.filter(pk=group.pk).update(status=EmployerGroup.Status.OPEN_ENROLLMENT)
+    group.refresh_from_db()
+    for data, dependents, chosen in ((ANN, ANN_DEPENDENTS, ANN_ELECTIONS), (LUIS, [], LUIS_ELECTIONS)):
+        member_services.family_save(group=group, subscriber_data=data, by=None, elections=chosen,
+                                    dependents_data=[dict(d) for d in dependents])  # fmt: skip
+    EmployerGroup.objects.filter(pk=group.pk).update(
+        status=EmployerGroup.Status.ENROLLED, humana_group_id=humana_id
+    )
+    Member.objects.filter(group=group).update(enrollment_status=Member.EnrollmentStatus.ACCEPTED)
+    group.refresh_from_db()
+    with override_settings(HUMANA_SENDER_ID="PARTNER01"):
+        yield group
+
+
+def accepted_renewal(group) -> Renewal:
+    on("2027-10-03")
+    services.renewal_sync(group_id=group.pk)
+    on("2027-12-03")
+    services.renewal_sync(group_id=group.pk)
+    renewal = Renewal.objects.get(group=group, renewal_date="2028-01-01")
+    assert renewal.status == S.PASSIVELY_ACCEPTED
+    return services.renewal_open_enrollment_start(renewal=renewal)
+
+
+def test_an_election_goes_in_a_renewal_file_and_is_in_force_on_r(group):
+    renewal = accepted_renewal(group)
+    on("2027-12-10")
+    luis, ann = (
+        Member.objects.get(group=group, member_ref="E-002"),
+        Member.objects.get(group=group, member_ref="E-001"),
+    )
+    choices = {c.line: c for c in elections.renewal_choices(renewal=renewal, subscriber=luis)}
+    assert (choices["MEDICAL"].current_plan, choices["MEDICAL"].renewal_plan) == (
+        "12345KY0010001",
+        "12345KY0010001",
+    )
+    assert choices["MEDICAL"].current_cost and choices["MEDICAL"].renewal_cost
+    assert (choices["DENTAL"].current_plan, choices["DENTAL"].options) == (None, ("12345KY0020001",))
+
+    assert (
+        elections.renewal_election_record(renewal=renewal, subscriber=ann, plans={}) is None
+    )  # keeps passive
+    chosen = elections.renewal_election_record(
+        renewal=renewal, subscriber=luis, plans={"DENTAL": "12345KY0020001"}
+    )
+    assert (chosen.state, chosen.action, chosen.change["effectiveDate"]) == (
+        E.VALIDATED,
+        "CHANGE",
+        "2028-01-01",
+    )
+
+    file = elections.renewal_file_send(renewal_id=renewal.pk)
+    assert (file.status, file.problems) == (RenewalFile.Status.SENT, [])
+    assert pyx12_issues(file.content) == [] and "DTP*007*D8*20280101" in file.content
+    assert (
+        "HD*001**HLT*12345KY0010001*EMP" in file.content and "HD*021**DEN*12345KY0020001*EMP" in file.content
+    )
+    assert Renewal.objects.get(pk=renewal.pk).status == S.FILES
+    file = elections.renewal_file_poll(file_id=file.pk)
+    assert file.status == RenewalFile.Status.ACCEPTED, file.problems
+    chosen.refresh_from_db()
+    assert chosen.state == E.APPLIED and luis.__class__.objects.get(pk=luis.pk).enrollment_errors == []
+
+    on("2028-01-01")
+    services.renewal_sync(group_id=group.pk)
+    assert Renewal.objects.get(pk=renewal.pk).status == S.RENEWED
+    assert {e.line: (e.plan_id, e.waived) for e in Election.objects.filter(member=luis)} == {
+        "MEDICAL": ("12345KY0010001", False), "DENTAL": ("12345KY0020001", False), "VISION": ("", True)
+    }  # fmt: skip
+    year = selectors.plan_years(group=group)[0]
+    assert year.current and str(year.year.start) == "2028-01-01"
+    assert "Renewal file" in " ".join(e.reason for e in renewal.events.all())
+
+
+def test_a_refused_election_and_one_after_the_cutoff(group):
+    renewal = accepted_renewal(group)
+    on("2027-12-10")
+    luis = Member.objects.get(group=group, member_ref="E-002")
+    refused = elections.renewal_election_record(
+        renewal=renewal, subscriber=luis, plans={"DENTAL": "12345KY0010001"}
+    )
+    assert refused.state == E.REFUSED and "REN-007" in [e["code"] for e in refused.carrier_errors]
+    assert elections.renewal_file_build(renewal=renewal) == (None, [])  # nothing validated to send
+    on("2028-01-01")
+    with pytest.raises(elections.RenewalElectionRefused):
+        elections.renewal_election_record(
+            renewal=renewal, subscriber=luis, plans={"DENTAL": "12345KY0020001"}
+        )
