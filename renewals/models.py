@@ -189,3 +189,24 @@ class RenewalElection(models.Model):
     @body.setter
     def body(self, value: dict[str, Any]) -> None:
         self.body_text = json.dumps(value)
+
+
+class RenewalLink(models.Model):
+    """An employee's self-service link for renewal open enrollment (only the token's sha256 is stored;
+    the token is an HMAC of ``salt``, so the same link can be e-mailed again)."""
+
+    renewal = models.ForeignKey(Renewal, on_delete=models.CASCADE, related_name="links")
+    subscriber = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="renewal_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    salt = models.CharField(max_length=64)
+    language = models.CharField(max_length=5, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["renewal", "subscriber"], name="renewals_one_link_per_employee")
+        ]
+
+    def __str__(self) -> str:
+        return f"renewal link {self.renewal_id}/{self.subscriber_id}"

@@ -129,10 +129,15 @@ def renewals_sync_all() -> int:
 
 
 def renewal_open_enrollment_start(*, renewal: Renewal) -> Renewal:
-    """The broker opens renewal open enrollment for the employees (an accepted renewal, until R − 1)."""
-    return states.renewal_transition(
+    """The broker opens renewal open enrollment for the employees (an accepted renewal, until R − 1): each
+    employee with an e-mail address gets its renewal link (``self_service``)."""
+    from .self_service import renewal_links_send
+
+    renewal = states.renewal_transition(
         renewal=renewal, to=S.RENEWAL_OE, reason="Renewal open enrollment opened."
     )
+    renewal_links_send(renewal=renewal)
+    return renewal
 
 
 # --------------------------------------------------------------------------- the decision

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_enroll
 
 app_name = "renewals"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("groups/<int:pk>/renewal/sync", views.renewal_sync_now, name="sync"),
     path("groups/<int:pk>/renewal/open-enrollment", views.renewal_open_enrollment, name="open_enrollment"),
     path("groups/<int:pk>/renewal/decide", views.renewal_decide, name="decide"),
+    path("renew/<str:token>/", views_enroll.renewal_enroll, name="enroll"),
 ]

@@ -39,6 +39,7 @@ def group(sandbox, broker, monkeypatch):
         status=EmployerGroup.Status.ENROLLED, humana_group_id=humana_id
     )
     Member.objects.filter(group=group).update(enrollment_status=Member.EnrollmentStatus.ACCEPTED)
+    Member.objects.filter(group=group, member_ref="E-002").update(email="luis@example.com")
     group.refresh_from_db()
     with override_settings(HUMANA_SENDER_ID="PARTNER01"):
         yield group
@@ -118,3 +119,39 @@ def test_a_refused_election_and_one_after_the_cutoff(group):
         elections.renewal_election_record(
             renewal=renewal, subscriber=luis, plans={"DENTAL": "12345KY0020001"}
         )
+
+
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+
+
+def test_the_employee_chooses_on_a_phone_in_spanish_and_the_other_does_nothing(group, client):
+    from django.core import mail
+
+    from renewals.models import RenewalLink
+    from renewals.self_service import renewal_link_token
+
+    mail.outbox.clear()
+    renewal = accepted_renewal(group)  # opening renewal enrollment e-mails each employee its link
+    links = {link.subscriber.member_ref: link for link in RenewalLink.objects.filter(renewal=renewal)}
+    sent = {m.to[0]: m for m in mail.outbox}
+    luis = Member.objects.get(group=group, member_ref="E-002")
+    assert set(links) == set(Member.objects.filter(group=group, subscriber__isnull=True).exclude(email="")
+                             .values_list("member_ref", flat=True))  # fmt: skip
+    token = renewal_link_token(links["E-002"])
+    assert f"/renew/{token}/" in sent[luis.email].body
+    on("2027-12-10")
+    page = client.get(f"/renew/{token}/", HTTP_ACCEPT_LANGUAGE="es", HTTP_USER_AGENT=PHONE)
+    text = page.content.decode()
+    assert page.status_code == 200 and page["Cache-Control"] == "no-store"
+    assert (
+        "Sus beneficios desde el 2028-01-01" in text and "Su plan ahora" in text and "Se renueva como" in text
+    )
+    assert "Humana Bronze PPO 6000" in text
+    choice = {"plan_MEDICAL": "12345KY0010001", "plan_DENTAL": "12345KY0020001", "plan_VISION": "WAIVE",
+              "reason_VISION": "OTHER_GROUP_COVERAGE"}  # fmt: skip
+    answer = client.post(f"/renew/{token}/", choice, HTTP_ACCEPT_LANGUAGE="es", HTTP_USER_AGENT=PHONE)
+    assert "su elección fue verificada con Humana" in answer.content.decode()
+    election = RenewalElection.objects.get(renewal=renewal, member=luis)
+    assert election.state == E.VALIDATED and election.body["event"]["type"] == "RENEWAL_OPEN_ENROLLMENT"
+    assert not RenewalElection.objects.filter(renewal=renewal, member__member_ref="E-001").exists()
+    assert client.get("/renew/not-a-token/").status_code == 404
