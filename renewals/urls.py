@@ -10,5 +10,6 @@ urlpatterns = [
     path("groups/<int:pk>/renewal/sync", views.renewal_sync_now, name="sync"),
     path("groups/<int:pk>/renewal/open-enrollment", views.renewal_open_enrollment, name="open_enrollment"),
     path("groups/<int:pk>/renewal/decide", views.renewal_decide, name="decide"),
+    path("groups/<int:pk>/renewal/decide/check", views.renewal_decide_check, name="decide_check"),
     path("renew/<str:token>/", views_enroll.renewal_enroll, name="enroll"),
 ]

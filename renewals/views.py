@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -90,6 +90,22 @@ def renewal_decide(request: HttpRequest, pk: int) -> HttpResponse:
         "renewals/renewal_decide.html",
         {"group": group, "renewal": renewal, "form": form, "fields": fields},
     )
+
+
+@login_required
+@require_POST
+def renewal_decide_check(request: HttpRequest, pk: int) -> JsonResponse:
+    """The REN rules for what is typed, without recording it (the page's script calls this as the broker
+    types, like the group forms): {"fields": {field: [problem]}, "general": [problem]}."""
+    group = group_get_visible(user=request.user, pk=pk, write=True)
+    renewal = _renewal(group)
+    form = RenewalDecisionForm(request.POST, renewal=renewal)
+    form.is_valid()
+    fields = {name: list(form.problems.get(name, [])) for name in form.fields}
+    for name, errors in form.errors.items():
+        if name in fields and not form.problems.get(name):
+            fields[name] += [{"code": "", "message": str(e), "fix": "", "severity": "error"} for e in errors]
+    return JsonResponse({"fields": fields, "general": form.problems.get(None, [])})
 
 
 @login_required
