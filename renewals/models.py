@@ -183,6 +183,12 @@ class RenewalElection(models.Model):
         return f"{self.member_id} {self.action} {self.state}"
 
     @property
+    def action_label(self) -> str:
+        labels = {"ADD": _("Joins on the renewal date"), "CHANGE": _("Changes coverage"),
+                  "TERMINATE": _("Leaves the day before")}  # fmt: skip
+        return str(labels.get(self.action, self.action))
+
+    @property
     def body(self) -> dict[str, Any]:
         return json.loads(self.body_text or "{}")
 

@@ -11,5 +11,6 @@ urlpatterns = [
     path("groups/<int:pk>/renewal/open-enrollment", views.renewal_open_enrollment, name="open_enrollment"),
     path("groups/<int:pk>/renewal/decide", views.renewal_decide, name="decide"),
     path("groups/<int:pk>/renewal/decide/check", views.renewal_decide_check, name="decide_check"),
+    path("groups/<int:pk>/renewal/file", views.renewal_file_send, name="file_send"),
     path("renew/<str:token>/", views_enroll.renewal_enroll, name="enroll"),
 ]

@@ -15,7 +15,7 @@ from enrollment.selectors import group_get_visible
 
 from . import selectors, services, states
 from .forms import RenewalDecisionForm
-from .models import Renewal
+from .models import Renewal, RenewalElection
 
 
 def _renewal(group) -> Renewal:
@@ -42,6 +42,11 @@ def renewal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if renewal
             else None,
             "events": renewal.events.all() if renewal else [],
+            "elections": renewal.elections.select_related("member") if renewal else [],
+            "files": renewal.files.all() if renewal else [],
+            "can_send_file": renewal is not None
+            and renewal.elections.filter(state=RenewalElection.State.VALIDATED).exists()
+            and renewal.status in (Renewal.Status.RENEWAL_OE, Renewal.Status.FILES),
             "can_open_enrollment": renewal is not None
             and states.can_transition(renewal.status, Renewal.Status.RENEWAL_OE),
         },
@@ -69,6 +74,19 @@ def renewal_open_enrollment(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Renewal open enrollment is open for the employees."))
     except states.TransitionNotAllowed:
         messages.error(request, _("Renewal open enrollment opens once the renewal is accepted."))
+    return redirect("renewals:detail", pk=group.pk)
+
+
+@login_required
+@require_POST
+def renewal_file_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """The employees' validated renewal elections to the carrier in a renewal file (a task)."""
+    group = group_get_visible(user=request.user, pk=pk, write=True)
+    renewal = _renewal(group)
+    from . import tasks
+
+    tasks.send_renewal_file.delay(renewal.pk)
+    messages.info(request, _("The renewal elections are being sent to the carrier. Reload in a minute."))
     return redirect("renewals:detail", pk=group.pk)
 
 

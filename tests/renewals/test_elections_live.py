@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 
 from enrollment.models import EmployerGroup
 from groupsales.x12.validate import pyx12_issues
@@ -103,6 +104,20 @@ def test_an_election_goes_in_a_renewal_file_and_is_in_force_on_r(group):
     year = selectors.plan_years(group=group)[0]
     assert year.current and str(year.year.start) == "2028-01-01"
     assert "Renewal file" in " ".join(e.reason for e in renewal.events.all())
+
+
+def test_the_broker_sees_the_elections_and_sends_them(group, client, broker, monkeypatch):
+    queued: list[int] = []
+    monkeypatch.setattr("renewals.tasks.send_renewal_file.delay", queued.append)
+    renewal = accepted_renewal(group)
+    on("2027-12-10")
+    luis = Member.objects.get(group=group, member_ref="E-002")
+    elections.renewal_election_record(renewal=renewal, subscriber=luis, plans={"DENTAL": "12345KY0020001"})
+    client.force_login(broker.user)
+    page = client.get(reverse("renewals:detail", args=[group.pk])).content.decode()
+    assert "Renewal elections" in page and "Changes coverage" in page and "Validated by the carrier" in page
+    assert client.post(reverse("renewals:file_send", args=[group.pk])).status_code == 302
+    assert queued == [renewal.pk]
 
 
 def test_a_refused_election_and_one_after_the_cutoff(group):
