@@ -1,0 +1,105 @@
+"""Issue 20's "Done when": a group's whole year against the sandbox over HTTP with a real Celery worker.
+
+Enrolled on 2027-01-01 → the offer on 2027-10-03 (the beat's sync task) → a decision with changes, signed
+and accepted (the send task) → renewal open enrollment: Luis changes on a phone in Spanish (another medical
+plan and dental), Ann does nothing → the renewal file ACCEPTED (the send and poll tasks) → on 2028-01-01
+the portal shows the 2028 plans and rates, and the carrier's roster agrees. (The sample group has two
+employees, so one changes and one does nothing.)"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from django.urls import reverse
+
+from members.models import Election, Member
+from renewals import tasks
+from renewals.models import Renewal, RenewalElection, RenewalFile, RenewalLink
+from renewals.self_service import renewal_link_token
+
+from .conftest import on
+from .test_elections_live import PHONE, group  # noqa: F401  (the fixture)
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+S = Renewal.Status
+
+
+def wait_until(what: Callable[[], object], seconds: float = 60) -> object:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        found = what()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"not reached in {seconds} s: {what.__doc__ or what}")
+
+
+def renewal_is(group, status: str) -> Callable[[], object]:
+    def check() -> object:
+        return Renewal.objects.filter(group=group, renewal_date="2028-01-01", status=status).first()
+
+    check.__doc__ = f"renewal {status}"
+    return check
+
+
+def test_a_whole_year_with_a_real_worker(celery_worker_thread, group, client, broker, sandbox):  # noqa: F811
+    on("2027-10-03")
+    tasks.sync_all_renewals.delay()  # the beat's task
+    renewal = wait_until(renewal_is(group, S.OFFERED))
+    assert group.notices.filter(kind="RENEWAL_OFFERED").exists()
+
+    on("2027-10-21")
+    client.force_login(broker.user)
+    form = {"decision": "RENEW_WITH_CHANGES", "signed_by": "Ann Lee", "title": "Owner", "email": "ann@example.com",
+            "attest": "on", "medical_renew": "on", "medical_basis": "PERCENT", "medical_employee": "65.00",
+            "medical_dependents": "25.00", "medical_plans": ["12345KY0010001", "12345KY0010002"]}  # fmt: skip
+    for line, (basis, employee, dependents) in {"dental": ("FLAT", "20.00", "0.00"),
+                                                 "vision": ("PERCENT", "100.00", "0.00")}.items():  # fmt: skip
+        form |= {f"{line}_renew": "on", f"{line}_basis": basis, f"{line}_employee": employee,
+                 f"{line}_dependents": dependents}  # fmt: skip
+    answer = client.post(reverse("renewals:decide", args=[group.pk]), form)
+    assert answer.status_code == 302, answer.context["form"].errors if answer.context else answer
+    renewal = wait_until(renewal_is(group, S.DECIDED))
+    assert (
+        renewal.sending == Renewal.Sending.SENT
+        and renewal.carrier_renewal["decision"]["source"] == "EMPLOYER"
+    )
+
+    on("2027-12-10")
+    assert client.post(reverse("renewals:open_enrollment", args=[group.pk])).status_code == 302
+    luis = Member.objects.get(group=group, member_ref="E-002")
+    token = renewal_link_token(RenewalLink.objects.get(renewal=renewal, subscriber=luis))
+    employee = client.__class__()
+    page = employee.get(f"/renew/{token}/", HTTP_ACCEPT_LANGUAGE="es", HTTP_USER_AGENT=PHONE).content.decode()
+    assert "Se renueva como" in page
+    choice = {"plan_MEDICAL": "12345KY0010002", "plan_DENTAL": "12345KY0020001", "plan_VISION": "WAIVE",
+              "reason_VISION": "OTHER_GROUP_COVERAGE"}  # fmt: skip
+    saved = employee.post(f"/renew/{token}/", choice, HTTP_ACCEPT_LANGUAGE="es", HTTP_USER_AGENT=PHONE)
+    assert "su elección fue verificada con Humana" in saved.content.decode()
+    assert RenewalElection.objects.get(member=luis).state == RenewalElection.State.VALIDATED
+    assert not RenewalElection.objects.filter(member__member_ref="E-001").exists()  # Ann does nothing
+
+    assert client.post(reverse("renewals:file_send", args=[group.pk])).status_code == 302
+    wait_until(
+        lambda: RenewalFile.objects.filter(renewal=renewal, status=RenewalFile.Status.ACCEPTED).first()
+    )
+    assert RenewalElection.objects.get(member=luis).state == RenewalElection.State.APPLIED
+
+    on("2028-01-01")
+    tasks.sync_renewals.delay(group.pk)
+    wait_until(renewal_is(group, S.RENEWED))
+    page = client.get(reverse("enrollment:group_detail", args=[group.pk])).content.decode()
+    assert "Plan year in force: 2028-01-01 to 2028-12-31" in page
+    mine = {
+        (e.member.member_ref, e.line): (e.plan_id or None)
+        for e in Election.objects.filter(member__group=group)
+    }
+    roster = sandbox.get(f"/groups/{group.humana_group_id}/members", asOf="2028-01-01").json()["items"]
+    theirs = {(m["memberRef"], c["line"]): c["planId"] for m in roster if m["relationship"] == "SUBSCRIBER"
+              for c in m["coverage"]}  # fmt: skip
+    assert theirs == {key: plan for key, plan in mine.items() if plan}
+    assert (
+        theirs[("E-002", "MEDICAL")] == "12345KY0010002" and theirs[("E-002", "DENTAL")] == "12345KY0020001"
+    )
