@@ -36,7 +36,7 @@ def wait_until(what: Callable[[], object], seconds: float = 60) -> object:
     raise AssertionError(f"not reached in {seconds} s: {what.__doc__ or what}")
 
 
-def renewal_is(group, status: str) -> Callable[[], object]:
+def renewal_is(group, status: str) -> Callable[[], object]:  # noqa: F811
     def check() -> object:
         return Renewal.objects.filter(group=group, renewal_date="2028-01-01", status=status).first()
 
@@ -52,11 +52,12 @@ def test_a_whole_year_with_a_real_worker(celery_worker_thread, group, client, br
 
     on("2027-10-21")
     client.force_login(broker.user)
-    form = {"decision": "RENEW_WITH_CHANGES", "signed_by": "Ann Lee", "title": "Owner", "email": "ann@example.com",
-            "attest": "on", "medical_renew": "on", "medical_basis": "PERCENT", "medical_employee": "65.00",
-            "medical_dependents": "25.00", "medical_plans": ["12345KY0010001", "12345KY0010002"]}  # fmt: skip
-    for line, (basis, employee, dependents) in {"dental": ("FLAT", "20.00", "0.00"),
-                                                 "vision": ("PERCENT", "100.00", "0.00")}.items():  # fmt: skip
+    form = {"decision": "RENEW_WITH_CHANGES", "signed_by": "Ann Lee", "title": "Owner",
+            "email": "ann@example.com", "attest": "on", "medical_renew": "on", "medical_basis": "PERCENT",
+            "medical_employee": "65.00", "medical_dependents": "25.00",
+            "medical_plans": ["12345KY0010001", "12345KY0010002"]}  # fmt: skip
+    others = {"dental": ("FLAT", "20.00", "0.00"), "vision": ("PERCENT", "100.00", "0.00")}
+    for line, (basis, employee, dependents) in others.items():
         form |= {f"{line}_renew": "on", f"{line}_basis": basis, f"{line}_employee": employee,
                  f"{line}_dependents": dependents}  # fmt: skip
     answer = client.post(reverse("renewals:decide", args=[group.pk]), form)
