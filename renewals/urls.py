@@ -12,5 +12,6 @@ urlpatterns = [
     path("groups/<int:pk>/renewal/decide", views.renewal_decide, name="decide"),
     path("groups/<int:pk>/renewal/decide/check", views.renewal_decide_check, name="decide_check"),
     path("groups/<int:pk>/renewal/file", views.renewal_file_send, name="file_send"),
-    path("renew/<str:token>/", views_enroll.renewal_enroll, name="enroll"),
+    # under enroll/, as members' self-service: an employee's link (a token), no login
+    path("enroll/renew/<str:token>/", views_enroll.renewal_enroll, name="enroll"),
 ]

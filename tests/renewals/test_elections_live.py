@@ -153,9 +153,9 @@ def test_the_employee_chooses_on_a_phone_in_spanish_and_the_other_does_nothing(g
     assert set(links) == set(Member.objects.filter(group=group, subscriber__isnull=True).exclude(email="")
                              .values_list("member_ref", flat=True))  # fmt: skip
     token = renewal_link_token(links["E-002"])
-    assert f"/renew/{token}/" in sent[luis.email].body
+    assert f"/enroll/renew/{token}/" in sent[luis.email].body
     on("2027-12-10")
-    page = client.get(f"/renew/{token}/", HTTP_ACCEPT_LANGUAGE="es", HTTP_USER_AGENT=PHONE)
+    page = client.get(f"/enroll/renew/{token}/", HTTP_ACCEPT_LANGUAGE="es", HTTP_USER_AGENT=PHONE)
     text = page.content.decode()
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
     assert (
@@ -164,9 +164,9 @@ def test_the_employee_chooses_on_a_phone_in_spanish_and_the_other_does_nothing(g
     assert "Humana Bronze PPO 6000" in text
     choice = {"plan_MEDICAL": "12345KY0010001", "plan_DENTAL": "12345KY0020001", "plan_VISION": "WAIVE",
               "reason_VISION": "OTHER_GROUP_COVERAGE"}  # fmt: skip
-    answer = client.post(f"/renew/{token}/", choice, HTTP_ACCEPT_LANGUAGE="es", HTTP_USER_AGENT=PHONE)
+    answer = client.post(f"/enroll/renew/{token}/", choice, HTTP_ACCEPT_LANGUAGE="es", HTTP_USER_AGENT=PHONE)
     assert "su elección fue verificada con Humana" in answer.content.decode()
     election = RenewalElection.objects.get(renewal=renewal, member=luis)
     assert election.state == E.VALIDATED and election.body["event"]["type"] == "RENEWAL_OPEN_ENROLLMENT"
     assert not RenewalElection.objects.filter(renewal=renewal, member__member_ref="E-001").exists()
-    assert client.get("/renew/not-a-token/").status_code == 404
+    assert client.get("/enroll/renew/not-a-token/").status_code == 404

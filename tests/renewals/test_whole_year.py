@@ -73,11 +73,13 @@ def test_a_whole_year_with_a_real_worker(celery_worker_thread, group, client, br
     luis = Member.objects.get(group=group, member_ref="E-002")
     token = renewal_link_token(RenewalLink.objects.get(renewal=renewal, subscriber=luis))
     employee = client.__class__()
-    page = employee.get(f"/renew/{token}/", HTTP_ACCEPT_LANGUAGE="es", HTTP_USER_AGENT=PHONE).content.decode()
+    page = employee.get(
+        f"/enroll/renew/{token}/", HTTP_ACCEPT_LANGUAGE="es", HTTP_USER_AGENT=PHONE
+    ).content.decode()
     assert "Se renueva como" in page
     choice = {"plan_MEDICAL": "12345KY0010002", "plan_DENTAL": "12345KY0020001", "plan_VISION": "WAIVE",
               "reason_VISION": "OTHER_GROUP_COVERAGE"}  # fmt: skip
-    saved = employee.post(f"/renew/{token}/", choice, HTTP_ACCEPT_LANGUAGE="es", HTTP_USER_AGENT=PHONE)
+    saved = employee.post(f"/enroll/renew/{token}/", choice, HTTP_ACCEPT_LANGUAGE="es", HTTP_USER_AGENT=PHONE)
     assert "su elección fue verificada con Humana" in saved.content.decode()
     assert RenewalElection.objects.get(member=luis).state == RenewalElection.State.VALIDATED
     assert not RenewalElection.objects.filter(member__member_ref="E-001").exists()  # Ann does nothing
