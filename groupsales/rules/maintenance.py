@@ -478,7 +478,7 @@ def check_change(
     dates = check.dates
     only = None
     if check.action == ChangeAction.TERMINATE:
-        only = (*IDENTITY_RULES, *MNT_V)
+        only = (*IDENTITY_RULES, *MNT_V, "REN-007")
     violations = run("V", check, only=only)
     if check.action == ChangeAction.TERMINATE:
         violations = [v for v in violations if v.code != "MBR-003" or "future" in v.message.lower()]

@@ -91,3 +91,11 @@ def test_add_is_for_a_member_not_covered_the_day_before_and_change_for_one_cover
     assert found == [("/event/action", "The member is not covered on 2027-12-31: its election is an ADD.")]
     joining["event"]["action"] = "ADD"
     assert ren_007(joining, held=roster())[0] == []
+
+
+def test_a_termination_at_renewal_is_judged_too():
+    leaving = enrolled("E-002", event=event("RENEWAL_OPEN_ENROLLMENT", "TERMINATE", "2028-01-01"))
+    found, _, dates = ren_007(leaving)
+    assert found == [] and dates.coverage_end == date(2027, 12, 31)
+    found, _, _ = ren_007(leaving, today="2028-01-02")
+    assert ("/event/date", "Renewal open enrollment ended on 2027-12-31.") in found

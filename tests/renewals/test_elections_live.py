@@ -170,3 +170,23 @@ def test_the_employee_chooses_on_a_phone_in_spanish_and_the_other_does_nothing(g
     assert election.state == E.VALIDATED and election.body["event"]["type"] == "RENEWAL_OPEN_ENROLLMENT"
     assert not RenewalElection.objects.filter(renewal=renewal, member__member_ref="E-001").exists()
     assert client.get("/enroll/renew/not-a-token/").status_code == 404
+
+
+def test_a_renewal_file_after_r_minus_1_is_rejected_with_ren_008_and_its_elections_wait(group):
+    renewal = accepted_renewal(group)
+    on("2027-12-10")
+    luis = Member.objects.get(group=group, member_ref="E-002")
+    chosen = elections.renewal_election_record(
+        renewal=renewal, subscriber=luis, plans={"DENTAL": "12345KY0020001"}
+    )
+    assert chosen.state == E.VALIDATED
+    on("2028-01-01")
+    file = elections.renewal_file_send(renewal_id=renewal.pk)
+    assert (
+        file.status == RenewalFile.Status.SENT
+    )  # the portal's pre-check passes; the carrier judges the date
+    file = elections.renewal_file_poll(file_id=file.pk)
+    assert file.status == RenewalFile.Status.REJECTED
+    assert "REN-008" in [p["code"] for p in file.problems]
+    chosen.refresh_from_db()
+    assert chosen.state == E.VALIDATED and Renewal.objects.get(pk=renewal.pk).status == S.RENEWAL_OE
