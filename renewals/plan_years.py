@@ -110,7 +110,8 @@ def _new_year(renewal: Renewal) -> tuple[list[dict[str, Any]], list[dict[str, An
 
 
 def _destinations(renewal: Renewal) -> dict[tuple[str, str], str | None]:
-    """(line, current plan) → the plan from R (None: the line is lost)."""
+    """(line, current plan) → the plan from R (None: the line is lost), as the carrier moves members: the
+    decision's mapping, else the renewal plan, when the decided line keeps it."""
     carrier = renewal.carrier_renewal or {}
     found: dict[tuple[str, str], str | None] = {}
     for line in (carrier.get("offer") or {"lines": []})["lines"]:
@@ -122,7 +123,7 @@ def _destinations(renewal: Renewal) -> dict[tuple[str, str], str | None]:
             found[(line_code, mapping["fromPlanId"])] = mapping["toPlanId"]
         for (line, current), target in list(found.items()):
             if line == line_code and target not in o["planIds"]:
-                found[(line, current)] = None if current not in o["planIds"] else current
+                found[(line, current)] = None
     return found
 
 
