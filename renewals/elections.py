@@ -141,7 +141,10 @@ def renewal_election_record(
     passive = {c.line: c.renewal_plan for c in choices}
     wanted = {line: plans.get(line, passive.get(line)) for line in passive}
     existing = RenewalElection.objects.filter(renewal=renewal, member=subscriber).first()
-    if not leave and wanted == passive:
+    joining = RenewalElection.objects.filter(
+        renewal=renewal, member__subscriber=subscriber, action="ADD"
+    ).exclude(state=E.REFUSED)
+    if not leave and wanted == passive and not joining.exists():
         if existing is not None and existing.state in (E.VALIDATED, E.REFUSED):
             existing.delete()
         return None
@@ -201,19 +204,73 @@ def renewal_election_validate(*, election: RenewalElection) -> RenewalElection:
     )  # fmt: skip
 
 
+def _next_dependent_ref(subscriber: Member) -> str:
+    taken = set(Member.objects.filter(group=subscriber.group).values_list("member_ref", flat=True))
+    n = 1
+    while f"{subscriber.member_ref}-R{n}" in taken:
+        n += 1
+    return f"{subscriber.member_ref}-R{n}"
+
+
+def renewal_dependent_add(*, renewal: Renewal, subscriber: Member, data: dict[str, Any]) -> RenewalElection:
+    """A family member joining from R (renewal open enrollment, ``ADD``): recorded as the subscriber's
+    dependent, covered on the subscriber's lines from R; the subscriber's election (its tier from R) is
+    validated first, then the dependent's."""
+    if not renewal_enrollment_open(renewal=renewal):
+        raise RenewalElectionRefused("Renewal open enrollment is not open.")
+    current = RenewalElection.objects.filter(renewal=renewal, member=subscriber).first()
+    if current is not None:
+        lines = [c["line"] for c in current.body.get("coverage", []) if c.get("planId")]
+        plans = {c["line"]: c.get("planId") for c in current.body.get("coverage", [])}
+    else:
+        lines = [c.line for c in renewal_choices(renewal=renewal, subscriber=subscriber) if c.renewal_plan]
+        plans = {}
+    dependent = Member.objects.create(
+        group=subscriber.group, subscriber=subscriber, member_ref=_next_dependent_ref(subscriber),
+        relationship=data["relationship"], first_name=data["first_name"], last_name=data["last_name"],
+        ssn=data.get("ssn") or "", date_of_birth=data["date_of_birth"], gender=data["gender"],
+        tobacco_use=bool(data.get("tobacco_use")), covered_lines=lines,
+    )  # fmt: skip
+    body = member_build_validation_body(member=dependent)
+    body["event"] = {
+        "type": "RENEWAL_OPEN_ENROLLMENT",
+        "action": "ADD",
+        "date": renewal.renewal_date.isoformat(),
+    }
+    election = RenewalElection(renewal=renewal, member=dependent, action="ADD", before=[])
+    election.body = body
+    election.save()
+    family = renewal_election_record(renewal=renewal, subscriber=subscriber, plans=plans)
+    if family is not None and family.state == E.REFUSED:
+        election.state, election.carrier_errors = E.REFUSED, family.carrier_errors
+        election.save(update_fields=["state", "carrier_errors", "updated_at"])
+        return election
+    return renewal_election_validate(election=election)
+
+
 # --------------------------------------------------------------------------- the renewal file
 
 
 def _families(elections: list[RenewalElection], renewal: Renewal) -> list[ChangeFamily]:
-    families = []
+    """One family per subscriber: its loops (the writer orders them: subscriber, spouse, children)."""
+    bodies = {e.member.member_ref: e.body for e in elections}
+    loops: dict[str, list[Any]] = {}
     for election in elections:
         body = election.body
         before = [
             Coverage(line=c["line"], plan_id=c["planId"], tier=c["coverageTier"]) for c in election.before
         ]
-        loop = renewal_loop(member_from_api(body), election.action, renewal.renewal_date, before=before)
-        families.append(ChangeFamily(subscriber_ref=body["subscriberRef"], loops=(loop,)))
-    return families
+        subscriber = None
+        if body["relationship"] != "SUBSCRIBER":
+            found = bodies.get(body["subscriberRef"])
+            if found is None and election.member.subscriber is not None:
+                found = member_build_validation_body(member=election.member.subscriber)
+            subscriber = member_from_api(found) if found else None
+        member = member_from_api(body, subscriber)
+        loops.setdefault(body["subscriberRef"], []).append(
+            renewal_loop(member, election.action, renewal.renewal_date, before=before)
+        )
+    return [ChangeFamily(subscriber_ref=ref, loops=tuple(found)) for ref, found in loops.items()]
 
 
 def renewal_file_build(*, renewal: Renewal) -> tuple[RenewalFile | None, list[RenewalElection]]:

@@ -131,7 +131,10 @@ def _apply_renewal_elections(renewal: Renewal) -> set[int]:
     """The elections a renewal file carried and the carrier applied become the members' elections; the
     subscribers done (the others move passively)."""
     done = set()
-    for chosen in RenewalElection.objects.filter(renewal=renewal, state=RenewalElection.State.APPLIED):
+    applied = RenewalElection.objects.filter(
+        renewal=renewal, state=RenewalElection.State.APPLIED, member__subscriber__isnull=True
+    )  # a dependent's coverage follows its subscriber's elections
+    for chosen in applied:
         coverage = [] if chosen.action == "TERMINATE" else chosen.body.get("coverage") or []
         for cover in coverage:
             Election.objects.update_or_create(

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from members.models import Election
 
 from . import elections, self_service
+from .forms_enroll import RenewalDependentForm
 
 
 @require_http_methods(["GET", "POST"])
@@ -22,7 +23,23 @@ def renewal_enroll(request: HttpRequest, token: str) -> HttpResponse:
                      "open": self_service.renewal_page_open(link=link),
                      "reasons": Election.WaiverReason.choices}  # fmt: skip
     outcome = None
-    if request.method == "POST" and context["open"]:
+    if request.method == "POST" and context["open"] and request.POST.get("action") == "add_dependent":
+        form = RenewalDependentForm(request.POST)
+        context["dependent_form"] = form
+        if form.is_valid():
+            try:
+                added = elections.renewal_dependent_add(
+                    renewal=renewal, subscriber=subscriber, data=form.cleaned_data
+                )
+            except elections.RenewalElectionRefused:
+                outcome = {"kind": "closed"}
+            else:
+                refused = added.state == added.State.REFUSED
+                outcome = (
+                    {"kind": "refused", "errors": added.carrier_errors} if refused else {"kind": "saved"}
+                )
+                context["dependent_form"] = RenewalDependentForm()
+    elif request.method == "POST" and context["open"]:
         lines = self_service.renewal_page_lines(renewal=renewal, subscriber=subscriber)
         plans: dict[str, str | None] = {}
         reasons: dict[str, str] = {}
@@ -46,6 +63,10 @@ def renewal_enroll(request: HttpRequest, token: str) -> HttpResponse:
                 outcome = {"kind": "refused", "errors": election.carrier_errors}
             else:
                 outcome = {"kind": "saved"}
+    context.setdefault("dependent_form", RenewalDependentForm())
+    context["joining"] = subscriber.dependents.filter(renewal_elections__renewal=renewal).exclude(
+        renewal_elections__state="REFUSED"
+    )
     context["lines"] = self_service.renewal_page_lines(renewal=renewal, subscriber=subscriber)
     context["outcome"] = outcome
     context["title"] = _("Your benefits for the new plan year")

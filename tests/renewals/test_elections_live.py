@@ -190,3 +190,58 @@ def test_a_renewal_file_after_r_minus_1_is_rejected_with_ren_008_and_its_electio
     assert "REN-008" in [p["code"] for p in file.problems]
     chosen.refresh_from_db()
     assert chosen.state == E.VALIDATED and Renewal.objects.get(pk=renewal.pk).status == S.RENEWAL_OE
+
+
+def test_an_employee_adds_a_spouse_from_the_renewal_date(group, client):
+    from datetime import date
+
+    from renewals.models import RenewalLink
+    from renewals.self_service import renewal_link_token
+
+    renewal = accepted_renewal(group)
+    on("2027-12-10")
+    luis = Member.objects.get(group=group, member_ref="E-002")
+    token = renewal_link_token(RenewalLink.objects.get(renewal=renewal, subscriber=luis))
+    answer = client.post(f"/enroll/renew/{token}/", {
+        "action": "add_dependent", "first_name": "Marta", "last_name": "Ortiz", "relationship": "SPOUSE",
+        "date_of_birth": "1996-03-04", "gender": "FEMALE", "ssn": "123456785"})  # fmt: skip
+    assert "your choice was checked with Humana" in answer.content.decode(), answer.content.decode()[:3000]
+    marta = Member.objects.get(group=group, subscriber=luis)
+    assert (marta.member_ref, marta.covered_lines, marta.date_of_birth) == (
+        "E-002-R1",
+        ["MEDICAL"],
+        date(1996, 3, 4),
+    )
+    theirs = {
+        e.member.member_ref: (e.action, e.state) for e in RenewalElection.objects.filter(renewal=renewal)
+    }
+    assert theirs == {"E-002": ("CHANGE", E.VALIDATED), "E-002-R1": ("ADD", E.VALIDATED)}
+    tiers = {
+        c["line"]: c.get("coverageTier") for c in RenewalElection.objects.get(member=luis).body["coverage"]
+    }
+    assert tiers["MEDICAL"] == "ESP"
+    file = elections.renewal_file_send(renewal_id=renewal.pk)
+    assert file.problems == [] and "INS*N*01*021*28" in file.content
+    file = elections.renewal_file_poll(file_id=file.pk)
+    assert file.status == RenewalFile.Status.ACCEPTED, (file.problems, file.results)
+    on("2028-01-01")
+    services.renewal_sync(group_id=group.pk)
+    roster = {m["memberRef"]: m for m in _carrier_roster(group, "2028-01-01")}
+    assert {c["coverageTier"] for c in roster["E-002"]["coverage"]} == {"ESP"} and "E-002-R1" in roster
+    assert "E-002-R1" not in {
+        m["memberRef"] for m in _carrier_roster(group, "2027-12-31") if m["status"] == "ACTIVE"
+    }
+
+
+def _carrier_roster(group, day: str) -> list[dict]:
+    from carrier.client import get_client
+
+    with get_client() as client:
+        return [m.model_dump(mode="json", by_alias=True) for m in client.iter_group_members(
+            group.humana_group_id, as_of=date_of(day))]  # fmt: skip
+
+
+def date_of(day: str):
+    from datetime import date
+
+    return date.fromisoformat(day)
