@@ -13,6 +13,48 @@ from . import elections, self_service
 from .forms_enroll import RenewalDependentForm
 
 
+def _outcome(election) -> dict:
+    if election is None:
+        return {"kind": "kept"}
+    if election.state == election.State.REFUSED:
+        return {"kind": "refused", "errors": election.carrier_errors}
+    return {"kind": "saved"}
+
+
+def _add_dependent(request: HttpRequest, renewal, subscriber, context: dict) -> dict | None:
+    form = RenewalDependentForm(request.POST)
+    context["dependent_form"] = form
+    if not form.is_valid():
+        return None
+    try:
+        added = elections.renewal_dependent_add(
+            renewal=renewal, subscriber=subscriber, data=form.cleaned_data
+        )
+    except elections.RenewalElectionRefused:
+        return {"kind": "closed"}
+    context["dependent_form"] = RenewalDependentForm()
+    return _outcome(added)
+
+
+def _choose(request: HttpRequest, renewal, subscriber) -> dict:
+    plans: dict[str, str | None] = {}
+    reasons: dict[str, str] = {}
+    for row in self_service.renewal_page_lines(renewal=renewal, subscriber=subscriber):
+        value = request.POST.get(f"plan_{row.line}", row.chosen)
+        if value == "WAIVE":
+            plans[row.line] = None
+            reasons[row.line] = request.POST.get(f"reason_{row.line}") or "OTHER_GROUP_COVERAGE"
+        elif value in {p for p, _name, _cost in row.options}:
+            plans[row.line] = value
+    try:
+        election = elections.renewal_election_record(
+            renewal=renewal, subscriber=subscriber, plans=plans, waiver_reasons=reasons
+        )
+    except elections.RenewalElectionRefused:
+        return {"kind": "closed"}
+    return _outcome(election)
+
+
 @require_http_methods(["GET", "POST"])
 def renewal_enroll(request: HttpRequest, token: str) -> HttpResponse:
     link = self_service.renewal_link_find(token=token)
@@ -23,46 +65,11 @@ def renewal_enroll(request: HttpRequest, token: str) -> HttpResponse:
                      "open": self_service.renewal_page_open(link=link),
                      "reasons": Election.WaiverReason.choices}  # fmt: skip
     outcome = None
-    if request.method == "POST" and context["open"] and request.POST.get("action") == "add_dependent":
-        form = RenewalDependentForm(request.POST)
-        context["dependent_form"] = form
-        if form.is_valid():
-            try:
-                added = elections.renewal_dependent_add(
-                    renewal=renewal, subscriber=subscriber, data=form.cleaned_data
-                )
-            except elections.RenewalElectionRefused:
-                outcome = {"kind": "closed"}
-            else:
-                refused = added.state == added.State.REFUSED
-                outcome = (
-                    {"kind": "refused", "errors": added.carrier_errors} if refused else {"kind": "saved"}
-                )
-                context["dependent_form"] = RenewalDependentForm()
-    elif request.method == "POST" and context["open"]:
-        lines = self_service.renewal_page_lines(renewal=renewal, subscriber=subscriber)
-        plans: dict[str, str | None] = {}
-        reasons: dict[str, str] = {}
-        for row in lines:
-            value = request.POST.get(f"plan_{row.line}", row.chosen)
-            if value == "WAIVE":
-                plans[row.line] = None
-                reasons[row.line] = request.POST.get(f"reason_{row.line}") or "OTHER_GROUP_COVERAGE"
-            elif value in {p for p, _name, _cost in row.options}:
-                plans[row.line] = value
-        try:
-            election = elections.renewal_election_record(
-                renewal=renewal, subscriber=subscriber, plans=plans, waiver_reasons=reasons
-            )
-        except elections.RenewalElectionRefused:
-            outcome = {"kind": "closed"}
+    if request.method == "POST" and context["open"]:
+        if request.POST.get("action") == "add_dependent":
+            outcome = _add_dependent(request, renewal, subscriber, context)
         else:
-            if election is None:
-                outcome = {"kind": "kept"}
-            elif election.state == election.State.REFUSED:
-                outcome = {"kind": "refused", "errors": election.carrier_errors}
-            else:
-                outcome = {"kind": "saved"}
+            outcome = _choose(request, renewal, subscriber)
     context.setdefault("dependent_form", RenewalDependentForm())
     context["joining"] = subscriber.dependents.filter(renewal_elections__renewal=renewal).exclude(
         renewal_elections__state="REFUSED"
