@@ -174,7 +174,8 @@ class RenewalDecisionForm(forms.Form):
         return body
 
     def clean(self) -> dict[str, Any]:
-        data: dict[str, Any] = super().clean() or {}
+        super().clean()
+        data = self.cleaned_data
         if "decision" not in data:
             return data
         if not data.get("attest"):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import BoundField
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -98,11 +97,11 @@ def renewal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if renewal is None:  # nothing to decide yet: the renewal page says so
         return redirect("renewals:detail", pk=group.pk)
     form = RenewalDecisionForm(request.POST or None, renewal=renewal)
-    if request.method == "POST" and form.is_valid() and form.body is not None:
+    if request.method == "POST" and form.is_valid() and form.body is not None:  # a valid form has its body
         services.renewal_decision_record(renewal=renewal, body=form.body)
         messages.success(request, _("The employer's decision is being sent to the carrier."))
         return redirect("renewals:detail", pk=group.pk)
-    fields: list[tuple[Any, list[Any]]] = [(bound, []) for bound in form]
+    fields: list[tuple[BoundField, list[str]]] = [(bound, []) for bound in form]
     return render(
         request,
         "renewals/renewal_decide.html",
