@@ -75,6 +75,11 @@ KINDS: dict[str, NoticeKind] = {
         NoticeKind(
             "EMPLOYEE_REMINDER", _("A reminder to an employee who has not signed"), frozenset({Role.EMPLOYEE})
         ),
+        NoticeKind(
+            "RENEWAL_ENROLLMENT",
+            _("An employee's link to renewal open enrollment"),
+            frozenset({Role.EMPLOYEE}),
+        ),
     )
 }
 STATUS_KINDS: dict[str, str] = {

@@ -22,6 +22,7 @@ from portal.recorded import recorded_words
 from . import changes, finalize, forms, notices, selectors, services
 from .models import EmployerGroup
 from .states import TransitionNotAllowed
+from .timeline import timeline_entries
 
 S = EmployerGroup.Status
 C = EmployerGroup.ChangeState
@@ -152,6 +153,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     timeline += [{"at": n.sent_at, "kind": "notice", "item": n} for n in notices.group_notices(group=group)]
     timeline += _document_events(group)
+    timeline += timeline_entries(group=group)  # other apps' steps (renewals)
     timeline.sort(key=lambda e: e["at"])
     census = list(group.census.all())
     readiness = finalize.group_readiness(group=group) if group.status == S.OPEN_ENROLLMENT else None

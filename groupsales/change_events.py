@@ -286,6 +286,8 @@ def change_dates(
         coverage_end = coverage_end if drops_line else None
     elif action in (ChangeAction.ADD, ChangeAction.REINSTATE):
         coverage_end = None
+    if rule is Effective.RENEWAL_DATE:  # REN-008: a renewal election is sent by the enrollment cutoff
+        return ChangeDates(effective, coverage_end, effective - timedelta(days=1))
     return ChangeDates(effective, coverage_end, request_date + timedelta(days=lag_days))
 
 

@@ -87,6 +87,12 @@ RECORDED: list[tuple[str, dict[str, str]]] = [
     # a renewal's lifecycle (renewals.services)
     (gettext_noop("The carrier's renewal is %(status)s."), {}),
     (gettext_noop("Renewal open enrollment opened."), {}),
+    (gettext_noop("The employer's decision %(decision)s was signed."), {}),
+    (gettext_noop("The carrier accepted the decision."), {}),
+    (gettext_noop("The carrier refused the decision: %(codes)s"), {}),
+    (gettext_noop("The plan year %(start)s began."), {}),
+    (gettext_noop("Renewal file %(reference)s sent."), {}),
+    (gettext_noop("Renewal file %(reference)s ended %(status)s."), {"status": "file_status"}),
 ]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 

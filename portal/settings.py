@@ -346,6 +346,7 @@ CELERY_BEAT_SCHEDULE["carrier-prune-outbox"] = {"task": "carrier.prune_outbox", 
 # documents finalize waits for (effective dates from), the upload limit.
 ENROLLMENT_OE_LEAD_DAYS = env.int("ENROLLMENT_OE_LEAD_DAYS", default=10)
 MEMBERS_REMINDER_OFFSETS_DAYS = env.list("MEMBERS_REMINDER_OFFSETS_DAYS", cast=int, default=[7, 3, 1])
+RENEWALS_DEADLINE_REMINDER_DAYS = env.list("RENEWALS_DEADLINE_REMINDER_DAYS", cast=int, default=[14, 7, 1])
 ENROLLMENT_DOCUMENTS_REQUIRED_FROM = env.str("ENROLLMENT_DOCUMENTS_REQUIRED_FROM", default="2027-07-01")
 ENROLLMENT_DOCUMENT_MAX_BYTES = env.int("ENROLLMENT_DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 # Hourly: a reminder goes once per offset and a digest once a day whatever the frequency (keyed notices).

@@ -19,7 +19,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from carrier.rules import carrier_today, rule_settings
+from catalogue.selectors import plans_sold
 from groupsales.rules import OfferLine, RenewalFacts, check_decision
+from portal.display import plan_label
 from portal.words import code_label
 
 from .models import Renewal
@@ -55,6 +57,25 @@ def signing_moment() -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def plans_sold_on_renewal(renewal: Renewal) -> dict[str, list[str]]:
+    """Line → the plans the catalogue sells in the group's place on the renewal date, with the offer's
+    renewal plans (the broker may choose any of them, REN-003, up to the line's maximum)."""
+    found: dict[str, list[str]] = {}
+    for line in offer_lines(renewal):
+        found[line["line"]] = sorted({p["renewalPlanId"] for p in line["plans"] if p["renewalPlanId"]})
+    group = renewal.group
+    try:
+        offers = plans_sold(
+            zip5=group.zip5 or "", county_fips=group.county_fips or "", on=renewal.renewal_date
+        )
+    except Exception:  # noqa: BLE001 - no place or no rates on R in the catalogue: the offer's plans only
+        offers = []
+    for offer in offers:
+        if offer.line in found and offer.plan_id not in found[offer.line]:
+            found[offer.line].append(offer.plan_id)
+    return found
+
+
 def offer_lines(renewal: Renewal) -> list[dict[str, Any]]:
     return ((renewal.carrier_renewal or {}).get("offer") or {}).get("lines") or []
 
@@ -72,6 +93,8 @@ class RenewalDecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.renewal = renewal
         self.lines = offer_lines(renewal)
+        self.sold = plans_sold_on_renewal(renewal)
+        self.problems: dict[str | None, list[dict[str, str]]] = {}
         for line in self.lines:
             code, name = line["line"].lower(), code_label(line["line"], "line")
             self.fields[f"{code}_renew"] = forms.BooleanField(
@@ -87,6 +110,15 @@ class RenewalDecisionForm(forms.Form):
                 label=format_lazy("{}: {}", name, _("employer pays for dependents")), required=False
             )
             kept = sorted({p["renewalPlanId"] for p in line["plans"] if p["renewalPlanId"]})
+            most = rule_settings().max_plans.get(line["line"])
+            self.fields[f"{code}_plans"] = forms.MultipleChoiceField(
+                label=format_lazy("{}: {}", name, _("plans from the renewal date")),
+                choices=[(p, plan_label(p)) for p in self.sold.get(line["line"], kept)],
+                initial=kept,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                help_text=format_lazy(_("Renew with changes: at most {} plans."), most) if most else "",
+            )
             for plan in line["plans"]:
                 if plan["renewalPlanId"] is None and plan["members"]:
                     self.fields[f"map_{plan['currentPlanId']}"] = forms.ChoiceField(
@@ -103,6 +135,7 @@ class RenewalDecisionForm(forms.Form):
             if not data.get(f"{code}_renew"):
                 continue
             kept = sorted({p["renewalPlanId"] for p in line["plans"] if p["renewalPlanId"]})
+            kept = list(data.get(f"{code}_plans") or kept)
             mappings = [
                 {"fromPlanId": p["currentPlanId"], "toPlanId": data[f"map_{p['currentPlanId']}"]}
                 for p in line["plans"]
@@ -152,6 +185,14 @@ class RenewalDecisionForm(forms.Form):
             if violation.severity != "error":
                 continue
             field = _field_for(violation.pointer, body, self.fields)
+            self.problems.setdefault(field, []).append(
+                {
+                    "code": violation.code,
+                    "message": violation.message,
+                    "fix": violation.fix,
+                    "severity": "error",
+                }
+            )
             self.add_error(field, f"{violation.code}: {violation.message} {violation.fix}")
         self.body = body
         return data
@@ -170,6 +211,8 @@ def _field_for(pointer: str, body: dict[str, Any], fields: dict[str, Any]) -> st
         return None
     code = str(offerings[index]["line"]).lower()
     candidates = {"contribution": f"{code}_{parts[4]}" if len(parts) > 4 else f"{code}_employee"}
+    if parts[3:4] == ["planIds"] and f"{code}_plans" in fields:
+        return f"{code}_plans"
     if parts[3:4] == ["planMappings"]:
         mapped = [f for f in fields if f.startswith("map_")]
         return mapped[0] if mapped else f"{code}_renew"
@@ -190,6 +233,7 @@ def portal_facts(renewal: Renewal) -> RenewalFacts:
             frozenset(p["currentPlanId"] for p in line["plans"] if p["members"]),
         )
     sold = {p["renewalPlanId"] for line in offer_lines(renewal) for p in line["plans"] if p["renewalPlanId"]}
+    sold |= {plan_id for plans in plans_sold_on_renewal(renewal).values() for plan_id in plans}
     decision = answer.get("decision") or {}
     return RenewalFacts(
         today=carrier_today(),

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedTextField
 
 from enrollment.models import EmployerGroup
 
@@ -69,3 +73,146 @@ class RenewalEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
+
+    @property
+    def from_label(self) -> str:
+        return (
+            str(Renewal.Status(self.from_status).label) if self.from_status in Renewal.Status.values else ""
+        )
+
+    @property
+    def to_label(self) -> str:
+        return str(Renewal.Status(self.to_status).label) if self.to_status in Renewal.Status.values else ""
+
+    @property
+    def is_move(self) -> bool:
+        return self.from_status != self.to_status
+
+
+class PlanYear(models.Model):
+    """A plan year of a group as it was in force: its offerings, rates and members (the group's history).
+
+    The first is written when the group first renews (the plan year it closes, from the group's offerings
+    and final rates); each renewal that reaches RENEWED writes the year it opens, from the carrier's
+    renewal as last read (``renewalOfferings`` and the offer's renewal money)."""
+
+    group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="plan_years")
+    start = models.DateField()
+    end = models.DateField()
+    renewal = models.OneToOneField(
+        Renewal, null=True, blank=True, on_delete=models.SET_NULL, related_name="plan_year"
+    )
+    offerings = models.JSONField(default=list, blank=True)
+    rates = models.JSONField(default=list, blank=True, help_text="{line, planId, totalMonthlyPremium}")
+    employer_contributions = models.JSONField(default=dict, blank=True, help_text="line -> monthly amount")
+    members = models.JSONField(default=list, blank=True, help_text="{memberRef, relationship, elections}")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "start"], name="renewals_one_plan_year_a_start")
+        ]
+        ordering = ["-start"]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.start}–{self.end}"
+
+
+class RenewalFile(models.Model):
+    """A renewal 834 (header DTP*007 = R) the portal sent, and what the carrier made of it."""
+
+    class Status(models.TextChoices):
+        PRECHECK_FAILED = "PRECHECK_FAILED", _("Refused by the portal's check")
+        SENT = "SENT", _("Sent, being processed")
+        ACCEPTED = "ACCEPTED", _("Accepted")
+        ACCEPTED_WITH_ERRORS = "ACCEPTED_WITH_ERRORS", _("Accepted with errors")
+        REJECTED = "REJECTED", _("Rejected")
+        UPLOAD_FAILED = "UPLOAD_FAILED", _("Upload failed")
+
+    FINAL = (Status.ACCEPTED, Status.ACCEPTED_WITH_ERRORS, Status.REJECTED)
+
+    renewal = models.ForeignKey(Renewal, on_delete=models.CASCADE, related_name="files")
+    control_number = models.PositiveIntegerField()
+    reference = models.CharField(max_length=30)
+    content = EncryptedTextField(help_text="the 834 (SSNs and dates of birth inside: encrypted)")
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.SENT)
+    file_id = models.CharField(max_length=20, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    results = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.status}"
+
+
+class RenewalElection(models.Model):
+    """One member's renewal open-enrollment election (what differs from the passive renewal), validated
+    with ``RENEWAL_OPEN_ENROLLMENT``: VALIDATED (or REFUSED) → IN_FILE → APPLIED | REJECTED."""
+
+    class State(models.TextChoices):
+        VALIDATED = "VALIDATED", _("Validated by the carrier")
+        REFUSED = "REFUSED", _("Refused by the carrier")
+        IN_FILE = "IN_FILE", _("In a renewal file")
+        APPLIED = "APPLIED", _("Applied")
+        REJECTED = "REJECTED", _("Rejected in the file")
+
+    renewal = models.ForeignKey(Renewal, on_delete=models.CASCADE, related_name="elections")
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="renewal_elections")
+    action = models.CharField(max_length=10)  # ADD, CHANGE, TERMINATE
+    body_text = EncryptedTextField(help_text="the validation body with its event (encrypted: SSN, DOB)")
+    before = models.JSONField(
+        default=list, blank=True, help_text="lines held on R − 1 {line, planId, coverageTier}"
+    )
+    change = models.JSONField(null=True, blank=True, help_text="the carrier's change block")
+    carrier_errors = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.VALIDATED)
+    renewal_file = models.ForeignKey(RenewalFile, null=True, blank=True, on_delete=models.SET_NULL)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["renewal", "member"], name="renewals_one_election_per_member")
+        ]
+        ordering = ["renewal", "member"]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.action} {self.state}"
+
+    @property
+    def action_label(self) -> str:
+        labels = {"ADD": _("Joins on the renewal date"), "CHANGE": _("Changes coverage"),
+                  "TERMINATE": _("Leaves the day before")}  # fmt: skip
+        return str(labels.get(self.action, self.action))
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return json.loads(self.body_text or "{}")
+
+    @body.setter
+    def body(self, value: dict[str, Any]) -> None:
+        self.body_text = json.dumps(value)
+
+
+class RenewalLink(models.Model):
+    """An employee's self-service link for renewal open enrollment (only the token's sha256 is stored;
+    the token is an HMAC of ``salt``, so the same link can be e-mailed again)."""
+
+    renewal = models.ForeignKey(Renewal, on_delete=models.CASCADE, related_name="links")
+    subscriber = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="renewal_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    salt = models.CharField(max_length=64)
+    language = models.CharField(max_length=5, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["renewal", "subscriber"], name="renewals_one_link_per_employee")
+        ]
+
+    def __str__(self) -> str:
+        return f"renewal link {self.renewal_id}/{self.subscriber_id}"

@@ -15,7 +15,7 @@ from carrier.rules import carrier_today
 from enrollment.selectors import group_list_visible_to
 from portal.display import plan_label
 
-from .models import Renewal
+from .models import PlanYear, Renewal, RenewalEvent
 
 S = Renewal.Status
 OPEN = (S.UPCOMING, S.OFFERED, S.DECIDED, S.PASSIVELY_ACCEPTED, S.RENEWAL_OE, S.FILES)
@@ -143,3 +143,46 @@ def renewal_figures(*, renewal: Renewal, enrolled_refs: set[str] | None = None) 
     figures.employees_renewal = figures.renewal - figures.employer_renewal
     figures.leaving = sorted((enrolled_refs or set()) - priced)
     return figures
+
+
+def renewal_timeline(group: Any) -> list[dict[str, Any]]:
+    """Every renewal step of the group, for the group page's timeline (``enrollment.timeline``)."""
+    events = RenewalEvent.objects.filter(renewal__group=group).select_related("renewal")
+    return [{"at": e.at, "kind": "renewal", "item": e} for e in events[:500]]
+
+
+@dataclass
+class PlanYearRow:
+    line: str
+    plan: str
+    monthly: Decimal
+
+
+@dataclass
+class PlanYearView:
+    year: PlanYear
+    current: bool
+    plans: list[PlanYearRow]
+    employer: dict[str, Decimal]
+    members: int
+
+
+def plan_years(*, group: Any, today: date | None = None) -> list[PlanYearView]:
+    """The group's plan years, newest first, the one holding today marked current."""
+    today = today or carrier_today()
+    views = []
+    for year in PlanYear.objects.filter(group=group).order_by("-start"):
+        rows = [
+            PlanYearRow(r["line"], plan_label(r["planId"]), Decimal(r["totalMonthlyPremium"]))
+            for r in year.rates
+        ]
+        views.append(
+            PlanYearView(
+                year,
+                year.start <= today <= year.end,
+                rows,
+                {line: Decimal(v) for line, v in (year.employer_contributions or {}).items()},
+                len(year.members),
+            )
+        )
+    return views

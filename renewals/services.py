@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,11 +19,14 @@ from django.utils import timezone
 
 from carrier.errors import CarrierError
 from carrier.operations import carrier_call
+from carrier.rules import carrier_today
 from carrier.services import operation_for
 from enrollment.models import EmployerGroup
 
 from . import states
 from .models import Renewal
+from .notices import renewal_notices_send
+from .plan_years import plan_year_open
 
 log = logging.getLogger(__name__)
 S = Renewal.Status
@@ -48,16 +52,32 @@ def _follow(*, renewal: Renewal, carrier_status: str, source: str | None, reason
         "synced_at": timezone.now(),
     }
     if target != renewal.status and states.can_transition(renewal.status, target):
-        return states.renewal_transition(
+        renewal = states.renewal_transition(
             renewal=renewal, to=target, reason=f"The carrier's renewal is {carrier_status}.", **fields
         )
+        if target == S.RENEWED:
+            year = plan_year_open(renewal=renewal)
+            states.renewal_note(renewal=renewal, reason=f"The plan year {year.start.isoformat()} began.")
+        return renewal
     Renewal.objects.filter(pk=renewal.pk).update(**fields)
     renewal.refresh_from_db()
     return renewal
 
 
-def _store(group: EmployerGroup, answer: tuple[Any, Any]) -> int:
-    page, current = answer
+@dataclass(frozen=True)
+class _Read:
+    """The list and the current renewal, read in one carrier call."""
+
+    page: Any
+    current: Any
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        current = self.current.model_dump(**kwargs) if self.current is not None else None
+        return {"page": self.page.model_dump(**kwargs), "current": current}
+
+
+def _store(group: EmployerGroup, answer: _Read) -> int:
+    page, current = answer.page, answer.current
     for summary in page.items:
         renewal, _ = Renewal.objects.get_or_create(
             group=group, renewal_date=summary.renewal_date, defaults=_dates(summary)
@@ -73,6 +93,8 @@ def _store(group: EmployerGroup, answer: tuple[Any, Any]) -> int:
         Renewal.objects.filter(group=group, renewal_date=current.renewal_date).update(
             carrier_renewal=current.model_dump(mode="json", by_alias=True)
         )
+        renewal = Renewal.objects.select_related("group").get(group=group, renewal_date=current.renewal_date)
+        renewal_notices_send(renewal=renewal, today=carrier_today())
     return len(page.items)
 
 
@@ -85,9 +107,9 @@ def renewal_sync(*, group_id: int) -> int:
         return 0
     subject = f"group:{group.pk}"
 
-    def call(client: Any) -> tuple[Any, Any]:
+    def call(client: Any) -> _Read:
         page = client.list_renewals(group.humana_group_id, subject=subject)
-        return page, client.get_renewal(group.humana_group_id, subject=subject)
+        return _Read(page, client.get_renewal(group.humana_group_id, subject=subject))
 
     return carrier_call(call, succeeded=lambda answer: _store(group, answer), refused=lambda exc: 0)
 
@@ -107,10 +129,15 @@ def renewals_sync_all() -> int:
 
 
 def renewal_open_enrollment_start(*, renewal: Renewal) -> Renewal:
-    """The broker opens renewal open enrollment for the employees (an accepted renewal, until R − 1)."""
-    return states.renewal_transition(
+    """The broker opens renewal open enrollment for the employees (an accepted renewal, until R − 1): each
+    employee with an e-mail address gets its renewal link (``self_service``)."""
+    from .self_service import renewal_links_send
+
+    renewal = states.renewal_transition(
         renewal=renewal, to=S.RENEWAL_OE, reason="Renewal open enrollment opened."
     )
+    renewal_links_send(renewal=renewal)
+    return renewal
 
 
 # --------------------------------------------------------------------------- the decision
@@ -136,6 +163,9 @@ def renewal_decision_record(*, renewal: Renewal, body: dict[str, Any]) -> Renewa
             sending=Renewal.Sending.QUEUED,
             decision_problems=[],
         )
+        states.renewal_note(
+            renewal=renewal, reason=f"The employer's decision {body.get('decision')} was signed."
+        )
         transaction.on_commit(lambda: tasks.send_renewal_decision.delay(renewal.pk))
     renewal.refresh_from_db()
     return renewal
@@ -150,6 +180,8 @@ def _refused(renewal: Renewal, exc: Exception) -> str:
     else:
         problems = [{"code": "SCHEMA", "pointer": "", "message": str(exc)[:300], "severity": "error"}]
     Renewal.objects.filter(pk=renewal.pk).update(sending=Renewal.Sending.REFUSED, decision_problems=problems)
+    codes = ", ".join(sorted({str(p.get("code")) for p in problems}))
+    states.renewal_note(renewal=renewal, reason=f"The carrier refused the decision: {codes}")
     return "refused"
 
 
@@ -164,6 +196,7 @@ def renewal_decision_send(*, renewal_id: int) -> str:
 
     def succeeded(answer: Any) -> str:
         Renewal.objects.filter(pk=renewal.pk).update(sending=Renewal.Sending.SENT, decision_problems=[])
+        states.renewal_note(renewal=renewal, reason="The carrier accepted the decision.")
         return "sent"
 
     outcome = carrier_call(

@@ -69,3 +69,10 @@ def renewal_transition(*, renewal: Renewal, to: str, reason: str = "", **fields)
         RenewalEvent.objects.create(renewal=renewal, from_status=frm, to_status=to, reason=reason[:300])
     renewal.refresh_from_db()
     return renewal
+
+
+def renewal_note(*, renewal: Renewal, reason: str) -> RenewalEvent:
+    """A step that is no move (a decision signed, sent or refused; the new plan year): on the timeline."""
+    return RenewalEvent.objects.create(
+        renewal=renewal, from_status=renewal.status, to_status=renewal.status, reason=reason[:300]
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms import BoundField
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,7 +14,7 @@ from enrollment.selectors import group_get_visible
 
 from . import selectors, services, states
 from .forms import RenewalDecisionForm
-from .models import Renewal
+from .models import Renewal, RenewalElection
 
 
 def _renewal(group) -> Renewal:
@@ -41,6 +41,11 @@ def renewal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if renewal
             else None,
             "events": renewal.events.all() if renewal else [],
+            "elections": renewal.elections.select_related("member") if renewal else [],
+            "files": renewal.files.all() if renewal else [],
+            "can_send_file": renewal is not None
+            and renewal.elections.filter(state=RenewalElection.State.VALIDATED).exists()
+            and renewal.status in (Renewal.Status.RENEWAL_OE, Renewal.Status.FILES),
             "can_open_enrollment": renewal is not None
             and states.can_transition(renewal.status, Renewal.Status.RENEWAL_OE),
         },
@@ -72,6 +77,19 @@ def renewal_open_enrollment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def renewal_file_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """The employees' validated renewal elections to the carrier in a renewal file (a task)."""
+    group = group_get_visible(user=request.user, pk=pk, write=True)
+    renewal = _renewal(group)
+    from . import tasks
+
+    tasks.send_renewal_file.delay(renewal.pk)
+    messages.info(request, _("The renewal elections are being sent to the carrier. Reload in a minute."))
+    return redirect("renewals:detail", pk=group.pk)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def renewal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     group = group_get_visible(user=request.user, pk=pk, write=request.method == "POST")
@@ -89,6 +107,22 @@ def renewal_decide(request: HttpRequest, pk: int) -> HttpResponse:
         "renewals/renewal_decide.html",
         {"group": group, "renewal": renewal, "form": form, "fields": fields},
     )
+
+
+@login_required
+@require_POST
+def renewal_decide_check(request: HttpRequest, pk: int) -> JsonResponse:
+    """The REN rules for what is typed, without recording it (the page's script calls this as the broker
+    types, like the group forms): {"fields": {field: [problem]}, "general": [problem]}."""
+    group = group_get_visible(user=request.user, pk=pk, write=True)
+    renewal = _renewal(group)
+    form = RenewalDecisionForm(request.POST, renewal=renewal)
+    form.is_valid()
+    fields = {name: list(form.problems.get(name, [])) for name in form.fields}
+    for name, errors in form.errors.items():
+        if name in fields and not form.problems.get(name):
+            fields[name] += [{"code": "", "message": str(e), "fix": "", "severity": "error"} for e in errors]
+    return JsonResponse({"fields": fields, "general": form.problems.get(None, [])})
 
 
 @login_required

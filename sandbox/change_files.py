@@ -129,7 +129,7 @@ def _subscriber_tiers(family: str, loops: list[Loop], roster: dict, validations:
 
 def _loop_check(
     loop: Loop, validation: MemberValidation, pending: MemberChange, loops: list[Loop], roster: dict,
-    validations: dict, today: date,
+    validations: dict, today: date, renewal: bool = False,
 ) -> LoopCheck:  # fmt: skip
     change = pending.change
     effective = _d(change.get("effectiveDate"))
@@ -163,10 +163,13 @@ def _loop_check(
         family_after=[]
         if ends_family or effective is None
         else _family_after(loop.family, loops, roster, validations, effective),
+        renewal_file=renewal,
     )
 
 
-def _loop_errors(loop: Loop, loops: list[Loop], roster: dict, validations: dict, today: date) -> list[dict]:
+def _loop_errors(
+    loop: Loop, loops: list[Loop], roster: dict, validations: dict, today: date, renewal: bool = False
+) -> list[dict]:
     pm, validation, change = loop.pm, loop.validation, loop.change
     if validation is None or not validation.valid:
         why = "The 2000 loop has no REF*ZZ member reference." if not pm.member_ref else (
@@ -186,7 +189,9 @@ def _loop_errors(loop: Loop, loops: list[Loop], roster: dict, validations: dict,
     )
     errors += [
         _violation_error(v, pm)
-        for v in check_change_loop(_loop_check(loop, validation, change, loops, roster, validations, today))
+        for v in check_change_loop(
+            _loop_check(loop, validation, change, loops, roster, validations, today, renewal)
+        )
     ]
     subscriber = validations.get(validation.subscriber_ref)
     if scenarios.member_rejected(subscriber_last_name=(subscriber or validation).body.get("lastName")):
@@ -197,9 +202,14 @@ def _loop_errors(loop: Loop, loops: list[Loop], roster: dict, validations: dict,
 
 
 def change_results(
-    *, file: EnrollmentFile, parsed: ParsedInterchange, validations: dict[str, MemberValidation]
+    *,
+    file: EnrollmentFile,
+    parsed: ParsedInterchange,
+    validations: dict[str, MemberValidation],
+    renewal: bool = False,
 ) -> tuple[list[dict[str, Any]], list[str], list[str], list[Loop]]:
-    """(member entries, accepted refs, rejected refs, the loops to apply) of a change file."""
+    """(member entries, accepted refs, rejected refs, the loops to apply) of a change file; ``renewal``: of
+    a renewal file (FIL-013 then wants ``RENEWAL_OPEN_ENROLLMENT`` validations)."""
     group = file.group
     today = clock.carrier_today()
     changes = {c.member_ref: c for c in group.changes.all()}
@@ -221,7 +231,7 @@ def change_results(
     for members in families.values():
         for loop in members:
             if not loop.replay:
-                loop.errors = _loop_errors(loop, members, roster, validations, today)
+                loop.errors = _loop_errors(loop, members, roster, validations, today, renewal)
         if any(lp.errors for lp in members):
             for loop in members:
                 if not loop.errors:

@@ -17,6 +17,7 @@ way. One file's failure never reaches another file, its group or the partner's b
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -81,10 +82,18 @@ def file_status(file: EnrollmentFile) -> dict[str, Any]:
 
 
 def file_kind(file: EnrollmentFile) -> str:
-    """1.1: the file's kind by its header DTP*007 (none: a change file)."""
+    """1.1: the file's kind by its header DTP*007 (none: a change file; one of the group's renewal dates
+    other than its effective date: a renewal file)."""
     text = file.content or ""
     header = text.split("INS*", 1)[0]
-    return "NEW_BUSINESS" if "DTP*007*" in header else "CHANGE"
+    found = re.search(r"DTP\*007\*D8\*(\d{8})", header)
+    if found is None:
+        return "CHANGE"
+    day = date(int(found[1][:4]), int(found[1][4:6]), int(found[1][6:]))
+    effective = file.group.body.get("requestedEffectiveDate")
+    if day.isoformat() != effective and file.group.renewals.filter(renewal_date=day).exists():
+        return "RENEWAL"
+    return "NEW_BUSINESS"
 
 
 def file_upload(*, partner: Partner, group: Group, content: bytes, content_type: str) -> EnrollmentFile:
@@ -252,6 +261,7 @@ def _process(file: EnrollmentFile) -> None:
     )
     effective = renewal_date or effective
     change_file = parsed.is_change_file  # 1.1: no header DTP*007
+    renewal_file = renewal_date is not None  # 1.1: its loops are processed as a change file's
     issues = companion_issues(
         parsed,
         sender_id=partner.sender_id,
@@ -267,7 +277,7 @@ def _process(file: EnrollmentFile) -> None:
         + [_file_error(i.code, i.message, i.segment, i.line) for i in issues]
         + renewal_errors
     )
-    if change_file:
+    if change_file or renewal_file:
         whole += change_files.file_level_errors(group=group)
     plan: list = []
     now = clock.now()
@@ -292,9 +302,9 @@ def _process(file: EnrollmentFile) -> None:
             accepted_refs: list[str] = []
             rejected_refs: list[str] = []
         else:
-            if change_file:
+            if change_file or renewal_file:
                 members, accepted_refs, rejected_refs, plan = change_files.change_results(
-                    file=file, parsed=parsed, validations=validations
+                    file=file, parsed=parsed, validations=validations, renewal=renewal_file
                 )
             else:
                 members, accepted_refs, rejected_refs = _member_results(parsed, validations, effective)
@@ -326,7 +336,7 @@ def _process(file: EnrollmentFile) -> None:
             if validation.status != V.ACCEPTED:
                 validation.status = V.REJECTED
                 validation.save(update_fields=["status"])
-        if change_file:
+        if change_file or renewal_file:
             change_files.apply_changes(group=group, loops=plan, rejected=rejected_refs, file_id=file.file_id)
         else:
             maintenance.roster_enroll(

@@ -174,9 +174,16 @@ def _errors_of(group: Group, body: Any, facts: CarrierFacts) -> tuple[list[dict]
         held = by_ref.get(body.get("subscriberRef") or "")
         subscriber = held.body if held and held.relationship == Relationship.SUBSCRIBER else None
     renewal = group_renewal_date(group, today)
+    group_body, offerings = group.body, None
+    if (body.get("event") or {}).get("type") == EventType.RENEWAL_OPEN_ENROLLMENT and renewal is not None:
+        current = group.renewals.filter(renewal_date=renewal).first()  # REN-007: on the renewal's plans
+        offerings = (current.renewal_offerings or None) if current is not None else None
+        if offerings:
+            group_body = {**group.body, "offerings": [
+                {k: v for k, v in o.items() if k != "planMappings"} for o in offerings]}  # fmt: skip
     violations, dates = check_change(
         body,
-        group=group.body,
+        group=group_body,
         ctx=facts,
         request_date=today,
         group_status=group.status,
@@ -191,6 +198,7 @@ def _errors_of(group: Group, body: Any, facts: CarrierFacts) -> tuple[list[dict]
         ssn_members={v.body.get("ssn"): v.member_ref for v in others if v.body.get("ssn")},
         renewal_date=renewal,
         renewal_accepted=bool(renewal and renewal_accepted(group=group, renewal_date=renewal)),
+        renewal_offerings=offerings,
     )
     found = _with_schema([v.as_problem() for v in violations], schema) + _subscriber_errors(body, schema)
     errors = [e for e in found if e.get("severity") != "warning"]

@@ -44,6 +44,7 @@ from .renewal_pricing import (
     offer_answer,
     offer_plans,
 )
+from .roster_models import MemberChange
 
 S = Renewal.Status
 G = Group.Status
@@ -228,10 +229,53 @@ def _destination(renewal: Renewal, line: str, plan_id: str) -> str | None:
     return target if target in offering["planIds"] else None
 
 
+def _roster_on_renewal(group: Group, renewal: Renewal, elected: set[str]) -> None:
+    """R on the roster: each line in force on R − 1 goes on to its destination from R (a new period when
+    the plan changes), or ends on R − 1 (``PLAN_DISCONTINUED``, ``LINE_NOT_RENEWED``). The families of an
+    applied renewal election are left as their renewal file set them."""
+    eve = renewal.renewal_date - timedelta(days=1)
+    renewed = {o["line"] for o in renewal.renewal_offerings or []}
+    for entry in group.roster.filter(coverage_start__lte=eve):
+        if entry.coverage_end is not None and entry.coverage_end < renewal.renewal_date:
+            continue
+        if entry.member_ref in elected or entry.subscriber_ref in elected:
+            continue
+        added, changed = [], False
+        for item in entry.lines:
+            start, end = date.fromisoformat(item["start"]), item.get("end")
+            if start > eve or (end is not None and date.fromisoformat(end) < renewal.renewal_date):
+                continue
+            target = _destination(renewal, item["line"], item["planId"])
+            if target == item["planId"]:
+                continue
+            item["end"] = eve.isoformat()
+            item["endReason"] = "PLAN_DISCONTINUED" if item["line"] in renewed else "LINE_NOT_RENEWED"
+            changed = True
+            if target is not None:
+                item["endReason"] = None
+                added.append(
+                    {**item, "planId": target, "start": renewal.renewal_date.isoformat(), "end": None}
+                )
+        if changed:
+            entry.lines = [*entry.lines, *added]
+            entry.updated_at = clock.now()
+            entry.save(update_fields=["lines", "updated_at"])
+
+
 def _take_effect(group: Group, renewal: Renewal) -> None:
     """R: the members move to their destinations (a line without one ends, PLAN_DISCONTINUED or
     LINE_NOT_RENEWED), the group's offerings become the renewal's; the next renewal is UPCOMING."""
+    elected = set(  # renewal elections a renewal file carried: their bodies are the coverage from R already
+        MemberChange.objects.filter(
+            group=group,
+            status=MemberChange.Status.APPLIED,
+            event__type="RENEWAL_OPEN_ENROLLMENT",
+            change__effectiveDate=renewal.renewal_date.isoformat(),
+        ).values_list("member_ref", flat=True)
+    )
     for validation in group.validations.filter(status=MemberValidation.Status.ACCEPTED):
+        if validation.member_ref in elected:
+            continue
         coverage = []
         for cover in validation.body.get("coverage") or []:
             if cover.get("waived") or "planId" not in cover:
@@ -244,6 +288,7 @@ def _take_effect(group: Group, renewal: Renewal) -> None:
                 coverage.append({**cover, "planId": target})
         validation.body = {**validation.body, "coverage": coverage}
         validation.save(update_fields=["body"])
+    _roster_on_renewal(group, renewal, elected)
     renewal.previous_offerings = group.body.get("offerings")
     group.body = {**group.body, "offerings": renewal.renewal_offerings}
     group.updated_at = clock.now()

@@ -49,6 +49,7 @@ class LoopCheck:
     family_events: Sequence[tuple[str | None, date | None]] = ()  # the events of the family's loops in file
     subscriber_tiers: Mapping[str, str] = field(default_factory=dict)  # API line -> tier after the file
     family_after: Sequence[FamilyMember] = ()
+    renewal_file: bool = False  # a renewal file (header DTP*007 = R): its loops are renewal elections
 
     def where(self, segment: str, line: int | None = None) -> str:
         return f"{segment}@{line or self.loop.line}"
@@ -61,7 +62,14 @@ def _d(day: date | None) -> str:
 @rule("FIL-013", when="P")
 def _codes(check: LoopCheck) -> Iterator[Finding]:
     loop = check.loop
-    if check.event_type not in {e.value for e in MID_YEAR_EVENTS} or check.action is None:
+    if check.renewal_file:
+        if check.event_type != EventType.RENEWAL_OPEN_ENROLLMENT or check.action is None:
+            yield Finding(
+                check.where("INS"),
+                "A renewal file carries only members validated with RENEWAL_OPEN_ENROLLMENT.",
+            )
+            return
+    elif check.event_type not in {e.value for e in MID_YEAR_EVENTS} or check.action is None:
         yield Finding(
             check.where("INS"), "A change file carries only members validated with a mid-year event."
         )

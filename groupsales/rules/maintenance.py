@@ -10,8 +10,8 @@ Decisions where the carrier's documents are silent:
 
 * ``NEW_HIRE``'s ``event.date`` must equal ``employment.hireDate`` (the table's "= employment.hireDate"),
   reported as MNT-002 at ``/event/date``; for a dependent the subscriber's hire date is not checked.
-* ``RENEWAL_OPEN_ENROLLMENT`` is REN-007's (renewal open enrollment): here it is MNT-002, "not a mid-year
-  event", until the renewal rules take it.
+* ``RENEWAL_OPEN_ENROLLMENT`` is REN-007's (``renewal_enrollment.py``): MNT-002's dates, MNT-003,
+  MNT-006, MNT-008 and MNT-011 leave it to that rule.
 * MNT-007 at ``V``: a termination's coverage end (the month end of ``event.date``) is not before the
   member's coverage start.
 * MNT-011: while the group's renewal is not known to be ``ACCEPTED`` (the caller says), a change effective
@@ -99,6 +99,7 @@ class ChangeCheck(MemberCheck):
     pending: Sequence[PendingChange] = ()
     renewal_date: date | None = None
     renewal_accepted: bool = False
+    renewal_offerings: Sequence[Mapping[str, Any]] | None = None  # REN-007: the accepted renewal's
 
     @cached_property
     def event(self) -> Any:
@@ -169,6 +170,11 @@ def _is_change(check: MemberCheck) -> TypeGuard[ChangeCheck]:
     return isinstance(check, ChangeCheck) and not check.event.is_null
 
 
+def _mid_year(check: MemberCheck) -> TypeGuard[ChangeCheck]:
+    """A change with a mid-year event (a renewal election is REN-007's: renewal_enrollment.py)."""
+    return _is_change(check) and check.event_type != EventType.RENEWAL_OPEN_ENROLLMENT
+
+
 # ---- MNT-001
 
 
@@ -187,8 +193,7 @@ def _event_pair(check: MemberCheck) -> Iterator[Finding]:
         return
     event = check.event
     if check.event_type not in MID_YEAR_EVENTS:
-        yield Finding(event["type"].pointer, "Renewal open enrollment is not a mid-year change (REN-007).")
-        return
+        return  # renewal open enrollment: REN-007 (renewal_enrollment.py)
     spec = CHANGE_EVENTS[check.event_type]
     allowed = spec.actions.get(check.action)
     relationship = check.member.relationship
@@ -233,7 +238,7 @@ def _event_date(check: ChangeCheck, spec: Any) -> Iterator[Finding]:
 
 @rule("MNT-003", when="V")
 def _fits_roster(check: MemberCheck) -> Iterator[Finding]:
-    if not _is_change(check) or check.action is None or check.dates is None:
+    if not _mid_year(check) or check.action is None or check.dates is None:
         return
     on, held = check.dates.effective_date, check.on_roster
     pointer = check.event["action"].pointer
@@ -320,7 +325,7 @@ def _special_enrollment(check: MemberCheck) -> Iterator[Finding]:
 
 @rule("MNT-006", when="V")
 def _retro_and_future(check: MemberCheck) -> Iterator[Finding]:
-    if not _is_change(check) or check.dates is None or check.request_date is None:
+    if not _mid_year(check) or check.dates is None or check.request_date is None:
         return
     settings = check.group.settings
     earliest = check.request_date - timedelta(days=settings.change_retro_days)
@@ -350,7 +355,7 @@ def _termination_end(check: MemberCheck) -> Iterator[Finding]:
 
 @rule("MNT-008", when="V")
 def _lines_in_year(check: MemberCheck) -> Iterator[Finding]:
-    if not _is_change(check) or check.action != ChangeAction.CHANGE or check.on_roster is None:
+    if not _mid_year(check) or check.action != ChangeAction.CHANGE or check.on_roster is None:
         return
     before, after = check.on_roster.lines, check._lines_after
     coverage = check.root["coverage"].pointer
@@ -431,7 +436,7 @@ def _previous_renewal(check: ChangeCheck) -> date | None:
 
 @rule("MNT-011", when="V")
 def _renewal_interplay(check: MemberCheck) -> Iterator[Finding]:
-    if not _is_change(check) or check.dates is None or check.renewal_date is None:
+    if not _mid_year(check) or check.dates is None or check.renewal_date is None:
         return
     if check.action == ChangeAction.TERMINATE or check.renewal_accepted:
         return
@@ -457,6 +462,7 @@ def check_change(
     ssn_members: Mapping[str, str] = {},  # noqa: B006 - read only
     renewal_date: date | None = None,
     renewal_accepted: bool = False,
+    renewal_offerings: Sequence[Mapping[str, Any]] | None = None,
 ) -> tuple[list[Violation], ChangeDates | None]:
     """Every MBR rule on the change's effective date (a TERMINATE body: identity only) and every MNT rule
     of phase V; with the computed dates (None when the event cannot be read). Never raises."""
@@ -473,11 +479,12 @@ def check_change(
         pending=pending,
         renewal_date=renewal_date,
         renewal_accepted=renewal_accepted,
+        renewal_offerings=renewal_offerings,
     )
     dates = check.dates
     only = None
     if check.action == ChangeAction.TERMINATE:
-        only = (*IDENTITY_RULES, *MNT_V)
+        only = (*IDENTITY_RULES, *MNT_V, "REN-007")
     violations = run("V", check, only=only)
     if check.action == ChangeAction.TERMINATE:
         violations = [v for v in violations if v.code != "MBR-003" or "future" in v.message.lower()]
@@ -486,3 +493,6 @@ def check_change(
 
 def with_dates(dates: ChangeDates, **changes: Any) -> ChangeDates:
     return replace(dates, **changes)
+
+
+from . import renewal_enrollment  # noqa: E402, F401  (REN-007 over ChangeCheck)

@@ -15,7 +15,7 @@ spouse or partner, then children oldest first.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TextIO
@@ -189,7 +189,10 @@ def _coverage(sink: SegmentSink, loop: ChangeLoop, lines: list[Coverage]) -> Non
                 _hd(sink, "024", held, who, loop.coverage_end, "349")
 
 
-def _write_loop(sink: SegmentSink, loop: ChangeLoop, group_id: str) -> None:
+CoverageWriter = Callable[[SegmentSink, ChangeLoop, list[Coverage]], None]
+
+
+def _write_loop(sink: SegmentSink, loop: ChangeLoop, group_id: str, coverage: CoverageWriter) -> None:
     m = loop.member
     if not _MEMBER_REF.fullmatch(m.member_ref) or not _MEMBER_REF.fullmatch(m.subscriber_ref):
         raise ValueError(f"{m.member_ref!r}: memberRef must match {MEMBER_REF_PATTERN}")
@@ -202,7 +205,7 @@ def _write_loop(sink: SegmentSink, loop: ChangeLoop, group_id: str) -> None:
     _loop_dates(sink, loop)
     write_member_name(sink, m, age=age, lines=lines)
     _held(sink, loop)
-    _coverage(sink, loop, lines)
+    coverage(sink, loop, lines)
 
 
 def write_change_834(
@@ -213,15 +216,20 @@ def write_change_834(
     *,
     counts: Counts,
     newline_after_segment: bool = True,
+    file_date: date | None = None,
+    coverage: CoverageWriter | None = None,
 ) -> WriteResult:
     """Stream a change file (no DTP*007; ``header.effective_date`` is not written). ``counts`` are the
-    QTY values (ET the subscriber loops, DT the dependent loops); a mismatch raises before the trailers."""
+    QTY values (ET the subscriber loops, DT the dependent loops); a mismatch raises before the trailers.
+
+    ``file_date`` and ``coverage`` are the renewal file's (``renewal.py``): its DTP*007 and its loop 2300
+    (every line from R); a change file has neither."""
     sink = SegmentSink(out, newline_after_segment)
-    _write_envelope_and_header(sink, envelope, header, counts, file_date=None)
+    _write_envelope_and_header(sink, envelope, header, counts, file_date=file_date)
     subscribers = dependents = 0
     for family in families:
         for loop in order_change_family(family):
-            _write_loop(sink, loop, _check("group ID", header.group_id))
+            _write_loop(sink, loop, _check("group ID", header.group_id), coverage or _coverage)
             if loop.member.relationship == Relationship.SUBSCRIBER:
                 subscribers += 1
             else:

@@ -14,3 +14,10 @@ register = template.Library()
 def renewal_badge(group) -> dict:
     renewal = selectors.renewal_current(group=group)
     return {"group": group, "headline": selectors.renewal_headline(renewal=renewal)}
+
+
+@register.inclusion_tag("renewals/_plan_years.html")
+def plan_years(group) -> dict:
+    """The group's plan years: the one in force (plans, rates, employer's contribution) and the earlier."""
+    years = selectors.plan_years(group=group)
+    return {"group": group, "years": years}

@@ -34,6 +34,9 @@ def test_a_year_passive_renewal_open_enrollment_and_the_new_plan_year(enrolled_g
     services.renewal_sync(group_id=group.pk)
     renewal = renewal_of(group)
     assert renewal.status == S.OFFERED
+    assert list(group.notices.values_list("kind", flat=True)) == ["RENEWAL_OFFERED"]  # once, to the broker
+    services.renewal_sync(group_id=group.pk)
+    assert group.notices.count() == 1
     figures = selectors.renewal_figures(renewal=renewal)
     current, after = expected_medical(Decimal("1.0800"))
     medical = [p for p in figures.plans if p.line == "MEDICAL"]
@@ -52,7 +55,14 @@ def test_a_year_passive_renewal_open_enrollment_and_the_new_plan_year(enrolled_g
         S.RENEWED,
         S.UPCOMING,
     ]
-    steps = [(e.from_status, e.to_status) for e in renewal_of(group).events.all()]
+    years = selectors.plan_years(group=group)
+    assert [(str(y.year.start), y.current) for y in years] == [("2028-01-01", True), ("2027-01-01", False)]
+    medical = [r for r in years[0].plans if r.line == "MEDICAL"]
+    assert sum(r.monthly for r in medical) == after  # the 2028 plans at the offer's renewal rates
+    assert selectors.renewal_headline(renewal=selectors.renewal_current(group=group)).status == S.UPCOMING
+    events = list(renewal_of(group).events.all())
+    assert [e.reason for e in events if not e.is_move] == ["The plan year 2028-01-01 began."]
+    steps = [(e.from_status, e.to_status) for e in events if e.is_move]
     assert steps == [
         (S.UPCOMING, S.OFFERED),
         (S.OFFERED, S.PASSIVELY_ACCEPTED),
@@ -142,3 +152,30 @@ def test_another_agency_does_not_see_the_renewal(enrolled_group, client, other_b
     group, _api = enrolled_group
     client.force_login(other_broker.user)
     assert client.get(reverse("renewals:detail", args=[group.pk])).status_code == 404
+
+
+def _decision_form(kind: str = "RENEW_WITH_CHANGES") -> dict:
+    form = {"decision": kind, "signed_by": "Ann Lee", "title": "Owner", "email": "ann@example.com",
+            "attest": "on"}  # fmt: skip
+    for line in ("medical", "dental", "vision"):
+        form |= {f"{line}_renew": "on", f"{line}_basis": "PERCENT", f"{line}_employee": "50.00",
+                 f"{line}_dependents": "0.00"}  # fmt: skip
+    return form
+
+
+def test_the_decision_is_checked_as_the_broker_types(enrolled_group, client, broker):
+    group, _api = enrolled_group
+    on("2027-10-21")
+    services.renewal_sync(group_id=group.pk)
+    client.force_login(broker.user)
+    url = reverse("renewals:decide_check", args=[group.pk])
+    page = client.get(reverse("renewals:decide", args=[group.pk])).content.decode()
+    assert f'data-check-url="{url}"' in page and "js/group-form.js" in page and 'name="medical_plans"' in page
+    clean = client.post(url, _decision_form()).json()
+    assert not any(clean["fields"].values()) and clean["general"] == []
+    broken = client.post(url, _decision_form() | {"dental_employee": "", "medical_plans": ["NOPE"]}).json()
+    assert [p["code"] for p in broken["fields"]["dental_employee"]] == ["REN-003"]
+    assert broken["fields"]["medical_plans"] and broken["fields"]["medical_plans"][0]["code"] == ""
+    on("2027-12-03")
+    late = client.post(url, _decision_form("RENEW_AS_OFFERED")).json()
+    assert "REN-001" in [p["code"] for p in late["fields"]["decision"]]

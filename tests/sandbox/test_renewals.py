@@ -419,3 +419,30 @@ def test_ren_008_passes_for_the_accepted_renewal_by_its_cutoff(api, settings):
     assert api.get(f"/groups/{group_id}/renewal").json()["status"] == "ACCEPTED"
     codes_found = renewal_file_codes(api, group_id, 203)
     assert "REN-008" not in codes_found and not any("DTP*007" in c for c in codes_found)
+
+
+def test_on_r_the_roster_follows_the_decision_a_line_left_out_ends_the_day_before(api, settings):
+    group_id = enrolled(api, settings)
+    on(settings, "2027-10-21")
+    offer = api.get(f"/groups/{group_id}/renewal").json()
+    body = decision("RENEW_WITH_CHANGES")
+    body["offerings"] = [
+        {"line": line["line"], "planIds": sorted({p["renewalPlanId"] for p in line["plans"]}),
+         **({"ratingOption": line["ratingOption"]} if line["line"] == "MEDICAL" else {}),
+         "contribution": {"basis": "PERCENT", "employee": "75.00", "dependents": "25.00"}, "planMappings": []}
+        for line in offer["offer"]["lines"] if line["line"] != "VISION"
+    ]  # fmt: skip
+    assert api.post(f"/groups/{group_id}/renewal-decisions", body).status_code == 201
+    on(settings, R)
+    api.get(f"/groups/{group_id}/renewal")  # R happens on a read
+
+    def lines(day: str) -> dict[str, set[str]]:
+        items = api.get(f"/groups/{group_id}/members", asOf=day).json()["items"]
+        return {m["memberRef"]: {c["line"] for c in m["coverage"]} for m in items}
+
+    assert "VISION" in lines("2027-12-31")["E-001"]
+    assert lines(R)["E-001"] == {"MEDICAL", "DENTAL"}
+    ann = next(
+        m for m in api.get(f"/groups/{group_id}/members", asOf=R).json()["items"] if m["memberRef"] == "E-001"
+    )
+    assert {c["line"]: c["planId"] for c in ann["coverage"]}["MEDICAL"] == "12345KY0010001"

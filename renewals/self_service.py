@@ -1,0 +1,196 @@
+"""The employee's side of renewal open enrollment (issue 20 item 4): a link per employee, e-mailed when the
+broker opens renewal enrollment; the page shows each line's current plan, its renewal plan and the new
+cost, and takes the employee's choice (keep, another plan of the renewal, or waive). Doing nothing keeps
+the passive renewal.
+
+The link lives in this app (not ``members``' open-enrollment invitations, which end with the group's
+first open enrollment): one ``RenewalLink`` per renewal and employee, a token derived from a random salt
+(``salted_hmac``), only its sha256 stored, valid until the enrollment cutoff.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from enrollment import notices
+from members.models import Member
+from members.self_service import employee_costs_by_line
+from portal.display import plan_label
+
+from .elections import LineChoice, renewal_choices, renewal_enrollment_open
+from .models import Renewal, RenewalElection, RenewalLink
+
+KIND = "RENEWAL_ENROLLMENT"
+
+
+def _token(salt: str) -> str:
+    digest = salted_hmac("renewals.link", salt, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def renewal_link_token(link: RenewalLink) -> str:
+    return _token(link.salt)
+
+
+def renewal_link_url(link: RenewalLink) -> str:
+    path = reverse("renewals:enroll", args=[renewal_link_token(link)])
+    return str(getattr(settings, "SITE_URL", "")).rstrip("/") + path
+
+
+def renewal_link_for(*, renewal: Renewal, subscriber: Member) -> RenewalLink:
+    link = RenewalLink.objects.filter(renewal=renewal, subscriber=subscriber).first()
+    if link is None:
+        salt = secrets.token_urlsafe(32)
+        link = RenewalLink.objects.create(
+            renewal=renewal, subscriber=subscriber, salt=salt, token_hash=_hash(_token(salt))
+        )
+    return link
+
+
+def renewal_links_send(*, renewal: Renewal) -> int:
+    """E-mail each employee with an address their renewal link (once per employee and renewal)."""
+    sent = 0
+    employees = Member.objects.filter(
+        group=renewal.group, subscriber__isnull=True, withdrawn_at__isnull=True
+    ).exclude(email="")
+    for subscriber in employees:
+        link = renewal_link_for(renewal=renewal, subscriber=subscriber)
+        language = link.language or _language(subscriber)
+        notice = notices.notice_send_to_employee(
+            group=renewal.group, kind=KIND, member_id=subscriber.pk, email=subscriber.email,
+            language=language,
+            context={"first_name": subscriber.first_name, "url": renewal_link_url(link),
+                     "renewal_date": renewal.renewal_date, "cutoff": renewal.enrollment_cutoff},
+            key=f"renewal-link:{link.pk}",
+        )  # fmt: skip
+        if notice is not None:
+            RenewalLink.objects.filter(pk=link.pk).update(sent_at=timezone.now())
+            sent += 1
+    return sent
+
+
+def _language(subscriber: Member) -> str:
+    earlier = subscriber.invitations.exclude(language="").order_by("-created_at").first()
+    return earlier.language if earlier else ""
+
+
+def renewal_link_find(*, token: str) -> RenewalLink:
+    """The link of a token (Http404 for anything else, the same for every reason)."""
+    if not token or len(token) > 128:
+        raise Http404("No such link.")
+    digest = _hash(token)
+    link = (
+        RenewalLink.objects.select_related("renewal__group", "subscriber").filter(token_hash=digest).first()
+    )
+    if link is None or not hmac.compare_digest(link.token_hash, digest) or link.subscriber.withdrawn_at:
+        raise Http404("No such link.")
+    if link.opened_at is None:
+        RenewalLink.objects.filter(pk=link.pk, opened_at__isnull=True).update(opened_at=timezone.now())
+    return link
+
+
+# --------------------------------------------------------------------------- the page
+
+
+@dataclass(frozen=True)
+class LineView:
+    line: str
+    current: str  # the plan's name, or "" when waived
+    renewal: str  # the passive renewal's plan name ("" when none)
+    renewal_plan: str | None
+    options: list[tuple[str, str, Decimal | None]]  # (plan ID, name, the employee's monthly cost)
+    renewal_cost: Decimal | None  # the employee's monthly cost on the renewal plan (or the family's premium)
+    cost_is_share: bool
+    chosen: str  # plan ID or "WAIVE"
+
+
+class _RenewalGroup:
+    """The group as it will be on R (its renewal offerings, rated on R), for the catalogue's quote."""
+
+    def __init__(self, renewal: Renewal, offerings: list[dict[str, Any]]) -> None:
+        group = renewal.group
+        self.pk, self.zip5, self.county_fips = group.pk, group.zip5, group.county_fips
+        self.requested_effective_date = renewal.renewal_date
+        self._offerings = {o["line"]: o for o in offerings}
+
+    def offering(self, line: str) -> dict[str, Any]:
+        return self._offerings.get(line, {})
+
+
+def _costs(renewal: Renewal, subscriber: Member, lines: list[str]) -> dict[str, dict[str, Any]]:
+    carrier = renewal.carrier_renewal or {}
+    offerings = list(carrier.get("renewalOfferings") or [])
+    if not offerings:
+        return {}
+    dependents: list[Mapping[str, Any]] = [
+        {"date_of_birth": d.date_of_birth, "tobacco_use": d.tobacco_use, "relationship": d.relationship,
+         "covered_lines": d.covered_lines}
+        for d in subscriber.dependents.filter(withdrawn_at__isnull=True)
+    ]  # fmt: skip
+    found: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        covered: list[Mapping[str, Any]] = [d for d in dependents if line in (d["covered_lines"] or [])]
+        found |= employee_costs_by_line(
+            group=_RenewalGroup(renewal, offerings),  # type: ignore[arg-type]
+            subscriber={"date_of_birth": subscriber.date_of_birth, "tobacco_use": subscriber.tobacco_use},
+            dependents=covered,
+            lines=[line],
+        )
+    return found
+
+
+def renewal_page_lines(*, renewal: Renewal, subscriber: Member) -> list[LineView]:
+    """Each line as the employee's renewal page shows it, with the choice already made (else the passive)."""
+    choices: list[LineChoice] = renewal_choices(renewal=renewal, subscriber=subscriber)
+    costs = _costs(renewal, subscriber, [c.line for c in choices if c.options])
+    election = RenewalElection.objects.filter(renewal=renewal, member=subscriber).first()
+    chosen = (
+        {c["line"]: (c.get("planId") or "WAIVE") for c in election.body.get("coverage", [])}
+        if election
+        else {}
+    )
+    rows = []
+    for c in choices:
+        if not c.options:
+            continue
+        priced = costs.get(c.line, {})
+        share = {p: Decimal(str(q["employee"])) for p, q in priced.items() if q.get("employee") is not None}
+        options = [(p, plan_label(p), share.get(p)) for p in c.options]
+        renewal_cost = share.get(c.renewal_plan or "")
+        is_share = renewal_cost is not None
+        if renewal_cost is None and c.renewal_cost is not None:
+            renewal_cost = Decimal(c.renewal_cost)  # the family's premium as the carrier's offer prices it
+        rows.append(
+            LineView(
+                c.line,
+                plan_label(c.current_plan) if c.current_plan else "",
+                plan_label(c.renewal_plan) if c.renewal_plan else "",
+                c.renewal_plan,
+                options,
+                renewal_cost,
+                is_share,
+                chosen.get(c.line) or c.renewal_plan or "WAIVE",
+            )  # fmt: skip
+        )
+    return rows
+
+
+def renewal_page_open(*, link: RenewalLink) -> bool:
+    return renewal_enrollment_open(renewal=link.renewal)
