@@ -47,33 +47,23 @@ def renewal_is(group, status: str) -> Callable[[], object]:  # noqa: F811
 def hire_priya(group) -> Member:  # noqa: F811
     """Priya Shah and her son join in 2027 (api.md *Maintenance*): the new hire validated and sent in a
     change file with the maintenance app's services, and the family recorded in the portal."""
-    from datetime import date
-
     from maintenance import services as changes
     from tests.maintenance.bodies import arjun, priya
 
     on("2027-03-22")
-    requests = [changes.change_request_create(group=group, body=body) for body in (priya(), arjun())]
+    bodies = (priya(email="priya@example.com"), arjun())  # her e-mail: the renewal link goes there
+    requests = [changes.change_request_create(group=group, body=body) for body in bodies]
     for request in requests:
         assert changes.change_request_validate(request_id=request.pk).state == "VALIDATED"
     on("2027-03-23")
     file = changes.change_file_send(group_id=group.pk)
     assert changes.change_file_poll(change_file_id=file.pk).status == "ACCEPTED"
-    shah = Member.objects.create(
-        group=group, member_ref="E-003", relationship="SUBSCRIBER", first_name="Priya", last_name="Shah",
-        ssn="123456783", date_of_birth=date(1990, 2, 14), gender="FEMALE", marital_status="SINGLE",
-        tobacco_use=False, address_line1="22 Elm St", city="Louisville", state="KY", zip5="40205",
-        county_fips="21111", phone="5025550133", email="priya@example.com", hire_date=date(2027, 3, 15),
-        hours_per_week=40, employment_status="FULL_TIME", enrollment_status="ACCEPTED",
-    )  # fmt: skip
-    Member.objects.create(
-        group=group, subscriber=shah, member_ref="E-003-C1", relationship="CHILD", first_name="Arjun",
-        last_name="Shah", ssn="123456784", date_of_birth=date(2018, 9, 3), gender="MALE", tobacco_use=False,
-        covered_lines=["MEDICAL", "DENTAL"], enrollment_status="ACCEPTED",
-    )  # fmt: skip
-    for line, plan in (("MEDICAL", "12345KY0010002"), ("DENTAL", "12345KY0020001")):
-        Election.objects.create(member=shah, line=line, plan_id=plan)
-    Election.objects.create(member=shah, line="VISION", waived=True, waiver_reason="OTHER_GROUP_COVERAGE")
+    # The accepted change file's new hires are the portal's members now (maintenance.apply).
+    shah = Member.objects.get(group=group, member_ref="E-003")
+    assert Member.objects.filter(group=group, subscriber=shah, member_ref="E-003-C1").exists()
+    assert {(e.line, e.plan_id or None, e.waived) for e in shah.elections.all()} == {
+        ("MEDICAL", "12345KY0010002", False), ("DENTAL", "12345KY0020001", False), ("VISION", None, True),
+    }  # fmt: skip
     return shah
 
 
