@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.forms import BaseFormSet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -74,6 +75,42 @@ def _initial_from(quote: Quote) -> dict:
     return initial
 
 
+def _census_rows(
+    form: QuoteForm, formset: BaseFormSet, source: Quote | None
+) -> tuple[list[CensusRow], list[CensusProblem]]:
+    """The census from the uploaded file, else the formset, else the copied quote's; or its problems."""
+    upload = form.cleaned_data.get("census_file")
+    if upload:
+        return parse_census(upload, filename=upload.name)  # at most the size limit
+    if not formset.is_valid():
+        return [], []
+    rows = [f.row() for f in formset.forms if f.has_changed() and f.cleaned_data]
+    if not rows and source is not None:
+        rows = census_of_quote(source)  # a copy keeps its census unless another is given
+    if not rows:
+        return [], [
+            CensusProblem(0, "", "MBR-001", _("the census is empty"), _("Add people or upload a file."))
+        ]
+    return rows, []
+
+
+def _quote_form_context(
+    form: QuoteForm, formset: BaseFormSet, source: Quote | None, census_problems: list, quote_problems: list
+) -> dict:
+    return {
+        "form": form,
+        "formset": formset,
+        "source": source,
+        "source_people": source.census_rows.count() if source is not None else 0,
+        "census_problems": census_problems,
+        "quote_problems": quote_problems,
+        "contribution_lines": [
+            (line, form[f"{line}_basis"], form[f"{line}_employee"], form[f"{line}_dependents"])
+            for line in ("medical", "dental", "vision")
+        ],
+    }
+
+
 @login_required
 def quote_new(request: HttpRequest) -> HttpResponse:
     broker = _broker(request)
@@ -84,20 +121,7 @@ def quote_new(request: HttpRequest) -> HttpResponse:
     census_problems: list = []
     quote_problems: list = []
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data.get("census_file")
-        rows: list[CensusRow] = []
-        if upload:
-            rows, census_problems = parse_census(upload, filename=upload.name)  # at most the size limit
-        elif formset.is_valid():
-            rows = [f.row() for f in formset.forms if f.has_changed() and f.cleaned_data]
-            if not rows and source is not None:
-                rows = census_of_quote(source)  # a copy keeps its census unless another is given
-            if not rows:
-                census_problems = [
-                    CensusProblem(
-                        0, "", "MBR-001", _("the census is empty"), _("Add people or upload a file.")
-                    )
-                ]
+        rows, census_problems = _census_rows(form, formset, source)
         if rows and not census_problems:
             data = form.cleaned_data
             try:
@@ -122,22 +146,8 @@ def quote_new(request: HttpRequest) -> HttpResponse:
                 if source is not None:
                     quote_scenarios_copy(source=source, target=quote)
                 return redirect("quote_detail", pk=quote.pk)
-    return render(
-        request,
-        "catalogue/quote_form.html",
-        {
-            "form": form,
-            "formset": formset,
-            "source": source,
-            "source_people": source.census_rows.count() if source is not None else 0,
-            "census_problems": census_problems,
-            "quote_problems": quote_problems,
-            "contribution_lines": [
-                (line, form[f"{line}_basis"], form[f"{line}_employee"], form[f"{line}_dependents"])
-                for line in ("medical", "dental", "vision")
-            ],
-        },
-    )
+    context = _quote_form_context(form, formset, source, census_problems, quote_problems)
+    return render(request, "catalogue/quote_form.html", context)
 
 
 def _chart(result: QuoteResult) -> list[dict]:

@@ -258,7 +258,40 @@ def parse_census(*, name: str, content: bytes | Readable) -> tuple[list[dict], l
 
 
 def _parse_row(line: int, v: dict, seen: set[str]) -> tuple[dict, list[RowError]]:
-    errors = []
+    """One census row in CensusMember field names, and its errors (each column checked on its own)."""
+    errors: list[RowError] = []
+    ref = _member_ref(line, v, seen, errors)
+    relationship = _relationship(line, v, errors)
+    dob = _date_of_birth(line, v, errors)
+    flags = _flags(line, v, errors)
+    tier = v.get("coverage_tier", "").upper()
+    if relationship == "SUBSCRIBER" and tier not in CensusMember.Tier.values:
+        errors.append(
+            RowError(
+                line,
+                "coverageTier",
+                _("Coverage tier %(value)s is not known.") % {"value": repr(v.get("coverage_tier"))},
+                _("Use EMP, ESP, ECH, FAM or WAIVE for each employee."),
+            )
+        )
+    gender = _gender(line, v, errors)
+    zip5 = _zip5(line, v, errors)
+    subscriber_ref = _subscriber_ref(line, v, ref, relationship, errors)
+    row = {
+        "member_ref": ref,
+        "subscriber_ref": subscriber_ref,
+        "relationship": relationship,
+        "date_of_birth": dob,
+        "gender": gender,
+        "zip5": zip5,
+        "coverage_tier": tier if relationship == "SUBSCRIBER" else "",
+        "_line": line,
+        **flags,
+    }
+    return row, errors
+
+
+def _member_ref(line: int, v: dict, seen: set[str], errors: list[RowError]) -> str:
     ref = v.get("member_ref", "").upper()
     if not REF.fullmatch(ref):
         errors.append(
@@ -279,6 +312,10 @@ def _parse_row(line: int, v: dict, seen: set[str]) -> tuple[dict, list[RowError]
             )  # fmt: skip
         )
     seen.add(ref)
+    return ref
+
+
+def _relationship(line: int, v: dict, errors: list[RowError]) -> str:
     relationship = v.get("relationship", "").upper().replace(" ", "_")
     if relationship in ("EMPLOYEE", "SELF"):
         relationship = "SUBSCRIBER"
@@ -291,21 +328,31 @@ def _parse_row(line: int, v: dict, seen: set[str]) -> tuple[dict, list[RowError]
                 _("Use SUBSCRIBER, SPOUSE, DOMESTIC_PARTNER, CHILD, STEPCHILD, FOSTER_CHILD or WARD."),
             )
         )
-    dob = None
+    return relationship
+
+
+def _date_of_birth(line: int, v: dict, errors: list[RowError]) -> date | None:
+    """YYYY-MM-DD, or MM/DD/YYYY as spreadsheets write it."""
     try:
-        dob = date.fromisoformat(v.get("date_of_birth", ""))
+        return date.fromisoformat(v.get("date_of_birth", ""))
     except ValueError:
-        try:
-            dob = datetime.strptime(v.get("date_of_birth", ""), "%m/%d/%Y").date()
-        except ValueError:
-            errors.append(
-                RowError(
-                    line,
-                    "dateOfBirth",
-                    _("The date of birth is not a date."),
-                    _("Write it as YYYY-MM-DD, e.g. 1980-05-02."),
-                )
+        pass
+    try:
+        return datetime.strptime(v.get("date_of_birth", ""), "%m/%d/%Y").date()
+    except ValueError:
+        errors.append(
+            RowError(
+                line,
+                "dateOfBirth",
+                _("The date of birth is not a date."),
+                _("Write it as YYYY-MM-DD, e.g. 1980-05-02."),
             )
+        )
+        return None
+
+
+def _flags(line: int, v: dict, errors: list[RowError]) -> dict[str, bool]:
+    """The yes/no columns (tobacco use, owner, owner's spouse)."""
     flags = {}
     for column, field in (
         ("tobaccoUse", "tobacco_use"),
@@ -327,16 +374,10 @@ def _parse_row(line: int, v: dict, seen: set[str]) -> tuple[dict, list[RowError]
                     _("Write true or false."),
                 )  # fmt: skip
             )
-    tier = v.get("coverage_tier", "").upper()
-    if relationship == "SUBSCRIBER" and tier not in CensusMember.Tier.values:
-        errors.append(
-            RowError(
-                line,
-                "coverageTier",
-                _("Coverage tier %(value)s is not known.") % {"value": repr(v.get("coverage_tier"))},
-                _("Use EMP, ESP, ECH, FAM or WAIVE for each employee."),
-            )
-        )
+    return flags
+
+
+def _gender(line: int, v: dict, errors: list[RowError]) -> str:
     gender = v.get("gender", "").upper()
     gender = GENDERS.get(gender, gender)
     if gender and gender not in CensusMember.Gender.values:
@@ -348,6 +389,10 @@ def _parse_row(line: int, v: dict, seen: set[str]) -> tuple[dict, list[RowError]
                 _("Use MALE, FEMALE or UNKNOWN."),
             )
         )
+    return gender
+
+
+def _zip5(line: int, v: dict, errors: list[RowError]) -> str:
     zip5 = v.get("zip5", "")
     if zip5 and not re.fullmatch(r"[0-9]{5}", zip5):
         errors.append(
@@ -358,6 +403,10 @@ def _parse_row(line: int, v: dict, seen: set[str]) -> tuple[dict, list[RowError]
                 _("Write the 5-digit ZIP code."),
             )  # fmt: skip
         )
+    return zip5
+
+
+def _subscriber_ref(line: int, v: dict, ref: str, relationship: str, errors: list[RowError]) -> str:
     subscriber_ref = (v.get("subscriber_ref") or ref).upper()
     if relationship == "SUBSCRIBER" and subscriber_ref != ref:
         errors.append(
@@ -369,15 +418,4 @@ def _parse_row(line: int, v: dict, seen: set[str]) -> tuple[dict, list[RowError]
                 _("On an employee's row, repeat the memberRef in subscriberRef (or leave it empty)."),
             )
         )
-    row = {
-        "member_ref": ref,
-        "subscriber_ref": subscriber_ref,
-        "relationship": relationship,
-        "date_of_birth": dob,
-        "gender": gender,
-        "zip5": zip5,
-        "coverage_tier": tier if relationship == "SUBSCRIBER" else "",
-        "_line": line,
-        **flags,
-    }
-    return row, errors
+    return subscriber_ref

@@ -312,6 +312,81 @@ def _employer_share(contribution: Contribution, own: Decimal, rest: Decimal) -> 
     return round_money(share)
 
 
+@dataclass(frozen=True)
+class _LineRates:
+    """How one line was rated: the method, its rates, and per family (total, the subscriber's own
+    premium) — contributions split on the latter."""
+
+    method: str
+    premiums: list[tuple[Decimal, Decimal]]
+    members: list[MemberPrice] | None = None
+    rates_by_tier: dict[Tier, Decimal] | None = None
+    member_total: Decimal | None = None
+    base: Decimal | None = None
+
+
+def _check_unique_refs(families: tuple[Family, ...]) -> None:
+    refs = [person.member_ref for family in families for person in family.people]
+    duplicates = sorted(ref for ref, count in Counter(refs).items() if count > 1)
+    if duplicates:
+        raise ValueError(f"member references appear twice: {', '.join(duplicates)}")
+
+
+def _tier_rated(terms: PlanTerms, families: tuple[Family, ...], tier_rates: TierRates | None) -> _LineRates:
+    if tier_rates is None:
+        raise ValueError(f"{terms.plan_id} is tier-rated: tier_rates are needed")
+    premiums = [(tier_rates.rate(family.tier), tier_rates.rate(Tier.EMP)) for family in families]
+    return _LineRates("TIER", premiums, rates_by_tier=dict(tier_rates.rates))
+
+
+def _age_rated(
+    terms: PlanTerms,
+    families: tuple[Family, ...],
+    *,
+    age_rates: AgeRates | None,
+    effective_date: date,
+    rating_option: RatingOption | str,
+    composite_factors: Mapping[Tier, Decimal] | None,
+) -> _LineRates:
+    if age_rates is None:
+        raise ValueError(f"{terms.plan_id} is age-rated: age_rates are needed")
+    members: list[MemberPrice] = []
+    premiums: list[tuple[Decimal, Decimal]] = []
+    for family in families:
+        priced = _age_rated_family(family, terms, age_rates, effective_date)
+        members.extend(priced)
+        premiums.append((sum((m.monthly_premium for m in priced), _ZERO), priced[0].monthly_premium))
+    member_total = sum((m.monthly_premium for m in members), _ZERO)
+    if rating_option == RatingOption.COMPOSITE:
+        if not terms.composite_allowed:
+            raise ValueError(f"{terms.plan_id} does not allow composite rating")
+        counts = Counter(family.tier for family in families)
+        base, rates_by_tier = composite_tier_rates(member_total, counts, composite_factors)
+        premiums = [(rates_by_tier[family.tier], rates_by_tier[Tier.EMP]) for family in families]
+        return _LineRates("COMPOSITE", premiums, members, rates_by_tier, member_total, base)
+    if rating_option == RatingOption.AGE:
+        return _LineRates("AGE", premiums, members, member_total=member_total)
+    raise ValueError(f"rating option {rating_option!r} is neither AGE nor COMPOSITE")
+
+
+def _family_prices(
+    families: tuple[Family, ...],
+    premiums: list[tuple[Decimal, Decimal]],
+    contribution: Contribution | None,
+) -> dict[str, FamilyPrice]:
+    family_prices: dict[str, FamilyPrice] = {}
+    for family, (total, own) in zip(families, premiums, strict=True):
+        employer = employee = None
+        if contribution is not None:
+            # The subscriber's own premium can exceed a family total only through odd tier rates.
+            own = min(own, total)
+            employer = _employer_share(contribution, own, total - own)
+            employee = total - employer
+        ref = family.subscriber.member_ref
+        family_prices[ref] = FamilyPrice(ref, family.tier, total, employer, employee)
+    return family_prices
+
+
 def price_plan(
     terms: PlanTerms,
     *,
@@ -331,56 +406,19 @@ def price_plan(
     do not allow rating (missing rates, duplicate member references, composite where not allowed).
     """
     families = tuple(families)
-    refs = [person.member_ref for family in families for person in family.people]
-    duplicates = sorted(ref for ref, count in Counter(refs).items() if count > 1)
-    if duplicates:
-        raise ValueError(f"member references appear twice: {', '.join(duplicates)}")
-
-    members: list[MemberPrice] | None = None
-    rates_by_tier: dict[Tier, Decimal] | None = None
-    member_total: Decimal | None = None
-    base: Decimal | None = None
-    # Per family: (total, the subscriber's own premium) — contributions split on the latter.
-    premiums: list[tuple[Decimal, Decimal]] = []
-
+    _check_unique_refs(families)
     if terms.rating_method == "TIER":
-        if tier_rates is None:
-            raise ValueError(f"{terms.plan_id} is tier-rated: tier_rates are needed")
-        method = "TIER"
-        rates_by_tier = dict(tier_rates.rates)
-        premiums = [(tier_rates.rate(family.tier), tier_rates.rate(Tier.EMP)) for family in families]
+        rated = _tier_rated(terms, families, tier_rates)
     else:
-        if age_rates is None:
-            raise ValueError(f"{terms.plan_id} is age-rated: age_rates are needed")
-        members = []
-        for family in families:
-            priced = _age_rated_family(family, terms, age_rates, effective_date)
-            members.extend(priced)
-            premiums.append((sum((m.monthly_premium for m in priced), _ZERO), priced[0].monthly_premium))
-        member_total = sum((m.monthly_premium for m in members), _ZERO)
-        if rating_option == RatingOption.COMPOSITE:
-            if not terms.composite_allowed:
-                raise ValueError(f"{terms.plan_id} does not allow composite rating")
-            method = "COMPOSITE"
-            counts = Counter(family.tier for family in families)
-            base, rates_by_tier = composite_tier_rates(member_total, counts, composite_factors)
-            premiums = [(rates_by_tier[family.tier], rates_by_tier[Tier.EMP]) for family in families]
-        elif rating_option == RatingOption.AGE:
-            method = "AGE"
-        else:
-            raise ValueError(f"rating option {rating_option!r} is neither AGE nor COMPOSITE")
-
-    family_prices: dict[str, FamilyPrice] = {}
-    for family, (total, own) in zip(families, premiums, strict=True):
-        employer = employee = None
-        if contribution is not None:
-            # The subscriber's own premium can exceed a family total only through odd tier rates.
-            own = min(own, total)
-            employer = _employer_share(contribution, own, total - own)
-            employee = total - employer
-        ref = family.subscriber.member_ref
-        family_prices[ref] = FamilyPrice(ref, family.tier, total, employer, employee)
-
+        rated = _age_rated(
+            terms,
+            families,
+            age_rates=age_rates,
+            effective_date=effective_date,
+            rating_option=rating_option,
+            composite_factors=composite_factors,
+        )
+    family_prices = _family_prices(families, rated.premiums, contribution)
     total_premium = sum((price.total for price in family_prices.values()), _ZERO)
     employer_total = employee_total = None
     if contribution is not None:
@@ -389,12 +427,12 @@ def price_plan(
     return PlanPrice(
         plan_id=terms.plan_id,
         line=terms.line,
-        rating_method=method,
-        members=members,
-        tier_rates=rates_by_tier,
+        rating_method=rated.method,
+        members=rated.members,
+        tier_rates=rated.rates_by_tier,
         total_monthly_premium=total_premium,
-        member_total=member_total,
-        composite_base=base,
+        member_total=rated.member_total,
+        composite_base=rated.base,
         employer_monthly_contribution=employer_total,
         employee_monthly_cost=employee_total,
         families=family_prices,

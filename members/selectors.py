@@ -76,6 +76,20 @@ def group_progress(*, group: EmployerGroup) -> GroupProgress:
     offered line), not started; validation counts; participation per line over the valid validations
     (groupsales.rules.participation); what keeps the group from finalizing."""
     progress = GroupProgress()
+    _count_families(progress, group)
+    try:
+        payload = group_build_create_payload(group=group)
+        progress.participation = participation(
+            payload, group_validated_member_bodies(group=group), settings=rule_settings()
+        )
+    except Exception:  # pragma: no cover - an incomplete draft has no participation to show
+        progress.participation = []
+    progress.blockers.extend(_blockers(progress))
+    return progress
+
+
+def _count_families(progress: GroupProgress, group: EmployerGroup) -> None:
+    """Each family's election (enrolled, waived, not started) and each member's validation status."""
     offered = set(group.lines)
     for subscriber in member_list_for_group(group=group):
         family = [subscriber, *subscriber.dependents.all()]
@@ -97,17 +111,15 @@ def group_progress(*, group: EmployerGroup) -> GroupProgress:
                 progress.incomplete += 1
             else:
                 progress.waiting += 1
-    try:
-        payload = group_build_create_payload(group=group)
-        progress.participation = participation(
-            payload, group_validated_member_bodies(group=group), settings=rule_settings()
-        )
-    except Exception:  # pragma: no cover - an incomplete draft has no participation to show
-        progress.participation = []
+
+
+def _blockers(progress: GroupProgress) -> list[str]:
+    """What keeps the group from finalizing, in the reader's words, from the counts and participation."""
+    blockers: list[str] = []
     if not progress.subscribers:
-        progress.blockers.append(gettext("No employees have been added."))
+        blockers.append(gettext("No employees have been added."))
     if progress.not_started:
-        progress.blockers.append(
+        blockers.append(
             ngettext(
                 "%(n)s employee has neither elected nor waived coverage.",
                 "%(n)s employees have neither elected nor waived coverage.",
@@ -116,7 +128,7 @@ def group_progress(*, group: EmployerGroup) -> GroupProgress:
             % {"n": progress.not_started}
         )
     if progress.invalid:
-        progress.blockers.append(
+        blockers.append(
             ngettext(
                 "%(n)s member was refused by the carrier: correct it.",
                 "%(n)s members were refused by the carrier: correct them.",
@@ -125,7 +137,7 @@ def group_progress(*, group: EmployerGroup) -> GroupProgress:
             % {"n": progress.invalid}
         )
     if progress.incomplete:
-        progress.blockers.append(
+        blockers.append(
             ngettext(
                 "%(n)s member is incomplete and was not sent to the carrier: what it lacks is listed "
                 "with its family below.",
@@ -136,7 +148,7 @@ def group_progress(*, group: EmployerGroup) -> GroupProgress:
             % {"n": progress.incomplete}
         )
     if progress.waiting:
-        progress.blockers.append(
+        blockers.append(
             ngettext(
                 "%(n)s member is not validated yet.", "%(n)s members are not validated yet.", progress.waiting
             )
@@ -144,7 +156,7 @@ def group_progress(*, group: EmployerGroup) -> GroupProgress:
         )
     for line in progress.participation:
         if not line.ok:
-            progress.blockers.append(
+            blockers.append(
                 gettext(
                     "%(line)s: participation is %(percent)s%% (%(enrolled)s of %(of)s); the carrier "
                     "requires more."
@@ -156,7 +168,7 @@ def group_progress(*, group: EmployerGroup) -> GroupProgress:
                     "of": line.eligible - line.valid_waivers,
                 }
             )
-    return progress
+    return blockers
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from catalogue.plan_names import plan_names_for
-from catalogue.quoting import CensusRow, QuoteError, quote_census
+from catalogue.quoting import CensusRow, QuoteError, QuoteResult, quote_census
 from enrollment.models import EmployerGroup
 from groupsales.codes import ContributionBasis
 from groupsales.rating import Contribution, per_pay_period
@@ -127,6 +127,27 @@ def _costs(
     lines = [line for line in LINES if group.offering(line).get("planIds")]
     if not (lines and group.requested_effective_date and group.zip5 and group.county_fips):
         return {}
+    census = _census(families)
+    contributions = _contributions(group, lines)
+    if not census:
+        return {}
+    try:
+        result = quote_census(
+            zip5=group.zip5[:5],
+            county_fips=group.county_fips,
+            effective_date=group.requested_effective_date,
+            census=census,
+            composite=group.offering("MEDICAL").get("ratingOption") == "COMPOSITE",
+            contributions=contributions,
+        )
+    except (QuoteError, ValueError, KeyError):
+        return {}  # the catalogue cannot price this group: the export says "—" for its costs
+    return _elected_costs(result, families)
+
+
+def _census(families: Sequence[Family]) -> list[CensusRow]:
+    """The quote's census: each subscriber with a tier per line (WAIVE where nothing is elected), then
+    its dependents; a person without a date of birth is left out (a subscriber with their family)."""
     census: list[CensusRow] = []
     for family in families:
         s = family.subscriber
@@ -146,6 +167,10 @@ def _costs(
                 census.append(
                     CensusRow(d.member_ref, s.member_ref, d.relationship, d.date_of_birth, d.tobacco_use)
                 )
+    return census
+
+
+def _contributions(group: EmployerGroup, lines: list[str]) -> dict[str, Contribution]:
     contributions = {}
     for line in lines:
         raw = group.offering(line).get("contribution") or {}
@@ -155,19 +180,13 @@ def _costs(
                 Decimal(str(raw["employee"])),
                 Decimal(str(raw["dependents"])),
             )
-    if not census:
-        return {}
-    try:
-        result = quote_census(
-            zip5=group.zip5[:5],
-            county_fips=group.county_fips,
-            effective_date=group.requested_effective_date,
-            census=census,
-            composite=group.offering("MEDICAL").get("ratingOption") == "COMPOSITE",
-            contributions=contributions,
-        )
-    except (QuoteError, ValueError, KeyError):
-        return {}  # the catalogue cannot price this group: the export says "—" for its costs
+    return contributions
+
+
+def _elected_costs(
+    result: QuoteResult, families: Sequence[Family]
+) -> dict[tuple[str, str], dict[str, Decimal | None]]:
+    """The quote's price of each family on the plan it elected on each line."""
     elected = {
         (f.subscriber.member_ref, line): e.plan_id
         for f in families

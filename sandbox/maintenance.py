@@ -1,7 +1,7 @@
 """api.md 1.1 *Maintenance*, the carrier's side: member validations with an ``event``, the validation
 list's change fields, the roster ``GET /groups/{groupId}/members`` and the carrier's own age-outs.
 
-``services.member_validate`` and ``members_validate_batch`` hand a body with an ``event`` to
+``member_validations.member_validate`` and ``members_validate_batch`` hand a body with an ``event`` to
 :func:`change_validate`; a validation without ``event`` of a member on the roster drops its pending change
 (:func:`change_withdraw`). The rules are ``groupsales.rules.check_change`` (every failure at once); the
 change file's processing is ``change_files``.
@@ -160,7 +160,8 @@ def _check_state(group: Group) -> None:
 
 def _errors_of(group: Group, body: Any, facts: CarrierFacts) -> tuple[list[dict], list[dict], dict | None]:
     """(errors, warnings, change block) of one body with an event."""
-    from .services import _subscriber_errors, _valid_bodies, _with_schema  # the 1.0 member checks
+    from .groups import _with_schema  # the 1.0 member checks
+    from .member_validations import _subscriber_errors, _valid_bodies
 
     schema = wire_problems(request_of("validateMember"), body)
     if not isinstance(body, dict):
@@ -227,7 +228,7 @@ def _change_block(group: Group, body: dict[str, Any], dates: Any, today: date) -
 
 
 def _store(group: Group, body: dict[str, Any], warnings: list[dict], change: dict) -> MemberValidation:
-    from .services import _store_valid
+    from .member_validations import _store_valid
 
     validation = _store_valid(group, body, warnings)
     MemberChange.objects.update_or_create(
@@ -268,7 +269,8 @@ def change_validate(*, group: Group, body: dict[str, Any]) -> dict[str, Any]:
 
 def change_validate_batch(*, partner: Partner, group_id: str, members: list[Any]) -> dict[str, Any]:
     """A batch in which some bodies carry an ``event``: subscribers first, each answered in order sent."""
-    from .services import group_get, member_validate_locked
+    from .groups import group_get
+    from .member_validations import member_validate_locked
 
     results: list[dict[str, Any] | None] = [None] * len(members)
     order = sorted(range(len(members)), key=lambda i: 0 if _is_subscriber(members[i]) else 1)

@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 
 from groupsales import etss
 from groupsales.codes import ETSS_TO_TIER, Line, RatingOption, Tier
@@ -38,90 +39,110 @@ class RateFileRejected(Exception):
         self.issues = issues
 
 
-def rate_file_load(*, path: str | os.PathLike[str]) -> m.RateFile:
-    """Load one ETSS file (2.1 or 2.2) all or nothing: it replaces what meets its coverage window."""
+def _crosswalk_row(record: etss.Crosswalk) -> m.Crosswalk:  # layout 2.2
+    return m.Crosswalk(
+        state=record.state,
+        plan_id=record.plan_id,
+        plan_year_end=record.plan_year_end,
+        successor_plan_id=record.successor_plan_id or "",
+        successor_eff_date=record.successor_eff_date,
+        reason=record.reason,
+    )
+
+
+def _plan_row(record: etss.Plan) -> m.Plan:
+    return m.Plan(
+        plan_id=record.plan_id,
+        line=Line(record.line).value,
+        name=record.marketing_name,
+        state=record.state,
+        rating_method=record.rating_method,
+        tobacco_rated=record.tobacco_rated,
+        composite_allowed=record.composite_allowed,
+        max_children_u21=record.max_children_u21,
+        eff_date=record.plan_eff_date,
+        exp_date=record.plan_exp_date,
+    )
+
+
+def _geo_row(record: etss.Geo) -> m.Geo:
+    return m.Geo(
+        state=record.state,
+        geo_type=record.geo_type,
+        geo_value=record.geo_value,
+        county_fips=record.county_fips,
+        rating_area_id=record.rating_area_id,
+        eff_date=record.eff_date,
+        exp_date=record.exp_date,
+    )
+
+
+def _age_rate_row(record: etss.AgeRate) -> m.AgeRate:
+    return m.AgeRate(
+        plan_id=record.plan_id,
+        rating_area_id=record.rating_area_id,
+        eff_date=record.rate_eff_date,
+        exp_date=record.rate_exp_date,
+        age_band=record.age_band,
+        rate=record.rate,
+        tobacco_rate=record.tobacco_rate,
+    )
+
+
+def _tier_rate_row(record: etss.TierRate) -> m.TierRate:
+    return m.TierRate(
+        plan_id=record.plan_id,
+        rating_area_id=record.rating_area_id,
+        eff_date=record.rate_eff_date,
+        exp_date=record.rate_exp_date,
+        tier=Tier(record.tier).value,
+        rate=record.rate,
+    )
+
+
+def _factor_row(record: etss.Factor) -> m.Factor:
+    return m.Factor(
+        scope=record.scope,
+        scope_id=record.scope_id,
+        factor_type=record.factor_type,
+        key=record.key,
+        value=record.value,
+        eff_date=record.eff_date,
+        exp_date=record.exp_date,
+    )
+
+
+# Each record type of the file, the table it fills and how; in the order the tables are written.
+_TABLES: tuple[tuple[type, type[Model], Callable[[Any], Model]], ...] = (
+    (etss.Plan, m.Plan, _plan_row),
+    (etss.Geo, m.Geo, _geo_row),
+    (etss.AgeRate, m.AgeRate, _age_rate_row),
+    (etss.TierRate, m.TierRate, _tier_rate_row),
+    (etss.Factor, m.Factor, _factor_row),
+    (etss.Crosswalk, m.Crosswalk, _crosswalk_row),
+)
+
+
+def _known_plans() -> dict[str, list[etss.KnownPlanYear]]:
+    """The plan years loaded already, which the reader checks a file's plans against."""
     known: dict[str, list[etss.KnownPlanYear]] = {}
     for plan in m.Plan.objects.all():
         code = {"MEDICAL": "MED", "DENTAL": "DEN", "VISION": "VIS"}[plan.line]
         known.setdefault(plan.plan_id, []).append(
             etss.KnownPlanYear(plan.eff_date, plan.exp_date, code, plan.rating_method)
         )
-    reader = etss.EtssReader(path, known_plans=known)
-    plans, geos, age_rates, tier_rates, factors, crosswalks = [], [], [], [], [], []
+    return known
+
+
+def rate_file_load(*, path: str | os.PathLike[str]) -> m.RateFile:
+    """Load one ETSS file (2.1 or 2.2) all or nothing: it replaces what meets its coverage window."""
+    reader = etss.EtssReader(path, known_plans=_known_plans())
+    rows: dict[type[Model], list[Model]] = {model: [] for _record, model, _build in _TABLES}
+    builders = {record_type: (model, build) for record_type, model, build in _TABLES}
     for record in reader:
-        if isinstance(record, etss.Crosswalk):  # layout 2.2
-            crosswalks.append(
-                m.Crosswalk(
-                    state=record.state,
-                    plan_id=record.plan_id,
-                    plan_year_end=record.plan_year_end,
-                    successor_plan_id=record.successor_plan_id or "",
-                    successor_eff_date=record.successor_eff_date,
-                    reason=record.reason,
-                )
-            )
-        if isinstance(record, etss.Plan):
-            plans.append(
-                m.Plan(
-                    plan_id=record.plan_id,
-                    line=Line(record.line).value,
-                    name=record.marketing_name,
-                    state=record.state,
-                    rating_method=record.rating_method,
-                    tobacco_rated=record.tobacco_rated,
-                    composite_allowed=record.composite_allowed,
-                    max_children_u21=record.max_children_u21,
-                    eff_date=record.plan_eff_date,
-                    exp_date=record.plan_exp_date,
-                )
-            )
-        elif isinstance(record, etss.Geo):
-            geos.append(
-                m.Geo(
-                    state=record.state,
-                    geo_type=record.geo_type,
-                    geo_value=record.geo_value,
-                    county_fips=record.county_fips,
-                    rating_area_id=record.rating_area_id,
-                    eff_date=record.eff_date,
-                    exp_date=record.exp_date,
-                )
-            )
-        elif isinstance(record, etss.AgeRate):
-            age_rates.append(
-                m.AgeRate(
-                    plan_id=record.plan_id,
-                    rating_area_id=record.rating_area_id,
-                    eff_date=record.rate_eff_date,
-                    exp_date=record.rate_exp_date,
-                    age_band=record.age_band,
-                    rate=record.rate,
-                    tobacco_rate=record.tobacco_rate,
-                )
-            )
-        elif isinstance(record, etss.TierRate):
-            tier_rates.append(
-                m.TierRate(
-                    plan_id=record.plan_id,
-                    rating_area_id=record.rating_area_id,
-                    eff_date=record.rate_eff_date,
-                    exp_date=record.rate_exp_date,
-                    tier=Tier(record.tier).value,
-                    rate=record.rate,
-                )
-            )
-        elif isinstance(record, etss.Factor):
-            factors.append(
-                m.Factor(
-                    scope=record.scope,
-                    scope_id=record.scope_id,
-                    factor_type=record.factor_type,
-                    key=record.key,
-                    value=record.value,
-                    eff_date=record.eff_date,
-                    exp_date=record.exp_date,
-                )
-            )
+        if type(record) in builders:
+            model, build = builders[type(record)]
+            rows[model].append(build(record))
     if not reader.ok or reader.header is None:  # a file read whole without a failure has its header
         raise RateFileRejected(list(reader.issues))
     with open(path, "rb") as handle:
@@ -135,12 +156,8 @@ def rate_file_load(*, path: str | os.PathLike[str]) -> m.RateFile:
         m.Crosswalk.objects.filter(
             plan_year_end__gte=start - timedelta(days=1), plan_year_end__lt=end
         ).delete()
-        m.Plan.objects.bulk_create(plans, batch_size=2000)
-        m.Geo.objects.bulk_create(geos, batch_size=2000)
-        m.AgeRate.objects.bulk_create(age_rates, batch_size=2000)
-        m.TierRate.objects.bulk_create(tier_rates, batch_size=2000)
-        m.Factor.objects.bulk_create(factors, batch_size=2000)
-        m.Crosswalk.objects.bulk_create(crosswalks, batch_size=2000)
+        for model, objs in rows.items():
+            model._default_manager.bulk_create(objs, batch_size=2000)
         return m.RateFile.objects.create(
             name=os.path.basename(os.fspath(path)), sha256=digest, counts=dict(reader.counts)
         )

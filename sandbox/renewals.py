@@ -532,7 +532,7 @@ def _schema(body: Any) -> list[dict[str, Any]]:
 
 
 def renewal_decide(*, partner: Partner, group_id: str, body: Any) -> dict[str, Any]:
-    from .services import group_get
+    from .groups import group_get
 
     with transaction.atomic():
         group = group_get(partner=partner, group_id=group_id, lock=True)

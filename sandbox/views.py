@@ -1,16 +1,21 @@
-"""The sandbox's endpoints (api.md): thin handlers over ``services`` and ``files``."""
+"""The sandbox's endpoints (api.md): thin handlers over ``groups``, ``member_validations``, ``finalize``
+and ``files``."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 
-from . import files, renewals, services
+from . import files, renewals
+from .finalize import group_finalize
+from .groups import agent_groups as book_of_business
+from .groups import group_create, group_detail, group_get, group_patch
 from .http import Answer, ApiProblem, ApiRequest, endpoint, json_body, page_of, paging
+from .member_validations import member_list, member_validate, member_withdraw, members_validate_batch
 from .models import EnrollmentFile, Partner
 
 
 def _group(partner: Partner, group_id: str):
-    group = services.group_get(partner=partner, group_id=group_id)
+    group = group_get(partner=partner, group_id=group_id)
     files.advance_group_files(group=group)
     group.refresh_from_db()
     renewals.renewals_advance(group=group)  # 1.1: the renewal's dates
@@ -22,14 +27,14 @@ def _group(partner: Partner, group_id: str):
 def agent_groups(request: HttpRequest, partner: Partner, npn: str) -> Answer:
     page, size = paging(request)
     files.advance_partner_files(partner=partner)
-    items = services.agent_groups(partner=partner, npn=npn, filters=request.GET.dict())
+    items = book_of_business(partner=partner, npn=npn, filters=request.GET.dict())
     return Answer(200, page_of(items, page, size))
 
 
 @endpoint("POST")
 def groups(request: ApiRequest, partner: Partner) -> Answer:
     body = json_body(request)
-    created = services.group_create(partner=partner, body=body, idempotency_key=request.idempotency_key)
+    created = group_create(partner=partner, body=body, idempotency_key=request.idempotency_key)
     return Answer(
         201, created, headers={"Location": request.build_absolute_uri(f"{request.path}/{created['groupId']}")}
     )
@@ -39,8 +44,8 @@ def groups(request: ApiRequest, partner: Partner) -> Answer:
 def group(request: HttpRequest, partner: Partner, group_id: str) -> Answer:
     if request.method == "PATCH":
         patch = json_body(request, patch=True)
-        return Answer(200, services.group_patch(partner=partner, group_id=group_id, patch=patch))
-    return Answer(200, services.group_detail(group=_group(partner, group_id)))
+        return Answer(200, group_patch(partner=partner, group_id=group_id, patch=patch))
+    return Answer(200, group_detail(group=_group(partner, group_id)))
 
 
 @endpoint("POST")
@@ -48,28 +53,28 @@ def finalize(request: HttpRequest, partner: Partner, group_id: str) -> Answer:
     body = json_body(request)
     if body not in ({}, None):
         raise ApiProblem.of(400, "MALFORMED_REQUEST", "Finalize takes an empty body ({}).")
-    return Answer(200, services.group_finalize(partner=partner, group_id=group_id))
+    return Answer(200, group_finalize(partner=partner, group_id=group_id))
 
 
 @endpoint("GET", "POST")
 def member_validations(request: HttpRequest, partner: Partner, group_id: str) -> Answer:
     if request.method == "POST":
         body = json_body(request)
-        return Answer(200, services.member_validate(partner=partner, group_id=group_id, body=body))
+        return Answer(200, member_validate(partner=partner, group_id=group_id, body=body))
     page, size = paging(request)
-    return Answer(200, page_of(services.member_list(group=_group(partner, group_id)), page, size))
+    return Answer(200, page_of(member_list(group=_group(partner, group_id)), page, size))
 
 
 @endpoint("POST")
 def member_validations_batch(request: HttpRequest, partner: Partner, group_id: str) -> Answer:
     body = json_body(request)
-    return Answer(200, services.members_validate_batch(partner=partner, group_id=group_id, body=body))
+    return Answer(200, members_validate_batch(partner=partner, group_id=group_id, body=body))
 
 
 @endpoint("DELETE")
 def member_validation(request: HttpRequest, partner: Partner, group_id: str, member_ref: str) -> Answer:
     _group(partner, group_id)
-    services.member_withdraw(partner=partner, group_id=group_id, member_ref=member_ref)
+    member_withdraw(partner=partner, group_id=group_id, member_ref=member_ref)
     return Answer(204)
 
 

@@ -29,8 +29,9 @@ from datetime import datetime
 
 from groupsales.codes import SENDER_ID_PATTERN
 
+from .issues import Issue, X12Issue
 from .parser import ParsedInterchange, Segment
-from .validate import CONTROL_CODES, Issue, X12Issue
+from .validate import CONTROL_CODES
 from .writer import COMPONENT, SegmentSink, isa_segment
 
 ACK_VERSION = "005010X231A1"

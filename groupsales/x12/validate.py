@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import pyx12.error_handler
 import pyx12.errors
@@ -31,42 +30,11 @@ import pyx12.x12file
 from pyx12.map_if._segment import apply_segment_errors
 from pyx12.map_walker import apply_walk_errors, walk_tree
 
+from .envelope import header_issues
+from .issues import Issue, Level, X12Issue
 from .parser import SEGMENT_ID, ParsedInterchange, X12SyntaxError, is_interchange, parse_834
-from .writer import COMPONENT, ELEMENT, REPETITION, SEGMENT, VERSION
 
 logger = logging.getLogger(__name__)
-
-Level = Literal["interchange", "group", "transaction", "segment", "element"]
-
-
-@dataclass(frozen=True)
-class X12Issue:
-    """One error pyx12 found, in words a broker understands (``detail`` is pyx12's own)."""
-
-    line: int | None
-    segment_id: str | None
-    code: str  # the X12 acknowledgment code: IK304 / IK403 / IK502 / AK905 / TA105
-    message: str
-    level: Level = "segment"
-    detail: str = ""
-    element: str | None = None  # e.g. "INS02"
-    element_position: int | None = None
-    component_position: int | None = None
-    element_ref: str | None = None  # data element reference number, e.g. "1069"
-    bad_value: str | None = None
-    position_in_set: int | None = None  # IK302: segment count from ST
-    loop_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Issue:
-    """A business-rules.md FIL rule broken, with the line and segment it is about."""
-
-    code: str
-    line: int | None
-    segment: str | None
-    message: str
-
 
 SEGMENT_CODES = {
     "1": "the segment is not recognised at this place",
@@ -137,13 +105,88 @@ def _params() -> pyx12.params.ParamsBase:
     return _PARAMS
 
 
+class _Walk:
+    """What ``x12n_document`` keeps while it walks one file: the maps, the walker, the current node
+    and the error tree it fills."""
+
+    def __init__(self, src: Any, errh: Any, param: pyx12.params.ParamsBase) -> None:
+        self.src, self.errh, self.param = src, errh, param
+        self.map_file = "x12.control.00501.xml" if src.icvn == "00501" else "x12.control.00401.xml"
+        self.control_map = pyx12.map_if.load_map_file(self.map_file, param)
+        self.map_index = pyx12.map_index.map_index()
+        self.node = self.control_map.getnodebypath("/ISA_LOOP/ISA")
+        self.walker = walk_tree()
+        self.icvn: Any = None
+        self.cur_map: Any = None
+
+    def segment(self, seg: Any) -> None:
+        """Find the segment's node in the map, then record it (and its errors) in the tree."""
+        seg_id = seg.get_seg_id()
+        node = self._locate(seg_id, seg)
+        if node is None:
+            return  # stay on the node before it
+        self.node = node
+        self._record(seg_id, seg)
+        self.errh.handle_errors(self.src.pop_errors())
+        apply_segment_errors(self.node, seg, self.errh)
+
+    def _locate(self, seg_id: str, seg: Any) -> Any:
+        src = self.src
+        if seg_id == "ISA":
+            node = self.control_map.getnodebypath("/ISA_LOOP/ISA")
+            self.walker.forceWalkCounterToLoopStart("/ISA_LOOP", "/ISA_LOOP/ISA")
+            return node
+        if seg_id == "GS":
+            node = self.control_map.getnodebypath("/ISA_LOOP/GS_LOOP/GS")
+            self.walker.forceWalkCounterToLoopStart("/ISA_LOOP/GS_LOOP", "/ISA_LOOP/GS_LOOP/GS")
+            return node
+        node, _pop, _push, walk_errors = self.walker.walk_errors(
+            self.node, seg, src.get_seg_count(), src.get_cur_line(), src.get_ls_id()
+        )
+        apply_walk_errors(self.errh, walk_errors)
+        return node
+
+    def _record(self, seg_id: str, seg: Any) -> None:
+        errh, src, node = self.errh, self.src, self.node
+        if seg_id == "ISA":
+            errh.add_isa_loop(seg, src)
+            self.icvn = seg.get_value("ISA12")
+        elif seg_id == "IEA":
+            errh.handle_errors(src.pop_errors())
+            errh.close_isa_loop(node, seg, src)
+        elif seg_id == "GS":
+            self._open_gs_loop(seg)
+        elif seg_id == "GE":
+            errh.handle_errors(src.pop_errors())
+            _close_gs_loop(errh, node, seg, src)
+        elif seg_id == "ST":
+            errh.add_st_loop(seg, src)
+        elif seg_id == "SE":
+            errh.handle_errors(src.pop_errors())
+            errh.close_st_loop(node, seg, src)
+        else:
+            errh.add_seg(node, seg, src.get_seg_count(), src.get_cur_line(), src.get_ls_id())
+
+    def _open_gs_loop(self, seg: Any) -> None:
+        """Switch to the map of the group's version (GS08) and function (GS01)."""
+        new_map = self.map_index.get_filename(self.icvn, seg.get_value("GS08"), seg.get_value("GS01"))
+        if new_map is None:
+            raise pyx12.errors.EngineError(
+                f"no X12 map for GS01={seg.get_value('GS01')} GS08={seg.get_value('GS08')}"
+            )
+        if new_map != self.map_file:
+            self.map_file = new_map
+            self.cur_map = pyx12.map_if.load_map_file(new_map, self.param)
+        self.node = self.cur_map.getnodebypath("/ISA_LOOP/GS_LOOP/GS")
+        self.errh.add_gs_loop(seg, self.src)
+
+
 def _run_pyx12(text: str) -> tuple[Any, list[X12Issue]]:
     """Validate with pyx12 as ``x12n_document`` does, keeping the ``err_handler`` it fills.
 
     Returns the error tree and any issue raised outside it (an unreadable file, a map that
     does not exist for the GS08 version, an engine failure).
     """
-    param = _params()
     errh = pyx12.error_handler.err_handler()
     try:
         src = pyx12.x12file.X12Reader(io.StringIO(text))
@@ -151,61 +194,10 @@ def _run_pyx12(text: str) -> tuple[Any, list[X12Issue]]:
         return errh, [
             X12Issue(1, "ISA", "ISA", f"The ISA segment cannot be read: {exc}", "interchange", str(exc))
         ]
-    control_map_file = "x12.control.00501.xml" if src.icvn == "00501" else "x12.control.00401.xml"
-    control_map = pyx12.map_if.load_map_file(control_map_file, param)
-    map_index = pyx12.map_index.map_index()
-    map_file = control_map_file
-    node = control_map.getnodebypath("/ISA_LOOP/ISA")
-    walker = walk_tree()
-    icvn = None
-    cur_map: Any = None
+    walk = _Walk(src, errh, _params())
     try:
         for seg in src:
-            orig_node = node
-            seg_id = seg.get_seg_id()
-            if seg_id == "ISA":
-                node = control_map.getnodebypath("/ISA_LOOP/ISA")
-                walker.forceWalkCounterToLoopStart("/ISA_LOOP", "/ISA_LOOP/ISA")
-            elif seg_id == "GS":
-                node = control_map.getnodebypath("/ISA_LOOP/GS_LOOP/GS")
-                walker.forceWalkCounterToLoopStart("/ISA_LOOP/GS_LOOP", "/ISA_LOOP/GS_LOOP/GS")
-            else:
-                node, _pop, _push, walk_errors = walker.walk_errors(
-                    node, seg, src.get_seg_count(), src.get_cur_line(), src.get_ls_id()
-                )
-                apply_walk_errors(errh, walk_errors)
-            if node is None:
-                node = orig_node
-                continue
-            if seg_id == "ISA":
-                errh.add_isa_loop(seg, src)
-                icvn = seg.get_value("ISA12")
-            elif seg_id == "IEA":
-                errh.handle_errors(src.pop_errors())
-                errh.close_isa_loop(node, seg, src)
-            elif seg_id == "GS":
-                new_map = map_index.get_filename(icvn, seg.get_value("GS08"), seg.get_value("GS01"))
-                if new_map is None:
-                    raise pyx12.errors.EngineError(
-                        f"no X12 map for GS01={seg.get_value('GS01')} GS08={seg.get_value('GS08')}"
-                    )
-                if new_map != map_file:
-                    map_file = new_map
-                    cur_map = pyx12.map_if.load_map_file(map_file, param)
-                node = cur_map.getnodebypath("/ISA_LOOP/GS_LOOP/GS")
-                errh.add_gs_loop(seg, src)
-            elif seg_id == "GE":
-                errh.handle_errors(src.pop_errors())
-                _close_gs_loop(errh, node, seg, src)
-            elif seg_id == "ST":
-                errh.add_st_loop(seg, src)
-            elif seg_id == "SE":
-                errh.handle_errors(src.pop_errors())
-                errh.close_st_loop(node, seg, src)
-            else:
-                errh.add_seg(node, seg, src.get_seg_count(), src.get_cur_line(), src.get_ls_id())
-            errh.handle_errors(src.pop_errors())
-            apply_segment_errors(node, seg, errh)
+            walk.segment(seg)
         src.cleanup()  # reports trailers that never came
         errh.handle_errors(src.pop_errors())
     except Exception as exc:  # whatever pyx12 raises on malformed input (ValueError, KeyError, ...)
@@ -374,114 +366,6 @@ def control_issues(parsed: ParsedInterchange) -> list[Issue]:
                 issues, se.line, "SE", f"SE01 says {se.element(1)!r} segments, ST to SE holds {counted}."
             )
     return issues
-
-
-def header_issues(
-    parsed: ParsedInterchange,
-    *,
-    sender_id: str,
-    group_id: str,
-    fein: str,
-    usage_indicator: str,
-    effective_date: date | None = None,
-    receiver_id: str = "HUMANAGS",
-) -> list[Issue]:
-    """FIL-003: envelope and header as edi-834-companion.md fixes them."""
-    issues: list[Issue] = []
-
-    def bad(seg: Any, message: str, segment: str | None = None) -> None:
-        issues.append(Issue("FIL-003", seg.line if seg is not None else None, segment or seg.id, message))
-
-    d = parsed.delimiters
-    isa = parsed.isa
-    if d.repetition != REPETITION and isa.element(11).isalnum():
-        bad(isa, f"ISA11 is {isa.element(11)!r}, the 4010 standards identifier; in 5010 ISA11 is the "
-                 f"repetition separator: send {REPETITION}.")  # fmt: skip
-    elif (d.element, d.component, d.repetition, d.segment) != (ELEMENT, COMPONENT, REPETITION, SEGMENT):
-        bad(isa, f"Use the guide's delimiters: element {ELEMENT}, component {COMPONENT}, "
-                 f"repetition {REPETITION}, segment {SEGMENT}.")  # fmt: skip
-    if isa.element(5) != "ZZ" or isa.element(6).strip() != sender_id:
-        bad(isa, f"ISA05/ISA06 must be ZZ and the sender ID {sender_id}, padded to 15.")
-    if isa.element(7) != "ZZ" or isa.element(8).strip() != receiver_id:
-        bad(isa, f"ISA07/ISA08 must be ZZ and {receiver_id}, padded to 15.")
-    if isa.element(12) != "00501":
-        bad(isa, "ISA12 must be 00501.")
-    if isa.element(14) != "0":
-        bad(isa, "ISA14 must be 0 (the API reports the outcome).")
-    if isa.element(15) != usage_indicator:
-        bad(isa, f"ISA15 must be {usage_indicator} here, not {isa.element(15)!r}.")
-
-    gs_list, st_list = parsed.all("GS"), parsed.all("ST")
-    if len(gs_list) != 1 or len(st_list) != 1:
-        bad(
-            st_list[1] if len(st_list) > 1 else isa,
-            "Send one functional group with one transaction set.",
-            "ST",
-        )
-    gs = parsed.first("GS")
-    if gs is None:
-        bad(None, "The GS segment is missing.", "GS")
-    else:
-        if gs.element(1) != "BE" or gs.element(2) != sender_id or gs.element(3) != receiver_id:
-            bad(gs, f"GS must read GS*BE*{sender_id}*{receiver_id}*….")
-        if gs.element(8) != VERSION:
-            bad(gs, f"GS08 must be {VERSION}.")
-    st = parsed.first("ST")
-    if st is None:
-        bad(None, "The ST segment is missing.", "ST")
-    elif st.element(1) != "834" or st.element(3) != VERSION:
-        bad(st, f"ST must read ST*834*<control number>*{VERSION}.")
-
-    h = parsed.header
-    bgn = parsed.first("BGN")
-    if bgn is None:
-        bad(st, "The BGN segment is missing.", "BGN")
-    else:
-        if h.purpose not in ("00", "15"):
-            bad(bgn, f"BGN01 must be 00 (original) or 15 (resubmission), not {h.purpose!r}.")
-        elif h.purpose == "15" and not h.original_reference:
-            bad(bgn, "A resubmission (BGN01 15) carries the rejected file's BGN02 in BGN06.")
-        elif h.purpose == "00" and h.original_reference:
-            bad(bgn, "BGN06 is only for a resubmission (BGN01 15).")
-        if not h.reference or len(h.reference) > 30:
-            bad(bgn, "BGN02 must be a reference of 1 to 30 characters.")
-        if h.action != "2":
-            bad(
-                bgn,
-                f"BGN08 must be 2 (additions); {h.action or 'nothing'!r} is not accepted for new business.",
-            )
-    if h.group_id != group_id:
-        bad(parsed.first("REF") if h.group_id_line is None else _at(parsed, h.group_id_line),
-            f"REF*38 must carry the group ID {group_id}.", "REF")  # fmt: skip
-    if effective_date is not None and h.effective_date != effective_date:
-        bad(
-            parsed.first("DTP"), f"DTP*007 must be the group's effective date {effective_date:%Y%m%d}.", "DTP"
-        )
-
-    subscribers = sum(1 for m in parsed.members if m.subscriber_indicator == "Y")
-    expected = {"ET": subscribers, "DT": len(parsed.members) - subscribers, "TO": len(parsed.members)}
-    for qualifier, count in expected.items():
-        line = h.quantity_lines.get(qualifier)
-        if h.quantities.get(qualifier) != str(count):
-            where = _at(parsed, line) if line else bgn
-            bad(
-                where,
-                f"QTY*{qualifier} must be {count}, the file has {h.quantities.get(qualifier)!r}.",
-                "QTY",
-            )
-
-    p5, payer, broker = (h.parties.get(k) for k in ("P5", "IN", "BO"))
-    if p5 is None or p5.element(3) != "FI" or p5.element(4) != fein:
-        bad(p5 or bgn, f"N1*P5 must carry the employer's FEIN {fein} (N1*P5*<legal name>*FI*<FEIN>).", "N1")
-    if payer is None or payer.elements[1:] != ("IN", "HUMANA", "94", "HUMGS"):
-        bad(payer or bgn, "The payer must be N1*IN*HUMANA*94*HUMGS.", "N1")
-    if broker is None or broker.element(3) != "94" or not broker.element(4).isdigit():
-        bad(broker or bgn, "N1*BO must name the writing agent with qualifier 94 and the agent's NPN.", "N1")
-    return issues
-
-
-def _at(parsed: ParsedInterchange, line: int) -> Any:
-    return parsed.segments[line - 1]
 
 
 def lexical_issues(parsed: ParsedInterchange) -> list[Issue]:

@@ -419,27 +419,36 @@ def parse_roster(*, name: str, content: bytes | Readable, today: date | None = N
     columns = {f: h for f, h in zip(fields, header_cells, strict=True) if f}
     missing = [f for f in REQUIRED if f not in columns]
     if missing:
-        return Roster(
-            [],
-            [
-                RosterError(
-                    1,
-                    ", ".join(missing),
-                    "PTL-004",
-                    _("Required columns are missing."),
-                    _(
-                        "Add the columns Relationship, First name, Last name and Date of birth "
-                        "to the header row (the roster template has them)."
-                    ),
-                )
-            ],
-            columns,
-        )
+        return Roster([], [_missing_columns(missing)], columns)
+    families, orphans, errors = _read_people(table[1:], fields, columns, today)
+    _place_named_dependents(families, orphans, errors, columns)
+    errors.sort(key=lambda e: e.line)
+    return Roster(families, errors, columns)
+
+
+def _missing_columns(missing: list[str]) -> RosterError:
+    return RosterError(
+        1,
+        ", ".join(missing),
+        "PTL-004",
+        _("Required columns are missing."),
+        _(
+            "Add the columns Relationship, First name, Last name and Date of birth "
+            "to the header row (the roster template has them)."
+        ),
+    )
+
+
+def _read_people(
+    rows: list, fields: list[str | None], columns: dict[str, str], today: date
+) -> tuple[list[RosterFamily], list[RosterPerson], list[RosterError]]:
+    """The families in file order, the dependents that name their employee (placed once every employee
+    is read), and the errors, row by row (at most ``MAX_ROWS`` people)."""
     families: list[RosterFamily] = []
     errors: list[RosterError] = []
     orphans: list[RosterPerson] = []
     people = 0
-    for line, raw in enumerate(table[1:], start=2):
+    for line, raw in enumerate(rows, start=2):
         # A cell past the header's columns has no field (zip stops there).
         values = {f: cell_text(v) for f, v in zip(fields, raw, strict=False) if f}
         if not any(values.values()):
@@ -457,26 +466,30 @@ def parse_roster(*, name: str, content: bytes | Readable, today: date | None = N
             )
             break
         row = _Row(line, values, columns)
-        person = _person(row, today=today)
-        if person.data["relationship"] == "SUBSCRIBER":
-            family = RosterFamily(person)
-            _coverage(row, family)
-            families.append(family)
-        elif person.employee_ref:
-            orphans.append(person)  # placed once every employee is read
-        elif families:
-            families[-1].dependents.append(person)
-        elif person.data["relationship"]:
-            row.error(
-                "relationship",
-                "PTL-004",
-                _("This dependent comes before any employee."),
-                _("Put each employee's row first, then the rows of their spouse and children."),
-            )
+        _add_person(row, _person(row, today=today), families, orphans)
         errors.extend(row.errors)
-    _place_named_dependents(families, orphans, errors, columns)
-    errors.sort(key=lambda e: e.line)
-    return Roster(families, errors, columns)
+    return families, orphans, errors
+
+
+def _add_person(
+    row: _Row, person: RosterPerson, families: list[RosterFamily], orphans: list[RosterPerson]
+) -> None:
+    """An employee opens a family; a dependent joins the employee it names, else the one above it."""
+    if person.data["relationship"] == "SUBSCRIBER":
+        family = RosterFamily(person)
+        _coverage(row, family)
+        families.append(family)
+    elif person.employee_ref:
+        orphans.append(person)  # placed once every employee is read
+    elif families:
+        families[-1].dependents.append(person)
+    elif person.data["relationship"]:
+        row.error(
+            "relationship",
+            "PTL-004",
+            _("This dependent comes before any employee."),
+            _("Put each employee's row first, then the rows of their spouse and children."),
+        )
 
 
 def _place_named_dependents(

@@ -20,7 +20,7 @@ from enrollment.selectors import group_get_visible
 from .. import selectors
 from ..models import LINES, RosterImport, mask_ssn
 from . import services
-from .parse import TEMPLATE_HEADERS, RosterFamily
+from .parse import TEMPLATE_HEADERS, RosterFamily, RosterPerson
 
 ACCEPTED = (
     (
@@ -80,62 +80,61 @@ def _rows(preview: RosterImport, families: list[RosterFamily]) -> list[dict]:
     by_line: dict[int, list[dict]] = {}
     for error in preview.errors:
         by_line.setdefault(error["line"], []).append(error)
-    rows = []
-    for family in families:
-        for person in (family.employee, *family.dependents):
-            data = person.data
-            rows.append(
-                {
-                    "line": person.line,
-                    "is_employee": person is family.employee,
-                    "member_ref": data.get("member_ref", ""),
-                    "relationship": data.get("relationship", ""),
-                    "name": " ".join(
-                        filter(
-                            None,
-                            (
-                                data.get("first_name"),
-                                data.get("middle_name"),
-                                data.get("last_name"),
-                                data.get("suffix"),
-                            ),
-                        )
-                    ),
-                    "ssn": mask_ssn(data.get("ssn")),
-                    "date_of_birth": data.get("date_of_birth"),
-                    "gender": data.get("gender", ""),
-                    "tobacco_use": data.get("tobacco_use"),
-                    "hire_date": data.get("hire_date"),
-                    "hours": data.get("hours_per_week"),
-                    "status": data.get("employment_status", ""),
-                    "address": ", ".join(
-                        filter(
-                            None,
-                            (
-                                data.get("address_line1"),
-                                data.get("address_line2"),
-                                data.get("city"),
-                                data.get("state"),
-                                "-".join(filter(None, (data.get("zip5"), data.get("zip4")))),
-                                data.get("county_fips"),
-                            ),
-                        )
-                    ),
-                    "email": data.get("email", ""),
-                    "phone": data.get("phone", ""),
-                    "coverage": [
-                        (line, family.tiers.get(line, ""), family.plans.get(line, ""))
-                        for line in LINES
-                        if family.tiers.get(line) or family.plans.get(line)
-                    ]
-                    if person is family.employee
-                    else [],
-                    "errors": by_line.pop(person.line, []),
-                }
-            )
+    rows = [
+        _person_row(person, family, by_line.pop(person.line, []))
+        for family in families
+        for person in (family.employee, *family.dependents)
+    ]
     return rows + [
         {"line": line, "errors": errors, "unplaced": True} for line, errors in sorted(by_line.items())
     ]
+
+
+def _person_row(person: RosterPerson, family: RosterFamily, errors: list[dict]) -> dict:
+    data = person.data
+    is_employee = person is family.employee
+    return {
+        "line": person.line,
+        "is_employee": is_employee,
+        "member_ref": data.get("member_ref", ""),
+        "relationship": data.get("relationship", ""),
+        "name": _joined(" ", data, ("first_name", "middle_name", "last_name", "suffix")),
+        "ssn": mask_ssn(data.get("ssn")),
+        "date_of_birth": data.get("date_of_birth"),
+        "gender": data.get("gender", ""),
+        "tobacco_use": data.get("tobacco_use"),
+        "hire_date": data.get("hire_date"),
+        "hours": data.get("hours_per_week"),
+        "status": data.get("employment_status", ""),
+        "address": ", ".join(
+            filter(
+                None,
+                (
+                    data.get("address_line1"),
+                    data.get("address_line2"),
+                    data.get("city"),
+                    data.get("state"),
+                    _joined("-", data, ("zip5", "zip4")),
+                    data.get("county_fips"),
+                ),
+            )
+        ),
+        "email": data.get("email", ""),
+        "phone": data.get("phone", ""),
+        "coverage": [
+            (line, family.tiers.get(line, ""), family.plans.get(line, ""))
+            for line in LINES
+            if family.tiers.get(line) or family.plans.get(line)
+        ]
+        if is_employee
+        else [],
+        "errors": errors,
+    }
+
+
+def _joined(separator: str, data: dict, names: tuple[str, ...]) -> str:
+    """The values of ``names`` that are there, joined."""
+    return separator.join(filter(None, (data.get(name) for name in names)))
 
 
 @login_required

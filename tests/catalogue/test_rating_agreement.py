@@ -61,8 +61,8 @@ def test_the_command_the_page_the_estimate_and_the_sandbox_agree(
     loaded_sample, sandbox_api, broker, broker_client, tmp_path, tier
 ):
     from enrollment.services import group_build_create_payload, group_start_from_quote
+    from sandbox.groups import _census_families
     from sandbox.rates import CarrierFacts
-    from sandbox.services import _census_families
 
     path = _census_file(tmp_path, tier)
     command = _command_totals(path)

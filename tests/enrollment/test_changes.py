@@ -17,7 +17,7 @@ from carrier.errors import CarrierConflictError, CarrierRuleError, ProblemError
 from enrollment import changes, finalize
 from enrollment.models import EmployerGroup
 from members.models import Election, Member
-from sandbox.services import merge_patch
+from sandbox.groups import merge_patch
 from tests.enrollment.conftest import OFFERINGS
 from tests.enrollment.test_forms import field_block, step_url
 from tests.members.conftest import ann, group, luis, queued, rule_facts  # noqa: F401, F811

@@ -24,7 +24,7 @@ def rule_facts(monkeypatch):
         return PortalRuleContext(FakeFacts(), today=date(2026, 11, 23))
 
     monkeypatch.setattr("enrollment.rules.group_rule_context", context)
-    monkeypatch.setattr("enrollment.services.group_rule_context", context)
+    monkeypatch.setattr("enrollment.services.problems.group_rule_context", context)
     return context
 
 

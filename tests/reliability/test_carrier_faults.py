@@ -98,7 +98,7 @@ def test_it_recovers_a_create_whose_worker_died_after_the_carrier_answered(sandb
     def die(*args, **kwargs):  # after the carrier's answer and the operation's close, before the group moves
         raise WorkerDied
 
-    monkeypatch.setattr("enrollment.services._created", die)
+    monkeypatch.setattr("enrollment.services.creation._created", die)
     with pytest.raises(WorkerDied):
         group_services.group_create_with_carrier(group_id=group.pk)
     monkeypatch.undo()
