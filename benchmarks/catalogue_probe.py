@@ -59,7 +59,8 @@ def _load(cursor, table: str, path: Path) -> float:
     try:
         return _write(cursor, table, path, started)
     finally:
-        LOAD_CPU[table] = round(time.process_time() - cpu, 2)
+        spent = round(time.process_time() - cpu, 2)
+        LOAD_CPU[table] = min(LOAD_CPU.get(table, spent), spent)
 
 
 LOAD_CPU: dict[str, float] = {}  # this process's CPU seconds of each floor's load, by table
@@ -143,6 +144,34 @@ def _fresh_table_load(path: Path) -> tuple[float, float]:
     return load, build
 
 
+REPEAT = 2  # each measure is taken this many times (interleaved) and the fastest kept: a shared machine
+
+
+def _timed(measure):
+    """(wall seconds, this process's CPU seconds, result) of ``measure()``."""
+    started, cpu = time.perf_counter(), time.process_time()
+    result = measure()
+    return time.perf_counter() - started, time.process_time() - cpu, result
+
+
+def _rolled_back(measure):
+    """``measure()`` inside a savepoint that is then rolled back, so that it can be measured again."""
+    result = None
+    try:
+        with transaction.atomic():
+            result = measure()
+            raise _Rollback
+    except _Rollback:
+        pass
+    return result
+
+
+def _import_once(receive, path: Path):
+    seconds, cpu, etss_file = _timed(lambda: receive(path=path, loaded_by="benchmark"))
+    assert etss_file.status == "LOADED", etss_file.errors[:5]
+    return seconds, cpu, etss_file
+
+
 def probe_import(rows_wanted: int) -> dict:
     from catalogue.services import etss_file_receive
     from catalogue.testing import write_generated
@@ -154,17 +183,24 @@ def probe_import(rows_wanted: int) -> dict:
         path = write_generated(Path(tmp) / "HUM_ETSS_SG_KY_20261101_000001.txt", plans=plans)
         size = path.stat().st_size
         load_before = os.getloadavg()[0]
-        started, cpu = time.perf_counter(), time.process_time()
-        etss_file = etss_file_receive(path=path, loaded_by="benchmark")
-        seconds, import_cpu = time.perf_counter() - started, time.process_time() - cpu
+        rounds = []
+        for _round in range(REPEAT):  # every measure once per round; the best of each is kept
+            rounds.append(
+                {
+                    "import": _rolled_back(lambda: _import_once(etss_file_receive, path)),
+                    "checks": _timed(lambda: EtssReader(path).check()),  # the reader alone, nothing written
+                    "baseline": _rolled_back(lambda: _bare_insert(path)),
+                    "live": _live_table_load(path),
+                    "fresh": _fresh_table_load(path) if POSTGRES else (0.0, 0.0),
+                }
+            )
         peak_import = _peak_rss_mib()
-        started, cpu = time.perf_counter(), time.process_time()
-        reader = EtssReader(path).check()  # what the checks cost: the reader alone, nothing written
-        checks, checks_cpu = time.perf_counter() - started, time.process_time() - cpu
+        seconds, import_cpu, etss_file = min((r["import"] for r in rounds), key=lambda found: found[0])
+        checks, checks_cpu, reader = min((r["checks"] for r in rounds), key=lambda found: found[0])
         assert reader.ok, reader.issues[:5]
-        baseline = _bare_insert(path)
-        live = _live_table_load(path)
-        fresh, build = _fresh_table_load(path) if POSTGRES else (0.0, 0.0)
+        baseline = min(r["baseline"] for r in rounds)
+        live = min(r["live"] for r in rounds)
+        fresh, build = min((r["fresh"] for r in rounds), key=sum)
     return {
         "status": etss_file.status,
         "rows": etss_file.counts.get("ARA", 0),
@@ -183,6 +219,7 @@ def probe_import(rows_wanted: int) -> dict:
         "live_cpu_seconds": LOAD_CPU.get("catalogue_agerate", 0.0),
         "load_before": round(load_before, 2),
         "load_after": round(os.getloadavg()[0], 2),
+        "repeat": REPEAT,
     }
 
 

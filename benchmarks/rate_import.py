@@ -8,7 +8,8 @@ index once, swap). The import's ratio is to (3) on PostgreSQL and to (1) on SQLi
 child process's ru_maxrss after the import. The import's note also gives the reader's checks alone (the
 same file read again, nothing written) as a share of the import, the child's CPU seconds for both
 (steadier than wall time on a shared machine; the server's CPU is not in them) and the 1-minute load
-average before and after: on a machine shared with other work, compare the figures of one run.
+average before and after: on a machine shared with other work, compare the figures of one run. Each
+measure is taken twice, interleaved (import, checks, floors; then again), and the faster kept.
 Runs in a child process on a throw-away SQLite file (or a rolled-back transaction on PostgreSQL).
 ``python -m benchmarks.rate_import [--quick]``.
 """
