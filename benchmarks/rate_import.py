@@ -5,8 +5,9 @@ temporary table (``executemany`` on SQLite, ``COPY`` on PostgreSQL: the old base
 into the live ``catalogue_agerate`` with its indexes; (3) PostgreSQL: into a fresh table without
 indexes, plus building the live table's indexes on it, the floor of the import's design (load aside,
 index once, swap). The import's ratio is to (3) on PostgreSQL and to (1) on SQLite. Peak memory is the
-child process's ru_maxrss after the import. The import's note also gives the reader's checks alone (the
-same file read again, nothing written) as a share of the import, the child's CPU seconds for both
+child process's ru_maxrss right after the first import (and at the probe's end). The import's note also
+gives the reader's checks alone (the same file read again, nothing written) as a share of the import,
+the child's CPU seconds for both
 (steadier than wall time on a shared machine; the server's CPU is not in them) and the 1-minute load
 average before and after: on a machine shared with other work, compare the figures of one run. Each
 measure is taken twice, interleaved (import, checks, floors; then again), and the faster kept.
@@ -73,7 +74,8 @@ def run(*, quick: bool) -> list[dict]:
         f"{r['status']}; {round(r['rows'] / r['seconds']):,} rows/s; the reader's checks alone "
         f"{r['checks_seconds']} s = {round(100 * r['checks_seconds'] / r['seconds'])} % of the import "
         f"(target < 20 %); CPU of this process: import {r['import_cpu_seconds']} s, checks "
-        f"{r['checks_cpu_seconds']} s; peak RSS {r['peak_rss_mib']} MiB (target < 200); 1-min load "
+        f"{r['checks_cpu_seconds']} s; peak RSS {r['peak_rss_mib']} MiB after the first import (target "
+        f"< 200; {r['peak_rss_mib_probe']} MiB at the probe's end); 1-min load "
         f"{r['load_before']} before, {r['load_after']} after"
     )
     if postgres:
