@@ -122,7 +122,8 @@ def _copy(items: Iterator[Any], tables: dict[str, str]) -> None:
     """PostgreSQL: one ``COPY`` per run of one kind; a clean rate run is written as text in one go."""
     with connection.cursor() as cursor:
         current: tuple[str, bool] | None = None
-        copy_cm, copy = None, None
+        copy_cm: Any = None
+        copy: Any = None
         try:
             for item in items:
                 if isinstance(item, Header | Trailer):
