@@ -15,6 +15,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -55,7 +56,18 @@ def _ara_rows(path: Path):
 
 def _load(cursor, table: str, path: Path) -> float:
     """The same rows into ``table``: ``COPY`` (PostgreSQL) or ``executemany`` in batches (SQLite)."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
+    try:
+        return _write(cursor, table, path, started)
+    finally:
+        spent = round(time.process_time() - cpu, 2)
+        LOAD_CPU[table] = min(LOAD_CPU.get(table, spent), spent)
+
+
+LOAD_CPU: dict[str, float] = {}  # this process's CPU seconds of each floor's load, by table
+
+
+def _write(cursor, table: str, path: Path, started: float) -> float:
     if POSTGRES:
         with cursor.cursor.copy(f"COPY {table} ({_ARA_COLUMNS}) FROM STDIN") as copy:
             for row in _ara_rows(path):
@@ -133,6 +145,34 @@ def _fresh_table_load(path: Path) -> tuple[float, float]:
     return load, build
 
 
+REPEAT = 2  # each measure is taken this many times (interleaved) and the fastest kept: a shared machine
+
+
+def _timed(measure):
+    """(wall seconds, this process's CPU seconds, result) of ``measure()``."""
+    started, cpu = time.perf_counter(), time.process_time()
+    result = measure()
+    return time.perf_counter() - started, time.process_time() - cpu, result
+
+
+def _rolled_back(measure):
+    """``measure()`` inside a savepoint that is then rolled back, so that it can be measured again."""
+    result = None
+    try:
+        with transaction.atomic():
+            result = measure()
+            raise _Rollback
+    except _Rollback:
+        pass
+    return result
+
+
+def _import_once(receive, path: Path):
+    seconds, cpu, etss_file = _timed(lambda: receive(path=path, loaded_by="benchmark"))
+    assert etss_file.status == "LOADED", etss_file.errors[:5]
+    return seconds, cpu, SimpleNamespace(status=etss_file.status, counts=etss_file.counts)
+
+
 def probe_import(rows_wanted: int) -> dict:
     from catalogue.services import etss_file_receive
     from catalogue.testing import write_generated
@@ -143,17 +183,27 @@ def probe_import(rows_wanted: int) -> dict:
         settings.ETSS_ARCHIVE_DIR = Path(tmp) / "archive"
         path = write_generated(Path(tmp) / "HUM_ETSS_SG_KY_20261101_000001.txt", plans=plans)
         size = path.stat().st_size
-        started = time.perf_counter()
-        etss_file = etss_file_receive(path=path, loaded_by="benchmark")
-        seconds = time.perf_counter() - started
-        peak_import = _peak_rss_mib()
-        started = time.perf_counter()
-        reader = EtssReader(path).check()  # what the checks cost: the reader alone, nothing written
-        checks = time.perf_counter() - started
-        assert reader.ok, reader.issues[:5]
-        baseline = _bare_insert(path)
-        live = _live_table_load(path)
-        fresh, build = _fresh_table_load(path) if POSTGRES else (0.0, 0.0)
+        load_before = os.getloadavg()[0]
+        rounds, peak_import = [], 0.0
+        for _round in range(REPEAT):  # every measure once per round; the best of each is kept
+            imported = _rolled_back(lambda: _import_once(etss_file_receive, path))
+            peak_import = peak_import or _peak_rss_mib()  # the first import's peak, before anything else
+            rounds.append(
+                {
+                    "import": imported,
+                    # the reader alone, nothing written
+                    "checks": _timed(lambda: EtssReader(path).check().ok),
+                    "baseline": _rolled_back(lambda: _bare_insert(path)),
+                    "live": _live_table_load(path),
+                    "fresh": _fresh_table_load(path) if POSTGRES else (0.0, 0.0),
+                }
+            )
+        seconds, import_cpu, etss_file = min((r["import"] for r in rounds), key=lambda found: found[0])
+        checks, checks_cpu, checked_ok = min((r["checks"] for r in rounds), key=lambda found: found[0])
+        assert checked_ok
+        baseline = min(r["baseline"] for r in rounds)
+        live = min(r["live"] for r in rounds)
+        fresh, build = min((r["fresh"] for r in rounds), key=sum)
     return {
         "status": etss_file.status,
         "rows": etss_file.counts.get("ARA", 0),
@@ -165,6 +215,15 @@ def probe_import(rows_wanted: int) -> dict:
         "fresh_seconds": round(fresh, 2),
         "index_seconds": round(build, 2),
         "peak_rss_mib": peak_import,
+        "peak_rss_mib_probe": _peak_rss_mib(),  # of the whole probe: both rounds, every measure
+        # this process's CPU (the server's is not in it): steadier than wall time on a shared machine
+        "import_cpu_seconds": round(import_cpu, 2),
+        "checks_cpu_seconds": round(checks_cpu, 2),
+        "fresh_cpu_seconds": LOAD_CPU.get("bench_fresh", 0.0),
+        "live_cpu_seconds": LOAD_CPU.get("catalogue_agerate", 0.0),
+        "load_before": round(load_before, 2),
+        "load_after": round(os.getloadavg()[0], 2),
+        "repeat": REPEAT,
     }
 
 
@@ -234,8 +293,7 @@ def probe_quote(employees: int, plans: int) -> dict:
 
 def main() -> None:
     kind = sys.argv[1]
-    if not POSTGRES:
-        call_command("migrate", verbosity=0)
+    call_command("migrate", verbosity=0)  # PostgreSQL: a no-op once the benchmark database is migrated
     try:
         with transaction.atomic():
             if kind == "import":

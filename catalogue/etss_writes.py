@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -129,11 +130,12 @@ def _copy(items: Iterator[Any], tables: dict[str, str]) -> None:
             for item in items:
                 if isinstance(item, Header | Trailer):
                     continue
-                if isinstance(item, AraRows) and item.copy_safe:
+                text = _ara_text(item)
+                if text is not None:
                     if current != ("ARA", True):
                         copy_cm, copy = _reopen(cursor, copy_cm, tables, "ARA", text=True)
                         current = ("ARA", True)
-                    copy.write(item.copy_text())
+                    copy.write(text)
                     continue
                 for record in item.records() if isinstance(item, AraRows) else (item,):
                     kind, row = record_row(record)
@@ -144,6 +146,24 @@ def _copy(items: Iterator[Any], tables: dict[str, str]) -> None:
         finally:
             if copy_cm is not None:
                 copy_cm.__exit__(None, None, None)
+
+
+def _ara_text(item: Any) -> str | None:
+    """Rate rows as ``COPY`` text (see :meth:`AraRows.copy_text`), a clean run's or one row's (the
+    rows the per-row check took, e.g. a block cut by a read chunk's end), so that every rate row of a
+    file goes through one ``COPY``: ending one makes the client wait for the server to catch up."""
+    if isinstance(item, AraRows):
+        return item.copy_text() if item.copy_safe else None
+    if not isinstance(item, AgeRate) or _COPY_UNSAFE(item.plan_id + item.rating_area_id + item.age_band):
+        return None
+    tobacco = "" if item.tobacco_rate is None else item.tobacco_rate
+    return (
+        f"{item.plan_id[5:7]}|{item.plan_id}|{item.rating_area_id}|{item.rate_eff_date.isoformat()}|"
+        f"{item.rate_exp_date.isoformat()}|{item.age_band}|{item.rate}|{tobacco}\n"
+    )
+
+
+_COPY_UNSAFE = re.compile(r"[\\\x00\r\n|]").search  # what COPY text would read specially
 
 
 def _reopen(cursor: Any, copy_cm: Any, tables: dict[str, str], kind: str, *, text: bool) -> tuple[Any, Any]:
