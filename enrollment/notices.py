@@ -14,7 +14,8 @@ No notice carries an SSN or a date of birth: the templates get none, and ``_refu
 an e-mail whose text still looks like an SSN.
 
 Other apps call ``notice_send`` with a kind of ``KINDS``: ``RENEWAL_OFFERED`` and ``RENEWAL_DEADLINE``
-(the renewal work), ``CHANGE_APPLIED`` / ``CHANGE_REJECTED`` (``enrollment.changes``), ``FILE_REJECTIONS``
+(the renewal work), ``CHANGE_APPLIED`` / ``CHANGE_REJECTED`` (``enrollment.changes``), ``MEMBER_CHANGES``
+(``maintenance``: a change file's results), ``FILE_REJECTIONS``
 (``edi``), ``EMPLOYEE_SIGNED`` and ``EMPLOYEE_REMINDER`` (``members``, with ``notice_send_to_employee``).
 """
 
@@ -68,6 +69,7 @@ KINDS: dict[str, NoticeKind] = {
         NoticeKind("CHANGE_APPLIED", _("A change to the group was applied"), _BOTH),
         NoticeKind("CHANGE_REJECTED", _("A change to the group was rejected"), _BOTH),
         NoticeKind("DOCUMENT_REVIEWED", _("A document was reviewed"), _BOTH),
+        NoticeKind("MEMBER_CHANGES", _("A change file for the members ended (applied or rejected)"), _BOTH),
         NoticeKind("BROKER_DIGEST", _("Daily summary of open enrollment"), frozenset({Role.BROKER})),
         NoticeKind(
             "EMPLOYEE_SIGNED", _("The employee's elections, after signing"), frozenset({Role.EMPLOYEE})

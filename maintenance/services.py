@@ -19,6 +19,7 @@ from carrier.operations import carrier_call
 from carrier.rules import carrier_today
 from edi.services.control_numbers import control_number_allocate
 from edi.services.files import group_facts
+from enrollment import notices
 from enrollment.models import EmployerGroup
 from groupsales.change_events import ChangeAction
 from groupsales.x12.changes import ChangeFamily, ChangeLoop, render_change_834
@@ -304,7 +305,22 @@ def change_file_poll(*, change_file_id: int) -> ChangeFile:
                     reason="rejected in the file",
                     carrier_errors=result["errors"],
                 )
+        transaction.on_commit(lambda: _notify_results(file))
     return file
+
+
+def _notify_results(file: ChangeFile) -> None:
+    """Tell the broker and the employer how a change file ended (counts only: no personal data), once."""
+    requests = list(file.changerequest_set.all())
+    applied = sum(1 for r in requests if r.state == S.APPLIED)
+    rejected = sum(1 for r in requests if r.state == S.REJECTED)
+    notices.notice_send_quietly(
+        group=file.group,
+        kind="MEMBER_CHANGES",
+        context={"reference": file.reference, "applied": applied, "rejected": rejected,
+                 "whole_file": file.status == "REJECTED" and not applied and not rejected},
+        key=f"change-file:{file.pk}",
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- the carrier's roster

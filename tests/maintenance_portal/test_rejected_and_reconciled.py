@@ -5,8 +5,10 @@ the button and by the beat task, showing a difference planted in the portal."""
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
+from enrollment.models import Notice
 from maintenance import tasks
 from maintenance.models import ChangeFile, ChangeRequest, MemberCoverage, RosterCheck
 from members.models import Election, Member
@@ -61,6 +63,13 @@ def test_a_file_rejected_for_one_family_is_corrected_and_sent_again(enrolled, cl
         ("VALIDATED", "IN_FILE", second.reference), ("IN_FILE", "APPLIED", second.reference),
     ]  # fmt: skip
     assert move.history.get(to_state="IN_FILE", file_reference=first.reference).by == broker.user
+    # the broker is told how each file ended, with counts (issue 22: "when a change is applied or rejected")
+    told = [m.body for m in mail.outbox if "Humana answered the change file" in m.body]
+    assert [(first.reference in told[0], "1 applied, 1 rejected" in told[0]) for _ in told[:1]] == [
+        (True, True)
+    ]
+    assert second.reference in told[1] and "1 applied, 0 rejected" in told[1], told
+    assert Notice.objects.filter(group=group, kind="MEMBER_CHANGES", role="BROKER").count() == 2
 
 
 def test_reconciliation_shows_a_planted_difference(enrolled, client, broker):
