@@ -52,6 +52,8 @@ def employer_group(request: AuthenticatedRequest, group_pk: int) -> HttpResponse
         "window": oe_window(group=group),
         # What went to the employer and the broker (an employee's own e-mails are theirs).
         "sent": group.notices.exclude(role="EMPLOYEE")[:50],
+        "renewal_view": selectors.employer_renewal(group=group),
+        "changes": selectors.employer_changes(group=group),
     }
     return render(request, "employers/group.html", context)
 
