@@ -43,7 +43,7 @@ def operation_resumer_register(*, kind: str, resumer: Resumer) -> None:
 
 
 def stale_seconds() -> float:
-    return float(getattr(settings, "OPERATIONS_STALE_SECONDS", 120))
+    return float(getattr(settings, "OPERATIONS_STALE_SECONDS", 90))
 
 
 def operations_sweep(*, stale: float | None = None) -> dict[str, int]:

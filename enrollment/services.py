@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from agencies.models import Broker
 from carrier.errors import CarrierRuleError, CarrierTransientError
-from carrier.operations import carrier_call, carrier_session
+from carrier.operations import carrier_call, carrier_session, claim_kept
 from carrier.outbox import outbox_enqueue
 from carrier.services import operation_for
 from catalogue import selectors as catalogue_selectors
@@ -40,7 +40,7 @@ LINES = ("MEDICAL", "DENTAL", "VISION")
 def claim_seconds() -> float:
     """How long a worker's claim on a create call holds: after it, a redelivered task may take over
     (the worker that held it is presumed dead; the stored idempotency key keeps the call single)."""
-    return float(getattr(settings, "GROUP_CREATE_CLAIM_SECONDS", 120))
+    return float(getattr(settings, "GROUP_CREATE_CLAIM_SECONDS", 60))
 
 
 EDITABLE = (S.DRAFT,)
@@ -610,13 +610,20 @@ def group_create_with_carrier(*, group_id: int) -> str:
         return "failed"
 
     key = operation.idempotency_key
-    return carrier_call(
-        lambda client: client.create_group(payload, idempotency_key=key, subject=subject),
-        operation=operation,
-        unavailable=unavailable,
-        refused=refused,
-        succeeded=lambda created: _created(group, created),
-    )
+
+    def renew() -> None:
+        EmployerGroup.objects.filter(pk=group_id, status=S.CREATING, create_claimed_at__isnull=False).update(
+            create_claimed_at=timezone.now()
+        )
+
+    with claim_kept(renew, every=claim_seconds() / 3):  # the claim a lease: a killed worker's lapses
+        return carrier_call(
+            lambda client: client.create_group(payload, idempotency_key=key, subject=subject),
+            operation=operation,
+            unavailable=unavailable,
+            refused=refused,
+            succeeded=lambda created: _created(group, created),
+        )
 
 
 def _created(group: EmployerGroup, created: Any) -> str:

@@ -14,6 +14,7 @@ Celery handles (the ack is logged as lost, the consumer reconnects; the message 
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -48,3 +49,13 @@ guard_stale_redis_channels()
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def look_for_orphaned_messages(sender=None, **kwargs) -> None:
+    """A worker that starts (perhaps in place of one that was killed) has the orphan sweep run soon:
+    the messages the dead worker held go back to their queue without waiting for beat."""
+    try:
+        app.send_task("portal.restore_orphaned_messages", countdown=5)
+    except Exception:  # noqa: BLE001 - the broker is down: beat's sweep does it later
+        pass

@@ -316,16 +316,16 @@ EDI_UPLOAD_RETRY_FIRST_SECONDS = env.float("EDI_UPLOAD_RETRY_FIRST_SECONDS", def
 EDI_SWEEP_STALE_SECONDS = env.float("EDI_SWEEP_STALE_SECONDS", default=180.0)
 # Lost carrier work (a broker restart, a killed worker) is queued again; the stored idempotency keys make
 # a second task harmless.
-GROUP_CREATE_CLAIM_SECONDS = env.float("GROUP_CREATE_CLAIM_SECONDS", default=120)
+GROUP_CREATE_CLAIM_SECONDS = env.float("GROUP_CREATE_CLAIM_SECONDS", default=60)  # a lease, renewed
 # Sweeps run every SWEEP_SECONDS (60) and queue work untouched for the stale age (180 s): a group in a
 # long backoff gets at most one extra attempt per stale age, harmless (claims, stored keys), and work whose
 # task was lost (an unacknowledged message, a retry held by a dead worker) is found within ~4 minutes
 # instead of the visibility timeout (issue 18 item 6).
 SWEEP_SECONDS = env.float("SWEEP_SECONDS", default=60.0)
 GROUP_SWEEP_STALE_SECONDS = env.float("GROUP_SWEEP_STALE_SECONDS", default=180)
-# A validation run renews its claim before each call, so a claim outlives a live run however slow the
-# carrier is, and a dead run's members are free again 180 s after its last call (or sooner: carrier.resume).
-MEMBERS_VALIDATION_CLAIM_SECONDS = env.float("MEMBERS_VALIDATION_CLAIM_SECONDS", default=180)
+# A validation run's claim is a lease it renews before each call and every third of it meanwhile, so a
+# claim outlives a live run however slow the carrier is, and a killed run's members are free 60 s later.
+MEMBERS_VALIDATION_CLAIM_SECONDS = env.float("MEMBERS_VALIDATION_CLAIM_SECONDS", default=60)
 MEMBERS_SWEEP_STALE_SECONDS = env.float("MEMBERS_SWEEP_STALE_SECONDS", default=180)
 CELERY_BEAT_SCHEDULE["enrollment-sweep-groups"] = {
     "task": "enrollment.tasks.sweep_groups",
@@ -346,18 +346,19 @@ CELERY_BEAT_SCHEDULE["carrier-sweep-outbox"] = {
     "task": "carrier.sweep_outbox",
     "schedule": OUTBOX_SWEEP_SECONDS,
 }
-# OPEN carrier operations whose task was lost (carrier.resume): looked for every 30 s, handed to their
-# owner once untouched for 120 s with no call under them (a live worker records a call per attempt).
-OPERATIONS_SWEEP_SECONDS = env.float("OPERATIONS_SWEEP_SECONDS", default=30.0)
-OPERATIONS_STALE_SECONDS = env.float("OPERATIONS_STALE_SECONDS", default=120.0)
+# OPEN carrier operations whose task was lost (carrier.resume): looked for every 20 s, handed to their
+# owner once untouched for 90 s with no call under them (a live worker records a call per attempt, and
+# one attempt lasts at most the read timeout, 30 s, or a Retry-After, at most 60 s).
+OPERATIONS_SWEEP_SECONDS = env.float("OPERATIONS_SWEEP_SECONDS", default=20.0)
+OPERATIONS_STALE_SECONDS = env.float("OPERATIONS_STALE_SECONDS", default=90.0)
 CELERY_BEAT_SCHEDULE["carrier-sweep-operations"] = {
     "task": "carrier.sweep_operations",
     "schedule": OPERATIONS_SWEEP_SECONDS,
 }
 # Messages a killed worker took and never acknowledged go back to their queue once no live worker
 # holds them (portal.tasks.unacked_orphans_restore), instead of after the visibility timeout.
-ORPHAN_SWEEP_SECONDS = env.float("ORPHAN_SWEEP_SECONDS", default=30.0)
-ORPHAN_MESSAGE_MIN_AGE_SECONDS = env.float("ORPHAN_MESSAGE_MIN_AGE_SECONDS", default=60.0)
+ORPHAN_SWEEP_SECONDS = env.float("ORPHAN_SWEEP_SECONDS", default=20.0)
+ORPHAN_MESSAGE_MIN_AGE_SECONDS = env.float("ORPHAN_MESSAGE_MIN_AGE_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE["portal-restore-orphaned-messages"] = {
     "task": "portal.restore_orphaned_messages",
     "schedule": ORPHAN_SWEEP_SECONDS,

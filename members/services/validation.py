@@ -23,7 +23,7 @@ from django.utils import timezone
 from carrier.client import get_client
 from carrier.errors import CarrierPermanentError, CarrierRuleError, CarrierTransientError
 from carrier.models import CarrierOperation
-from carrier.operations import carrier_call, carrier_session
+from carrier.operations import carrier_call, carrier_session, claim_kept
 from carrier.outbox import outbox_enqueue
 from carrier.schemas import InvalidCarrierRequest
 from carrier.services import operation_for, operation_mark_failed
@@ -46,7 +46,7 @@ BATCH_LIMIT = 200  # api.md: at most 200 members per batch
 def claim_seconds() -> float:
     """How long a worker's claim on members it is validating holds; after that (its worker died) another
     task may claim them again and replay the same idempotency keys."""
-    return float(getattr(settings, "MEMBERS_VALIDATION_CLAIM_SECONDS", 180))
+    return float(getattr(settings, "MEMBERS_VALIDATION_CLAIM_SECONDS", 60))
 
 
 def batch_threshold() -> int:
@@ -267,8 +267,8 @@ def group_validate_members(*, group_id: int) -> dict[str, int]:
     run.counts["sent"] = len(plan.send)
     try:
         if plan.send:
-            with carrier_session(get_client) as client:  # one client for the run, closed after it
-                _send(group, plan.send, client, run)
+            with carrier_session(get_client) as client, claim_kept(run.renew, every=claim_seconds() / 3):
+                _send(group, plan.send, client, run)  # one client for the run; the claim a lease
     except CarrierTransientError:
         _release_unreachable(m for m in members if m.pk not in run.done)
         raise
