@@ -229,6 +229,17 @@ def redis_unacked(port: int, older_than: float = 0) -> int:
         return -1
 
 
+def unacked_tasks(port: int) -> list[str]:
+    """The task names of the messages still unacknowledged."""
+    import redis
+
+    try:
+        payloads = redis.Redis(port=port, socket_timeout=3).hvals("unacked")
+    except Exception:  # noqa: BLE001
+        return ["(Redis unreachable)"]
+    return [str(json.loads(p)[0].get("headers", {}).get("task")) for p in payloads]
+
+
 def portal_waiting(database_url: str) -> tuple[int, int]:
     """(carrier operations OPEN, outbox rows not queued), read straight from the portal's database."""
     import psycopg
@@ -429,8 +440,12 @@ def chaos(a, rng, work, portal_env, sandbox_env, redis, workers, beat, ports, re
     summary_lines = [x for x in driver.log_path.read_text().splitlines() if x.startswith("SUMMARY ")]
     drive = json.loads(summary_lines[-1][8:]) if summary_lines else {}
     driver.stop()
-    beat.stop()  # nothing new is sent; what runs now ends and is acknowledged
-    time.sleep(15)
+    beat.stop()  # nothing new is sent; what runs or waits for its ETA now ends and is acknowledged
+    drain_started = time.monotonic()
+    while redis_unacked(redis_port) != 0 and time.monotonic() - drain_started < 120:
+        time.sleep(2)
+    drained = round(time.monotonic() - drain_started, 1)
+    left = unacked_tasks(redis_port)
     portal = inspect("inspect-portal", portal_env)
     sandbox = inspect("inspect-sandbox", sandbox_env)
     unacked = redis_unacked(redis_port)
@@ -457,6 +472,8 @@ def chaos(a, rng, work, portal_env, sandbox_env, redis, workers, beat, ports, re
         "task results": portal["results"],
         "files": portal["files"],
         "unacked at the end": unacked,
+        "unacked drained after beat stopped, s": drained,
+        "unacked left": left,
         "http": drive.get("http", {}),
     }
     report = {"figures": figures, **verdict}
