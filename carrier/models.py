@@ -25,6 +25,9 @@ class CarrierOperation(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     request_digest = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the first body sent")
     response = models.JSONField(null=True, blank=True, help_text="the carrier's answer, masked")
+    covers = models.JSONField(
+        default=list, blank=True, help_text="a batch's member subjects in the order sent (member:12:v3, …)"
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -87,6 +90,10 @@ class OutboxTask(models.Model):
 
     task_name = models.CharField(max_length=128)
     args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    countdown = models.FloatField(
+        default=0, help_text="seconds the task waits once queued (a poll's backoff)"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     queued_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, overload
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from . import client as carrier_client
 from .errors import CarrierPermanentError, CarrierTransientError
@@ -63,6 +64,32 @@ def carrier_session(opener: Opener | None = None) -> Iterator[Any]:
         close = getattr(client, "close", None)  # a stand-in client of a test may have nothing to close
         if close is not None:
             close()
+
+
+@contextmanager
+def claim_kept(renew: Callable[[], object], *, every: float) -> Iterator[None]:
+    """A claim as a lease: while the work inside runs, a thread calls ``renew()`` (move the claim's time
+    to now) every ``every`` seconds, so a live worker keeps its claim however slow the carrier is, and a
+    killed one (the thread dies with it) lets go a claim's length after its last renewal."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(max(every, 0.5)):
+                try:
+                    renew()
+                except Exception:  # a database blip: the next beat tries again
+                    logger.warning("claim not renewed", exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name="claim-lease", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
 
 
 @overload

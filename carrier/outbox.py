@@ -28,7 +28,11 @@ logger = logging.getLogger(__name__)
 def _send(task: OutboxTask) -> bool:
     """Queue one row's task; True when the broker took it. Never raises (the row waits for the sweep)."""
     try:
-        current_app.tasks[task.task_name].delay(*task.args)
+        celery_task = current_app.tasks[task.task_name]
+        if task.countdown:
+            celery_task.apply_async(tuple(task.args), dict(task.kwargs or {}), countdown=task.countdown)
+        else:
+            celery_task.delay(*task.args, **(task.kwargs or {}))
     except Exception as exc:  # kombu.exceptions.OperationalError, a refused connection, a timeout
         OutboxTask.objects.filter(pk=task.pk).update(attempts=F("attempts") + 1, last_error=repr(exc)[:2000])
         logger.warning("outbox: %s(%s) not queued yet (%s); the sweep will", task.task_name, task.args, exc)
@@ -39,10 +43,14 @@ def _send(task: OutboxTask) -> bool:
     return True
 
 
-def outbox_enqueue(*, task_name: str, args: list[Any]) -> OutboxTask:
+def outbox_enqueue(
+    *, task_name: str, args: list[Any], kwargs: dict[str, Any] | None = None, countdown: float = 0
+) -> OutboxTask:
     """Record the task (a registered Celery task's name) in the current transaction and queue it on
-    commit (outside a transaction: now)."""
-    task = OutboxTask.objects.create(task_name=task_name, args=list(args))
+    commit (outside a transaction: now), ``countdown`` seconds later."""
+    task = OutboxTask.objects.create(
+        task_name=task_name, args=list(args), kwargs=dict(kwargs or {}), countdown=float(countdown)
+    )
     transaction.on_commit(lambda: _send(task))
     return task
 

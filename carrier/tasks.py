@@ -16,3 +16,11 @@ def sweep_outbox() -> int:
 @shared_task(name="carrier.prune_outbox")
 def prune_outbox() -> int:
     return outbox_prune()
+
+
+@shared_task(name="carrier.sweep_operations")
+def sweep_operations() -> dict[str, int]:
+    """Beat (``OPERATIONS_SWEEP_SECONDS``): hand OPEN operations whose task was lost to their owners."""
+    from .resume import operations_sweep
+
+    return operations_sweep()

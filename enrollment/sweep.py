@@ -47,3 +47,27 @@ def groups_sweep() -> dict[str, int]:
             task.delay(pk)
             counts[name] += 1
     return counts
+
+
+def group_operation_resume(operation) -> str:
+    """``carrier.resume`` for ``create_group`` and ``finalize_group``: a group still in the step the
+    operation is for has its claim released and its task queued (the same key is sent again); a group an
+    admin must look at keeps its operation for the admin's retry (``waiting``); otherwise ``superseded``."""
+    from carrier.outbox import outbox_enqueue
+
+    from . import tasks
+
+    group = EmployerGroup.objects.filter(pk=int(operation.subject.split(":")[1])).first()
+    step, task = {
+        "create_group": (S.CREATING, tasks.create_group),
+        "finalize_group": (S.FINALIZING, tasks.finalize_group),
+    }[operation.kind]
+    if group is None:
+        return "superseded"
+    if group.status == S.NEEDS_ATTENTION:
+        return "waiting"
+    if group.status != step:
+        return "superseded"
+    EmployerGroup.objects.filter(pk=group.pk).update(create_claimed_at=None, updated_at=timezone.now())
+    outbox_enqueue(task_name=task.name, args=[group.pk])
+    return "queued"

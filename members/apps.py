@@ -11,3 +11,10 @@ class MembersConfig(AppConfig):
         from .enrollment_adapter import MemberRoster
 
         roster_register(MemberRoster())
+
+        from carrier.resume import operation_resumer_register
+
+        from .services.validation import member_operation_resume
+
+        for kind in ("validate_member", "validate_members"):
+            operation_resumer_register(kind=kind, resumer=member_operation_resume)

@@ -15,6 +15,7 @@ import os
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -50,3 +51,13 @@ guard_stale_redis_channels()
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def look_for_orphaned_messages(sender=None, **kwargs) -> None:
+    """A worker that starts (perhaps in place of one that was killed) has the orphan sweep run soon:
+    the messages the dead worker held go back to their queue without waiting for beat."""
+    try:
+        app.send_task("portal.restore_orphaned_messages", countdown=5)
+    except Exception:  # noqa: BLE001 - the broker is down: beat's sweep does it later
+        pass

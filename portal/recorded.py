@@ -84,6 +84,7 @@ RECORDED: list[tuple[str, dict[str, str]]] = [
     (gettext_noop("Claimed by a validation run."), {}),
     (gettext_noop("Validation asked for again."), {}),
     (gettext_noop("Its employee is valid now: sent again."), {}),
+    (gettext_noop("Its validation run stopped; sent again under the same key."), {}),
     # a renewal's lifecycle (renewals.services)
     (gettext_noop("The carrier's renewal is %(status)s."), {}),
     (gettext_noop("Renewal open enrollment opened."), {}),

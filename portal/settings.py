@@ -313,21 +313,26 @@ EDI_POLL_MAX_SECONDS = env.float("EDI_POLL_MAX_SECONDS", default=300.0)
 EDI_POLL_MAX_AGE_SECONDS = env.float("EDI_POLL_MAX_AGE_SECONDS", default=6 * 3600.0)
 EDI_UPLOAD_MAX_RETRIES = env.int("EDI_UPLOAD_MAX_RETRIES", default=8)
 EDI_UPLOAD_RETRY_FIRST_SECONDS = env.float("EDI_UPLOAD_RETRY_FIRST_SECONDS", default=10.0)
-EDI_SWEEP_STALE_SECONDS = env.float("EDI_SWEEP_STALE_SECONDS", default=600.0)
-CELERY_BEAT_SCHEDULE["edi-sweep-transmissions"] = {"task": "edi.sweep_transmissions", "schedule": 300.0}
+EDI_SWEEP_STALE_SECONDS = env.float("EDI_SWEEP_STALE_SECONDS", default=180.0)
 # Lost carrier work (a broker restart, a killed worker) is queued again; the stored idempotency keys make
 # a second task harmless.
-GROUP_CREATE_CLAIM_SECONDS = env.float("GROUP_CREATE_CLAIM_SECONDS", default=120)
+GROUP_CREATE_CLAIM_SECONDS = env.float("GROUP_CREATE_CLAIM_SECONDS", default=60)  # a lease, renewed
 # Sweeps run every SWEEP_SECONDS (60) and queue work untouched for the stale age (180 s): a group in a
 # long backoff gets at most one extra attempt per stale age, harmless (claims, stored keys), and work whose
 # task was lost (an unacknowledged message, a retry held by a dead worker) is found within ~4 minutes
 # instead of the visibility timeout (issue 18 item 6).
 SWEEP_SECONDS = env.float("SWEEP_SECONDS", default=60.0)
 GROUP_SWEEP_STALE_SECONDS = env.float("GROUP_SWEEP_STALE_SECONDS", default=180)
-MEMBERS_VALIDATION_CLAIM_SECONDS = env.float("MEMBERS_VALIDATION_CLAIM_SECONDS", default=600)
+# A validation run's claim is a lease it renews before each call and every third of it meanwhile, so a
+# claim outlives a live run however slow the carrier is, and a killed run's members are free 60 s later.
+MEMBERS_VALIDATION_CLAIM_SECONDS = env.float("MEMBERS_VALIDATION_CLAIM_SECONDS", default=60)
 MEMBERS_SWEEP_STALE_SECONDS = env.float("MEMBERS_SWEEP_STALE_SECONDS", default=180)
 CELERY_BEAT_SCHEDULE["enrollment-sweep-groups"] = {
     "task": "enrollment.tasks.sweep_groups",
+    "schedule": SWEEP_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["edi-sweep-transmissions"] = {
+    "task": "edi.sweep_transmissions",
     "schedule": SWEEP_SECONDS,
 }
 CELERY_BEAT_SCHEDULE["members-sweep-validations"] = {
@@ -340,6 +345,23 @@ OUTBOX_MIN_AGE_SECONDS = env.float("OUTBOX_MIN_AGE_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE["carrier-sweep-outbox"] = {
     "task": "carrier.sweep_outbox",
     "schedule": OUTBOX_SWEEP_SECONDS,
+}
+# OPEN carrier operations whose task was lost (carrier.resume): looked for every 20 s, handed to their
+# owner once untouched for 90 s with no call under them (a live worker records a call per attempt, and
+# one attempt lasts at most the read timeout, 30 s, or a Retry-After, at most 60 s).
+OPERATIONS_SWEEP_SECONDS = env.float("OPERATIONS_SWEEP_SECONDS", default=20.0)
+OPERATIONS_STALE_SECONDS = env.float("OPERATIONS_STALE_SECONDS", default=90.0)
+CELERY_BEAT_SCHEDULE["carrier-sweep-operations"] = {
+    "task": "carrier.sweep_operations",
+    "schedule": OPERATIONS_SWEEP_SECONDS,
+}
+# Messages a killed worker took and never acknowledged go back to their queue once no live worker
+# holds them (portal.tasks.unacked_orphans_restore), instead of after the visibility timeout.
+ORPHAN_SWEEP_SECONDS = env.float("ORPHAN_SWEEP_SECONDS", default=20.0)
+ORPHAN_MESSAGE_MIN_AGE_SECONDS = env.float("ORPHAN_MESSAGE_MIN_AGE_SECONDS", default=30.0)
+CELERY_BEAT_SCHEDULE["portal-restore-orphaned-messages"] = {
+    "task": "portal.restore_orphaned_messages",
+    "schedule": ORPHAN_SWEEP_SECONDS,
 }
 CELERY_BEAT_SCHEDULE["carrier-prune-outbox"] = {"task": "carrier.prune_outbox", "schedule": 24 * 3600.0}
 # Open enrollment (issue 22 item 4): the window's default end, reminders' offsets (days before the end),
@@ -383,7 +405,9 @@ SANDBOX_FILE_PICKUP_SECONDS = env.float("SANDBOX_FILE_PICKUP_SECONDS", default=2
 SANDBOX_FILE_PROCESSING_SECONDS = env.float("SANDBOX_FILE_PROCESSING_SECONDS", default=5)
 SANDBOX_FIRST_GROUP_ID = env.int("SANDBOX_FIRST_GROUP_ID", default=104233)
 SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)
+SANDBOX_LATENCY_MAX_MS = env.int("SANDBOX_LATENCY_MAX_MS", default=0)  # above SANDBOX_LATENCY_MS: a range
 SANDBOX_ERROR_RATE = env.float("SANDBOX_ERROR_RATE", default=0.0)
+SANDBOX_FAULTS_FILE = env.str("SANDBOX_FAULTS_FILE", default="")  # set: faults only while the file exists
 SANDBOX_RATE_LIMIT_PER_MINUTE = env.int("SANDBOX_RATE_LIMIT_PER_MINUTE", default=0)
 SANDBOX_STUCK_PROCESSING_SECONDS = env.float("SANDBOX_STUCK_PROCESSING_SECONDS", default=15 * 60)  # FEIN 96
 # api.md 1.1 "Renewal data": a plan's renewal rates where the sandbox has none loaded for the renewal date

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import random
 import time
 import uuid
@@ -134,9 +135,23 @@ def _partner_for(request: HttpRequest) -> Partner:
     return key.partner
 
 
+def faults_on() -> bool:
+    """The injected faults (503s, 429s, latency) apply unless ``SANDBOX_FAULTS_FILE`` names a file that
+    is not there: a chaos run turns them off mid-run by deleting it, without restarting the sandbox."""
+    switch = str(getattr(settings, "SANDBOX_FAULTS_FILE", "") or "")
+    return not switch or os.path.exists(switch)
+
+
+def latency_ms() -> int:
+    """``SANDBOX_LATENCY_MS``, or a uniform draw up to ``SANDBOX_LATENCY_MAX_MS`` when that is larger."""
+    low = int(getattr(settings, "SANDBOX_LATENCY_MS", 0) or 0)
+    high = int(getattr(settings, "SANDBOX_LATENCY_MAX_MS", 0) or 0)
+    return random.randint(low, high) if high > low else low
+
+
 def _rate_limit(request: HttpRequest) -> None:
     limit = int(getattr(settings, "SANDBOX_RATE_LIMIT_PER_MINUTE", 0) or 0)
-    if limit <= 0:
+    if limit <= 0 or not faults_on():
         return
     now = time.time()
     minute = int(now // 60)
@@ -158,7 +173,7 @@ def _rate_limit(request: HttpRequest) -> None:
 
 def _faults() -> None:
     rate = float(getattr(settings, "SANDBOX_ERROR_RATE", 0) or 0)
-    if rate > 0 and random.random() < rate:
+    if rate > 0 and faults_on() and random.random() < rate:
         raise ApiProblem.of(503, "UNAVAILABLE", "The service is unavailable; retry later.")
 
 
@@ -211,7 +226,7 @@ def endpoint(*methods: str) -> Callable[[Callable[..., Answer]], Callable[..., H
         def view(request: ApiRequest, **kwargs: Any) -> HttpResponse:
             correlation_id = (request.headers.get("X-Correlation-ID") or uuid.uuid4().hex)[:100]
             request.correlation_id = correlation_id
-            latency = int(getattr(settings, "SANDBOX_LATENCY_MS", 0) or 0)
+            latency = latency_ms() if faults_on() else 0
             if latency > 0:
                 time.sleep(latency / 1000)
             try:

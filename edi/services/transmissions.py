@@ -26,6 +26,7 @@ from django.utils.translation import gettext
 from carrier.client import GroupSalesClient
 from carrier.errors import CarrierConflictError, CarrierError, CarrierPermanentError, CarrierTransientError
 from carrier.operations import carrier_call, carrier_session
+from carrier.outbox import outbox_enqueue
 from carrier.schemas import EnrollmentFileStatus, FileReceipt
 from carrier.services import operation_for
 from enrollment.models import EmployerGroup
@@ -199,16 +200,19 @@ def _store_built(transmission: Transmission, built: BuiltFile, problems: list[Pr
 
 
 def queue_upload(*, transmission_id: int) -> None:
+    """Recorded with the change (``carrier.outbox``): queued on commit, or by the outbox sweep when Redis
+    is down then, so an upload clicked during a broker outage is not lost."""
     from ..tasks import upload_transmission
 
-    transaction.on_commit(lambda: upload_transmission.delay(transmission_id))
+    outbox_enqueue(task_name=upload_transmission.name, args=[transmission_id])
 
 
 def queue_poll(*, transmission_id: int, countdown: float, token: int | None = None) -> None:
+    """The next status poll, through the outbox like the upload (and found by the sweep if lost)."""
     from ..tasks import poll_transmission
 
-    transaction.on_commit(
-        lambda: poll_transmission.apply_async((transmission_id,), {"token": token}, countdown=countdown)
+    outbox_enqueue(
+        task_name=poll_transmission.name, args=[transmission_id], kwargs={"token": token}, countdown=countdown
     )
 
 
@@ -596,3 +600,18 @@ def transmissions_sweep() -> dict[str, int]:
     ).select_related("group")[:50]:
         counts["acknowledgments"] += transmission_fetch_acknowledgment(transmission=transmission)
     return counts
+
+
+def transmission_operation_resume(operation: Any) -> str:
+    """``carrier.resume`` for ``upload_834``: a file still READY or UPLOADING is uploaded again under the
+    operation's key (the carrier answers its first 202 again); one an admin must look at keeps it
+    (``waiting``); otherwise ``superseded``."""
+    transmission = Transmission.objects.filter(pk=int(operation.subject.split(":")[1])).first()
+    if transmission is None:
+        return "superseded"
+    if transmission.status == S.UPLOAD_FAILED:
+        return "waiting"
+    if transmission.status not in (S.READY, S.UPLOADING):
+        return "superseded"
+    queue_upload(transmission_id=transmission.pk)
+    return "queued"

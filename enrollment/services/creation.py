@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from carrier.errors import CarrierRuleError, CarrierTransientError
-from carrier.operations import carrier_call
+from carrier.operations import carrier_call, claim_kept
 from carrier.outbox import outbox_enqueue
 from carrier.services import operation_for
 
@@ -29,7 +29,7 @@ S = EmployerGroup.Status
 def claim_seconds() -> float:
     """How long a worker's claim on a create call holds: after it, a redelivered task may take over
     (the worker that held it is presumed dead; the stored idempotency key keeps the call single)."""
-    return float(getattr(settings, "GROUP_CREATE_CLAIM_SECONDS", 120))
+    return float(getattr(settings, "GROUP_CREATE_CLAIM_SECONDS", 60))
 
 
 def _subject(group_id: int) -> str:
@@ -146,13 +146,20 @@ def group_create_with_carrier(*, group_id: int) -> str:
         return "failed"
 
     key = operation.idempotency_key
-    return carrier_call(
-        lambda client: client.create_group(payload, idempotency_key=key, subject=subject),
-        operation=operation,
-        unavailable=unavailable,
-        refused=refused,
-        succeeded=lambda created: _created(group, created),
-    )
+
+    def renew() -> None:
+        EmployerGroup.objects.filter(pk=group_id, status=S.CREATING, create_claimed_at__isnull=False).update(
+            create_claimed_at=timezone.now()
+        )
+
+    with claim_kept(renew, every=claim_seconds() / 3):  # the claim a lease: a killed worker's lapses
+        return carrier_call(
+            lambda client: client.create_group(payload, idempotency_key=key, subject=subject),
+            operation=operation,
+            unavailable=unavailable,
+            refused=refused,
+            succeeded=lambda created: _created(group, created),
+        )
 
 
 def _created(group: EmployerGroup, created: Any) -> str:

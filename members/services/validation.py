@@ -22,10 +22,11 @@ from django.utils import timezone
 
 from carrier.client import get_client
 from carrier.errors import CarrierPermanentError, CarrierRuleError, CarrierTransientError
-from carrier.operations import carrier_call, carrier_session
+from carrier.models import CarrierOperation
+from carrier.operations import carrier_call, carrier_session, claim_kept
 from carrier.outbox import outbox_enqueue
 from carrier.schemas import InvalidCarrierRequest
-from carrier.services import operation_for
+from carrier.services import operation_for, operation_mark_failed
 from enrollment import rules as enrollment_rules
 from enrollment.models import EmployerGroup
 from enrollment.payload import group_build_create_payload
@@ -45,7 +46,7 @@ BATCH_LIMIT = 200  # api.md: at most 200 members per batch
 def claim_seconds() -> float:
     """How long a worker's claim on members it is validating holds; after that (its worker died) another
     task may claim them again and replay the same idempotency keys."""
-    return float(getattr(settings, "MEMBERS_VALIDATION_CLAIM_SECONDS", 600))
+    return float(getattr(settings, "MEMBERS_VALIDATION_CLAIM_SECONDS", 60))
 
 
 def batch_threshold() -> int:
@@ -141,7 +142,7 @@ def _claim(group_id: int) -> list[Member]:
         .select_related("subscriber", "group")
         .prefetch_related("elections", "dependents")
     )
-    return sorted(claimed, key=lambda m: (m.subscriber_id is not None, m.member_ref))
+    return sorted(claimed, key=_sending_order)
 
 
 def _claimed_elsewhere(group_id: int) -> int:
@@ -219,6 +220,16 @@ class _Run:
         self.done: set[int] = set()
         self.valid_subscribers: list[int] = []
         self.refused_subscribers: set[int] = set()
+        self.claimed: list[int] = []
+
+    def renew(self) -> None:
+        """Before each call: the run's claim on the members it has not finished holds for another
+        ``claim_seconds`` (a live run keeps them however long the carrier takes; a dead one lets go)."""
+        left = [pk for pk in self.claimed if pk not in self.done]
+        if left:
+            Member.objects.filter(pk__in=left, validation_status=V.PENDING).update(
+                validation_claimed_at=timezone.now()
+            )
 
     def note(self, member: Member, stored: bool, kind: str) -> None:
         self.counts[kind if stored else "stale"] += 1
@@ -244,6 +255,7 @@ def group_validate_members(*, group_id: int) -> dict[str, int]:
     if not group_accepts_validation(group=group):
         return run.counts
     members = _claim(group_id)
+    run.claimed = [m.pk for m in members]
     if not members:
         run.counts["busy_seconds"] = _claimed_elsewhere(group_id)
         return run.counts
@@ -255,9 +267,8 @@ def group_validate_members(*, group_id: int) -> dict[str, int]:
     run.counts["sent"] = len(plan.send)
     try:
         if plan.send:
-            with carrier_session(get_client) as client:  # one client for the run, closed after it
-                send = _validate_in_batches if len(plan.send) > batch_threshold() else _validate_one_by_one
-                send(group, plan.send, client, run)
+            with carrier_session(get_client) as client, claim_kept(run.renew, every=claim_seconds() / 3):
+                _send(group, plan.send, client, run)  # one client for the run; the claim a lease
     except CarrierTransientError:
         _release_unreachable(m for m in members if m.pk not in run.done)
         raise
@@ -272,15 +283,81 @@ def group_validate_members(*, group_id: int) -> dict[str, int]:
     return run.counts
 
 
+def _send(group: EmployerGroup, members: list[Member], client: Any, run: _Run) -> None:
+    """One member version, one idempotency key, always (issue 18): a member version already sent keeps
+    the key it was sent under until that operation closes, whatever run sends it again (a retry, a
+    redelivered task, a swept one). So the batches still OPEN for these versions are sent again first,
+    with the same members in the same order under the same key; members with an OPEN single operation
+    go one by one under theirs; only the rest are sent afresh, in batches above the threshold."""
+    batches, rest = _open_batches(group, members)
+    for operation, chunk in batches:
+        _validate_batch(group, chunk, client, run, operation=operation)
+    open_singles = set(
+        CarrierOperation.objects.filter(
+            kind="validate_member", status=CarrierOperation.Status.OPEN,
+            subject__in=[_member_subject(m) for m in rest],
+        ).values_list("subject", flat=True)
+    )  # fmt: skip
+    singles = [m for m in rest if _member_subject(m) in open_singles]
+    fresh = [m for m in rest if _member_subject(m) not in open_singles]
+    if len(fresh) > batch_threshold():
+        _validate_one_by_one(group, singles, client, run)
+        _validate_in_batches(group, fresh, client, run)
+    else:
+        _validate_one_by_one(group, sorted(singles + fresh, key=_sending_order), client, run)
+
+
+def _sending_order(member: Member) -> tuple[bool, str]:
+    return (member.subscriber_id is not None, member.member_ref)
+
+
+def _open_batches(
+    group: EmployerGroup, members: list[Member]
+) -> tuple[list[tuple[CarrierOperation, list[Member]]], list[Member]]:
+    """The OPEN batch operations of the group whose member versions are all here (to be sent again as
+    they were), and the members left. A batch some of whose members moved on (edited to a new version,
+    withdrawn) cannot be sent again as it was: it is closed FAILED, and its other members are sent anew."""
+    by_subject = {_member_subject(m): m for m in members}
+    batches: list[tuple[CarrierOperation, list[Member]]] = []
+    taken: set[str] = set()
+    open_ops = CarrierOperation.objects.filter(
+        kind="validate_members",
+        status=CarrierOperation.Status.OPEN,
+        subject__startswith=f"group:{group.pk}:batch:",
+    ).order_by("id")
+    for operation in open_ops:
+        covers = [str(s) for s in operation.covers or []]
+        here = [s for s in covers if s in by_subject and s not in taken]
+        if covers and len(here) == len(covers):
+            batches.append((operation, [by_subject[s] for s in covers]))
+            taken.update(covers)
+        elif here:
+            moved = len(covers) - len(here)
+            error = f"Superseded: {moved} of its {len(covers)} members changed before it was answered."
+            operation_mark_failed(operation=operation, error=error)
+    return batches, [m for m in members if _member_subject(m) not in taken]
+
+
 def _validate_in_batches(group: EmployerGroup, members: list[Member], client: Any, run: _Run) -> None:
     for start in range(0, len(members), BATCH_LIMIT):
         _validate_batch(group, members[start : start + BATCH_LIMIT], client, run)
 
 
-def _validate_batch(group: EmployerGroup, chunk: list[Member], client: Any, run: _Run) -> None:
+def _validate_batch(
+    group: EmployerGroup,
+    chunk: list[Member],
+    client: Any,
+    run: _Run,
+    operation: CarrierOperation | None = None,
+) -> None:
     bodies = [member_build_validation_body(member=m) for m in chunk]
-    digest = hashlib.sha256(",".join(_member_subject(m) for m in chunk).encode()).hexdigest()[:32]
-    operation = operation_for(kind="validate_members", subject=f"group:{group.pk}:batch:{digest}")
+    subjects = [_member_subject(m) for m in chunk]
+    if operation is None:
+        digest = hashlib.sha256(",".join(subjects).encode()).hexdigest()[:32]
+        operation = operation_for(kind="validate_members", subject=f"group:{group.pk}:batch:{digest}")
+        if not operation.covers:  # saved before the call: a later run sends these members under this key
+            CarrierOperation.objects.filter(pk=operation.pk).update(covers=subjects)
+            operation.covers = subjects
 
     def refused(exc: Exception) -> None:
         errors = _refusal_errors(exc)
@@ -304,6 +381,7 @@ def _validate_batch(group: EmployerGroup, chunk: list[Member], client: Any, run:
                 run.note(m, _store_invalid(m, _error_dicts(result.errors)), "invalid")
 
     key, subject = operation.idempotency_key, f"group:{group.pk}"
+    run.renew()
     carrier_call(
         lambda c: c.validate_members(group.humana_group_id, bodies, idempotency_key=key, subject=subject),
         operation=operation, client=client, refused=refused, succeeded=answered,
@@ -355,6 +433,7 @@ def _validate_one(group: EmployerGroup, m: Member, client: Any, run: _Run) -> No
     key, subject = operation.idempotency_key, f"member:{m.pk}"
     # The answer and its record in one transaction: a worker dying between the two leaves the operation
     # open, so the redelivered task replays the same key instead of validating the member a second time.
+    run.renew()
     carrier_call(
         lambda c: c.validate_member(group.humana_group_id, body, idempotency_key=key, subject=subject),
         operation=operation, client=client, refused=refused,
@@ -410,3 +489,38 @@ def members_sweep() -> int:
             tasks.validate_group_members.delay(group.pk)
             queued += 1
     return queued
+
+
+def member_operation_resume(operation: CarrierOperation) -> str:
+    """``carrier.resume`` for ``validate_member`` and ``validate_members``: the members of the operation
+    still waiting at the version it was sent for are released from their (dead) run's claim and their
+    group's validation is queued; the run sends them under the operation's key again (the carrier
+    replays its stored answer). None waiting at that version: ``superseded``."""
+    subjects = list(operation.covers or []) if operation.kind == "validate_members" else [operation.subject]
+    versions: dict[int, int] = {}
+    for subject in subjects:
+        _, pk, version = str(subject).split(":")
+        versions[int(pk)] = int(version.lstrip("v"))
+    waiting = [
+        m
+        for m in Member.objects.filter(pk__in=list(versions), withdrawn_at__isnull=True).select_related(
+            "group"
+        )
+        if m.edit_version == versions[m.pk]
+        and m.validation_status in (V.PENDING, V.NOT_VALIDATED, V.CARRIER_UNREACHABLE)
+    ]
+    if not waiting:
+        return "superseded"
+    # The run that sent it stopped (no call for the stale age): every member it still holds is let go.
+    claimed = [m.validation_claimed_at for m in waiting if m.validation_claimed_at is not None]
+    held = Q(pk__in=[m.pk for m in waiting])
+    if claimed:
+        held |= Q(group_id__in={m.group_id for m in waiting}, validation_claimed_at__lte=max(claimed))
+    members_validation_move(
+        members=Member.objects.filter(held, validation_status=V.PENDING),
+        to=V.CARRIER_UNREACHABLE, reason="Its validation run stopped; sent again under the same key.",
+        validation_claimed_at=None,
+    )  # fmt: skip
+    for group in {m.group_id: m.group for m in waiting}.values():
+        members_queue_validation(group=group)
+    return "queued"
