@@ -493,27 +493,10 @@ def employee_costs(
     )
 
 
-def employee_costs_by_line(
-    *,
-    group: EmployerGroup,
-    subscriber: Mapping[str, Any],
-    dependents: list[Mapping[str, Any]],
-    lines: list[str],
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """:func:`employee_costs` of several lines for a family covered alike on each (every dependent on
-    every line), from ONE quote: the catalogue's rates are read once, not once per line."""
-    from catalogue.quoting import CensusRow, QuoteError, quote_census
-    from groupsales.codes import ContributionBasis
-    from groupsales.rating import Contribution
+def _cost_census(subscriber: Mapping[str, Any], covered: list[Mapping[str, Any]], tier: str) -> list[Any]:
+    """The family as a one-family census for the catalogue's quote (the employee first, with the tier)."""
+    from catalogue.quoting import CensusRow
 
-    offered = {line: [str(p) for p in (group.offering(line).get("planIds") or [])] for line in lines}
-    lines = [line for line in lines if offered[line]]
-    if not lines or not group.requested_effective_date or not group.zip5 or not group.county_fips:
-        return {}
-    if not isinstance(subscriber.get("date_of_birth"), date):
-        return {}
-    covered = [d for d in dependents if isinstance(d.get("date_of_birth"), date)]
-    tier = _tier_of(d.get("relationship") for d in covered)
     census = [
         CensusRow(
             "SELF", "SELF", "SUBSCRIBER", subscriber["date_of_birth"], subscriber.get("tobacco_use"), tier
@@ -525,16 +508,48 @@ def employee_costs_by_line(
                 f"DEP-{n}", "SELF", d.get("relationship") or "", d["date_of_birth"], d.get("tobacco_use")
             )
         )
+    return census
+
+
+def _line_contributions(group: EmployerGroup, lines: list[str]) -> dict[str, Any]:
+    """The employer's contribution of each line that has one (KeyError/ValueError: a malformed one)."""
+    from groupsales.codes import ContributionBasis
+    from groupsales.rating import Contribution
+
     contributions = {}
+    for line in lines:
+        raw = group.offering(line).get("contribution") or {}
+        if raw:
+            contributions[line] = Contribution(
+                ContributionBasis(raw["basis"]),
+                Decimal(str(raw["employee"])),
+                Decimal(str(raw["dependents"])),
+            )
+    return contributions
+
+
+def employee_costs_by_line(
+    *,
+    group: EmployerGroup,
+    subscriber: Mapping[str, Any],
+    dependents: list[Mapping[str, Any]],
+    lines: list[str],
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """:func:`employee_costs` of several lines for a family covered alike on each (every dependent on
+    every line), from ONE quote: the catalogue's rates are read once, not once per line."""
+    from catalogue.quoting import QuoteError, quote_census
+
+    offered = {line: [str(p) for p in (group.offering(line).get("planIds") or [])] for line in lines}
+    lines = [line for line in lines if offered[line]]
+    if not lines or not group.requested_effective_date or not group.zip5 or not group.county_fips:
+        return {}
+    if not isinstance(subscriber.get("date_of_birth"), date):
+        return {}
+    covered = [d for d in dependents if isinstance(d.get("date_of_birth"), date)]
+    tier = _tier_of(d.get("relationship") for d in covered)
+    census = _cost_census(subscriber, covered, tier)
     try:
-        for line in lines:
-            raw = group.offering(line).get("contribution") or {}
-            if raw:
-                contributions[line] = Contribution(
-                    ContributionBasis(raw["basis"]),
-                    Decimal(str(raw["employee"])),
-                    Decimal(str(raw["dependents"])),
-                )
+        contributions = _line_contributions(group, lines)
         result = quote_census(
             zip5=group.zip5[:5],
             county_fips=group.county_fips,

@@ -11,7 +11,6 @@ calls ``transmission_upload`` (idempotent: the carrier operation's key is reused
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -41,6 +40,8 @@ from ..states import TransitionNotAllowed, transmission_transition
 from .control_numbers import control_number_allocate
 from .files import BuildError, BuiltFile, Problem, plain, precheck_problems, transmission_render
 from .notify import transmission_notify_admins, transmission_notify_broker
+from .results import error_dicts as _error_dicts
+from .results import store_member_results as _store_member_results
 
 logger = logging.getLogger(__name__)
 
@@ -110,16 +111,11 @@ def _plan(*, group: EmployerGroup, purpose: str) -> tuple[Transmission | None, s
     raise TransmissionRefused(f"Unknown purpose {purpose}.")
 
 
-def transmission_start(
-    *, group: EmployerGroup, purpose: str = P.ORIGINAL, by: User | None = None
-) -> Transmission:
-    """Build, precheck and (when clean) queue the upload of the group's next file.
-
-    Raises ``TransmissionRefused`` (plain message) when the group is not ready for this purpose or a
-    file of the group is already in flight. A file that fails the precheck is kept as PRECHECK_FAILED
-    with its problems; nothing is uploaded.
-    """
-    follows, refs = _plan(group=group, purpose=purpose)
+def _transmission_open(
+    *, group: EmployerGroup, purpose: str, follows: Transmission | None, by: User | None
+) -> tuple[Transmission, int]:
+    """The group's new file row with its control number; refused while another file of the group is in
+    flight (the database's one-in-flight constraint decides)."""
     try:
         with transaction.atomic():
             transmission = Transmission.objects.create(
@@ -136,6 +132,20 @@ def transmission_start(
     number = control_number_allocate()
     Transmission.objects.filter(pk=transmission.pk).update(isa13=number, gs06=number)
     transmission.refresh_from_db()
+    return transmission, number
+
+
+def transmission_start(
+    *, group: EmployerGroup, purpose: str = P.ORIGINAL, by: User | None = None
+) -> Transmission:
+    """Build, precheck and (when clean) queue the upload of the group's next file.
+
+    Raises ``TransmissionRefused`` (plain message) when the group is not ready for this purpose or a
+    file of the group is already in flight. A file that fails the precheck is kept as PRECHECK_FAILED
+    with its problems; nothing is uploaded.
+    """
+    follows, refs = _plan(group=group, purpose=purpose)
+    transmission, number = _transmission_open(group=group, purpose=purpose, follows=follows, by=by)
     try:
         built = transmission_render(
             group=group,
@@ -366,6 +376,48 @@ def _delay(attempt: int) -> float:
     return float(min(first * (2 ** min(attempt, 30)), most))
 
 
+def _poll_claim(transmission: Transmission, *, token: int | None, redelivered: bool) -> int | None:
+    """Take poll number ``token`` (the count now when None) with a conditional update; the count taken, or
+    None when another chain holds it (see ``transmission_poll``)."""
+    current = transmission.poll_attempts if token is None else token
+    claimed = Transmission.objects.filter(pk=transmission.pk, poll_attempts=current).update(
+        poll_attempts=current + 1, last_polled_at=timezone.now()
+    )
+    own_claim = redelivered and token is not None and transmission.poll_attempts == current + 1
+    return current if claimed or own_claim else None
+
+
+def _status_read(transmission: Transmission) -> Any:
+    """The carrier's status of the file, or None when it could not be read this time (logged)."""
+    group_id, subject = transmission.group.humana_group_id or "", _subject(transmission)
+    try:
+        with carrier_session(sources.carrier_client) as client:
+            return client.get_enrollment_file(group_id, transmission.file_id, subject=subject)
+    except CarrierTransientError as exc:
+        logger.info("transmission %s: status not read (%s); polling again later", transmission.pk, exc.code)
+    except CarrierPermanentError as exc:
+        logger.warning("transmission %s: status refused: %s", transmission.pk, exc)
+    return None
+
+
+def _given_up(transmission: Transmission) -> bool:
+    """Past ``EDI_POLL_MAX_AGE_SECONDS`` the file is STUCK and the admins are told; True when polling ends."""
+    started = transmission.poll_started_at or transmission.uploaded_at or transmission.created_at
+    if timezone.now() - started <= timedelta(seconds=edi_setting("EDI_POLL_MAX_AGE_SECONDS")):
+        return False
+    try:
+        transmission = transmission_transition(
+            transmission=transmission,
+            to=S.STUCK,
+            next_poll_at=None,
+            reason="The carrier has not finished the file in time; an admin should look at it.",
+        )
+    except TransitionNotAllowed:
+        return True
+    transmission_notify_admins(transmission)
+    return True
+
+
 def transmission_poll(
     *, transmission_id: int, token: int | None = None, redelivered: bool = False
 ) -> float | None:
@@ -380,22 +432,10 @@ def transmission_poll(
     transmission = Transmission.objects.select_related("group").get(pk=transmission_id)
     if transmission.status not in (S.RECEIVED, S.PROCESSING):
         return None
-    current = transmission.poll_attempts if token is None else token
-    claimed = Transmission.objects.filter(pk=transmission.pk, poll_attempts=current).update(
-        poll_attempts=current + 1, last_polled_at=timezone.now()
-    )
-    own_claim = redelivered and token is not None and transmission.poll_attempts == current + 1
-    if not claimed and not own_claim:
+    current = _poll_claim(transmission, token=token, redelivered=redelivered)
+    if current is None:
         return None
-    group_id, subject = transmission.group.humana_group_id or "", _subject(transmission)
-    status = None
-    try:
-        with carrier_session(sources.carrier_client) as client:
-            status = client.get_enrollment_file(group_id, transmission.file_id, subject=subject)
-    except CarrierTransientError as exc:
-        logger.info("transmission %s: status not read (%s); polling again later", transmission.pk, exc.code)
-    except CarrierPermanentError as exc:
-        logger.warning("transmission %s: status refused: %s", transmission.pk, exc)
+    status = _status_read(transmission)
     if status is not None:
         if status.is_final:
             _apply_final(transmission, status)
@@ -410,78 +450,13 @@ def transmission_poll(
                 )
             except TransitionNotAllowed:
                 transmission.refresh_from_db()
-    started = transmission.poll_started_at or transmission.uploaded_at or transmission.created_at
-    if timezone.now() - started > timedelta(seconds=edi_setting("EDI_POLL_MAX_AGE_SECONDS")):
-        try:
-            transmission = transmission_transition(
-                transmission=transmission,
-                to=S.STUCK,
-                next_poll_at=None,
-                reason="The carrier has not finished the file in time; an admin should look at it.",
-            )
-        except TransitionNotAllowed:
-            return None
-        transmission_notify_admins(transmission)
+    if _given_up(transmission):
         return None
     delay = _delay(current)
     Transmission.objects.filter(pk=transmission.pk).update(
         next_poll_at=timezone.now() + timedelta(seconds=delay)
     )
     return delay
-
-
-def _error_dicts(items: Iterable[Any]) -> list[dict]:
-    return [
-        {"code": e.code, "message": plain(e.message or ""), "segment": e.segment, "line": e.line}
-        for e in items
-    ]
-
-
-def _store_member_results(
-    transmission: Transmission, status: EnrollmentFileStatus, file_errors: list[dict]
-) -> None:
-    """Each member's result on its ``TransmissionMember``; a member-less error joins ``file_errors``. A
-    REJECTED file's members it does not judge are rejected with the file (each goes again as it is)."""
-    final = str(status.status)
-    seen = set()
-    for result in status.members:
-        if not result.member_ref:
-            file_errors += _error_dicts(result.errors)
-            continue
-        seen.add(result.member_ref)
-        TransmissionMember.objects.update_or_create(
-            transmission=transmission,
-            member_ref=result.member_ref,
-            defaults={
-                "status": str(result.status),
-                "humana_member_id": result.humana_member_id or "",
-                "errors": _error_dicts(result.errors),
-                **({"relationship": str(result.relationship)} if result.relationship else {}),
-            },
-        )
-    if final == S.REJECTED:
-        transmission.members.exclude(member_ref__in=seen).update(
-            status=TransmissionMember.Status.REJECTED,
-            errors=[
-                {
-                    "code": e["code"],
-                    "message": follow_up.WHOLE_FILE,
-                    "segment": None,
-                    "line": None,
-                    "whole_file": True,  # no member was judged: it goes again as it is
-                }
-                for e in file_errors
-            ]
-            or [
-                {
-                    "code": "REJECTED",
-                    "message": follow_up.WHOLE_FILE,
-                    "segment": None,
-                    "line": None,
-                    "whole_file": True,
-                }
-            ],
-        )
 
 
 def _apply_final(transmission: Transmission, status: EnrollmentFileStatus) -> None:

@@ -185,32 +185,9 @@ def family_plan(
     current = {d.pk: d for d in dependents}
     refs = _Refs(group)
     for data in dependents_data:
-        dependent_id = data.get("id")
-        original = current.get(int(dependent_id)) if dependent_id else None
-        if dependent_id and original is None:
-            refuse("That dependent is not in this family.")
-            plan.steps.append(None)
-            continue
-        if data.get("DELETE"):
-            plan.steps.append(("withdraw", original) if original is not None else None)
-            continue
-        if original is None and group.status in CLOSED_TO_NEW_MEMBERS:
-            refuse(NEW_MEMBER_AFTER_FINALIZE)
-            plan.steps.append(None)
-            continue
-        dependent = (
-            Member(group=group) if original is None else (original if in_place else copy.copy(original))
+        plan.steps.append(
+            _dependent_step(group, sub, current, data, elected, refs, check, refuse, in_place=in_place)
         )
-        dependent.subscriber = sub
-        _set_fields(dependent, data, subscriber=False)
-        if not dependent.member_ref:
-            dependent.member_ref = _dependent_ref(sub.member_ref, dependent.relationship, refs)
-        if data.get("covered_lines") is None and original is None:
-            dependent.covered_lines = sorted(elected)
-        dependent.covered_lines = _ordered_lines(set(dependent.covered_lines or []) & elected)
-        check(dependent)
-        refs.add(dependent.member_ref)
-        plan.steps.append(("save", dependent))
     touched = {step[1].pk for step in plan.steps if step}
     for original in dependents:  # the active dependents the answers leave: only their lines may change
         if original.withdrawn_at is None and original.pk not in touched:
@@ -222,6 +199,43 @@ def family_plan(
                 plan.trimmed.append(kept)
             plan.kept.append(kept)
     return plan
+
+
+def _dependent_step(
+    group: EmployerGroup,
+    sub: Member,
+    current: dict[int, Member],
+    data: Mapping[str, Any],
+    elected: set[str],
+    refs: _Refs,
+    check: Callable[[Member], None],
+    refuse: Callable[[str], object],
+    *,
+    in_place: bool,
+) -> tuple[str, Member] | None:
+    """One dependent's answers as a step of the plan: ("save", the member as answered), ("withdraw", the
+    stored one), or None when the answers are refused (``refuse`` told why)."""
+    dependent_id = data.get("id")
+    original = current.get(int(dependent_id)) if dependent_id else None
+    if dependent_id and original is None:
+        refuse("That dependent is not in this family.")
+        return None
+    if data.get("DELETE"):
+        return ("withdraw", original) if original is not None else None
+    if original is None and group.status in CLOSED_TO_NEW_MEMBERS:
+        refuse(NEW_MEMBER_AFTER_FINALIZE)
+        return None
+    dependent = Member(group=group) if original is None else (original if in_place else copy.copy(original))
+    dependent.subscriber = sub
+    _set_fields(dependent, data, subscriber=False)
+    if not dependent.member_ref:
+        dependent.member_ref = _dependent_ref(sub.member_ref, dependent.relationship, refs)
+    if data.get("covered_lines") is None and original is None:
+        dependent.covered_lines = sorted(elected)
+    dependent.covered_lines = _ordered_lines(set(dependent.covered_lines or []) & elected)
+    check(dependent)
+    refs.add(dependent.member_ref)
+    return ("save", dependent)
 
 
 def family_save(
