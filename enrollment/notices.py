@@ -15,7 +15,7 @@ an e-mail whose text still looks like an SSN.
 
 Other apps call ``notice_send`` with a kind of ``KINDS``: ``RENEWAL_OFFERED`` and ``RENEWAL_DEADLINE``
 (the renewal work), ``CHANGE_APPLIED`` / ``CHANGE_REJECTED`` (``enrollment.changes``), ``MEMBER_CHANGES``
-(``maintenance``: a change file's results), ``FILE_REJECTIONS``
+and ``CHILD_AGING_OUT`` (``maintenance``: a change file's results, a child turning 26), ``FILE_REJECTIONS``
 (``edi``), ``EMPLOYEE_SIGNED`` and ``EMPLOYEE_REMINDER`` (``members``, with ``notice_send_to_employee``).
 """
 
@@ -70,6 +70,7 @@ KINDS: dict[str, NoticeKind] = {
         NoticeKind("CHANGE_REJECTED", _("A change to the group was rejected"), _BOTH),
         NoticeKind("DOCUMENT_REVIEWED", _("A document was reviewed"), _BOTH),
         NoticeKind("MEMBER_CHANGES", _("A change file for the members ended (applied or rejected)"), _BOTH),
+        NoticeKind("CHILD_AGING_OUT", _("A covered child's coverage ends soon at 26"), _BOTH),
         NoticeKind("BROKER_DIGEST", _("Daily summary of open enrollment"), frozenset({Role.BROKER})),
         NoticeKind(
             "EMPLOYEE_SIGNED", _("The employee's elections, after signing"), frozenset({Role.EMPLOYEE})

@@ -270,3 +270,27 @@ def children_aging_out(*, group, today: date, days: int = 90) -> list[AgingOut]:
         if (birthday - today).days <= days and age_out_end(child.date_of_birth) >= today:
             out.append(AgingOut(child, birthday, age_out_end(child.date_of_birth)))
     return out
+
+
+def aging_out_notify(*, today: date, days: int = 60) -> int:
+    """Tell the broker and the employer of each covered child turning 26 within ``days`` (once per child and
+    birthday), with the child's name and the date coverage ends, so the change is reported before the
+    carrier ends it. No birth date goes in the e-mail. The number of notices sent."""
+    from enrollment import notices
+    from enrollment.models import EmployerGroup
+
+    sent = 0
+    for group in EmployerGroup.objects.filter(status=EmployerGroup.Status.ENROLLED).select_related("broker"):
+        for child in children_aging_out(group=group, today=today, days=days):
+            sent += len(
+                notices.notice_send_quietly(
+                    group=group,
+                    kind="CHILD_AGING_OUT",
+                    context={
+                        "child": f"{child.member.first_name} {child.member.last_name}".strip(),
+                        "coverage_end": child.coverage_end.isoformat(),
+                    },
+                    key=f"age-out:{child.member.pk}:{child.birthday.isoformat()}",
+                )  # fmt: skip
+            )
+    return sent

@@ -57,3 +57,13 @@ def reconcile_rosters() -> int:
     for group_id in ids:
         reconcile_roster.delay(group_id)
     return len(ids)
+
+
+@shared_task(name="maintenance.tell_children_aging_out")
+def tell_children_aging_out() -> int:
+    """Beat, daily: the broker and the employer told of each covered child turning 26 soon."""
+    from carrier.rules import carrier_today
+
+    from .life_events import aging_out_notify
+
+    return aging_out_notify(today=carrier_today())

@@ -387,6 +387,10 @@ CELERY_BEAT_SCHEDULE["maintenance-reconcile"] = {
     "task": "maintenance.reconcile_rosters",
     "schedule": 24 * 3600.0,
 }
+CELERY_BEAT_SCHEDULE["maintenance-aging-out"] = {
+    "task": "maintenance.tell_children_aging_out",
+    "schedule": 24 * 3600.0,
+}
 CELERY_BEAT_SCHEDULE["catalogue-pull-etss"] = {"task": "catalogue.pull_etss", "schedule": 6 * 3600.0}
 
 # The carrier's Group Sales API. Development points at the sandbox this portal mounts.

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from enrollment.models import EmployerGroup
 from maintenance.models import ChangeFile, ChangeRequest, MemberCoverage
 from members.models import Member
 
@@ -266,3 +267,28 @@ def test_an_adoption_is_retroactive_to_the_placement_and_retiers_an_employee_alo
     assert luis.body["coverage"][0]["coverageTier"] == "ECH" and luis.pk < ana.pk  # the tier validated first
     file = send_and_poll(client, group)
     assert file.status == "ACCEPTED", (file.problems, file.results)
+
+
+def test_the_broker_is_told_once_of_a_child_turning_26_without_the_birth_date(enrolled, broker):
+    """The daily task (``maintenance.tell_children_aging_out``): one notice per child and birthday, naming
+    the child and the day coverage ends, with no birth date or birthday in it."""
+    from datetime import date
+
+    from django.core import mail
+
+    from enrollment.models import Notice
+    from maintenance.life_events import aging_out_notify
+
+    group = enrolled
+    EmployerGroup.objects.filter(pk=group.pk).update(status=EmployerGroup.Status.ENROLLED)
+    Member.objects.filter(group=group, member_ref="E-001-C1").update(date_of_birth="2001-06-05")
+    child = Member.objects.get(group=group, member_ref="E-001-C1")
+    mail.outbox.clear()
+    assert aging_out_notify(today=date(2027, 1, 1)) == 0  # more than 60 days ahead
+    assert aging_out_notify(today=date(2027, 4, 20)) == 1
+    assert aging_out_notify(today=date(2027, 4, 21)) == 0  # told once
+    (message,) = mail.outbox
+    assert message.to == [broker.user.email]
+    assert f"{child.first_name} {child.last_name}" in message.body and "2027-06-30" in message.body
+    assert "2001-06-05" not in message.body and "2027-06-05" not in message.body
+    assert Notice.objects.filter(group=group, kind="CHILD_AGING_OUT").count() == 1
