@@ -55,6 +55,20 @@ def _choose(request: HttpRequest, renewal, subscriber) -> dict:
     return _outcome(election)
 
 
+def _leave(request: HttpRequest, renewal, subscriber) -> dict:
+    """The employee ends their coverage (and their family's) on R − 1: REN-007's TERMINATE, confirmed."""
+    if request.POST.get("confirm_leave") != "yes":
+        return {"kind": "confirm"}
+    try:
+        election = elections.renewal_election_record(
+            renewal=renewal, subscriber=subscriber, plans={}, leave=True
+        )
+    except elections.RenewalElectionRefused:
+        return {"kind": "closed"}
+    outcome = _outcome(election)
+    return {"kind": "leaving"} if outcome["kind"] == "saved" else outcome
+
+
 @require_http_methods(["GET", "POST"])
 def renewal_enroll(request: HttpRequest, token: str) -> HttpResponse:
     link = self_service.renewal_link_find(token=token)
@@ -68,6 +82,8 @@ def renewal_enroll(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and context["open"]:
         if request.POST.get("action") == "add_dependent":
             outcome = _add_dependent(request, renewal, subscriber, context)
+        elif request.POST.get("action") == "leave":
+            outcome = _leave(request, renewal, subscriber)
         else:
             outcome = _choose(request, renewal, subscriber)
     context.setdefault("dependent_form", RenewalDependentForm())

@@ -245,3 +245,29 @@ def date_of(day: str):
     from datetime import date
 
     return date.fromisoformat(day)
+
+
+def test_an_employee_ends_their_coverage_at_renewal_on_a_phone_in_spanish(group, client):
+    """REN-007's TERMINATE from the employee's page: refused without the confirmation, then validated with
+    the carrier as ending the day before R; the family goes with the employee."""
+    from renewals.models import RenewalLink
+    from renewals.self_service import renewal_link_token
+
+    renewal = accepted_renewal(group)
+    luis = Member.objects.get(group=group, member_ref="E-002")
+    token = renewal_link_token(RenewalLink.objects.get(renewal=renewal, subscriber=luis))
+    on("2027-12-10")
+    url = f"/enroll/renew/{token}/"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="es", HTTP_USER_AGENT=PHONE).content.decode()
+    assert "Terminar mi cobertura al renovar" in page
+    unconfirmed = client.post(url, {"action": "leave"}, HTTP_ACCEPT_LANGUAGE="es", HTTP_USER_AGENT=PHONE)
+    assert "Marque la casilla para confirmar" in unconfirmed.content.decode()
+    assert not RenewalElection.objects.filter(renewal=renewal, member=luis).exists()
+
+    answer = client.post(url, {"action": "leave", "confirm_leave": "yes"}, HTTP_ACCEPT_LANGUAGE="es",
+                         HTTP_USER_AGENT=PHONE)  # fmt: skip
+    assert "terminan el día antes del 2028-01-01" in answer.content.decode(), answer.content.decode()[-2000:]
+    election = RenewalElection.objects.get(renewal=renewal, member=luis)
+    assert (election.state, election.action) == (E.VALIDATED, "TERMINATE")
+    assert election.body["event"] == {"type": "RENEWAL_OPEN_ENROLLMENT", "action": "TERMINATE",
+                                      "date": "2028-01-01"}  # fmt: skip
