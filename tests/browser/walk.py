@@ -70,8 +70,9 @@ def missing_idrefs(page) -> list[str]:
 
 
 def _words(text: str) -> set[str]:
-    # Placeholders (%(line)s, {{ name }}) and paths (POST /groups/104234/finalize) are no words of a language.
-    text = re.sub(r"%\([a-z_]+\)[sd]|\{\{[^}]*\}\}|%[sd]|\S*/\S*", " ", text)
+    # Placeholders (%(line)s, {{ name }}), paths (POST /groups/104234/finalize) and tokens with a digit (a
+    # correlation ID's hex, "3f0add91…", would read as "add") are no words of a language.
+    text = re.sub(r"%\([a-z_]+\)[sd]|\{\{[^}]*\}\}|%[sd]|\S*/\S*|\S*\d\S*", " ", text)
     return {w.lower() for w in WORD.findall(text)}
 
 
