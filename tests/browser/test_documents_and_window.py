@@ -34,6 +34,7 @@ def log_in(page, live_server, username, *, language="en"):
 
 
 def fits_the_phone(page) -> bool:
+    page.wait_for_load_state("load")  # measured with the stylesheets in
     return page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
 
 
