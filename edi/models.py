@@ -17,6 +17,39 @@ from encrypted_fields.fields import EncryptedTextField
 from enrollment.models import EmployerGroup
 
 
+class SentFile(models.Model):
+    """What a change or renewal 834 the portal sent has in common: its text (encrypted), control number,
+    the carrier's file ID, status, problems and per-member results. The new-business 834 is ``Transmission``
+    (its own lifecycle: precheck, upload retries, polls, follow-ups)."""
+
+    class Status(models.TextChoices):
+        PRECHECK_FAILED = "PRECHECK_FAILED", _("Refused by the portal's check")
+        SENT = "SENT", _("Sent, being processed")
+        ACCEPTED = "ACCEPTED", _("Accepted")
+        ACCEPTED_WITH_ERRORS = "ACCEPTED_WITH_ERRORS", _("Accepted with errors")
+        REJECTED = "REJECTED", _("Rejected")
+        UPLOAD_FAILED = "UPLOAD_FAILED", _("Upload failed")
+
+    FINAL = (Status.ACCEPTED, Status.ACCEPTED_WITH_ERRORS, Status.REJECTED)
+
+    control_number = models.PositiveIntegerField()
+    reference = models.CharField(max_length=30)
+    content = EncryptedTextField(help_text="the 834 (SSNs and dates of birth inside: encrypted)")
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.SENT)
+    file_id = models.CharField(max_length=20, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    results = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.status}"
+
+
 class ControlNumberSequence(models.Model):
     name = models.CharField(max_length=40, unique=True)
     last_value = models.PositiveBigIntegerField(default=0)

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedTextField
 
+from edi.models import SentFile
 from enrollment.models import EmployerGroup
 from groupsales.change_events import ChangeAction, EventType
 
@@ -40,35 +41,13 @@ ACTION_WORDS = {
 }
 
 
-class ChangeFile(models.Model):
+class ChangeFile(SentFile):
     """A change 834 (no DTP*007) the portal sent, and what the carrier made of it."""
 
-    class Status(models.TextChoices):
-        PRECHECK_FAILED = "PRECHECK_FAILED", _("Refused by the portal's check")
-        SENT = "SENT", _("Sent, being processed")
-        ACCEPTED = "ACCEPTED", _("Accepted")
-        ACCEPTED_WITH_ERRORS = "ACCEPTED_WITH_ERRORS", _("Accepted with errors")
-        REJECTED = "REJECTED", _("Rejected")
-        UPLOAD_FAILED = "UPLOAD_FAILED", _("Upload failed")
-
-    FINAL = (Status.ACCEPTED, Status.ACCEPTED_WITH_ERRORS, Status.REJECTED)
-
     group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="change_files")
-    control_number = models.PositiveIntegerField()
-    reference = models.CharField(max_length=30)
-    content = EncryptedTextField(help_text="the 834 (SSNs and dates of birth inside: encrypted)")
-    status = models.CharField(max_length=24, choices=Status.choices, default=Status.SENT)
-    file_id = models.CharField(max_length=20, blank=True)
-    problems = models.JSONField(default=list, blank=True)
-    results = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-id"]
-
-    def __str__(self) -> str:
-        return f"{self.reference} {self.status}"
+    class Meta(SentFile.Meta):
+        pass
 
 
 class ChangeRequest(models.Model):
