@@ -1,31 +1,39 @@
-"""The bulk checks of ETSS rate rows: a run of ARA lines checked a block of 51 rows at a time, and its
-money columns checked column by column, not row by row.
+"""The bulk check of ETSS rate rows: a run of ARA lines checked column by column (NumPy), a block of 51
+rows at a time, with no Python object made per row.
 
 Nearly every line of a large file is an ARA row, and nearly every file is clean. So the reader hands
-each run of ARA lines of a chunk (≈ 17,000 lines) to :func:`check_ara_run`, which works in three
-passes, creating as few Python objects per row as it can:
+each run of ARA lines of a chunk (≈ 17,000 lines) to :func:`check_ara_run`, which works in two passes:
 
-1. **Shape**, one block at a time: a block's 51 lines share their first five fields (the key: record
-   type, plan, area, the two dates) when the block's text, joined, holds that prefix at each of its
-   51 line starts (one ``str.count``); the prefix is then cut off every line at once (one
-   ``str.replace``) and the rest split into the band, rate and tobacco-rate columns (three strings
-   per row). The bands must be the 51 bands in order.
-2. **Money**, over the whole run: every rate and tobacco rate is money as the per-row check wants it,
-   none 0 or a placeholder, and each tobacco rate within its bounds, in a few passes over the joined
-   columns and integer cents (``map`` and ``min`` at C speed; the per-block check only when the run
-   as a whole fails).
-3. **Blocks**, in line order: a block's key, dates, plan year, area and tobacco rating are checked
-   once per block, as the per-row check would check its first row.
+1. **Columns** (:class:`_Columns`, vectorised): the run's text as one byte array; the positions of its
+   line ends and ``|`` separators (a line of eight fields has seven); then, for every line at once:
 
-A block that is not provably clean (a bad field, a block already open, a block cut by the chunk's
-end, a block whose plan, area or quarter would raise an issue) goes through the reader's per-row
-check (``EtssReader._ara``), which remains the one definition of every message: a broken file is
-reported exactly as the per-row checker reports it, line by line and field by field.
+   * its **key** (the first five fields with their separators: record type, plan, area, the two dates)
+     compared with the line before's, eight bytes at a time: a run of lines with one key is a block;
+   * its **band**, the field's bytes and length as one 64-bit code, against the band of its place;
+   * its **RATE** and **TOBACCO_RATE**: the field's last 16 bytes as two 64-bit words, checked for
+     money as the per-row check wants it (ASCII digits, a dot, two decimals, one to nine digits before
+     the dot: a few bitwise operations on every byte at once) and read as whole cents (exact: at most
+     11 digits); none 0 or a placeholder (9999.99, 999999.00), and each tobacco rate within its bounds
+     ``RATE - 0.01 <= TOBACCO_RATE <= 1.5 × RATE + 0.01``, tested on the cents, exactly.
 
-Clean blocks are yielded as :class:`AraRows`: the raw lines, each block's key and the money columns,
-which the loaders write as they are (PostgreSQL ``COPY`` text built by whole-text replaces, SQLite
-``executemany`` tuples zipped per block) instead of one typed record per row. ``AraRows.records()``
-gives the typed :class:`~groupsales.etss.AgeRate` records for other callers.
+   A **candidate block** is 51 consecutive lines of eight fields with one key (the lines before and
+   after have another), the 51 bands in order, every rate good, and its tobacco rates all empty or all
+   good. Its sums are added in whole cents (exact; 64-bit integers cannot overflow here).
+2. **Blocks**, in line order (:meth:`_Columns.take`, once per block): the key's dates (eight ASCII
+   digits, a calendar date, a quarter's start, in order), plan year, area, rating method and tobacco
+   rating are checked as the per-row check would check the block's first row, and the block is
+   recorded as that check would record it.
+
+A line that is not in a candidate block, or a block that fails its block checks (a bad field, a block
+already open, a block cut by the chunk's end, a plan, area or quarter that would raise an issue), goes
+through the reader's per-row check (``EtssReader._ara``), which remains the one definition of every
+message: a broken file is reported exactly as the per-row checker reports it, line by line and field
+by field, in line order.
+
+Clean blocks are yielded as :class:`AraRows`: the raw lines and each block's key, which the loaders
+write as they are (PostgreSQL ``COPY`` text built by whole-text replaces, SQLite ``executemany`` tuples
+zipped per block) instead of one typed record per row. ``AraRows.records()`` gives the typed
+:class:`~groupsales.etss.AgeRate` records for other callers.
 
 Each record type's bulk check is registered in :data:`BULK_CHECKS` by its record type; a record type
 without one (every type but ARA today) is read line by line.
@@ -33,15 +41,16 @@ without one (every type but ARA today) is read line by line.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from itertools import repeat
-from operator import mul, sub, truediv
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
 
 if TYPE_CHECKING:
     from .etss import AgeRate, EtssReader
@@ -54,32 +63,68 @@ _ALL = (1 << _BANDS) - 1
 _INDEX_21 = 7  # "0-14", "15", …, "21": the eighth band
 _COPY_UNSAFE = re.compile(r"[\\\x00\r\n|]").search
 _QUARTER_STARTS = frozenset({(1, 1), (4, 1), (7, 1), (10, 1)})
-_FLAT = 5 + 4 * _BANDS - 1  # the first line's key; band, rate, tobacco rate and a lone "\n" per line
+_FIELDS = 8
 
 # A block's key: PLAN_ID, RATING_AREA_ID and the two dates as they are written.
 _Key = tuple[str, str, str, str]
+
+_Ints = npt.NDArray[np.int64]
+_Words = npt.NDArray[np.uint64]
+_Bools = npt.NDArray[np.bool_]
+
+_LF, _BAR, _DOT = 0x0A, 0x7C, 0x2E
+_BEFORE = 16  # zero bytes before the text: a money field's last 16 bytes never start before the array
+_KEY_WORDS = 16  # keys (the first five fields) of up to 128 bytes are compared; a longer one is no block
+_AFTER = 8 * _KEY_WORDS + 8  # zero bytes after the text: every 8-byte read stays inside the array
+_EACH = 0x0101010101010101  # one in every byte of a word
+_ZEROS = np.uint64(0x30 * _EACH)  # "00000000"
+_HIGH = np.uint64(0x80 * _EACH)
+_NOT_BELOW_TEN = np.uint64(0x76 * _EACH)  # a byte from 0 to 9 plus 0x76 stays below 0x80
+_WHOLE = np.uint64(0xFFFFFFFFFF)  # a money field's last 8 bytes: up to 5 whole digits, the dot, 2 decimals
+_DECIMALS = np.uint64(0xFFFF << 48)
+_LOW_BYTES: _Words = np.array([(1 << 8 * k) - 1 for k in range(9)], np.uint64)  # a word's k low bytes
+_PLACEHOLDER_CENTS = (999999, 99999900)  # 9999.99, 999999.00
+
+
+def _code(band: str) -> int:
+    """A band's bytes (at most 8) and its length in one 64-bit word, as :class:`_Columns` reads it."""
+    raw = band.encode()
+    return int.from_bytes(raw.ljust(8, b"\0"), "little") | len(raw) << 56
+
+
+_BAND_CODES: _Words = np.array([_code(band) for band in _AGE_BANDS], np.uint64)
 
 
 @dataclass(frozen=True, slots=True)
 class AraRows:
     """Clean ARA rows of consecutive lines from ``first_line``: whole blocks of 51 rows (the bands in
-    order), each block's key, and the rows' raw lines and money texts.
+    order), each block's key, and the rows' raw lines.
 
     ``copy_safe``: no field holds a character that PostgreSQL's ``COPY`` text format would read
-    specially (backslash, NUL, the ``|`` delimiter), so the raw fields can be written as they are.
-    A block's tobacco rates are all empty (a plan not tobacco-rated) or none is.
+    specially (backslash, NUL, the ``|`` delimiter), so the raw fields can be written as they are
+    (the dates are eight ASCII digits, the bands and money are checked byte by byte). A block's tobacco
+    rates are all empty (a plan not tobacco-rated) or none is. ``dates`` maps each key's date texts to
+    their dates.
     """
 
     first_line: int
     lines: list[str]
     keys: list[_Key]
-    rates: list[str]
-    tobacco_rates: list[str]
-    dates: dict[str, date]
+    dates: Mapping[str, date]
     copy_safe: bool
 
     def __len__(self) -> int:
         return len(self.lines)
+
+    def money(self, number: int) -> tuple[list[str], list[str]]:
+        """Block ``number``'s RATE and TOBACCO_RATE texts, in band order, cut from its raw lines: every
+        line starts with the block's key, the rest is band, rate and tobacco rate."""
+        plan, area, eff_text, exp_text = self.keys[number]
+        prefix = f"ARA|{plan}|{area}|{eff_text}|{exp_text}|"
+        at = number * _BANDS
+        text = "\n".join(self.lines[at : at + _BANDS])
+        flat = text[len(prefix) :].replace("\n" + prefix, "|").split("|")
+        return flat[1::3], flat[2::3]
 
     def records(self) -> Iterator[AgeRate]:
         from .etss import AgeRate
@@ -87,10 +132,8 @@ class AraRows:
         dates, line = self.dates, self.first_line
         for number, (plan, area, eff_text, exp_text) in enumerate(self.keys):
             eff, exp = dates[eff_text], dates[exp_text]
-            at = number * _BANDS
-            for band, rate, tob in zip(
-                _AGE_BANDS, self.rates[at : at + _BANDS], self.tobacco_rates[at : at + _BANDS], strict=True
-            ):
+            rates, tobs = self.money(number)
+            for band, rate, tob in zip(_AGE_BANDS, rates, tobs, strict=True):
                 yield AgeRate(line, plan, area, eff, exp, band, Decimal(rate), Decimal(tob) if tob else None)
                 line += 1
 
@@ -114,253 +157,253 @@ class AraRows:
         text to the text stored for it."""
         rows: list[tuple[Any, ...]] = []
         for number, (plan, area, eff_text, exp_text) in enumerate(self.keys):
-            at = number * _BANDS
-            tobs = self.tobacco_rates[at : at + _BANDS]
+            rates, tobs = self.money(number)
             rows.extend(
                 zip(
                     repeat(plan[5:7], _BANDS), repeat(plan, _BANDS), repeat(area, _BANDS),
                     repeat(iso[eff_text], _BANDS), repeat(iso[exp_text], _BANDS), _AGE_BANDS,
-                    self.rates[at : at + _BANDS], tobs if tobs[0] else repeat(None, _BANDS),
+                    rates, tobs if tobs[0] else repeat(None, _BANDS),
                     strict=True,
                 )
             )  # fmt: skip
         return rows
 
 
-_NO_DIGITS = str.maketrans("", "", "0123456789")
-_ALL_NINES = str.maketrans("0123456789", "9999999999")
-_PLACEHOLDERS = ((9999.99, "9999.99\n"), (999999.0, "999999.00\n"))
-# Below this sum (in units), the sum of the money values read as floats (each within half an ulp of its
-# text, 9 digits and 2 decimals at most), added with fsum and scaled to cents, is within 0.05 of the
-# exact sum of the texts in cents: rounding it gives that exact sum.
-_EXACT_SUM = 1e12
+_AMOUNTS: dict[int, Decimal] = {}
 
 
-def _real_values(column: list[str]) -> list[float] | None:
-    """The texts as floats when every one is money as the per-row check wants it (1 to 9 digits, a
-    dot, 2 digits), none 0.00 and none a placeholder; else None.
-
-    The format is checked in a few passes over the joined column (a regular expression would walk it a
-    character at a time). A float is not the exact amount, but money of at most 9 + 2 digits is read
-    to within 1e-7 of it, so 0, the placeholders and the tobacco bounds (:func:`_within_bounds`) are
-    told apart exactly."""
-    count = len(column)
-    if not count:
-        return None
-    joined = "\n".join(column) + "\n"
-    if joined.translate(_NO_DIGITS) != ".\n" * count:
-        return None  # only ASCII digits and one dot in each
-    if joined.startswith(".") or "\n." in joined:
-        return None  # a digit before the dot
-    nines = joined.translate(_ALL_NINES)
-    if nines.count(".99\n") != count or "9999999999." in nines:
-        return None  # two digits after the dot, at most nine before it
-    values = list(map(float, column))
-    if min(values) <= 0.0:
-        return None
-    for placeholder, text in _PLACEHOLDERS:
-        if text in joined and placeholder in values:  # the text as it ends, whatever its leading zeros
-            return None
-    return values
+def _amount(cents: int) -> Decimal:
+    """Whole cents as the Decimal of their text (``Decimal("0330.25")`` is ``Decimal("330.25")``)."""
+    amount = _AMOUNTS.get(cents)
+    if amount is None:
+        amount = Decimal(cents).scaleb(-2)
+        if len(_AMOUNTS) < 100_000:
+            _AMOUNTS[cents] = amount
+    return amount
 
 
-def _within_bounds(tobs: list[float], rates: list[float]) -> bool:
-    """RATE - 0.01 <= TOBACCO_RATE <= 1.5 × RATE + 0.01 on every row (the rates are not 0).
-
-    Where every tobacco rate is 1 to 1.5 times its rate (as floats), the exact test holds; else it is
-    made on differences: both sides are whole cents, so ``TOBACCO_RATE - RATE >= -0.01`` is the same
-    as ``> -0.015`` on the floats (each within 1e-6 of the exact difference), and ``3 × RATE - 2 ×
-    TOBACCO_RATE >= -0.02`` the same as ``> -0.025``."""
-    ratios = list(map(truediv, tobs, rates))
-    if min(ratios) >= 1.0 and max(ratios) <= 1.5:
-        return True
-    return (
-        min(map(sub, tobs, rates)) > -0.015
-        and min(map(sub, map(mul, rates, repeat(3.0)), map(mul, tobs, repeat(2.0)))) > -0.025
-    )
+def _starts(ends: _Ints) -> _Ints:
+    starts = np.empty_like(ends)
+    starts[0] = _BEFORE
+    starts[1:] = ends[:-1] + 1
+    return starts
 
 
-def _add_sum(total: Decimal, values: list[float], texts: list[str]) -> Decimal:
-    """``total`` plus the exact sum of money ``texts`` (empty: 0), through their float ``values`` when
-    that is exact; nothing added to nothing, as the per-row check (``0``, not ``0.00``)."""
-    added = math.fsum(values)
-    if not added:
-        return total
-    if added < _EXACT_SUM:
-        return total + Decimal(round(added * 100)).scaleb(-2)
-    return sum((Decimal(text) for text in texts if text), total)
+def _per_block(values: npt.NDArray[Any], first: _Ints) -> _Ints:
+    """The sum of ``values`` over the 51 lines of each block from ``first``."""
+    total = np.zeros(len(values) + 1, np.int64)
+    np.cumsum(values, out=total[1:])
+    result: _Ints = total[first + _BANDS] - total[first]
+    return result
 
 
-_NONE, _FULL, _BAD = 0, 1, 2  # a block's tobacco rates: all empty, all good, anything else
+def _eight_digits(digits: _Words) -> _Words:
+    """The number each word's eight bytes (each 0 to 9, the first byte the most significant) write."""
+    digits = (digits * np.uint64(10) + (digits >> np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
+    digits = (digits * np.uint64(100) + (digits >> np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
+    return (digits * np.uint64(10000) + (digits >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
 
 
-class _Run:
-    """One run of ARA lines: its candidate blocks (pass 1), their money (pass 2), and what the block
-    checks need of them (pass 3, :meth:`take_block`)."""
+def _only_digits(digits: _Words) -> _Bools:
+    """Whether every byte of each word is 0 to 9 (a byte of 0x80 or more shows its own high bit; one of
+    10 to 0x7F gets it by the addition, and a carry out of a byte only follows a byte that has it)."""
+    return ((digits + _NOT_BELOW_TEN) | digits) & _HIGH == 0
+
+
+def _money(words: _Words, end: _Ints, length: _Ints) -> tuple[_Bools, _Ints]:
+    """Whether each field of ``length`` bytes ending before ``end`` is money as the per-row check wants
+    it, in ASCII (1 to 9 digits, a dot, 2 digits), and its value in whole cents.
+
+    The field's last 8 bytes hold its last 5 whole digits (or bytes before the field), the dot and the
+    two decimals; the 8 before them its first 4 whole digits at most. Bytes outside the field are
+    cleared before the digit test, so a shorter amount reads as if written with leading zeros; the
+    whole digits are moved one byte up over the dot, so that the eight bytes write the cents."""
+    low = words[end - 8]
+    ok = (length >= 4) & (length <= 12) & ((low >> np.uint64(40)) & np.uint64(0xFF) == _DOT)
+    low = (low ^ _ZEROS) & ~_LOW_BYTES[np.clip(8 - length, 0, 8)]
+    low = (low & _WHOLE) << np.uint64(8) | low & _DECIMALS
+    ok &= _only_digits(low)
+    cents = _eight_digits(low).astype(np.int64)
+    if int(length.max(initial=0)) > 8:  # amounts of 100,000.00 or more: the first whole digits
+        high = (words[end - 16] ^ _ZEROS) & ~_LOW_BYTES[np.clip(16 - length, 0, 8)]
+        ok &= _only_digits(high)
+        cents += _eight_digits(high).astype(np.int64) * 10**7
+    return ok, cents
+
+
+class _Columns:
+    """One run of ARA lines checked column by column (pass 1), and its blocks checked one by one in
+    line order (pass 2, :meth:`take`).
+
+    After pass 1: :attr:`starts`, the first line (index in the run) of each candidate block, in line
+    order; :attr:`tobacco`, whether its tobacco rates are given (else all empty); :attr:`rate_cents`
+    and :attr:`tobacco_cents`, its sums in whole cents; :attr:`cents_21` and :attr:`cents_64`, its
+    rates at bands 21 and 64+."""
 
     def __init__(self, reader: EtssReader, lines: list[str], first_line: int) -> None:
         self.reader = reader
         self.lines = lines
         self.first_line = first_line
-        self.dates = reader._dates
-        self._ranges: dict[tuple[str, str], tuple[date, date] | None] = {}
-        # pass 1: the blocks whose shape is right, by their first line's index in the run
-        self.starts: list[int] = []
-        self.keys: list[_Key] = []
-        rates: list[str] = []
-        tobs: list[str] = []
-        at, count = 0, len(lines)
-        while at + _BANDS <= count:
-            if self._shape(at, rates, tobs):
-                at += _BANDS
-            else:
-                at = self.same_key_end(at)
-        self.rates, self.tobs = rates, tobs
-        # pass 2: money, for the whole run at once when it is clean, else block by block
-        blocks = len(self.starts)
-        self.rate_ok = [True] * blocks
-        rate_values = _real_values(rates) if blocks else []
-        if rate_values is None:
-            rate_values = []
-            for number in range(blocks):
-                values = _real_values(rates[number * _BANDS : (number + 1) * _BANDS])
-                if values is None:
-                    self.rate_ok[number] = False
-                    values = [0.0] * _BANDS
-                rate_values += values
-        self.rate_values = rate_values
-        self.tob_state, self.tob_values = self._tobacco(blocks)
+        self.dates: dict[str, date] = {}
+        self._years: dict[tuple[str, str, str], tuple[date, date, bool] | None] = {}
+        self.keys: dict[int, _Key] = {}
+        self._find_blocks(lines)
 
-    def _shape(self, at: int, rates: list[str], tobs: list[str]) -> bool:
-        """Whether the 51 lines from ``at`` have eight fields each, one key and the bands in order; if
-        so, keep the block's key and money texts.
+    def _find_blocks(self, lines: list[str]) -> None:
+        count = len(lines)
+        text = "\n".join(lines).encode()
+        data = np.empty(_BEFORE + len(text) + 1 + _AFTER, np.uint8)
+        data[:_BEFORE] = 0
+        data[_BEFORE : _BEFORE + len(text)] = np.frombuffer(text, np.uint8)
+        data[_BEFORE + len(text)] = _LF
+        data[_BEFORE + len(text) + 1 :] = 0
+        # the 8 bytes from each offset as one little-endian word (a view: no copy)
+        words: _Words = np.ndarray((len(data) - 7,), "<u8", buffer=data, strides=(1,))
+        starts, ends, at, shaped = self._separators(data, count)
 
-        Every line but the first loses the first line's five key fields (``prefix``) and gets a lone
-        ``"\n"`` field instead, so that the split has the first line's key, then band, rate, tobacco
-        rate and ``"\n"`` for each line. A line without the prefix keeps its ``ARA`` (not a band) and
-        a line with a field too many or too few moves the ``"\n"`` fields: neither passes.
-        """
-        lines = self.lines
-        first = lines[at]
-        fields = first.split("|", 5)
-        if len(fields) != 6:
-            return False
-        prefix = first[: len(first) - len(fields[5])]
-        flat = "\n".join(lines[at : at + _BANDS]).replace("\n" + prefix, "|\n|").split("|")
-        if len(flat) != _FLAT or flat[8::4].count("\n") != _BANDS - 1 or flat[5::4] != _AGE_BANDS:
-            return False
-        self.starts.append(at)
-        self.keys.append((fields[1], fields[2], fields[3], fields[4]))
-        rates += flat[6::4]
-        tobs += flat[7::4]
-        return True
+        # the key: up to and with the fifth separator; a line is "same" when its key is the line before's
+        key_length = at[4] + 1 - starts
+        following = key_length[1:]
+        same = shaped.copy()
+        same[0] = False
+        same[1:] &= shaped[:-1] & (following == key_length[:-1]) & (following <= 8 * _KEY_WORDS)
+        if shaped.any():
+            differ = np.zeros(count - 1, np.uint64)
+            shortest = int(key_length[shaped].min())
+            longest = min(int(key_length[shaped].max()), 8 * _KEY_WORDS)
+            for offset in range(0, longest, 8):
+                read = words[starts + offset]
+                if offset + 8 <= shortest:  # inside every key
+                    differ |= read[1:] ^ read[:-1]
+                else:
+                    differ |= (read[1:] ^ read[:-1]) & _LOW_BYTES[np.clip(following - offset, 0, 8)]
+            same[1:] &= differ == 0
 
-    def _tobacco(self, blocks: int) -> tuple[list[int], list[float]]:
-        """Each block's tobacco state and the tobacco rates as floats (0 where empty or bad)."""
-        tobs, rate_values = self.tobs, self.rate_values
-        empty = tobs.count("")
-        if empty == len(tobs):
-            return [_NONE] * blocks, [0.0] * len(tobs)
-        if not empty and all(self.rate_ok):
-            found = _real_values(tobs)
-            if found is not None and _within_bounds(found, rate_values):
-                return [_FULL] * blocks, found
-        states: list[int] = []
-        all_values: list[float] = []
-        for number in range(blocks):
-            at, end = number * _BANDS, (number + 1) * _BANDS
-            block = tobs[at:end]
-            state, values = _BAD, [0.0] * _BANDS
-            if block.count("") == _BANDS:
-                state = _NONE
-            elif "" not in block and self.rate_ok[number]:
-                found = _real_values(block)
-                if found is not None and _within_bounds(found, rate_values[at:end]):
-                    state, values = _FULL, found
-            states.append(state)
-            all_values += values
-        return states, all_values
+        # a line's place in its run of one key, and what a block needs of each line
+        heads = np.flatnonzero(~same)
+        place = np.arange(count) - np.repeat(heads, np.diff(heads, append=count))
+        band_length = np.clip(at[5] - at[4] - 1, 0, 8)
+        band = words[at[4] + 1] & _LOW_BYTES[band_length] | band_length.astype(np.uint64) << np.uint64(56)
+        row_ok, rate = _money(words, at[6], at[6] - at[5] - 1)
+        tobacco_length = ends - at[6] - 1
+        tobacco_ok, tobacco = _money(words, ends, tobacco_length)
+        for placeholder in _PLACEHOLDER_CENTS:
+            row_ok &= rate != placeholder
+            tobacco_ok &= tobacco != placeholder
+        row_ok &= (rate > 0) & (band == _BAND_CODES[np.minimum(place, _BANDS - 1)])
+        tobacco_ok &= (tobacco > 0) & (tobacco >= rate - 1) & (2 * tobacco <= 3 * rate + 2)
 
-    def _range(self, eff_text: str, exp_text: str) -> tuple[date, date] | None:
-        """A block's dates when the per-row check would find nothing wrong with them, else None."""
-        key = (eff_text, exp_text)
-        if key in self._ranges:
-            return self._ranges[key]
+        # candidate blocks: 51 lines of eight fields with one key, between lines of other keys, every
+        # row good, the tobacco rates all good or all empty
+        sizes = np.diff(heads, append=count)
+        first = heads[(sizes == _BANDS) & shaped[heads]]
+        given = _per_block(tobacco_ok, first) == _BANDS
+        good = (_per_block(row_ok, first) == _BANDS) & (
+            given | (_per_block(tobacco_length == 0, first) == _BANDS)
+        )
+        first = first[good]
+        self.starts: list[int] = first.tolist()
+        self.tobacco: list[bool] = given[good].tolist()
+        self.rate_cents = _per_block(rate, first)
+        self.tobacco_cents = _per_block(tobacco, first)
+        self.cents_21: list[int] = rate[first + _INDEX_21].tolist()
+        self.cents_64: list[int] = rate[first + _BANDS - 1].tolist()
+
+    @staticmethod
+    def _separators(data: npt.NDArray[np.uint8], count: int) -> tuple[_Ints, _Ints, _Ints, _Bools]:
+        """Each line's start and end (its LF), its seven ``|`` (``at[k]``: the k+1-th of every line)
+        and whether it has seven (``shaped``); a line without them gets its end as every separator
+        (its fields are then read, not used)."""
+        separator = data == _BAR
+        separator |= data == _LF
+        found: _Ints = np.flatnonzero(separator)
+        if len(found) == _FIELDS * count:
+            rows = found.reshape(count, _FIELDS).T  # a row per separator (a view)
+            if bool((data[rows[-1]] == _LF).all()):  # every eighth an LF: seven | on every line
+                return _starts(rows[-1]), rows[-1], rows[:-1], np.ones(count, np.bool_)
+        ends = found[data[found] == _LF]
+        bars = found[data[found] == _BAR]
+        line_of = np.searchsorted(ends, bars)
+        shaped = np.bincount(line_of, minlength=count) == _FIELDS - 1
+        at = np.repeat(ends[None, :], _FIELDS - 1, axis=0)
+        at[:, shaped] = bars[shaped[line_of]].reshape(-1, _FIELDS - 1).T
+        return _starts(ends), ends, at, shaped
+
+    def _plan_year(self, plan: str, eff_text: str, exp_text: str) -> tuple[date, date, bool] | None:
+        """A block's dates and its plan year's tobacco rating when the per-row check would find nothing
+        wrong with its plan and range (the area and the block's own rows aside), else None.
+
+        Dates of ASCII digits only: the per-row check also reads other decimal digits, which the
+        loaders' raw text would not carry."""
         reader = self.reader
-        eff = self.dates.get(eff_text) or reader._date_or_none(eff_text)
-        exp = self.dates.get(exp_text) or reader._date_or_none(exp_text)
-        found: tuple[date, date] | None = None
-        if eff is not None and exp is not None and eff <= exp and (eff.month, eff.day) in _QUARTER_STARTS:
-            found = (eff, exp)
-        self._ranges[key] = found
-        return found
-
-    def take_block(self, number: int) -> bool:
-        """When candidate block ``number`` is one new block the per-row check would pass, record it as
-        that check would have (all bands, its 21 and 64+ rates) and say so."""
-        if not self.rate_ok[number] or self.tob_state[number] == _BAD:
-            return False
-        plan, area, eff_text, exp_text = self.keys[number]
-        dates = self._range(eff_text, exp_text)
-        if dates is None:
-            return False
-        reader = self.reader
-        key = (plan, area, *dates)
-        if key in reader._ara_blocks or area not in reader._areas:
-            return False
-        eff, exp = dates
+        if not (eff_text + exp_text).isascii():
+            return None
+        eff = reader._dates.get(eff_text) or reader._date_or_none(eff_text)
+        exp = reader._dates.get(exp_text) or reader._date_or_none(exp_text)
+        if eff is None or exp is None or exp < eff or (eff.month, eff.day) not in _QUARTER_STARTS:
+            return None
         for year in reader._plans.get(plan, ()):
             if year.eff <= eff <= year.exp:
                 break
         else:
+            return None
+        if exp > year.exp or year.rating_method != "AGE":
+            return None
+        self.dates[eff_text], self.dates[exp_text] = eff, exp
+        return eff, exp, year.tobacco_rated
+
+    def take(self, number: int) -> bool:
+        """When candidate block ``number`` is one new block the per-row check would pass, record it as
+        that check would have (all bands, its 21 and 64+ rates) and say so.
+
+        The plans and areas do not change during a run (the per-row check of ARA rows adds none), so
+        what a plan and range allow is looked up once per run."""
+        start = self.starts[number]
+        _, plan, area, eff_text, exp_text, _rest = self.lines[start].split("|", 5)
+        range_key = (plan, eff_text, exp_text)
+        found = self._years[range_key] if range_key in self._years else self._year_of(range_key)
+        if found is None:
             return False
-        if (
-            exp > year.exp
-            or year.rating_method != "AGE"
-            or self.tob_state[number] != (_FULL if year.tobacco_rated else _NONE)
-        ):
+        eff, exp, tobacco_rated = found
+        reader = self.reader
+        key = (plan, area, eff, exp)
+        if tobacco_rated != self.tobacco[number] or key in reader._ara_blocks or area not in reader._areas:
             return False
-        line = self.first_line + self.starts[number]
-        block = reader._new_ara_block(line, year.tobacco_rated)
+        line = self.first_line + start
+        block = reader._new_ara_block(line, tobacco_rated)
         block.bands = _ALL
-        at = number * _BANDS
-        block.rate_21 = Decimal(self.rates[at + _INDEX_21])
-        block.rate_64 = (line + _BANDS - 1, Decimal(self.rates[at + _BANDS - 1]))
+        block.rate_21 = _AMOUNTS.get(cents := self.cents_21[number]) or _amount(cents)
+        block.rate_64 = (line + _BANDS - 1, _AMOUNTS.get(cents := self.cents_64[number]) or _amount(cents))
         reader._ara_blocks[key] = block
+        self.keys[number] = (plan, area, eff_text, exp_text)
         return True
 
-    def same_key_end(self, at: int) -> int:
-        """The end of the lines from ``at`` that share its first five fields (at least one line)."""
-        lines, end = self.lines, at + 1
-        first = lines[at]
-        fields = first.split("|", 5)
-        if len(fields) == 6:
-            prefix = first[: len(first) - len(fields[5])]
-            while end < len(lines) and lines[end].startswith(prefix):
-                end += 1
-        return end
+    def _year_of(self, range_key: tuple[str, str, str]) -> tuple[date, date, bool] | None:
+        found = self._years[range_key] = self._plan_year(*range_key)
+        return found
 
     def clean_rows(self, first: int, end: int, copy_safe: bool) -> AraRows:
-        """Candidate blocks ``first``..``end`` (consecutive lines) as AraRows, their sums counted."""
-        at, stop = first * _BANDS, end * _BANDS
+        """Candidate blocks ``first``..``end`` (taken, consecutive lines) as AraRows, their sums counted
+        as the per-row check counts them (nothing added to nothing: ``0``, not ``0.00``)."""
         reader = self.reader
-        reader._sum_rate = _add_sum(reader._sum_rate, self.rate_values[at:stop], self.rates[at:stop])
-        reader._sum_tobacco_rate = _add_sum(
-            reader._sum_tobacco_rate, self.tob_values[at:stop], self.tobs[at:stop]
-        )
+        rate = int(self.rate_cents[first:end].sum())
+        tobacco = int(self.tobacco_cents[first:end].sum())
+        if rate:
+            reader._sum_rate += Decimal(rate).scaleb(-2)
+        if tobacco:
+            reader._sum_tobacco_rate += Decimal(tobacco).scaleb(-2)
         line = self.starts[first]
-        return AraRows(
-            self.first_line + line, self.lines[line : line + stop - at], self.keys[first:end],
-            self.rates[at:stop], self.tobs[at:stop], self.dates, copy_safe,
-        )  # fmt: skip
+        keys = [self.keys[number] for number in range(first, end)]
+        lines = self.lines[line : line + (end - first) * _BANDS]
+        return AraRows(self.first_line + line, lines, keys, self.dates, copy_safe)
 
 
-def _slow(reader: EtssReader, run: _Run, at: int, end: int) -> Iterator[AgeRate]:
+def _slow(reader: EtssReader, lines: list[str], first_line: int, at: int, end: int) -> Iterator[AgeRate]:
     """The per-row check of rows ``at``..``end`` of the run (the reference for every message)."""
-    line = run.first_line + at
-    for text in run.lines[at:end]:
+    line = first_line + at
+    for text in lines[at:end]:
         fields = text.split("|")
-        if len(fields) != 8:
+        if len(fields) != _FIELDS:
             reader._wrong_field_count(line, "ARA", len(fields))
         else:
             record = reader._ara(fields, line)
@@ -374,32 +417,30 @@ def check_ara_run(reader: EtssReader, lines: list[str], first_line: int) -> Iter
 
     The caller has checked the run's place in the file (record order) and counted its lines.
     """
-    run = _Run(reader, lines, first_line)
-    starts = run.starts
-    copy_safe = reader._copy_safe() if starts else False
-    at, count = 0, len(lines)
-    number, blocks = 0, len(starts)  # the next candidate block
-    clean_from = None  # the first of the consecutive clean blocks not yet yielded
-    while at < count:
-        while number < blocks and starts[number] < at:
-            number += 1
-        if number < blocks and starts[number] == at and run.take_block(number):
+    if not lines:
+        return
+    run = _Columns(reader, lines, first_line)
+    copy_safe = reader._copy_safe() if run.starts else False
+    at = 0  # the first line not yet checked
+    clean_from: int | None = None  # the first of the consecutive clean blocks not yet yielded
+    for number, start in enumerate(run.starts):
+        if start > at:  # lines of no candidate block
+            if clean_from is not None:
+                yield run.clean_rows(clean_from, number, copy_safe)
+                clean_from = None
+            yield from _slow(reader, lines, first_line, at, start)
+        if run.take(number):
             if clean_from is None:
                 clean_from = number
-            at += _BANDS
-            number += 1
-            continue
-        if clean_from is not None:
-            yield run.clean_rows(clean_from, number, copy_safe)
-            clean_from = None
-        if number < blocks and starts[number] == at:
-            end = run.same_key_end(at)  # a block that failed: its rows and any more of its key
         else:
-            end = starts[number] if number < blocks else count  # rows of no candidate block
-        yield from _slow(reader, run, at, end)
-        at = end
+            if clean_from is not None:
+                yield run.clean_rows(clean_from, number, copy_safe)
+                clean_from = None
+            yield from _slow(reader, lines, first_line, start, start + _BANDS)
+        at = start + _BANDS
     if clean_from is not None:
-        yield run.clean_rows(clean_from, number, copy_safe)
+        yield run.clean_rows(clean_from, len(run.starts), copy_safe)
+    yield from _slow(reader, lines, first_line, at, len(lines))
 
 
 def copy_safe(names: Iterator[str]) -> bool:
