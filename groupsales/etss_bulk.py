@@ -19,7 +19,7 @@ each run of ARA lines of a chunk (≈ 17,000 lines) to :func:`check_ara_run`, wh
    A **candidate block** is 51 consecutive lines of eight fields with one key (the lines before and
    after have another), the 51 bands in order, every rate good, and its tobacco rates all empty or all
    good. Its sums are added in whole cents (exact; 64-bit integers cannot overflow here).
-2. **Blocks**, in line order (:meth:`_Columns.take`, once per block): the key's dates (eight ASCII
+2. **Blocks**, in line order (:func:`check_ara_run`, once per block): the key's dates (eight ASCII
    digits, a calendar date, a quarter's start, in order), plan year, area, rating method and tobacco
    rating are checked as the per-row check would check the block's first row, and the block is
    recorded as that check would record it.
@@ -73,9 +73,10 @@ _Words = npt.NDArray[np.uint64]
 _Bools = npt.NDArray[np.bool_]
 
 _LF, _BAR, _DOT = 0x0A, 0x7C, 0x2E
-_BEFORE = 16  # zero bytes before the text: a money field's last 16 bytes never start before the array
+_BEFORE = 16  # bytes before the first line: a money field's last 16 bytes never start before the text
 _KEY_WORDS = 16  # keys (the first five fields) of up to 128 bytes are compared; a longer one is no block
-_AFTER = 8 * _KEY_WORDS + 8  # zero bytes after the text: every 8-byte read stays inside the array
+_AFTER = 8 * _KEY_WORDS + 8  # bytes after the last LF: every 8-byte read stays inside the text
+_PAD_BEFORE, _PAD_AFTER = "\0" * (_BEFORE - 1), "\0" * _AFTER
 _EACH = 0x0101010101010101  # one in every byte of a word
 _ZEROS = np.uint64(0x30 * _EACH)  # "00000000"
 _HIGH = np.uint64(0x80 * _EACH)
@@ -232,8 +233,7 @@ def _money(words: _Words, end: _Ints, length: _Ints) -> tuple[_Bools, _Ints]:
 
 
 class _Columns:
-    """One run of ARA lines checked column by column (pass 1), and its blocks checked one by one in
-    line order (pass 2, :meth:`take`).
+    """One run of ARA lines checked column by column (pass 1; pass 2 is :func:`check_ara_run`'s).
 
     After pass 1: :attr:`starts`, the first line (index in the run) of each candidate block, in line
     order; :attr:`tobacco`, whether its tobacco rates are given (else all empty); :attr:`rate_cents`
@@ -245,20 +245,18 @@ class _Columns:
         self.lines = lines
         self.first_line = first_line
         self.dates: dict[str, date] = {}
-        self._years: dict[tuple[str, str, str], tuple[date, date, bool] | None] = {}
+        self.years: dict[tuple[str, str, str], tuple[date, date, bool] | None] = {}
         self.keys: dict[int, _Key] = {}
         self._find_blocks(lines)
 
     def _find_blocks(self, lines: list[str]) -> None:
         count = len(lines)
-        text = "\n".join(lines).encode()
-        data = np.empty(_BEFORE + len(text) + 1 + _AFTER, np.uint8)
-        data[:_BEFORE] = 0
-        data[_BEFORE : _BEFORE + len(text)] = np.frombuffer(text, np.uint8)
-        data[_BEFORE + len(text)] = _LF
-        data[_BEFORE + len(text) + 1 :] = 0
-        # the 8 bytes from each offset as one little-endian word (a view: no copy)
-        words: _Words = np.ndarray((len(data) - 7,), "<u8", buffer=data, strides=(1,))
+        # the run's text between zero bytes (a first "line" of 15 and 135 after the last LF), so that
+        # every 8-byte read of a field stays inside it; one join, no copy
+        text = "\n".join([_PAD_BEFORE, *lines, _PAD_AFTER]).encode()
+        data = np.frombuffer(text, np.uint8)
+        # the 8 bytes from each offset as one little-endian word (a view)
+        words: _Words = np.ndarray((len(data) - 7,), "<u8", buffer=text, strides=(1,))
         starts, ends, at, shaped = self._separators(data, count)
 
         # the key: up to and with the fifth separator; a line is "same" when its key is the line before's
@@ -297,10 +295,11 @@ class _Columns:
         # row good, the tobacco rates all good or all empty
         sizes = np.diff(heads, append=count)
         first = heads[(sizes == _BANDS) & shaped[heads]]
-        given = _per_block(tobacco_ok, first) == _BANDS
-        good = (_per_block(row_ok, first) == _BANDS) & (
-            given | (_per_block(tobacco_length == 0, first) == _BANDS)
+        counts = _per_block(
+            row_ok | tobacco_ok.astype(np.int64) << 8 | (tobacco_length == 0).astype(np.int64) << 16, first
         )
+        given = counts >> 8 & 0xFF == _BANDS
+        good = (counts & 0xFF == _BANDS) & (given | (counts >> 16 == _BANDS))
         first = first[good]
         self.starts: list[int] = first.tolist()
         self.tobacco: list[bool] = given[good].tolist()
@@ -316,7 +315,7 @@ class _Columns:
         (its fields are then read, not used)."""
         separator = data == _BAR
         separator |= data == _LF
-        found: _Ints = np.flatnonzero(separator)
+        found: _Ints = np.flatnonzero(separator)[1:]  # the first is the padding's LF
         if len(found) == _FIELDS * count:
             rows = found.reshape(count, _FIELDS).T  # a row per separator (a view)
             if bool((data[rows[-1]] == _LF).all()):  # every eighth an LF: seven | on every line
@@ -352,34 +351,8 @@ class _Columns:
         self.dates[eff_text], self.dates[exp_text] = eff, exp
         return eff, exp, year.tobacco_rated
 
-    def take(self, number: int) -> bool:
-        """When candidate block ``number`` is one new block the per-row check would pass, record it as
-        that check would have (all bands, its 21 and 64+ rates) and say so.
-
-        The plans and areas do not change during a run (the per-row check of ARA rows adds none), so
-        what a plan and range allow is looked up once per run."""
-        start = self.starts[number]
-        _, plan, area, eff_text, exp_text, _rest = self.lines[start].split("|", 5)
-        range_key = (plan, eff_text, exp_text)
-        found = self._years[range_key] if range_key in self._years else self._year_of(range_key)
-        if found is None:
-            return False
-        eff, exp, tobacco_rated = found
-        reader = self.reader
-        key = (plan, area, eff, exp)
-        if tobacco_rated != self.tobacco[number] or key in reader._ara_blocks or area not in reader._areas:
-            return False
-        line = self.first_line + start
-        block = reader._new_ara_block(line, tobacco_rated)
-        block.bands = _ALL
-        block.rate_21 = _AMOUNTS.get(cents := self.cents_21[number]) or _amount(cents)
-        block.rate_64 = (line + _BANDS - 1, _AMOUNTS.get(cents := self.cents_64[number]) or _amount(cents))
-        reader._ara_blocks[key] = block
-        self.keys[number] = (plan, area, eff_text, exp_text)
-        return True
-
-    def _year_of(self, range_key: tuple[str, str, str]) -> tuple[date, date, bool] | None:
-        found = self._years[range_key] = self._plan_year(*range_key)
+    def year_of(self, range_key: tuple[str, str, str]) -> tuple[date, date, bool] | None:
+        found = self.years[range_key] = self._plan_year(*range_key)
         return found
 
     def clean_rows(self, first: int, end: int, copy_safe: bool) -> AraRows:
@@ -415,12 +388,20 @@ def _slow(reader: EtssReader, lines: list[str], first_line: int, at: int, end: i
 def check_ara_run(reader: EtssReader, lines: list[str], first_line: int) -> Iterator[AraRows | AgeRate]:
     """Check consecutive ARA lines (``first_line`` is the first one's number); yield what is clean.
 
-    The caller has checked the run's place in the file (record order) and counted its lines.
+    The caller has checked the run's place in the file (record order) and counted its lines. Pass 2
+    runs here, a block at a time in line order, between the per-row checks of the lines of no clean
+    block: a candidate block is taken when it is one new block the per-row check would pass (its
+    plan and range, its area, not already open), and recorded as that check would have recorded it
+    (all bands, its 21 and 64+ rates). The plans and areas do not change during a run (the per-row
+    check of ARA rows adds none), so what a plan and range allow is looked up once per run.
     """
     if not lines:
         return
     run = _Columns(reader, lines, first_line)
     copy_safe = reader._copy_safe() if run.starts else False
+    blocks, areas, new_block = reader._ara_blocks, reader._areas, reader._new_ara_block
+    years, year_of, keys = run.years, run.year_of, run.keys
+    tobacco, cents_21, cents_64 = run.tobacco, run.cents_21, run.cents_64
     at = 0  # the first line not yet checked
     clean_from: int | None = None  # the first of the consecutive clean blocks not yet yielded
     for number, start in enumerate(run.starts):
@@ -429,15 +410,28 @@ def check_ara_run(reader: EtssReader, lines: list[str], first_line: int) -> Iter
                 yield run.clean_rows(clean_from, number, copy_safe)
                 clean_from = None
             yield from _slow(reader, lines, first_line, at, start)
-        if run.take(number):
-            if clean_from is None:
-                clean_from = number
-        else:
-            if clean_from is not None:
-                yield run.clean_rows(clean_from, number, copy_safe)
-                clean_from = None
-            yield from _slow(reader, lines, first_line, start, start + _BANDS)
         at = start + _BANDS
+        _, plan, area, eff_text, exp_text, _rest = lines[start].split("|", 5)
+        range_key = (plan, eff_text, exp_text)
+        found = years[range_key] if range_key in years else year_of(range_key)
+        if found is not None and found[2] == tobacco[number] and area in areas:
+            eff, exp, rated = found
+            key = (plan, area, eff, exp)
+            if key not in blocks:
+                line = first_line + start
+                block = new_block(line, rated)
+                block.bands = _ALL
+                block.rate_21 = _AMOUNTS.get(cents := cents_21[number]) or _amount(cents)
+                block.rate_64 = (line + _BANDS - 1, _AMOUNTS.get(cents := cents_64[number]) or _amount(cents))
+                blocks[key] = block
+                keys[number] = (plan, area, eff_text, exp_text)
+                if clean_from is None:
+                    clean_from = number
+                continue
+        if clean_from is not None:
+            yield run.clean_rows(clean_from, number, copy_safe)
+            clean_from = None
+        yield from _slow(reader, lines, first_line, start, at)
     if clean_from is not None:
         yield run.clean_rows(clean_from, len(run.starts), copy_safe)
     yield from _slow(reader, lines, first_line, at, len(lines))
