@@ -26,8 +26,13 @@ from django.db.models import F, Field, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carrier.errors import CarrierConflictError, CarrierPermanentError, CarrierRuleError
-from carrier.operations import carrier_call
+from carrier.errors import (
+    CarrierConflictError,
+    CarrierPermanentError,
+    CarrierRuleError,
+    CarrierTransientError,
+)
+from carrier.operations import carrier_call, claim_kept
 from carrier.outbox import outbox_enqueue
 from portal.display import NONE, code_label, contribution_words, plan_label
 
@@ -287,9 +292,10 @@ def group_discard_changes(*, group: EmployerGroup) -> EmployerGroup:
 
 
 def _claim(group_id: int) -> bool:
-    now = timezone.now()
+    """Claim a SENDING group's patch: free, or its claim lapsed (its worker stopped renewing it: dead)."""
     from .services import claim_seconds
 
+    now = timezone.now()
     stale = now - timedelta(seconds=claim_seconds())
     return (
         EmployerGroup.objects.filter(pk=group_id, change_state=C.SENDING)
@@ -297,6 +303,18 @@ def _claim(group_id: int) -> bool:
         .update(change_claimed_at=now, change_attempts=F("change_attempts") + 1)
         == 1
     )
+
+
+def _renew(group_id: int) -> None:
+    """The claim a lease (as the create's and the validations'): a live run moves its time to now."""
+    EmployerGroup.objects.filter(pk=group_id, change_state=C.SENDING, change_claimed_at__isnull=False).update(
+        change_claimed_at=timezone.now()
+    )
+
+
+def _release(group_id: int) -> None:
+    """The carrier did not answer: let go of the claim, so the task's retry (or any run) may send it."""
+    EmployerGroup.objects.filter(pk=group_id, change_state=C.SENDING).update(change_claimed_at=None)
 
 
 def _refused(group: EmployerGroup, errors: list[dict], reason: str) -> str:
@@ -338,11 +356,20 @@ def group_patch_with_carrier(*, group_id: int) -> str:
         assert isinstance(exc, CarrierPermanentError)
         return _refused(group, [{"code": exc.code, "pointer": "", "message": exc.message}], str(exc))
 
-    return carrier_call(  # a merge patch sent twice is sent once: no idempotency key, no operation
-        lambda client: client.patch_group(group.humana_group_id, patch, subject=f"group:{group.pk}"),
-        refused=refused,
-        succeeded=lambda detail: _patched(group, patch, detail),
-    )
+    def unavailable(exc: CarrierTransientError) -> None:
+        _release(group_id)
+
+    from .services import claim_seconds
+
+    # The claim a lease: renewed while the call runs however slow the carrier is; a killed worker's
+    # lapses a claim's length after its last renewal and the redelivered task or the sweep sends it.
+    with claim_kept(lambda: _renew(group_id), every=claim_seconds() / 3):
+        return carrier_call(  # a merge patch sent twice is sent once: no idempotency key, no operation
+            lambda client: client.patch_group(group.humana_group_id, patch, subject=f"group:{group.pk}"),
+            refused=refused,
+            unavailable=unavailable,
+            succeeded=lambda detail: _patched(group, patch, detail),
+        )
 
 
 def _patched(group: EmployerGroup, patch: dict, detail: Any) -> str:
