@@ -11,6 +11,7 @@ late answer never overwrites a newer edit. Validation runs in ``members.tasks.va
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -290,8 +291,10 @@ def _send(group: EmployerGroup, members: list[Member], client: Any, run: _Run) -
     with the same members in the same order under the same key; members with an OPEN single operation
     go one by one under theirs; only the rest are sent afresh, in batches above the threshold."""
     batches, rest = _open_batches(group, members)
-    for operation, chunk in batches:
-        _validate_batch(group, chunk, client, run, operation=operation)
+    for resend in batches:
+        _validate_batch(group, resend.members, client, run, operation=resend.operation, bodies=resend.bodies)
+        if resend.moved:
+            _moved_on(group, resend.moved)
     open_singles = set(
         CarrierOperation.objects.filter(
             kind="validate_member", status=CarrierOperation.Status.OPEN,
@@ -311,14 +314,20 @@ def _sending_order(member: Member) -> tuple[bool, str]:
     return (member.subscriber_id is not None, member.member_ref)
 
 
-def _open_batches(
-    group: EmployerGroup, members: list[Member]
-) -> tuple[list[tuple[CarrierOperation, list[Member]]], list[Member]]:
-    """The OPEN batch operations of the group whose member versions are all here (to be sent again as
-    they were), and the members left. A batch some of whose members moved on (edited to a new version,
-    withdrawn) cannot be sent again as it was: it is closed FAILED, and its other members are sent anew."""
+def _open_batches(group: EmployerGroup, members: list[Member]) -> tuple[list[_Resend], list[Member]]:
+    """The OPEN batch operations of the group to be sent again as they were (same bodies, same order, same
+    key), and the members left to send.
+
+    A batch whose member versions are all here is sent again. A batch some of whose members moved on
+    (edited to a new version, withdrawn) while it was unanswered: if the carrier may have acted on it (a
+    body went out and not every attempt was answered 5xx/429, which api.md says store nothing), it is
+    sent again as it was, from its stored bodies: the carrier replays its answer, the members still at
+    their version take their results and the moved-on ones are sent anew under their own key (sending the
+    others anew instead validated each of them a second time). If the carrier cannot have acted, it is
+    closed FAILED ("Superseded") and its other members are sent anew. A batch none of whose members is
+    here is another run's: left alone."""
     by_subject = {_member_subject(m): m for m in members}
-    batches: list[tuple[CarrierOperation, list[Member]]] = []
+    batches: list[_Resend] = []
     taken: set[str] = set()
     open_ops = CarrierOperation.objects.filter(
         kind="validate_members",
@@ -328,14 +337,73 @@ def _open_batches(
     for operation in open_ops:
         covers = [str(s) for s in operation.covers or []]
         here = [s for s in covers if s in by_subject and s not in taken]
-        if covers and len(here) == len(covers):
-            batches.append((operation, [by_subject[s] for s in covers]))
+        if not here:
+            continue
+        if len(here) == len(covers):
+            batches.append(_Resend(operation, [by_subject[s] for s in covers], _stored_bodies(operation), []))
             taken.update(covers)
-        elif here:
-            moved = len(covers) - len(here)
-            error = f"Superseded: {moved} of its {len(covers)} members changed before it was answered."
+            continue
+        moved = [s for s in covers if s not in here]
+        stored = _stored_bodies(operation)
+        if stored is not None and len(stored) == len(covers) and _carrier_may_have_acted(operation):
+            batches.append(_Resend(operation, [by_subject[s] for s in here], stored, moved))
+            taken.update(here)
+        else:
+            error = f"Superseded: {len(moved)} of its {len(covers)} members changed before it was answered."
             operation_mark_failed(operation=operation, error=error)
     return batches, [m for m in members if _member_subject(m) not in taken]
+
+
+class _Resend:
+    """An OPEN batch sent again: its operation, the members here that take its results, the bodies as
+    first sent (None: built again, for a batch stored before its bodies were kept) and the subjects of
+    the members that moved on since."""
+
+    def __init__(
+        self, operation: CarrierOperation, members: list[Member], bodies: list[dict] | None, moved: list[str]
+    ) -> None:
+        self.operation, self.members, self.bodies, self.moved = operation, members, bodies, moved
+
+
+def _stored_bodies(operation: CarrierOperation) -> list[dict] | None:
+    try:
+        bodies = json.loads(operation.sent_bodies or "null")
+    except ValueError:
+        return None
+    return bodies if isinstance(bodies, list) else None
+
+
+def _carrier_may_have_acted(operation: CarrierOperation) -> bool:
+    """A body went out under the key (the client notes its digest before sending) and not every attempt
+    was answered with what api.md says stores nothing (5xx, 429): a timeout, a lost connection, a
+    worker killed mid-call (no attempt recorded) or an answer not yet recorded."""
+    if not operation.request_digest:
+        return False
+    statuses = list(operation.calls.values_list("status_code", flat=True))
+    return not statuses or not all(s is not None and (s >= 500 or s == 429) for s in statuses)
+
+
+def _moved_on(group: EmployerGroup, subjects: list[str]) -> None:
+    """After a batch was sent again with the old bodies of members that moved on: a withdrawn member is
+    withdrawn at the carrier again (a DELETE answers the same however often); one whose newer version
+    the carrier validated before the old body went again is validated once more (a new version, its own
+    key), so the carrier's current validation is the portal's."""
+    from .. import tasks
+
+    for subject in subjects:
+        _, pk, version = subject.split(":")
+        member = Member.objects.filter(pk=int(pk)).first()
+        if member is None:
+            continue
+        if member.withdrawn_at is not None:
+            outbox_enqueue(task_name=tasks.withdraw_member.name, args=[member.pk])
+        elif member.edit_version > int(version.lstrip("v")) and member.validation_status == V.VALID:
+            reason = "Its earlier version was sent again after it: validated again."
+            if members_validation_move(
+                members=Member.objects.filter(pk=member.pk, edit_version=member.edit_version),
+                to=V.NOT_VALIDATED, new_edit=True, reason=reason, validation_claimed_at=None,
+            ):  # fmt: skip
+                members_queue_validation(group=group)
 
 
 def _validate_in_batches(group: EmployerGroup, members: list[Member], client: Any, run: _Run) -> None:
@@ -349,14 +417,19 @@ def _validate_batch(
     client: Any,
     run: _Run,
     operation: CarrierOperation | None = None,
+    bodies: list[dict] | None = None,
 ) -> None:
-    bodies = [member_build_validation_body(member=m) for m in chunk]
+    """Send ``chunk`` in one batch call, or (``operation``) an OPEN batch again, with ``bodies`` as first
+    sent when kept: ``chunk`` then holds the members still waiting at their version, which alone take
+    the answer's results (those of members that moved on are left)."""
+    bodies = bodies if bodies is not None else [member_build_validation_body(member=m) for m in chunk]
     subjects = [_member_subject(m) for m in chunk]
     if operation is None:
         digest = hashlib.sha256(",".join(subjects).encode()).hexdigest()[:32]
         operation = operation_for(kind="validate_members", subject=f"group:{group.pk}:batch:{digest}")
         if not operation.covers:  # saved before the call: a later run sends these members under this key
-            CarrierOperation.objects.filter(pk=operation.pk).update(covers=subjects)
+            sent = json.dumps(bodies, default=str)  # as the client writes them (dates as ISO text)
+            CarrierOperation.objects.filter(pk=operation.pk).update(covers=subjects, sent_bodies=sent)
             operation.covers = subjects
 
     def refused(exc: Exception) -> None:
@@ -365,10 +438,13 @@ def _validate_batch(
             own = [e for e in errors if e.get("memberRef") in (None, m.member_ref)]
             run.note(m, _store_invalid(m, own or errors), "invalid")
 
+    sent_refs = [str(b.get("memberRef")) for b in bodies]
+
     def answered(answer: Any) -> None:
         by_ref = {r.member_ref: r for r in answer.results if r.member_ref}
-        for index, m in enumerate(chunk):
+        for m in chunk:
             result = by_ref.get(m.member_ref)
+            index = sent_refs.index(m.member_ref) if m.member_ref in sent_refs else len(answer.results)
             if result is None and index < len(answer.results):
                 result = answer.results[index]
             if result is None:
