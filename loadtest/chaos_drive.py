@@ -380,24 +380,34 @@ def inspect_portal() -> dict[str, Any]:
     }
 
 
+def restore_orphans() -> int:
+    """What beat's ``portal.restore_orphaned_messages`` does (every ``ORPHAN_SWEEP_SECONDS``), done by the
+    run itself once it has stopped beat: a killed worker's messages go back on their queue."""
+    _setup()
+    from portal.celery import app
+    from portal.tasks import unacked_orphans_restore
+
+    return unacked_orphans_restore(app=app)
+
+
 def unfinished_results() -> list[dict[str, Any]]:
     """Every task result not final (RETRY, STARTED, ...): which task, its id and arguments, when, and
-    whether the same work (task and arguments) ended later under another id (a sweep's or a fresh
-    task's), read before the run's databases are removed."""
+    whether the same work (task and arguments) succeeded under another id (a sweep's, a redelivered
+    duplicate's), read before the run's databases are removed."""
     from django_celery_results.models import TaskResult
 
     final = ["SUCCESS", "FAILURE", "REVOKED", "REJECTED", "IGNORED"]
     out = []
     for r in TaskResult.objects.exclude(status__in=final).order_by("date_created"):
         later = TaskResult.objects.filter(
-            task_name=r.task_name, task_args=r.task_args, status="SUCCESS", date_done__gt=r.date_done
+            task_name=r.task_name, task_args=r.task_args, status="SUCCESS"
         ).exclude(task_id=r.task_id)
         out.append(
             {"task_id": r.task_id, "task_name": r.task_name, "args": r.task_args, "status": r.status,
              "worker": getattr(r, "worker", ""), "created": str(getattr(r, "date_created", "")),
              "done": r.date_done.isoformat(),
              "result": str(r.result)[:300], "traceback": str(r.traceback or "")[-600:],
-             "same work ended later": list(later.values_list("task_id", "result")[:5])}
+             "same work succeeded under another id": list(later.values_list("task_id", "result")[:5])}
         )  # fmt: skip
     return out
 
@@ -430,7 +440,7 @@ def inspect_sandbox() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m loadtest.chaos_drive")
-    parser.add_argument("what", choices=["drive", "inspect-portal", "inspect-sandbox"])
+    parser.add_argument("what", choices=["drive", "inspect-portal", "inspect-sandbox", "restore-orphans"])
     parser.add_argument("--groups", type=int, default=3)
     parser.add_argument("--portal", default="http://127.0.0.1:8000")
     parser.add_argument("--limit", type=float, default=600)
@@ -444,6 +454,9 @@ def main(argv: list[str] | None = None) -> int:
     args.members = args.members or issue_share(ISSUE_MEMBERS, args.groups)
     if args.what == "drive":
         return drive(args)
+    if args.what == "restore-orphans":
+        print(json.dumps({"restored": restore_orphans()}))
+        return 0
     document = inspect_portal() if args.what == "inspect-portal" else inspect_sandbox()
     print(json.dumps(document, default=str))
     return 0
