@@ -296,10 +296,13 @@ def checks(portal: dict, sandbox: dict, drive: dict, workers: list[Process], una
         "workers alive, none exited on its own": all(w.alive() and not w.died for w in workers),
         "no 5xx to the broker, no exception in a broker's action": server_errors == 0
         and not drive.get("errors"),
-        # A result left RETRY whose retry never ran (its message gone with a killed worker or Redis)
-        # is fine only if the same task with the same arguments succeeded under another id (a sweep's).
-        "every task result final, or the same task and arguments succeeded under another id": all(
-            r["same work succeeded under another id"] for r in portal.get("unfinished_results", [])
+        # A result left RETRY is fine only if its work is done: the same task with the same arguments
+        # succeeded under another id (its retry message was lost with a killed worker: a sweep's run did
+        # it), or it succeeded itself and Celery marked it RETRY afterwards (its ack could not reach a
+        # lost connection: the worker cancels such requests, acks_late, and records them RETRY).
+        "every task result final, or its work done (the same task succeeded)": all(
+            r["same work succeeded under another id"] or any(" succeeded in " in x for x in r.get("log", []))
+            for r in portal.get("unfinished_results", [])
         ),
     }
     details = {
@@ -488,9 +491,9 @@ def chaos(a, rng, work, portal_env, sandbox_env, redis, workers, beat, ports, re
     portal = inspect("inspect-portal", portal_env)
     sandbox = inspect("inspect-sandbox", sandbox_env)
     unacked = redis_unacked(redis_port)
+    unfinished = traced(portal.get("unfinished_results", []), work)  # before the checks: they read it
     verdict = checks(portal, sandbox, drive, workers, unacked)
     enrolled_at = sorted(drive.get("enrolled_at", {}).values())
-    unfinished = traced(portal.get("unfinished_results", []), work)
     figures = {
         "groups": a.groups,
         "families": a.families,

@@ -52,3 +52,19 @@ def test_a_chaos_group_of_the_issue_s_shape_is_validated_and_ready_to_finalize(
     assert statuses == {"VALID": 15}, statuses
     readiness = finalize.group_readiness(group=EmployerGroup.objects.get(pk=pk))
     assert readiness.ready, (readiness.items, readiness.problems)
+
+
+def test_a_result_left_retry_passes_only_when_its_work_was_done():
+    from loadtest.chaos import checks
+
+    name = "every task result final, or its work done (the same task succeeded)"
+    sandbox = {"groups": [], "validations_made": {}, "validations_held": {}, "current": []}
+
+    def verdict(*unfinished):
+        portal = {"groups": [], "members": [], "open_operations": [], "outbox_waiting": 0}
+        return checks(portal | {"unfinished_results": list(unfinished)}, sandbox, {}, [], 0)["checks"][name]
+
+    lost = {"same work succeeded under another id": [], "log": ["worker1: … retry: Retry in 61s"]}
+    assert verdict() and not verdict(lost)  # a retry that never ran, its work not done again
+    assert verdict(lost | {"same work succeeded under another id": [["4c08…", "{'valid': 15}"]]})
+    assert verdict(lost | {"log": ["worker1: … Task portal.x[fab6…] succeeded in 9.6s: 0"]})
