@@ -88,11 +88,17 @@ RECORDED: list[tuple[str, dict[str, str]]] = [
     # a renewal's lifecycle (renewals.services)
     (gettext_noop("The carrier's renewal is %(status)s."), {}),
     (gettext_noop("Renewal open enrollment opened."), {}),
-    (gettext_noop("The employer's decision %(decision)s was signed."), {}),
-    (gettext_noop("The decision %(decision)s was prepared for the employer's signature."), {}),
+    (gettext_noop("The employer's decision %(decision)s was signed."), {"decision": "renewal_decision"}),
+    (
+        gettext_noop("The decision %(decision)s was prepared for the employer's signature."),
+        {"decision": "renewal_decision"},
+    ),
     (gettext_noop("The decision changed after it was signed: the signatures are void."), {}),
     (gettext_noop("The writing agent signed the renewal decision."), {}),
-    (gettext_noop("The signed decision %(decision)s was sent to the carrier."), {}),
+    (
+        gettext_noop("The signed decision %(decision)s was sent to the carrier."),
+        {"decision": "renewal_decision"},
+    ),
     (gettext_noop("The carrier accepted the decision."), {}),
     (gettext_noop("The carrier refused the decision: %(codes)s"), {}),
     (gettext_noop("The plan year %(start)s began."), {}),
