@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +25,8 @@ from renewals.views import decision_pdf_response
 from . import selectors, services
 from .models import EmployerRequest
 
+log = logging.getLogger(__name__)
+
 
 @login_required
 @require_GET
@@ -34,7 +38,10 @@ def employer_renewal(request: AuthenticatedRequest, group_pk: int) -> HttpRespon
     if renewal is not None and renewal.decision_draft:
         state = signing.decision_state(renewal=renewal)
         if state.document is None:  # voided since the broker prepared it: the document of the draft as it is
-            signing.decision_document_current(renewal=renewal)
+            try:
+                signing.decision_document_current(renewal=renewal)
+            except Exception:  # noqa: BLE001 - the PDF renderer missing: the page says what is signed
+                log.exception("renewal %s: the decision document could not be made", renewal.pk)
             state = signing.decision_state(renewal=renewal)
         context |= {
             "signing": state,

@@ -312,14 +312,16 @@ def renewal_decision_prepare(
     with transaction.atomic():
         Renewal.objects.filter(pk=renewal.pk).update(decision_draft=decision, decision_problems=[])
         renewal.refresh_from_db()
-        _document, voided = _live_or_voided(renewal)
-        if voided:
+        live = renewal.decision_documents.filter(voided_at__isnull=True).first()
+        signed = live is not None and live.signatures.exists()
+        before, voided = _live_or_voided(renewal)
+        if voided and signed:
             states.renewal_note(
                 renewal=renewal, reason="The decision changed after it was signed: the signatures are void."
             )
         document = decision_document_current(renewal=renewal)
         assert document is not None
-        if not document.signatures.exists():
+        if before is None:  # a new document: the employer is asked to sign it
             states.renewal_note(
                 renewal=renewal,
                 reason=f"The decision {decision.get('decision')} was prepared for the employer's signature.",

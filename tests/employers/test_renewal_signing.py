@@ -139,6 +139,13 @@ def test_a_change_after_signing_voids_both_and_ren_002_stops_the_submission(rene
     with pytest.raises(signing.DecisionNotReady):
         signing.renewal_decision_submit(renewal=renewal, by=broker.user)
     assert Renewal.objects.get(pk=renewal.pk).sending == ""
+    assert [e.reason for e in renewal.events.all()] == [
+        "The decision RENEW_AS_OFFERED was prepared for the employer's signature.",
+        "The employer's decision RENEW_AS_OFFERED was signed.",
+        "The writing agent signed the renewal decision.",
+        "The decision changed after it was signed: the signatures are void.",
+        "The decision RENEW_WITH_CHANGES was prepared for the employer's signature.",
+    ]
 
 
 def test_an_edit_outside_the_form_voids_the_document_too(renewal, broker, ann, group):
