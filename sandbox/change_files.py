@@ -297,7 +297,10 @@ def apply_changes(*, group: Group, loops: list[Loop], rejected: list[str], file_
         entry.updated_at = clock.now()
         entry.save()
         if validation.relationship == Relationship.SUBSCRIBER and action == ChangeAction.CHANGE:
-            _dependents_follow(group, validation, validations, effective)
+            own = frozenset(
+                v.member_ref for v, _change in order
+            )  # a dependent with its own loop: applied by it
+            _dependents_follow(group, validation, validations, effective, skip=own)
         MemberChange.objects.filter(pk=change.pk).update(status=C.APPLIED, file_id=file_id)
 
 
@@ -327,11 +330,12 @@ def _add(
 
 def _set_lines(entry: RosterEntry, after: list[dict], effective: date, change: dict) -> None:
     """A CHANGE: a line whose tier changes is closed the day before and opened on the effective date; a
-    line added opens; a line dropped ends on the change's coverage end."""
+    line added opens; a line dropped ends on the change's coverage end (a dependent following its
+    subscriber, without a change of its own: the day before the effective date, api.md's coverageEnd)."""
     before = _line_map(entry, effective)
     wanted = {c["line"]: (c["planId"], c["coverageTier"]) for c in after}
-    end = (_d(change.get("coverageEnd")) or effective).isoformat()
     day_before = date.fromordinal(effective.toordinal() - 1).isoformat()
+    end = coverage_end.isoformat() if (coverage_end := _d(change.get("coverageEnd"))) else day_before
     for item in entry.lines:
         if item.get("end") is not None or date.fromisoformat(item["start"]) > effective:
             continue
@@ -347,13 +351,18 @@ def _set_lines(entry: RosterEntry, after: list[dict], effective: date, change: d
 
 
 def _dependents_follow(
-    group: Group, subscriber: MemberValidation, validations: dict, effective: date
+    group: Group,
+    subscriber: MemberValidation,
+    validations: dict,
+    effective: date,
+    skip: frozenset[str] = frozenset(),
 ) -> None:
-    """A subscriber's tier change reaches its covered dependents' lines (they carry its plan and tier)."""
+    """A subscriber's tier change reaches its covered dependents' lines (they carry its plan and tier);
+    those in ``skip`` have a loop of their own in the file, which applies their change."""
     for entry in group.roster.filter(subscriber_ref=subscriber.member_ref).exclude(
         member_ref=subscriber.member_ref
     ):
-        if entry.coverage_end is not None and entry.coverage_end < effective:
+        if entry.member_ref in skip or (entry.coverage_end is not None and entry.coverage_end < effective):
             continue
         dependent = validations.get(entry.member_ref)
         if dependent is None:
