@@ -151,6 +151,13 @@ def _apply_renewal_elections(renewal: Renewal) -> set[int]:
                 waived=True, plan_id="", waiver_reason=""
             )
         done.add(chosen.member_id)
+    dependents = RenewalElection.objects.filter(
+        renewal=renewal, state=RenewalElection.State.APPLIED, member__subscriber__isnull=False,
+        action__in=("CHANGE", "TERMINATE"),
+    )  # fmt: skip
+    for chosen in dependents:  # taken off a line (or every line, on R − 1) at renewal: its lines from R
+        lines = [] if chosen.action == "TERMINATE" else [c["line"] for c in chosen.body.get("coverage") or []]
+        Member.objects.filter(pk=chosen.member_id).update(covered_lines=lines)
     return done
 
 
