@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from groupsales.change_events import ChangeAction, EventType
-from groupsales.codes import LINE_TO_X12, X12_TO_RELATIONSHIP, Line, Relationship
+from groupsales.change_events import ChangeAction, EventType, age_out_end
+from groupsales.codes import CHILD_RELATIONSHIPS, LINE_TO_X12, X12_TO_RELATIONSHIP, Line, Relationship
 from groupsales.rules import LoopCheck, check_change_loop
 from groupsales.rules.change_file import FamilyMember
 from groupsales.x12.parser import ParsedInterchange, ParsedMember
@@ -27,6 +27,7 @@ from .roster_models import MemberChange, RosterEntry
 
 V = MemberValidation.Status
 C = MemberChange.Status
+_CHILDREN = {r.value for r in CHILD_RELATIONSHIPS}
 
 
 @dataclass
@@ -106,6 +107,8 @@ def _family_after(
             continue
         if loop is None and not (entry.coverage_end is None or entry.coverage_end >= on):
             continue
+        if loop is None and _aged_out_by(entry, on):  # MNT-007: the carrier ends it before ``on`` itself
+            continue
         lines = set(_line_map(entry, on)) if loop is None else {c["line"] for c in coverage_lines(
             loop[0], validations)}  # fmt: skip
         after.append(FamilyMember(entry.member_ref, entry.relationship, frozenset(lines)))
@@ -116,6 +119,15 @@ def _family_after(
             lines = {c["line"] for c in coverage_lines(validation, validations)}
             after.append(FamilyMember(ref, validation.relationship, frozenset(lines)))
     return after
+
+
+def _aged_out_by(entry: RosterEntry, on: date) -> bool:
+    """A (not disabled) child whose coverage the carrier ends (MNT-007, the end of the month of its 26th
+    birthday) before ``on``, though the day has not come yet (a renewal file processed before R)."""
+    born = _d(entry.body.get("dateOfBirth"))
+    if entry.relationship not in _CHILDREN or born is None or entry.body.get("disabled"):
+        return False
+    return age_out_end(born) < on
 
 
 def _subscriber_tiers(family: str, loops: list[Loop], roster: dict, validations: dict, on: date) -> dict:

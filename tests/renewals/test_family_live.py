@@ -231,3 +231,43 @@ def test_a_child_leaves_every_line_and_one_aging_out_cannot_stay(group, client):
     assert "E-001-C1" in {m["memberRef"] for m in _carrier_roster(group, EVE) if m["status"] == "ACTIVE"}
     assert Member.objects.get(group=group, member_ref="E-001-C1").covered_lines == []
     assert Renewal.objects.get(pk=renewal.pk).status == Renewal.Status.RENEWED
+
+
+def test_a_child_aging_out_in_the_last_month_leaves_the_tier_without_a_loop_of_its_own(group):  # noqa: F811
+    """Noah turns 26 on 2027-12-15: the carrier ends him on 2027-12-31 itself (MNT-007), so when Maya is
+    taken off every line Ann's tiers from R are ESP; the file, processed before Noah's end, is accepted."""
+    from sandbox.models import Group as CarrierGroup
+    from sandbox.roster_models import RosterEntry
+
+    carrier = CarrierGroup.objects.get(group_id=group.humana_group_id)
+    rows = [*RosterEntry.objects.filter(group=carrier, member_ref="E-001-C2"),
+            *carrier.validations.filter(member_ref="E-001-C2")]  # fmt: skip
+    assert len(rows) == 2
+    for row in rows:
+        row.body = {**row.body, "dateOfBirth": "2001-12-15"}
+        row.save()
+    Member.objects.filter(group=group, member_ref="E-001-C2").update(date_of_birth=date(2001, 12, 15))
+    renewal = accepted_renewal(group)
+    on("2027-12-10")
+    ann = Member.objects.get(group=group, member_ref="E-001")
+    family = {f.member_ref: f.ends_on for f in elections.renewal_family(renewal=renewal, subscriber=ann)}
+    assert family == {"E-001-S": None, "E-001-C1": None, "E-001-C2": date(2027, 12, 31)}
+    everything = ("MEDICAL", "DENTAL", "VISION")
+    chosen = elections.renewal_election_record(
+        renewal=renewal, subscriber=ann, plans={}, family={"E-001-S": everything, "E-001-C1": ()}
+    )
+    assert chosen is not None and chosen.state == E.VALIDATED, chosen.carrier_errors
+    assert {c["coverageTier"] for c in chosen.body["coverage"]} == {"ESP"}
+    theirs = {e.member.member_ref: e.action for e in RenewalElection.objects.filter(renewal=renewal)}
+    assert theirs == {"E-001": "CHANGE", "E-001-C1": "TERMINATE"}  # nothing sent for Noah
+
+    file = elections.renewal_file_send(renewal_id=renewal.pk)
+    assert (file.problems, pyx12_issues(file.content)) == ([], [])
+    assert member_refs(file.content) == ["E-001", "E-001-C1"]
+    file = elections.renewal_file_poll(file_id=file.pk)
+    assert file.status == RenewalFile.Status.ACCEPTED, (file.problems, file.results)
+    on(R)
+    services.renewal_sync(group_id=group.pk)
+    roster = {m["memberRef"]: m for m in _carrier_roster(group, R) if m["status"] == "ACTIVE"}
+    assert set(roster) >= {"E-001", "E-001-S"} and not {"E-001-C1", "E-001-C2"} & set(roster)
+    assert {c["coverageTier"] for c in roster["E-001"]["coverage"]} == {"ESP"}
