@@ -25,6 +25,8 @@ from typing import Any, Literal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from carrier.client import get_client
 from carrier.operations import carrier_call
@@ -209,9 +211,6 @@ def renewal_family_problems(
 ) -> dict[str, list[tuple[str, str]]]:
     """The portal's earlier check of what the employee ticked: member ref → [(rule ID, message)]. A child
     whose coverage ends before R by MNT-007 cannot be kept on any line."""
-    from django.utils.formats import date_format
-    from django.utils.translation import gettext as _
-
     problems: dict[str, list[tuple[str, str]]] = {}
     for f in renewal_family(renewal=renewal, subscriber=subscriber):
         if f.ends_on is not None and list(family.get(f.member_ref) or []):
