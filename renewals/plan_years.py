@@ -210,6 +210,8 @@ def plan_year_open(*, renewal: Renewal) -> PlanYear:
             end=_anniversary(renewal.renewal_date, 1) - timedelta(days=1), offerings=offerings, rates=rates,
             employer_contributions=employer, members=_members(group),
         )  # fmt: skip
-        if offerings:
-            EmployerGroup.objects.filter(pk=group.pk).update(offerings=offerings)
+        if offerings:  # saved, not updated: the group's history records the new lines (who: the portal)
+            group.offerings = offerings
+            group._change_reason = f"The plan year {renewal.renewal_date.isoformat()} began."  # type: ignore[attr-defined]
+            group.save(update_fields=["offerings", "updated_at"])
     return year
