@@ -21,6 +21,7 @@ from groupsales.rules.change_file import FamilyMember
 from groupsales.x12.parser import ParsedInterchange, ParsedMember
 
 from . import clock, scenarios
+from .file_members import file_error, member_identity_errors
 from .maintenance import _d, _end_entry, _line_map, _member_data, _waivers, coverage_lines
 from .models import EnrollmentFile, Group, MemberValidation
 from .roster_models import MemberChange, RosterEntry
@@ -56,20 +57,9 @@ def file_level_errors(*, group: Group) -> list[dict[str, Any]]:
     return [{"code": "MNT-001", "message": message, "segment": None, "line": None}]
 
 
-def _file_error(code: str, message: str, segment: str | None, line: int | None) -> dict[str, Any]:
-    return {"code": code, "message": message, "segment": segment, "line": line}
-
-
 def _violation_error(v: Any, pm: ParsedMember) -> dict[str, Any]:
     segment, _, line = v.pointer.partition("@")
-    return _file_error(v.code, v.message, segment or "INS", int(line) if line.isdigit() else pm.line)
-
-
-def _identity_errors(pm: ParsedMember, validation: MemberValidation, validations: dict) -> list[dict]:
-    from .files import _member_errors  # new business's FIL-010 checks, the same for a change loop
-
-    found = _member_errors(pm, validation, validations, date.min)
-    return [e for e in found if e["code"] == "FIL-010"]
+    return file_error(v.code, v.message, segment or "INS", int(line) if line.isdigit() else pm.line)
 
 
 def _plan_errors(pm: ParsedMember, expected: dict[str, tuple[str, str]]) -> list[dict]:
@@ -80,9 +70,9 @@ def _plan_errors(pm: ParsedMember, expected: dict[str, tuple[str, str]]) -> list
             continue
         want = expected.get(cover.insurance_line)
         if want is None:
-            out.append(_file_error("FIL-011", f"Not validated for {cover.insurance_line}.", "HD", cover.line))
+            out.append(file_error("FIL-011", f"Not validated for {cover.insurance_line}.", "HD", cover.line))
         elif (cover.plan_id, cover.tier) != want:
-            out.append(_file_error("FIL-011", f"HD04/HD05 should be {want[0]}/{want[1]}.", "HD", cover.line))
+            out.append(file_error("FIL-011", f"HD04/HD05 should be {want[0]}/{want[1]}.", "HD", cover.line))
     return out
 
 
@@ -186,19 +176,17 @@ def _loop_errors(
     if validation is None or not validation.valid:
         why = "The 2000 loop has no REF*ZZ member reference." if not pm.member_ref else (
             f"No valid validation for member {pm.member_ref} in this group.")  # fmt: skip
-        return [_file_error("FIL-010", why, "REF" if pm.member_ref else "INS", pm.line_of("REF", "ZZ"))]
+        return [file_error("FIL-010", why, "REF" if pm.member_ref else "INS", pm.line_of("REF", "ZZ"))]
     if change is None:
-        return [_file_error("FIL-013", "The member is not validated with a mid-year event.", "INS", pm.line)]
+        return [file_error("FIL-013", "The member is not validated with a mid-year event.", "INS", pm.line)]
     if change.status != C.PENDING:
         why = (
             "The change was rejected: validate the member again, then send it."
             if change.status == C.REJECTED
             else "The change was already applied by another file: validate the member again."
         )
-        return [_file_error("FIL-013", why, "INS", pm.line)]
-    errors = _identity_errors(pm, validation, validations) + _plan_errors(
-        pm, _expected(validation, validations)
-    )
+        return [file_error("FIL-013", why, "INS", pm.line)]
+    errors = member_identity_errors(pm, validation) + _plan_errors(pm, _expected(validation, validations))
     errors += [
         _violation_error(v, pm)
         for v in check_change_loop(
@@ -208,7 +196,7 @@ def _loop_errors(
     subscriber = validations.get(validation.subscriber_ref)
     if scenarios.member_rejected(subscriber_last_name=(subscriber or validation).body.get("lastName")):
         errors.append(
-            _file_error("FIL-901", "Enrollment processing rejected the member (sandbox).", "INS", pm.line)
+            file_error("FIL-901", "Enrollment processing rejected the member (sandbox).", "INS", pm.line)
         )
     return errors
 
@@ -247,7 +235,7 @@ def change_results(
         if any(lp.errors for lp in members):
             for loop in members:
                 if not loop.errors:
-                    loop.errors = [_file_error("MNT-013", "Rejected with its family.", "INS", loop.pm.line)]
+                    loop.errors = [file_error("MNT-013", "Rejected with its family.", "INS", loop.pm.line)]
     return _entries(loops)
 
 
