@@ -19,30 +19,26 @@ import copy
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Literal
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 
 from carrier.client import get_client
 from carrier.operations import carrier_call
-from carrier.rules import carrier_today, rule_settings
+from carrier.rules import carrier_today
 from edi.services.control_numbers import control_number_allocate
 from edi.services.files import group_facts
-from groupsales.change_events import age_out_end
-from groupsales.codes import CHILD_RELATIONSHIPS, SPOUSE_RELATIONSHIPS
 from groupsales.x12.changes import ChangeFamily
 from groupsales.x12.model import Coverage, Envelope, Header, member_from_api
 from groupsales.x12.renewal import render_renewal_834, renewal_loop
 from groupsales.x12.validate import precheck, pyx12_issues
-from members.models import LINES, Election, Member
+from members.models import Election, Member
 from members.services.bodies import member_build_validation_body
 
 from . import states
+from .family import joining_member_ids, lines_from_r, renewal_family, renewal_family_chosen, stand_ins
 from .models import Renewal, RenewalElection, RenewalFile
 from .plan_years import _destinations
 
@@ -129,126 +125,6 @@ def renewal_choices(*, renewal: Renewal, subscriber: Member) -> list[LineChoice]
     return rows
 
 
-@dataclass(frozen=True)
-class FamilyMember:
-    """A dependent covered on R − 1, as the renewal page offers it: the lines it holds now and, for a child
-    whose coverage the carrier ends before R (MNT-007), that end (it cannot be kept)."""
-
-    member: Member
-    lines: tuple[str, ...]
-    ends_on: date | None = None
-
-    @property
-    def member_ref(self) -> str:
-        return self.member.member_ref
-
-
-def _joining_ids(renewal: Renewal, subscriber: Member) -> set[int]:
-    return set(
-        RenewalElection.objects.filter(
-            renewal=renewal, member__subscriber=subscriber, action="ADD"
-        ).values_list("member_id", flat=True)
-    )
-
-
-def _ordered(lines: Iterable[str]) -> tuple[str, ...]:
-    wanted = set(lines)
-    return tuple(line for line in LINES if line in wanted)
-
-
-def _ages_out_before(dependent: Member, renewal_date: date) -> date | None:
-    """MNT-007: the day the carrier ends a (not disabled) child's coverage, when that is before R."""
-    if dependent.relationship not in CHILD_RELATIONSHIPS or dependent.disabled or not dependent.date_of_birth:
-        return None
-    end = age_out_end(dependent.date_of_birth, age_limit=rule_settings().child_age_limit)
-    return end if end < renewal_date else None
-
-
-def renewal_family(*, renewal: Renewal, subscriber: Member) -> list[FamilyMember]:
-    """The subscriber's dependents covered on R − 1 (spouse or partner first, then children oldest first),
-    those joining at renewal left out (they are the page's "joining" list)."""
-    joining = _joining_ids(renewal, subscriber)
-    found = [
-        FamilyMember(d, _ordered(d.covered_lines or []), _ages_out_before(d, renewal.renewal_date))
-        for d in subscriber.dependents.filter(withdrawn_at__isnull=True)
-        if d.pk not in joining and d.covered_lines
-    ]
-    return sorted(
-        found,
-        key=lambda f: (
-            f.member.relationship not in SPOUSE_RELATIONSHIPS,
-            f.member.date_of_birth or date.max,
-            f.member_ref,
-        ),
-    )
-
-
-def renewal_family_chosen(*, renewal: Renewal, subscriber: Member) -> dict[str, tuple[str, ...]]:
-    """Each dependent's lines from R as last chosen (its stored election), else as it holds them now; a
-    child aging out before R on none."""
-    stored = {
-        e.member.member_ref: e
-        for e in RenewalElection.objects.filter(renewal=renewal, member__subscriber=subscriber)
-        .exclude(action="ADD")
-        .select_related("member")
-    }
-    chosen: dict[str, tuple[str, ...]] = {}
-    for f in renewal_family(renewal=renewal, subscriber=subscriber):
-        election = stored.get(f.member_ref)
-        if f.ends_on is not None:
-            chosen[f.member_ref] = ()
-        elif election is None:
-            chosen[f.member_ref] = f.lines
-        elif election.action == "TERMINATE":
-            chosen[f.member_ref] = ()
-        else:
-            chosen[f.member_ref] = _ordered(c["line"] for c in election.body.get("coverage") or [])
-    return chosen
-
-
-def renewal_family_problems(
-    *, renewal: Renewal, subscriber: Member, family: Mapping[str, Iterable[str]]
-) -> dict[str, list[tuple[str, str]]]:
-    """The portal's earlier check of what the employee ticked: member ref → [(rule ID, message)]. A child
-    whose coverage ends before R by MNT-007 cannot be kept on any line."""
-    problems: dict[str, list[tuple[str, str]]] = {}
-    for f in renewal_family(renewal=renewal, subscriber=subscriber):
-        if f.ends_on is not None and list(family.get(f.member_ref) or []):
-            message = _(
-                "%(name)s turns 26 before the renewal date: Humana ends the coverage on %(day)s, so it "
-                "cannot continue at renewal."
-            ) % {
-                "name": f"{f.member.first_name} {f.member.last_name}",
-                "day": date_format(f.ends_on, "Y-m-d"),
-            }
-            problems.setdefault(f.member_ref, []).append(("MNT-007", message))
-    return problems
-
-
-def _from_r(
-    family: list[FamilyMember], wanted: Mapping[str, Iterable[str]], elected: set[str]
-) -> dict[str, tuple[str, ...]]:
-    """Each dependent's lines from R: what was chosen, on the lines the subscriber elects from R (MBR-011);
-    a child aging out before R on none."""
-    return {
-        f.member_ref: ()
-        if f.ends_on is not None
-        else _ordered(set(wanted.get(f.member_ref, f.lines)) & elected)
-        for f in family
-    }
-
-
-def _stand_ins(subscriber: Member, lines: Mapping[str, tuple[str, ...]]) -> list[Member]:
-    """The subscriber's active dependents with their lines from R (unsaved copies: the tier's input)."""
-    out = []
-    for dependent in subscriber.dependents.filter(withdrawn_at__isnull=True):
-        if dependent.member_ref in lines:
-            dependent = copy.copy(dependent)
-            dependent.covered_lines = list(lines[dependent.member_ref])
-        out.append(dependent)
-    return out
-
-
 def _held(subscriber: Member, joining: set[int] | None = None) -> list[dict[str, Any]]:
     """The subscriber's lines on R − 1 with their tiers (dependents joining at renewal left out)."""
     dependents = [d for d in subscriber.dependents.filter(withdrawn_at__isnull=True)
@@ -299,8 +175,7 @@ def renewal_election_record(
     if not renewal_enrollment_open(renewal=renewal):
         raise RenewalElectionRefused("Renewal open enrollment is not open.")
     choices = renewal_choices(renewal=renewal, subscriber=subscriber)
-    joining_ids = _joining_ids(renewal, subscriber)
-    held = _held(subscriber, joining_ids)
+    held = _held(subscriber, joining_member_ids(renewal, subscriber))
     passive = {c.line: c.renewal_plan for c in choices}
     wanted = {line: plans.get(line, passive.get(line)) for line in passive}
     stored = {e.member_id: e for e in RenewalElection.objects.filter(renewal=renewal).filter(
@@ -311,24 +186,11 @@ def renewal_election_record(
     joining = [e for e in stored.values() if e.action == "ADD" and e.state != E.REFUSED]
     members = renewal_family(renewal=renewal, subscriber=subscriber)
     chosen = family if family is not None else renewal_family_chosen(renewal=renewal, subscriber=subscriber)
-    reasons = waiver_reasons or {}
-
-    def elections_of(lines: Mapping[str, str | None]) -> list[Election]:
-        return [
-            Election(member=subscriber, line=line, plan_id=plan or "", waived=plan is None,
-                     waiver_reason="" if plan else reasons.get(line, "OTHER_GROUP_COVERAGE"))
-            for line, plan in lines.items()
-        ]  # fmt: skip
-
-    after = _from_r(members, chosen, {line for line, plan in wanted.items() if plan})
+    after = lines_from_r(members, chosen, {line for line, plan in wanted.items() if plan})
     now = {f.member_ref: f.lines for f in members}
-    passive_after = _from_r(members, now, {line for line, plan in passive.items() if plan})
-    passive_body = member_build_validation_body(
-        member=subscriber, dependents=_stand_ins(subscriber, passive_after), elections=elections_of(passive)
-    )
-    body = member_build_validation_body(
-        member=subscriber, dependents=_stand_ins(subscriber, after), elections=elections_of(wanted)
-    )
+    passive_after = lines_from_r(members, now, {line for line, plan in passive.items() if plan})
+    passive_body = _body(subscriber, passive_after, passive, waiver_reasons)
+    body = _body(subscriber, after, wanted, waiver_reasons)
     ends = {f.member_ref for f in members if f.ends_on is not None}  # the carrier ends them itself
     changed = {} if leave else {
         ref: lines for ref, lines in after.items() if ref not in ends and set(lines) != set(now[ref])
@@ -338,39 +200,91 @@ def renewal_election_record(
         old = stored.get(f.member.pk)
         if old is not None and f.member_ref not in changed and old.state in (E.VALIDATED, E.REFUSED):
             old.delete()
-    subscriber_sent = leave or bool(joining) or body["coverage"] != passive_body["coverage"]
-    if not subscriber_sent:
-        if existing is not None and existing.state in (E.VALIDATED, E.REFUSED):
-            existing.delete()
-        if not changed:
-            return None
-        election: RenewalElection | None = None
-    else:
-        action = "TERMINATE" if leave else ("CHANGE" if held else "ADD")
-        if leave:
-            body = member_build_validation_body(member=subscriber)
-        election = _put(renewal, subscriber, action, body, held, existing)
-        election = renewal_election_validate(election=election)
+    election = _subscriber_election(
+        renewal, subscriber, sent=leave or bool(joining) or body["coverage"] != passive_body["coverage"],
+        leave=leave, held=held, body=body, existing=existing,
+    )  # fmt: skip
+    if election is None and not changed:
+        return None
     found = [election] if election is not None else []
     plan_of = {c["line"]: c for c in held}
     for ref, lines in changed.items():
-        dependent = by_ref[ref]
         before = [plan_of[line] for line in now[ref] if line in plan_of]
-        if lines:
-            stand_in = copy.copy(dependent)
-            stand_in.covered_lines = list(lines)
-            action, dependent_body = "CHANGE", member_build_validation_body(member=stand_in)
-        else:  # ends on R − 1: the body as enrolled (the coverage that ends)
-            action, dependent_body = "TERMINATE", member_build_validation_body(member=dependent)
-        mine = _put(renewal, dependent, action, dependent_body, before, stored.get(dependent.pk))
-        if election is not None and election.state == E.REFUSED:
-            mine.state, mine.carrier_errors = E.REFUSED, election.carrier_errors
-            mine.save(update_fields=["state", "carrier_errors", "updated_at"])
-        else:
-            mine = renewal_election_validate(election=mine)
-        found.append(mine)
+        found.append(_dependent_election(renewal, by_ref[ref], lines, before, stored, election))
     refused = [e for e in found if e.state == E.REFUSED]
     return (refused or found)[0]
+
+
+def _body(
+    subscriber: Member,
+    from_r: Mapping[str, tuple[str, ...]],
+    plans: Mapping[str, str | None],
+    reasons: Mapping[str, str] | None,
+) -> dict[str, Any]:
+    """The subscriber's validation body with ``plans`` and each dependent on its lines from R."""
+    return member_build_validation_body(
+        member=subscriber,
+        dependents=stand_ins(subscriber, from_r),
+        elections=_elections(subscriber, plans, reasons),
+    )
+
+
+def _elections(
+    subscriber: Member, lines: Mapping[str, str | None], reasons: Mapping[str, str] | None
+) -> list[Election]:
+    """Unsaved elections of the subscriber (line → plan, or None: waived with its reason)."""
+    return [
+        Election(member=subscriber, line=line, plan_id=plan or "", waived=plan is None,
+                 waiver_reason="" if plan else (reasons or {}).get(line, "OTHER_GROUP_COVERAGE"))
+        for line, plan in lines.items()
+    ]  # fmt: skip
+
+
+def _subscriber_election(
+    renewal: Renewal,
+    subscriber: Member,
+    *,
+    sent: bool,
+    leave: bool,
+    held: list[dict[str, Any]],
+    body: dict[str, Any],
+    existing: RenewalElection | None,
+) -> RenewalElection | None:
+    """The employee's own election, validated; None (an unsent one withdrawn) when it equals the passive
+    renewal."""
+    if not sent:
+        if existing is not None and existing.state in (E.VALIDATED, E.REFUSED):
+            existing.delete()
+        return None
+    action = "TERMINATE" if leave else ("CHANGE" if held else "ADD")
+    if leave:
+        body = member_build_validation_body(member=subscriber)
+    return renewal_election_validate(election=_put(renewal, subscriber, action, body, held, existing))
+
+
+def _dependent_election(
+    renewal: Renewal,
+    dependent: Member,
+    lines: Iterable[str],
+    before: list[dict[str, Any]],
+    stored: Mapping[int, RenewalElection],
+    subscriber_election: RenewalElection | None,
+) -> RenewalElection:
+    """A dependent's CHANGE (its lines from R) or TERMINATE (no line: it ends on R − 1), validated, or
+    refused with the employee's own refused election (the family goes together, MNT-013)."""
+    lines = list(lines)
+    if lines:
+        stand_in = copy.copy(dependent)
+        stand_in.covered_lines = lines
+        action, body = "CHANGE", member_build_validation_body(member=stand_in)
+    else:  # ends on R − 1: the body as enrolled (the coverage that ends)
+        action, body = "TERMINATE", member_build_validation_body(member=dependent)
+    mine = _put(renewal, dependent, action, body, before, stored.get(dependent.pk))
+    if subscriber_election is not None and subscriber_election.state == E.REFUSED:
+        mine.state, mine.carrier_errors = E.REFUSED, subscriber_election.carrier_errors
+        mine.save(update_fields=["state", "carrier_errors", "updated_at"])
+        return mine
+    return renewal_election_validate(election=mine)
 
 
 def renewal_election_validate(*, election: RenewalElection) -> RenewalElection:

@@ -31,13 +31,8 @@ from members.models import Member, coverage_tier
 from members.self_service import employee_costs_by_line
 from portal.display import plan_label
 
-from .elections import (
-    LineChoice,
-    renewal_choices,
-    renewal_enrollment_open,
-    renewal_family,
-    renewal_family_chosen,
-)
+from .elections import LineChoice, renewal_choices, renewal_enrollment_open
+from .family import FamilyMember, renewal_family, renewal_family_chosen
 from .models import Renewal, RenewalElection, RenewalLink
 
 KIND = "RENEWAL_ENROLLMENT"
@@ -217,46 +212,56 @@ def renewal_page_lines(
         chosen |= dict(plans)
     why |= dict(reasons or {})
     dependents = list(subscriber.dependents.filter(withdrawn_at__isnull=True))
-    rows = []
-    for c in choices:
-        if not c.options:
-            continue
-        priced = costs.get(c.line, {})
-        share = {p: Decimal(str(q["employee"])) for p, q in priced.items() if q.get("employee") is not None}
-        options = [(p, plan_label(p), share.get(p)) for p in c.options]
-        renewal_cost = share.get(c.renewal_plan or "")
-        is_share = renewal_cost is not None
-        same_family = all((c.line in from_r[f.member_ref]) == (c.line in f.lines) for f in members)
-        if renewal_cost is None and c.renewal_cost is not None and same_family:
-            renewal_cost = Decimal(c.renewal_cost)  # the family's premium as the carrier's offer prices it
-        picked = chosen.get(c.line) or c.renewal_plan or "WAIVE"
-        said = problems or {}
-        ticks = [
-            FamilyTick(f.member_ref, f"{f.member.first_name} {f.member.last_name}", c.line in f.lines,
-                       c.line in from_r[f.member_ref], f.ends_on, list(said.get(f.member_ref, [])))
-            for f in members
-        ]  # fmt: skip
-        on_line = [d for d in dependents if c.line in from_r.get(d.member_ref, tuple(d.covered_lines or []))]
-        rows.append(
-            LineView(
-                c.line,
-                plan_label(c.current_plan) if c.current_plan else "",
-                plan_label(c.renewal_plan) if c.renewal_plan else "",
-                c.renewal_plan,
-                options,
-                renewal_cost,
-                is_share,
-                picked,
-                ticks,
-                coverage_tier(f.member.relationship for f in members if c.line in f.lines)
-                if c.current_plan
-                else None,
-                coverage_tier(d.relationship for d in on_line),
-                share.get(picked),
-                why.get(c.line, ""),
-            )  # fmt: skip
-        )
-    return rows
+    said = problems or {}
+    return [
+        _line_view(c, costs.get(c.line, {}), members, from_r, dependents, chosen, why, said)
+        for c in choices
+        if c.options
+    ]
+
+
+def _line_view(
+    c: LineChoice,
+    priced: Mapping[str, Mapping[str, Any]],
+    members: list[FamilyMember],
+    from_r: Mapping[str, tuple[str, ...]],
+    dependents: list[Member],
+    chosen: Mapping[str, str],
+    why: Mapping[str, str],
+    said: Mapping[str, list[tuple[str, str]]],
+) -> LineView:
+    """One line of the renewal page: its plans with the employee's cost on R for the family kept there."""
+    share = {p: Decimal(str(q["employee"])) for p, q in priced.items() if q.get("employee") is not None}
+    options = [(p, plan_label(p), share.get(p)) for p in c.options]
+    renewal_cost = share.get(c.renewal_plan or "")
+    is_share = renewal_cost is not None
+    same_family = all((c.line in from_r[f.member_ref]) == (c.line in f.lines) for f in members)
+    if renewal_cost is None and c.renewal_cost is not None and same_family:
+        renewal_cost = Decimal(c.renewal_cost)  # the family's premium as the carrier's offer prices it
+    picked = chosen.get(c.line) or c.renewal_plan or "WAIVE"
+    ticks = [
+        FamilyTick(f.member_ref, f"{f.member.first_name} {f.member.last_name}", c.line in f.lines,
+                   c.line in from_r[f.member_ref], f.ends_on, list(said.get(f.member_ref, [])))
+        for f in members
+    ]  # fmt: skip
+    on_line = [d for d in dependents if c.line in from_r.get(d.member_ref, tuple(d.covered_lines or []))]
+    return LineView(
+        c.line,
+        plan_label(c.current_plan) if c.current_plan else "",
+        plan_label(c.renewal_plan) if c.renewal_plan else "",
+        c.renewal_plan,
+        options,
+        renewal_cost,
+        is_share,
+        picked,
+        ticks,
+        coverage_tier(f.member.relationship for f in members if c.line in f.lines)
+        if c.current_plan
+        else None,
+        coverage_tier(d.relationship for d in on_line),
+        share.get(picked),
+        why.get(c.line, ""),
+    )  # fmt: skip
 
 
 def renewal_page_open(*, link: RenewalLink) -> bool:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from members.models import Election
 
 from . import elections, self_service
+from .family import renewal_family, renewal_family_problems
 from .forms_enroll import RenewalDependentForm
 
 
@@ -46,7 +47,7 @@ def _posted_family(
     ticked = {key for key, value in request.POST.items() if value == "yes"}
     return {
         f.member_ref: [line for line in lines if f"cover_{line}_{f.member_ref}" in ticked]
-        for f in elections.renewal_family(renewal=renewal, subscriber=subscriber)
+        for f in renewal_family(renewal=renewal, subscriber=subscriber)
     }
 
 
@@ -66,7 +67,7 @@ def _choose(request: HttpRequest, renewal, subscriber, context: dict) -> dict:
             posted[row.line] = value
     family = _posted_family(request, renewal, subscriber, [row.line for row in rows])
     if family is not None:
-        problems = elections.renewal_family_problems(renewal=renewal, subscriber=subscriber, family=family)
+        problems = renewal_family_problems(renewal=renewal, subscriber=subscriber, family=family)
         if problems:  # refused before the carrier: the page again with what was ticked
             context["posted"] = {"plans": posted, "family": family, "problems": problems, "reasons": reasons}
             return {"kind": "invalid"}
