@@ -30,6 +30,8 @@ RECORDED: list[tuple[str, dict[str, str]]] = [
     (gettext_noop("the file was rejected as a whole"), {}),
     (gettext_noop("applied"), {}),
     (gettext_noop("rejected in the file"), {}),
+    (gettext_noop("held until the renewal of %(date)s is accepted (MNT-011)"), {}),
+    (gettext_noop("released: the renewal of %(date)s was accepted"), {}),
     # a group's lifecycle (enrollment.services, .finalize, .tasks, .changes)
     (gettext_noop("Submitted to the carrier"), {}),
     (gettext_noop("Submitted to the carrier (demo data)"), {}),
