@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from carrier.rules import carrier_today
 from enrollment import notices
+from enrollment.rules import Problem  # the portal's one "rule broken, where, and the fix"
 from groupsales.rules import check_decision
 from portal.display import contribution_words, plan_label
 from portal.words import code_label
@@ -118,63 +119,71 @@ def _contribution(value: Any) -> str:
     return str(contribution_words(value)) if value else "—"
 
 
+def _line_changes(
+    line: dict[str, Any], kind: str, decided: dict[str, Any], end: str
+) -> tuple[DecisionLine, list[str], list[str]]:
+    """One line of the offer under the decision: the line in words, what it changes, its plan mappings."""
+    code = line["line"]
+    name = code_label(code, "line")
+    offered_plans = sorted({p["renewalPlanId"] for p in line["plans"] if p["renewalPlanId"]})
+    offered = line.get("contribution") or {}
+    renewed = kind == "RENEW_AS_OFFERED" or (kind == "RENEW_WITH_CHANGES" and code in decided)
+    plans, contribution = offered_plans, offered
+    changes, mappings = [], []
+    if kind == "RENEW_WITH_CHANGES" and code in decided:
+        plans, contribution = list(decided[code].get("planIds") or []), decided[code].get("contribution")
+        if sorted(plans) != offered_plans:
+            changes.append(
+                _("%(line)s: the plans from the renewal date are %(plans)s.")
+                % {"line": name, "plans": ", ".join(plan_label(p) for p in plans) or "—"}
+            )
+        if contribution != offered:
+            changes.append(
+                _("%(line)s: the employer's contribution changes from %(before)s to %(after)s.")
+                % {"line": name, "before": _contribution(offered), "after": _contribution(contribution)}
+            )
+        for mapping in decided[code].get("planMappings") or []:
+            mappings.append(
+                _("Members of %(from)s move to %(to)s.")
+                % {"from": plan_label(mapping["fromPlanId"]), "to": plan_label(mapping["toPlanId"])}
+            )
+    if not renewed and kind == "RENEW_WITH_CHANGES":
+        changes.append(
+            _("%(line)s is not renewed: its coverage ends on %(day)s.") % {"line": name, "day": end}
+        )
+    if renewed:
+        mapped = {m["fromPlanId"] for m in decided.get(code, {}).get("planMappings") or []}
+        for plan in line["plans"]:
+            if plan["renewalPlanId"] is None and plan["members"] and plan["currentPlanId"] not in mapped:
+                changes.append(
+                    _("%(plan)s has no renewal plan: its members lose %(line)s on %(day)s.")
+                    % {"plan": plan_label(plan["currentPlanId"]), "line": name, "day": end}
+                )
+    shown = DecisionLine(
+        code,
+        renewed,
+        [plan_label(p["currentPlanId"]) for p in line["plans"]],
+        [plan_label(p) for p in plans] if renewed else [],
+        _contribution(offered),
+        _contribution(contribution) if renewed else "—",
+    )
+    return shown, changes, mappings
+
+
 def decision_view(*, renewal: Renewal, decision: dict[str, Any]) -> DecisionView:
     """The decision's plans (current → from the renewal date), contributions and what it changes."""
     kind = str(decision.get("decision") or "")
     end = (renewal.renewal_date - timedelta(days=1)).isoformat()
     offer_lines = ((renewal.carrier_renewal or {}).get("offer") or {}).get("lines") or []
     decided = {o["line"]: o for o in decision.get("offerings") or []}
-    lines, changes, mappings = [], [], []
+    lines: list[DecisionLine] = []
+    changes: list[str] = []
+    mappings: list[str] = []
     for line in offer_lines:
-        code = line["line"]
-        name = code_label(code, "line")
-        plans_now = [plan_label(p["currentPlanId"]) for p in line["plans"]]
-        offered_plans = sorted({p["renewalPlanId"] for p in line["plans"] if p["renewalPlanId"]})
-        offered = line.get("contribution") or {}
-        renewed = kind == "RENEW_AS_OFFERED" or (kind == "RENEW_WITH_CHANGES" and code in decided)
-        plans, contribution = offered_plans, offered
-        if kind == "RENEW_WITH_CHANGES" and code in decided:
-            plans, contribution = list(decided[code].get("planIds") or []), decided[code].get("contribution")
-            if sorted(plans) != offered_plans:
-                changes.append(
-                    _("%(line)s: the plans from the renewal date are %(plans)s.")
-                    % {"line": name, "plans": ", ".join(plan_label(p) for p in plans) or "—"}
-                )
-            if contribution != offered:
-                changes.append(
-                    _("%(line)s: the employer's contribution changes from %(before)s to %(after)s.")
-                    % {"line": name, "before": _contribution(offered), "after": _contribution(contribution)}
-                )
-            for mapping in decided[code].get("planMappings") or []:
-                mappings.append(
-                    _("Members of %(from)s move to %(to)s.")
-                    % {"from": plan_label(mapping["fromPlanId"]), "to": plan_label(mapping["toPlanId"])}
-                )
-        if not renewed and kind == "RENEW_WITH_CHANGES":
-            changes.append(
-                _("%(line)s is not renewed: its coverage ends on %(day)s.") % {"line": name, "day": end}
-            )
-        if renewed:
-            for plan in line["plans"]:
-                mapped = any(
-                    m["fromPlanId"] == plan["currentPlanId"]
-                    for m in decided.get(code, {}).get("planMappings") or []
-                )
-                if plan["renewalPlanId"] is None and plan["members"] and not mapped:
-                    changes.append(
-                        _("%(plan)s has no renewal plan: its members lose %(line)s on %(day)s.")
-                        % {"plan": plan_label(plan["currentPlanId"]), "line": name, "day": end}
-                    )
-        lines.append(
-            DecisionLine(
-                code,
-                renewed,
-                plans_now,
-                [plan_label(p) for p in plans] if renewed else [],
-                _contribution(offered),
-                _contribution(contribution) if renewed else "—",
-            )
-        )
+        shown, line_changes, line_mappings = _line_changes(line, kind, decided, end)
+        lines.append(shown)
+        changes += line_changes
+        mappings += line_mappings
     if kind == "DO_NOT_RENEW":
         changes.append(_("The group does not renew: every member's coverage ends on %(day)s.") % {"day": end})
     elif kind == "RENEW_AS_OFFERED" and not changes:
@@ -352,6 +361,48 @@ def _ask_to_sign(renewal: Renewal, document: DecisionDocument) -> None:
     )
 
 
+def _check_signer(
+    *, renewal: Renewal, role: str, user: User | None, signed_by: str, consent: bool, title: str
+) -> None:
+    """REN-002's signer: consent, a name, the employer's title; only the writing agent signs as the agent."""
+    if not consent:
+        raise ValidationError(
+            _("REN-002: Agree to sign and receive the decision electronically to sign it."), code="consent"
+        )
+    if not signed_by.strip():
+        raise ValidationError(_("REN-002: Type your full name to sign."), code="name")
+    if role == Role.EMPLOYER and not title.strip():
+        raise ValidationError(
+            _("REN-002: Give your title at the employer (e.g. Owner, HR manager)."), code="title"
+        )
+    if role == Role.AGENT and getattr(getattr(user, "broker", None), "npn", None) != renewal.group.agent_npn:
+        raise ValidationError(_("Only the group's writing agent can sign as the agent."), code="agent")
+
+
+def _signed(renewal: Renewal, document: DecisionDocument, signature: DecisionSignature) -> None:
+    """On the renewal's timeline; the broker is told once the employer has signed."""
+    if signature.role != Role.EMPLOYER:
+        states.renewal_note(renewal=renewal, reason="The writing agent signed the renewal decision.")
+        return
+    shown = document.decision
+    states.renewal_note(
+        renewal=renewal, reason=f"The employer's decision {shown.get('decision')} was signed."
+    )
+    group = renewal.group
+    transaction.on_commit(
+        lambda: notices.notice_send_quietly(
+            group=group,
+            kind="RENEWAL_DECISION_SIGNED",
+            context={
+                **_context(renewal, shown),
+                "signed_by": signature.signed_by,
+                "url": _site("renewals:detail", group.pk),
+            },
+            key=f"decision-signed:{signature.pk}",
+        )
+    )
+
+
 def renewal_decision_sign(
     *,
     renewal: Renewal,
@@ -366,19 +417,7 @@ def renewal_decision_sign(
     user_agent: str = "",
 ) -> DecisionSignature:
     """Sign the live decision document, if it is still the one the signer read (``document_sha256``)."""
-    if not consent:
-        raise ValidationError(
-            _("REN-002: Agree to sign and receive the decision electronically to sign it."), code="consent"
-        )
-    if not signed_by.strip():
-        raise ValidationError(_("REN-002: Type your full name to sign."), code="name")
-    if role == Role.EMPLOYER and not title.strip():
-        raise ValidationError(
-            _("REN-002: Give your title at the employer (e.g. Owner, HR manager)."), code="title"
-        )
-    group = renewal.group
-    if role == Role.AGENT and getattr(getattr(user, "broker", None), "npn", None) != group.agent_npn:
-        raise ValidationError(_("Only the group's writing agent can sign as the agent."), code="agent")
+    _check_signer(renewal=renewal, role=role, user=user, signed_by=signed_by, consent=consent, title=title)
     state = decision_state(renewal=renewal)
     if state.document is None or state.document.sha256 != document_sha256:
         raise ValidationError(
@@ -394,47 +433,19 @@ def renewal_decision_sign(
                 signed_by=signed_by.strip()[:120],
                 title=title.strip()[:60],
                 email=email,
-                npn=group.agent_npn if role == Role.AGENT else "",
+                npn=renewal.group.agent_npn if role == Role.AGENT else "",
                 document_sha256=state.document.sha256,
                 consent=True,
                 signed_at=signing_moment(),
                 ip_address=ip_address or None,
                 user_agent=(user_agent or "")[:300],
             )
-            if role == Role.EMPLOYER:
-                shown = state.document.decision
-                decision = shown.get("decision")
-                states.renewal_note(renewal=renewal, reason=f"The employer's decision {decision} was signed.")
-                transaction.on_commit(
-                    lambda: notices.notice_send_quietly(
-                        group=group,
-                        kind="RENEWAL_DECISION_SIGNED",
-                        context={
-                            **_context(renewal, shown),
-                            "signed_by": signature.signed_by,
-                            "url": _site("renewals:detail", group.pk),
-                        },
-                        key=f"decision-signed:{signature.pk}",
-                    )
-                )
-            else:
-                states.renewal_note(renewal=renewal, reason="The writing agent signed the renewal decision.")
+            _signed(renewal, state.document, signature)
             return signature
     except IntegrityError:
         raise ValidationError(
             _("REN-002: This decision is already signed for that role."), code="signed"
         ) from None
-
-
-@dataclass(frozen=True)
-class Problem:
-    """What stops the submission: its rule, where it shows (``employer``, ``agent``, ``decision``), the
-    message and the fix, addressed to whom can fix it."""
-
-    code: str
-    field: str
-    message: str
-    fix: str
 
 
 def decision_body(*, state: DecisionState) -> dict[str, Any] | None:
@@ -464,18 +475,59 @@ def _intact(document: DecisionDocument, signature: DecisionSignature | None) -> 
     )
 
 
+def _problem(code: str, field_name: str, message: str, fix: str) -> Problem:
+    """A problem of the decision page: ``field_name`` is where it shows (employer, agent, decision)."""
+    return Problem(code=code, message=message, fix=fix, step="decision", field=field_name)
+
+
+def _fix_ask_to_sign(who: str) -> str:
+    return _("Ask %(name)s to sign the current decision on their page; it was e-mailed to them.") % {
+        "name": who
+    }
+
+
+def _signature_problems(state: DecisionState, has_employer: bool, who: str) -> list[Problem]:
+    """Who has still to sign (or sign again: a signature of a changed decision is void)."""
+    problems = []
+    if not has_employer:
+        problems.append(
+            _problem(
+                "REN-002",
+                "employer",
+                _("The employer has no login to sign the decision with."),
+                _("Invite the employer (Employer access); they then sign the decision from their own page."),
+            )
+        )
+    elif state.employer is None:
+        message = (
+            _("The decision changed after %(name)s signed it: their signature is void.") % {"name": who}
+            if state.voided_employer is not None
+            else _("%(name)s has not signed this decision yet.") % {"name": who}
+        )
+        problems.append(_problem("REN-002", "employer", message, _fix_ask_to_sign(who)))
+    if state.agent is None:
+        problems.append(
+            _problem(
+                "",
+                "agent",
+                _("The writing agent has not signed this decision."),
+                _("The writing agent signs it on this page."),
+            )
+        )
+    return problems
+
+
 def renewal_decision_problems(*, renewal: Renewal) -> list[Problem]:
     """Why the prepared decision cannot be submitted yet (nothing: it can)."""
     from .forms import portal_facts
 
     if not renewal.decision_draft:
         return [
-            Problem(
+            _problem(
                 "", "decision", _("No decision is prepared."), _("Prepare the employer's decision first.")
             )
         ]
     state = decision_state(renewal=renewal)
-    problems: list[Problem] = []
     employer = renewal.group.employer_contacts.select_related("user").order_by("pk").first()
     who = (employer.user.get_full_name() or employer.user.email) if employer is not None else ""
     if (
@@ -487,49 +539,15 @@ def renewal_decision_problems(*, renewal: Renewal) -> list[Problem]:
             voided_at=timezone.now(), void_reason=VOID_REASON
         )
         state = DecisionState(None, None, None, state.document)
-    if employer is None:
-        problems.append(
-            Problem(
-                "REN-002",
-                "employer",
-                _("The employer has no login to sign the decision with."),
-                _("Invite the employer (Employer access); they then sign the decision from their own page."),
-            )
-        )
-    elif state.employer is None:
-        changed = state.voided_employer is not None
-        problems.append(
-            Problem(
-                "REN-002",
-                "employer",
-                _("The decision changed after %(name)s signed it: their signature is void.") % {"name": who}
-                if changed
-                else _("%(name)s has not signed this decision yet.") % {"name": who},
-                _("Ask %(name)s to sign the current decision on their page; it was e-mailed to them.")
-                % {"name": who},
-            )
-        )
-    if state.agent is None:
-        problems.append(
-            Problem(
-                "",
-                "agent",
-                _("The writing agent has not signed this decision."),
-                _("The writing agent signs it on this page."),
-            )
-        )
+    problems = _signature_problems(state, employer is not None, who)
     body = decision_body(state=state)
-    if body is not None:
-        for violation in check_decision(body, facts=portal_facts(renewal)):
-            if violation.severity != "error":
-                continue
-            field_name = "employer" if violation.code == "REN-002" else "decision"
-            fix = violation.fix
-            if violation.code == "REN-002":
-                fix = _(
-                    "Ask %(name)s to sign the current decision on their page; it was e-mailed to them."
-                ) % {"name": who}
-            problems.append(Problem(violation.code, field_name, violation.message, fix))
+    for violation in check_decision(body, facts=portal_facts(renewal)) if body is not None else []:
+        if violation.severity != "error":
+            continue
+        if violation.code == "REN-002":
+            problems.append(_problem(violation.code, "employer", violation.message, _fix_ask_to_sign(who)))
+        else:
+            problems.append(_problem(violation.code, "decision", violation.message, violation.fix))
     return problems
 
 

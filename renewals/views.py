@@ -49,7 +49,7 @@ def _detail_context(request: HttpRequest, group, problems: list[signing.Problem]
         found = problems if problems is not None else signing.renewal_decision_problems(renewal=renewal)
         by_field: dict[str, list[signing.Problem]] = {}
         for problem in found:
-            by_field.setdefault(problem.field, []).append(problem)
+            by_field.setdefault(problem.field or "decision", []).append(problem)
         context |= {
             "signing": state,
             "decision_view": signing.decision_view(renewal=renewal, decision=renewal.decision_draft),
