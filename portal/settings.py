@@ -383,6 +383,11 @@ CELERY_BEAT_SCHEDULE["maintenance-send-due"] = {
     "task": "maintenance.send_due_change_files",
     "schedule": 3600.0,
 }
+# MNT-011: changes held for a renewal go to the carrier again once the portal has read the acceptance.
+CELERY_BEAT_SCHEDULE["maintenance-release-held"] = {
+    "task": "maintenance.release_held_changes",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["maintenance-reconcile"] = {
     "task": "maintenance.reconcile_rosters",
     "schedule": 24 * 3600.0,
