@@ -27,7 +27,7 @@ from carrier.models import CarrierOperation
 from carrier.operations import carrier_call, carrier_session, claim_kept
 from carrier.outbox import outbox_enqueue
 from carrier.schemas import InvalidCarrierRequest
-from carrier.services import operation_for, operation_mark_failed
+from carrier.services import operation_for
 from enrollment import rules as enrollment_rules
 from enrollment.models import EmployerGroup
 from enrollment.payload import group_build_create_payload
@@ -37,6 +37,7 @@ from .. import completeness
 from ..models import Member
 from ..states import member_validation_move, members_validation_move
 from .bodies import member_build_validation_body
+from .open_batches import member_subject, open_batches
 from .problems import member_local_problems
 
 V = Member.ValidationStatus
@@ -196,10 +197,6 @@ def _release_unreachable(members: Iterable[Member]) -> None:
         _store(member, V.CARRIER_UNREACHABLE, "The carrier could not be reached; retrying.")
 
 
-def _member_subject(member: Member) -> str:
-    return f"member:{member.pk}:v{member.edit_version}"
-
-
 def _member_rules(group: EmployerGroup) -> Any:
     """``member -> [Problem]``: the carrier's member rules, with the group's inputs read once."""
     inputs: list[tuple[dict, Any]] = []
@@ -290,7 +287,7 @@ def _send(group: EmployerGroup, members: list[Member], client: Any, run: _Run) -
     redelivered task, a swept one). So the batches still OPEN for these versions are sent again first,
     with the same members in the same order under the same key; members with an OPEN single operation
     go one by one under theirs; only the rest are sent afresh, in batches above the threshold."""
-    batches, rest = _open_batches(group, members)
+    batches, rest = open_batches(group, members)
     for resend in batches:
         _validate_batch(group, resend.members, client, run, operation=resend.operation, bodies=resend.bodies)
         if resend.moved:
@@ -298,11 +295,11 @@ def _send(group: EmployerGroup, members: list[Member], client: Any, run: _Run) -
     open_singles = set(
         CarrierOperation.objects.filter(
             kind="validate_member", status=CarrierOperation.Status.OPEN,
-            subject__in=[_member_subject(m) for m in rest],
+            subject__in=[member_subject(m) for m in rest],
         ).values_list("subject", flat=True)
     )  # fmt: skip
-    singles = [m for m in rest if _member_subject(m) in open_singles]
-    fresh = [m for m in rest if _member_subject(m) not in open_singles]
+    singles = [m for m in rest if member_subject(m) in open_singles]
+    fresh = [m for m in rest if member_subject(m) not in open_singles]
     if len(fresh) > batch_threshold():
         _validate_one_by_one(group, singles, client, run)
         _validate_in_batches(group, fresh, client, run)
@@ -312,75 +309,6 @@ def _send(group: EmployerGroup, members: list[Member], client: Any, run: _Run) -
 
 def _sending_order(member: Member) -> tuple[bool, str]:
     return (member.subscriber_id is not None, member.member_ref)
-
-
-def _open_batches(group: EmployerGroup, members: list[Member]) -> tuple[list[_Resend], list[Member]]:
-    """The OPEN batch operations of the group to be sent again as they were (same bodies, same order, same
-    key), and the members left to send.
-
-    A batch whose member versions are all here is sent again. A batch some of whose members moved on
-    (edited to a new version, withdrawn) while it was unanswered: if the carrier may have acted on it (a
-    body went out and not every attempt was answered 5xx/429, which api.md says store nothing), it is
-    sent again as it was, from its stored bodies: the carrier replays its answer, the members still at
-    their version take their results and the moved-on ones are sent anew under their own key (sending the
-    others anew instead validated each of them a second time). If the carrier cannot have acted, it is
-    closed FAILED ("Superseded") and its other members are sent anew. A batch none of whose members is
-    here is another run's: left alone."""
-    by_subject = {_member_subject(m): m for m in members}
-    batches: list[_Resend] = []
-    taken: set[str] = set()
-    open_ops = CarrierOperation.objects.filter(
-        kind="validate_members",
-        status=CarrierOperation.Status.OPEN,
-        subject__startswith=f"group:{group.pk}:batch:",
-    ).order_by("id")
-    for operation in open_ops:
-        covers = [str(s) for s in operation.covers or []]
-        here = [s for s in covers if s in by_subject and s not in taken]
-        if not here:
-            continue
-        if len(here) == len(covers):
-            batches.append(_Resend(operation, [by_subject[s] for s in covers], _stored_bodies(operation), []))
-            taken.update(covers)
-            continue
-        moved = [s for s in covers if s not in here]
-        stored = _stored_bodies(operation)
-        if stored is not None and len(stored) == len(covers) and _carrier_may_have_acted(operation):
-            batches.append(_Resend(operation, [by_subject[s] for s in here], stored, moved))
-            taken.update(here)
-        else:
-            error = f"Superseded: {len(moved)} of its {len(covers)} members changed before it was answered."
-            operation_mark_failed(operation=operation, error=error)
-    return batches, [m for m in members if _member_subject(m) not in taken]
-
-
-class _Resend:
-    """An OPEN batch sent again: its operation, the members here that take its results, the bodies as
-    first sent (None: built again, for a batch stored before its bodies were kept) and the subjects of
-    the members that moved on since."""
-
-    def __init__(
-        self, operation: CarrierOperation, members: list[Member], bodies: list[dict] | None, moved: list[str]
-    ) -> None:
-        self.operation, self.members, self.bodies, self.moved = operation, members, bodies, moved
-
-
-def _stored_bodies(operation: CarrierOperation) -> list[dict] | None:
-    try:
-        bodies = json.loads(operation.sent_bodies or "null")
-    except ValueError:
-        return None
-    return bodies if isinstance(bodies, list) else None
-
-
-def _carrier_may_have_acted(operation: CarrierOperation) -> bool:
-    """A body went out under the key (the client notes its digest before sending) and not every attempt
-    was answered with what api.md says stores nothing (5xx, 429): a timeout, a lost connection, a
-    worker killed mid-call (no attempt recorded) or an answer not yet recorded."""
-    if not operation.request_digest:
-        return False
-    statuses = list(operation.calls.values_list("status_code", flat=True))
-    return not statuses or not all(s is not None and (s >= 500 or s == 429) for s in statuses)
 
 
 def _moved_on(group: EmployerGroup, subjects: list[str]) -> None:
@@ -423,7 +351,7 @@ def _validate_batch(
     sent when kept: ``chunk`` then holds the members still waiting at their version, which alone take
     the answer's results (those of members that moved on are left)."""
     bodies = bodies if bodies is not None else [member_build_validation_body(member=m) for m in chunk]
-    subjects = [_member_subject(m) for m in chunk]
+    subjects = [member_subject(m) for m in chunk]
     if operation is None:
         digest = hashlib.sha256(",".join(subjects).encode()).hexdigest()[:32]
         operation = operation_for(kind="validate_members", subject=f"group:{group.pk}:batch:{digest}")
@@ -492,7 +420,7 @@ def _validate_one_by_one(group: EmployerGroup, members: list[Member], client: An
 
 
 def _validate_one(group: EmployerGroup, m: Member, client: Any, run: _Run) -> None:
-    operation = operation_for(kind="validate_member", subject=_member_subject(m))
+    operation = operation_for(kind="validate_member", subject=member_subject(m))
     body = member_build_validation_body(member=m)
 
     def refused(exc: Exception) -> None:
