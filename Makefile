@@ -36,6 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
+	$(BIN)/python scripts/sizes.py
 
 ## mypy with django-stubs over the product code ([tool.mypy] in pyproject.toml); `lint` runs it too.
 typecheck: $(STAMP)

@@ -1,11 +1,6 @@
-"""The typed client of the carrier's Group Sales API (api.md), used by every portal task.
-
-Every call has explicit (connect, read) timeouts and its own ``X-Correlation-ID``, the same on each of
-its attempts; POSTs carry the caller's ``Idempotency-Key``. Transient failures (connection errors,
-timeouts, 429, 500/502/503/504) are retried a few times with exponential backoff and full jitter,
-honouring ``Retry-After`` up to ``retry_after_cap``; a longer wait, or the last failed attempt, raises
-``CarrierTransientError`` so that the Celery task retries later instead of blocking a worker. Other
-answers are never retried. Every attempt is stored as a ``carrier.models.ApiCall`` with masked bodies.
+"""The typed client of the carrier's Group Sales API (api.md), used by every portal task: one method
+per endpoint, on :class:`carrier.transport.CarrierTransport` (timeouts, correlation IDs, idempotency
+keys, retries, the ``ApiCall`` records and the typed errors).
 
 Requests may be dicts (snake_case or camelCase keys): they are validated with the models of
 ``groupsales.contract`` (``carrier.schemas``) and an unfit one raises ``InvalidCarrierRequest``
@@ -15,22 +10,13 @@ Requests may be dicts (snake_case or camelCase keys): they are validated with th
 
 from __future__ import annotations
 
-import json
-import logging
-import random
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import date, datetime
-from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
+from typing import Any
+from urllib.parse import quote
 
-import requests
 from django.conf import settings
-from django.utils import timezone
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from groupsales.contract.maintenance import (
     ChangeFileStatus,
@@ -54,113 +40,20 @@ from groupsales.contract.models import (
     MemberValidationSummary,
     Page,
     PatchGroupRequest,
-    Problem,
 )
 from groupsales.contract.renewal import Renewal, RenewalDecisionRequest, RenewalDecisionResult, RenewalSummary
-from groupsales.masking import masked_body
 
-from . import services
-from .errors import (
-    CarrierConflictError,
-    CarrierError,
-    CarrierNotFoundError,
-    CarrierPermanentError,
-    CarrierResponseError,
-    CarrierRuleError,
-    CarrierTransientError,
-    ProblemError,
-)
-from .models import ApiCall, CarrierOperation
-from .schemas import parse_response, request_body
+from .schemas import request_body
+from .transport import JSON, CarrierTransport, M
 
-logger = logging.getLogger(__name__)
-
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
 X12 = "application/edi-x12"
 MAX_FILE_BYTES = 5 * 1024 * 1024  # api.md: at most 5 MB
 MAX_PAGE_SIZE = 200
 
-_DEFAULT_CODES = {
-    400: "MALFORMED_REQUEST",
-    401: "UNAUTHENTICATED",
-    404: "NOT_FOUND",
-    409: "INVALID_STATE",
-    413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
-    422: "SCHEMA",
-    429: "RATE_LIMITED",
-}
 
-M = TypeVar("M", bound=BaseModel)
-
-
-@dataclass
-class _Answer:
-    response: requests.Response
-    correlation_id: str
-    call: ApiCall | None
-    what: str
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """``Retry-After`` as seconds (a number or an HTTP date); ``None`` when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - timezone.now()).total_seconds())
-
-
-class GroupSalesClient:
+class GroupSalesClient(CarrierTransport):
     """One partner's connection to the Group Sales API. Not shared between threads."""
-
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str,
-        *,
-        connect_timeout: float = 3.05,
-        read_timeout: float = 30.0,
-        max_attempts: int = 4,
-        backoff_base: float = 0.5,
-        backoff_cap: float = 8.0,
-        retry_after_cap: float = 60.0,
-        sleep: Callable[[float], Any] = time.sleep,
-        session: requests.Session | None = None,
-        rng: random.Random | None = None,
-    ) -> None:
-        if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
-        self.base_url = base_url.rstrip("/")
-        self.api_key = api_key
-        self.timeout = (connect_timeout, read_timeout)
-        self.max_attempts = max_attempts
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
-        self.retry_after_cap = retry_after_cap
-        self.sleep = sleep
-        self.session = session or requests.Session()
-        self.rng = rng or random.Random()
-
-    def close(self) -> None:
-        self.session.close()
-
-    def __enter__(self) -> GroupSalesClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # ------------------------------------------------------------------ book of business
 
@@ -412,8 +305,6 @@ class GroupSalesClient:
                 return
             page += 1
 
-    # ------------------------------------------------------------------ transport
-
     # ------------------------------------------------------------------ renewals (1.1)
 
     def get_renewal(self, group_id: str, *, subject: str = "") -> Renewal:
@@ -437,247 +328,6 @@ class GroupSalesClient:
             subject=subject,
         )
         return self._parse(RenewalDecisionResult, answer)
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, str] | None = None,
-        json_body: dict | None = None,
-        raw_body: bytes | None = None,
-        content_type: str | None = None,
-        idempotency_key: str | None = None,
-        accept: str = JSON,
-        subject: str = "",
-        gone_after_lost_answer: bool = False,
-    ) -> _Answer:
-        """Send one logical call, retrying transient failures; return the 2xx answer or raise."""
-        if method == "POST" and not idempotency_key:
-            raise ValueError("every POST needs an idempotency key (carrier.services.operation_for)")
-        if idempotency_key is not None and not 1 <= len(idempotency_key) <= 64:
-            raise ValueError("an idempotency key has 1 to 64 characters")
-        correlation_id = uuid.uuid4().hex
-        body: bytes | None = raw_body
-        if json_body is not None:
-            body = json.dumps(json_body, separators=(",", ":")).encode("utf-8")
-            content_type = content_type or JSON
-        headers = {"x-api-key": self.api_key, "Accept": accept, "X-Correlation-ID": correlation_id}
-        if idempotency_key:
-            headers["Idempotency-Key"] = idempotency_key
-        if content_type:
-            headers["Content-Type"] = content_type
-        full_path = path + (f"?{urlencode(params)}" if params else "")
-        what = f"{method} {full_path}"
-        record: dict[str, Any] = {
-            "operation": self._operation(idempotency_key, body),
-            "subject": subject,
-            "method": method,
-            "path": full_path,
-            "correlation_id": correlation_id,
-            "idempotency_key": idempotency_key or "",
-            "request_body": masked_body(json_body if json_body is not None else body, content_type or ""),
-        }
-
-        answer_lost = False  # an earlier attempt may have been carried out without our hearing of it
-        for attempt in range(1, self.max_attempts + 1):
-            started = time.monotonic()
-            response: requests.Response | None = None
-            failure, outcome = "", ApiCall.Outcome.OK
-            try:
-                response = self.session.request(
-                    method,
-                    self.base_url + path,
-                    params=params,
-                    data=body,
-                    headers=headers,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                )
-            except (
-                requests.exceptions.InvalidURL,
-                requests.exceptions.MissingSchema,
-                requests.exceptions.InvalidSchema,
-                requests.exceptions.InvalidHeader,
-            ) as exc:
-                raise CarrierPermanentError(
-                    f"{what}: the client is misconfigured ({exc})",
-                    code="CLIENT_CONFIGURATION",
-                    correlation_id=correlation_id,
-                ) from exc
-            except requests.Timeout as exc:
-                outcome, failure = ApiCall.Outcome.TIMEOUT, f"{type(exc).__name__}: {exc}"
-            except requests.RequestException as exc:
-                outcome, failure = ApiCall.Outcome.CONNECTION_ERROR, f"{type(exc).__name__}: {exc}"
-            duration_ms = int((time.monotonic() - started) * 1000)
-
-            if response is None:
-                self._record(
-                    **record,
-                    status_code=None,
-                    outcome=outcome,
-                    duration_ms=duration_ms,
-                    attempt=attempt,
-                    error=failure,
-                )
-                answer_lost = True
-                if attempt < self.max_attempts:
-                    self._wait(self._backoff(attempt), what, attempt, failure)
-                    continue
-                code = "TIMEOUT" if outcome == ApiCall.Outcome.TIMEOUT else "CONNECTION_ERROR"
-                raise CarrierTransientError(
-                    f"no answer to {what} after {attempt} attempts ({failure})",
-                    code=code,
-                    correlation_id=correlation_id,
-                )
-
-            status = response.status_code
-            ok = 200 <= status < 300
-            call = self._record(
-                **record,
-                status_code=status,
-                outcome=ApiCall.Outcome.OK if ok else ApiCall.Outcome.HTTP_ERROR,
-                duration_ms=duration_ms,
-                attempt=attempt,
-                response_body=masked_body(response.content, response.headers.get("Content-Type", "")),
-            )
-            if ok:
-                return _Answer(response, correlation_id, call, what)
-            if status == 404 and gone_after_lost_answer and answer_lost:
-                logger.info("carrier %s: 404 after a lost answer; the earlier attempt did it", what)
-                return _Answer(response, correlation_id, call, what)
-            if status in RETRYABLE_STATUSES:
-                answer_lost = answer_lost or status != 429
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if retry_after is not None and retry_after > self.retry_after_cap:
-                    raise self._error(response, correlation_id, what, retry_after=retry_after)
-                if attempt >= self.max_attempts:
-                    raise self._error(response, correlation_id, what, retry_after=retry_after)
-                wait = retry_after if retry_after is not None else self._backoff(attempt)
-                self._wait(wait, what, attempt, f"HTTP {status}")
-                continue
-            raise self._error(response, correlation_id, what)
-        raise AssertionError("unreachable")  # the loop returns or raises
-
-    def _backoff(self, attempt: int) -> float:
-        """Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]."""
-        return self.rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
-
-    def _wait(self, seconds: float, what: str, attempt: int, reason: str) -> None:
-        logger.warning("carrier %s attempt %s failed (%s); retrying in %.2fs", what, attempt, reason, seconds)
-        self.sleep(seconds)
-
-    def _operation(self, idempotency_key: str | None, body: bytes | None) -> CarrierOperation | None:
-        if not idempotency_key:
-            return None
-        return services.operation_note_request(
-            idempotency_key=idempotency_key, digest=services.body_digest(body or b"")
-        )
-
-    def _record(self, **fields: Any) -> ApiCall | None:
-        try:
-            return services.api_call_record(**fields)
-        except Exception:  # the record must never hide the carrier's answer
-            logger.exception("could not record carrier call %s %s", fields.get("method"), fields.get("path"))
-            return None
-
-    def _error(
-        self, response: requests.Response, correlation_id: str, what: str, *, retry_after: float | None = None
-    ) -> CarrierError:
-        status = response.status_code
-        problem = _problem(response)
-        errors = problem.errors if problem else []
-        raw_code = _top_level_code(response)
-        code = raw_code or (errors[0].code if errors else _DEFAULT_CODES.get(status, f"HTTP_{status}"))
-        title = (problem.title if problem and problem.title else "") or response.reason or "error"
-        cid = (
-            (problem.correlation_id if problem else None)
-            or response.headers.get("X-Correlation-ID")
-            or correlation_id
-        )
-        codes = ", ".join(dict.fromkeys(e.code for e in errors))
-        message = f"{what}: {title}" + (f" ({codes})" if codes else "")
-        common = {
-            "status": status,
-            "code": code,
-            "correlation_id": cid,
-            "errors": errors,
-            "problem": _json_or_none(response),
-        }
-        if status in RETRYABLE_STATUSES:
-            return CarrierTransientError(message, retry_after=retry_after, **common)
-        if status == 422:
-            blocking = [e for e in errors if e.severity != "warning"] or errors
-            common["code"] = raw_code or (blocking[0].code if blocking else "SCHEMA")
-            return CarrierRuleError(message, **common)
-        if status == 404:
-            return CarrierNotFoundError(message, **common)
-        if status == 409:
-            file_id = next((e.file_id for e in errors if e.file_id), None)
-            return CarrierConflictError(message, file_id=file_id, **common)
-        return CarrierPermanentError(message, **common)
-
-    def _parse(self, model: type[M], answer: _Answer, *, defaults: dict[str, Any] | None = None) -> M:
-        try:
-            data = answer.response.json()
-        except ValueError:
-            self._invalid(answer, "the body is not JSON")
-        if defaults and isinstance(data, dict):
-            data = {**{k: v for k, v in defaults.items() if v is not None}, **data}
-        try:
-            return parse_response(
-                model,
-                data,
-                what=answer.what,
-                correlation_id=answer.correlation_id,
-                status=answer.response.status_code,
-            )
-        except CarrierResponseError as exc:
-            self._mark_invalid(answer, exc.message)
-            raise
-
-    def _invalid(self, answer: _Answer, reason: str) -> None:
-        message = f"the answer to {answer.what} does not fit api.md: {reason}"
-        self._mark_invalid(answer, message)
-        raise CarrierResponseError(
-            message, status=answer.response.status_code, correlation_id=answer.correlation_id
-        )
-
-    def _mark_invalid(self, answer: _Answer, message: str) -> None:
-        if answer.call is not None:
-            ApiCall.objects.filter(id=answer.call.id).update(
-                outcome=ApiCall.Outcome.INVALID_RESPONSE, error=message[:2000]
-            )
-
-
-def _problem(response: requests.Response) -> Problem | None:
-    data = _json_or_none(response)
-    if not isinstance(data, dict):
-        return None
-    try:
-        return Problem.model_validate(data)
-    except ValidationError:
-        # Keep what can be read of a malformed problem: the error objects that fit.
-        errors = []
-        for item in data.get("errors") or []:
-            try:
-                errors.append(ProblemError.model_validate(item))
-            except ValidationError:
-                continue
-        return Problem(title=str(data.get("title") or ""), errors=errors)
-
-
-def _top_level_code(response: requests.Response) -> str | None:
-    data = _json_or_none(response)
-    code = data.get("code") if isinstance(data, dict) else None
-    return code if isinstance(code, str) and code else None
-
-
-def _json_or_none(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _seg(value: str) -> str:
@@ -710,4 +360,4 @@ def get_client(**overrides: Any) -> GroupSalesClient:
     return GroupSalesClient(base_url, api_key, **options)
 
 
-__all__ = ["GroupSalesClient", "get_client", "parse_retry_after"]
+__all__ = ["GroupSalesClient", "get_client"]

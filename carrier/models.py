@@ -11,6 +11,7 @@ per (kind, subject).
 from __future__ import annotations
 
 from django.db import models
+from encrypted_fields.fields import EncryptedTextField
 
 
 class CarrierOperation(models.Model):
@@ -28,6 +29,11 @@ class CarrierOperation(models.Model):
     covers = models.JSONField(
         default=list, blank=True, help_text="a batch's member subjects in the order sent (member:12:v3, …)"
     )
+    sent_bodies = EncryptedTextField(
+        null=True, blank=True,
+        help_text="a batch's member bodies as first sent, JSON (encrypted: SSNs, dates of birth), so a run "
+        "can send it again as it was when one of its members has moved on",
+    )  # fmt: skip
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -58,8 +58,9 @@ def operation_for(*, kind: str, subject: str) -> CarrierOperation:
 
 def _close(*, operation: CarrierOperation, status: str, fields: dict[str, Any]) -> CarrierOperation:
     now = timezone.now()
+    # A batch's bodies are kept only while it may be sent again (personal data: not once it is closed).
     updated = CarrierOperation.objects.filter(id=operation.id, status=CarrierOperation.Status.OPEN).update(
-        status=status, updated_at=now, **fields
+        status=status, updated_at=now, sent_bodies=None, **fields
     )
     operation.refresh_from_db()
     if not updated and operation.status != status:

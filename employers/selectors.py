@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 
 from enrollment.models import EmployerGroup
@@ -15,8 +16,9 @@ from maintenance.selectors import change_list
 from renewals.forms import KINDS as DECISION_KINDS
 from renewals.models import Renewal
 from renewals.selectors import Figures, Headline, renewal_current, renewal_figures, renewal_headline
+from renewals.signing import decision_state
 
-from .models import EmployerContact
+from .models import EmployerContact, EmployerRequest
 
 
 def employer_groups(*, user: User | AnonymousUser) -> QuerySet[EmployerGroup]:
@@ -75,6 +77,7 @@ class RenewalView:
     headline: Headline | None
     figures: Figures | None
     decision: str  # the decision's words, "" before one is recorded
+    to_sign: bool = False  # a prepared decision waits for the employer's signature
 
 
 def employer_renewal(*, group: EmployerGroup) -> RenewalView | None:
@@ -82,10 +85,39 @@ def employer_renewal(*, group: EmployerGroup) -> RenewalView | None:
     renewal = renewal_current(group=group)
     if renewal is None:
         return None
-    kind = (renewal.decision_body or {}).get("decision", "")
+    kind = (renewal.decision_body or renewal.decision_draft or {}).get("decision", "")
+    to_sign = bool(renewal.decision_draft) and decision_state(renewal=renewal).employer is None
     return RenewalView(
         renewal=renewal,
         headline=renewal_headline(renewal=renewal),
         figures=renewal_figures(renewal=renewal),
         decision=str(dict(DECISION_KINDS).get(kind, kind)),
+        to_sign=to_sign,
     )
+
+
+def employer_requests(*, group: EmployerGroup) -> QuerySet[EmployerRequest]:
+    """The changes the group's employer asked for, open ones first, newest first."""
+    return (
+        EmployerRequest.objects.filter(group=group)
+        .select_related("done_by")
+        .order_by(F("done_at").desc(nulls_first=True), "-created_at", "-pk")
+    )
+
+
+def employer_request_get(*, group: EmployerGroup, pk: int) -> EmployerRequest:
+    """One of the group's requests (another group's is 404)."""
+    try:
+        return EmployerRequest.objects.get(group=group, pk=pk)
+    except EmployerRequest.DoesNotExist as exc:
+        raise Http404("No such request.") from exc
+
+
+def employer_request_timeline(group: Any) -> list[dict[str, Any]]:
+    """Each request asked and each marked done, for the group page's timeline (``enrollment.timeline``)."""
+    entries: list[dict[str, Any]] = []
+    for request in EmployerRequest.objects.filter(group=group).select_related("done_by")[:500]:
+        entries.append({"at": request.created_at, "kind": "employer_request", "item": request})
+        if request.done_at is not None:
+            entries.append({"at": request.done_at, "kind": "employer_request_done", "item": request})
+    return entries

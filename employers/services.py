@@ -1,4 +1,4 @@
-"""Inviting the employer's HR contact, and what they do: sign the application."""
+"""Inviting the employer's HR contact, and what they do: sign the application, ask for a change."""
 
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from enrollment import notices
 from enrollment.models import EmployerGroup
+from groupsales.masking import mask_personal_data
 
-from .models import EmployerContact
+from .models import EmployerContact, EmployerRequest
 
 logger = logging.getLogger(__name__)
 
@@ -84,3 +86,58 @@ def employer_invite(
         transaction.on_commit(lambda: _send_invitation(contact))
     logger.info("employer contact %s invited to group %s by %s", contact.pk, group.pk, by)
     return contact
+
+
+# --------------------------------------------------------------------------- "Request a change"
+
+REQUEST_MAX_CHARS = 2000
+
+
+def employer_request_create(*, contact: EmployerContact, kind: str, text: str) -> EmployerRequest:
+    """The employer asks the broker for a change (a new hire, someone leaving, the group's details, plans or
+    contribution): recorded, on the group's timeline, e-mailed to the broker (its dates and numbers
+    masked: the text may name people)."""
+    text = text.strip()
+    if kind not in EmployerRequest.Kind.values:
+        raise ValidationError(_("Choose what kind of change you ask for."), code="kind")
+    if not text:
+        raise ValidationError(_("Say what should change (who, what and from when)."), code="text")
+    if len(text) > REQUEST_MAX_CHARS:
+        raise ValidationError(
+            _("Keep it under %(limit)d characters.") % {"limit": REQUEST_MAX_CHARS}, code="text"
+        )
+    user = contact.user
+    with transaction.atomic():
+        request = EmployerRequest.objects.create(
+            group=contact.group,
+            contact=contact,
+            kind=kind,
+            text=text,
+            asked_by=(user.get_full_name() or user.email)[:150],
+        )
+        transaction.on_commit(
+            lambda: notices.notice_send_quietly(
+                group=contact.group,
+                kind="EMPLOYER_REQUEST",
+                context={"employer_request": request, "text": mask_personal_data(text)},
+                key=f"employer-request:{request.pk}",
+            )  # fmt: skip
+        )
+    logger.info("employer request %s (%s) for group %s", request.pk, kind, contact.group_id)
+    return request
+
+
+def employer_request_done(*, request: EmployerRequest, by: User) -> EmployerRequest:
+    """The broker marks the employer's request done; the employer is told."""
+    updated = EmployerRequest.objects.filter(pk=request.pk, done_at__isnull=True).update(
+        done_at=timezone.now(), done_by=by
+    )
+    request.refresh_from_db()
+    if updated:
+        notices.notice_send_quietly(
+            group=request.group,
+            kind="EMPLOYER_REQUEST_DONE",
+            context={"employer_request": request},
+            key=f"employer-request-done:{request.pk}",
+        )
+    return request

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_documents
+from . import views, views_documents, views_requests
 
 app_name = "employers"
 
@@ -12,6 +12,23 @@ urlpatterns = [
         "employer/groups/<int:group_pk>/application/<str:sha256>.pdf",
         views.employer_application_pdf,
         name="application_pdf",
+    ),  # fmt: skip
+    path("employer/groups/<int:group_pk>/renewal/", views_requests.employer_renewal, name="renewal"),
+    path(
+        "employer/groups/<int:group_pk>/renewal/sign",
+        views_requests.employer_renewal_sign,
+        name="renewal_sign",
+    ),
+    path(
+        "employer/groups/<int:group_pk>/renewal/<str:sha256>.pdf",
+        views_requests.employer_renewal_pdf,
+        name="renewal_pdf",
+    ),  # fmt: skip
+    path("employer/groups/<int:group_pk>/requests/", views_requests.employer_requests, name="requests"),
+    path(
+        "groups/<int:group_pk>/employer-requests/<int:pk>/done",
+        views_requests.employer_request_done,
+        name="request_done",
     ),  # fmt: skip
     path("employer/welcome/<uidb64>/<token>/", views.EmployerWelcomeView.as_view(), name="welcome"),
     path("groups/<int:group_pk>/employer-access/", views.employer_access, name="access"),

@@ -82,6 +82,7 @@ class EmployerGroupAdmin(SimpleHistoryAdmin):
         "status",
         "status_reason",
         "carrier_calls",
+        "changes_after_enrollment",
         "created_at",
         "updated_at",
     ]
@@ -103,6 +104,25 @@ class EmployerGroupAdmin(SimpleHistoryAdmin):
                 for c in calls
             ),
         )
+
+    @admin.display(description="changes after enrollment")
+    def changes_after_enrollment(self, obj: EmployerGroup):
+        """The group's own data changed while ENROLLED (its history, as the maintenance timeline shows it):
+        when, who, why, each field old → new (the full record is under History)."""
+        from .changes import group_history_changes
+
+        changes = group_history_changes(group=obj)
+        if not changes:
+            return "—"
+        return format_html_join(
+            "",
+            "<div>{} · {} · {}: {}</div>",
+            (
+                (f"{c.at:%Y-%m-%d %H:%M}", c.who or "the portal", c.reason or "—",
+                 "; ".join(f"{what}: {old} → {new}" for what, old, new in c.lines))
+                for c in changes
+            ),
+        )  # fmt: skip
 
     @admin.action(description="Retry creation with the carrier", permissions=["change"])
     def retry_creation(self, request, queryset) -> None:

@@ -17,6 +17,7 @@ application data makes a stored signed application stale (``applicationChangedAt
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,8 +27,13 @@ from django.db.models import F, Field, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carrier.errors import CarrierConflictError, CarrierPermanentError, CarrierRuleError
-from carrier.operations import carrier_call
+from carrier.errors import (
+    CarrierConflictError,
+    CarrierPermanentError,
+    CarrierRuleError,
+    CarrierTransientError,
+)
+from carrier.operations import carrier_call, claim_kept
 from carrier.outbox import outbox_enqueue
 from portal.display import NONE, code_label, contribution_words, plan_label
 
@@ -287,9 +293,10 @@ def group_discard_changes(*, group: EmployerGroup) -> EmployerGroup:
 
 
 def _claim(group_id: int) -> bool:
-    now = timezone.now()
+    """Claim a SENDING group's patch: free, or its claim lapsed (its worker stopped renewing it: dead)."""
     from .services import claim_seconds
 
+    now = timezone.now()
     stale = now - timedelta(seconds=claim_seconds())
     return (
         EmployerGroup.objects.filter(pk=group_id, change_state=C.SENDING)
@@ -297,6 +304,18 @@ def _claim(group_id: int) -> bool:
         .update(change_claimed_at=now, change_attempts=F("change_attempts") + 1)
         == 1
     )
+
+
+def _renew(group_id: int) -> None:
+    """The claim a lease (as the create's and the validations'): a live run moves its time to now."""
+    EmployerGroup.objects.filter(pk=group_id, change_state=C.SENDING, change_claimed_at__isnull=False).update(
+        change_claimed_at=timezone.now()
+    )
+
+
+def _release(group_id: int) -> None:
+    """The carrier did not answer: let go of the claim, so the task's retry (or any run) may send it."""
+    EmployerGroup.objects.filter(pk=group_id, change_state=C.SENDING).update(change_claimed_at=None)
 
 
 def _refused(group: EmployerGroup, errors: list[dict], reason: str) -> str:
@@ -338,11 +357,20 @@ def group_patch_with_carrier(*, group_id: int) -> str:
         assert isinstance(exc, CarrierPermanentError)
         return _refused(group, [{"code": exc.code, "pointer": "", "message": exc.message}], str(exc))
 
-    return carrier_call(  # a merge patch sent twice is sent once: no idempotency key, no operation
-        lambda client: client.patch_group(group.humana_group_id, patch, subject=f"group:{group.pk}"),
-        refused=refused,
-        succeeded=lambda detail: _patched(group, patch, detail),
-    )
+    def unavailable(exc: CarrierTransientError) -> None:
+        _release(group_id)
+
+    from .services import claim_seconds
+
+    # The claim a lease: renewed while the call runs however slow the carrier is; a killed worker's
+    # lapses a claim's length after its last renewal and the redelivered task or the sweep sends it.
+    with claim_kept(lambda: _renew(group_id), every=claim_seconds() / 3):
+        return carrier_call(  # a merge patch sent twice is sent once: no idempotency key, no operation
+            lambda client: client.patch_group(group.humana_group_id, patch, subject=f"group:{group.pk}"),
+            refused=refused,
+            unavailable=unavailable,
+            succeeded=lambda detail: _patched(group, patch, detail),
+        )
 
 
 def _patched(group: EmployerGroup, patch: dict, detail: Any) -> str:
@@ -374,3 +402,70 @@ def group_change_gave_up(*, group_id: int, reason: str) -> bool:
     except TransitionNotAllowed:
         return False
     return True
+
+
+# --------------------------------------------------------------------------- the group's history in words
+
+#: The 834 header's group fields (N1*P5 the employer, N1*BO the writing agent): a change file or renewal file
+#: sent after one of them changes tells the carrier.
+FILE_HEADER_FIELDS = frozenset({"legal_name", "fein", *forms.AGENT_FIELDS})
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """One saved change of the group's data: who, when, why (the recorded reason), and per field what it
+    was and what it became, in words."""
+
+    at: datetime
+    who: str
+    reason: str
+    lines: list[tuple[str, str, str]]
+    fields: frozenset[str]
+
+    @property
+    def in_file_header(self) -> bool:
+        return bool(self.fields & FILE_HEADER_FIELDS)
+
+
+def _record_lines(newer: Any, older: Any) -> tuple[list[tuple[str, str, str]], set[str]]:
+    from .services import field_words
+
+    delta = newer.diff_against(older)
+    changed = {c.field for c in delta.changes}
+    out: list[tuple[str, str, str]] = []
+    pay = dict(EmployerGroup.PayFrequency.choices)
+    for name, step in _FIELD_STEPS.items():
+        if name not in changed:
+            continue
+        before, after = getattr(older, name), getattr(newer, name)
+        if name == "pay_frequency":
+            out.append((field_words(step, name, ""), str(pay.get(before, NONE)), str(pay.get(after, NONE))))
+        else:
+            out.append((field_words(step, name, ""), _shown(name, before), _shown(name, after)))
+    if changed & set(forms.AGENT_FIELDS):
+
+        def agent(record: Any) -> str:
+            values = [getattr(record, name) for name in forms.AGENT_FIELDS]
+            return " ".join(str(v) for v in values[1:3] if v) + f" ({values[0] or NONE})"
+
+        out.append((_("Writing agent"), agent(older), agent(newer)))
+    if "offerings" in changed:
+        out += _offering_lines(older.offerings or [], newer.offerings or [])
+    return out, changed & set(CHANGEABLE)
+
+
+def group_history_changes(*, group: EmployerGroup, since: datetime | None = None) -> list[GroupChange]:
+    """The group's data changes recorded by ``history`` (simple_history) while it was ENROLLED (a record
+    whose group is ENROLLED, from ``since`` on), newest first: the fields people read, old → new. The
+    portal's bookkeeping (attempts, claims, carrier status) never counts."""
+    records = list(group.history.select_related("history_user").order_by("history_date", "history_id"))
+    out = []
+    for older, newer in zip(records, records[1:], strict=False):
+        if newer.status != S.ENROLLED or (since is not None and newer.history_date < since):
+            continue
+        lines, fields = _record_lines(newer, older)
+        if lines:
+            who = newer.history_user.get_username() if newer.history_user_id else ""
+            out.append(GroupChange(newer.history_date, who, newer.history_change_reason or "", lines,
+                                   frozenset(fields)))  # fmt: skip
+    return sorted(out, key=lambda c: c.at, reverse=True)

@@ -13,10 +13,13 @@ day, a notice per status change): a second call finds the row and sends nothing.
 No notice carries an SSN or a date of birth: the templates get none, and ``_refuse_personal_data`` stops
 an e-mail whose text still looks like an SSN.
 
-Other apps call ``notice_send`` with a kind of ``KINDS``: ``RENEWAL_OFFERED`` and ``RENEWAL_DEADLINE``
-(the renewal work), ``CHANGE_APPLIED`` / ``CHANGE_REJECTED`` (``enrollment.changes``), ``MEMBER_CHANGES``
-and ``CHILD_AGING_OUT`` (``maintenance``: a change file's results, a child turning 26), ``FILE_REJECTIONS``
-(``edi``), ``EMPLOYEE_SIGNED`` and ``EMPLOYEE_REMINDER`` (``members``, with ``notice_send_to_employee``).
+Other apps call ``notice_send`` with a kind of ``KINDS``: ``RENEWAL_OFFERED``, ``RENEWAL_DEADLINE``,
+``RENEWAL_SIGNATURE_REQUESTED`` (to the employer) and ``RENEWAL_DECISION_SIGNED`` (to the broker) (the
+renewal work), ``EMPLOYER_REQUEST`` (to the broker) and ``EMPLOYER_REQUEST_DONE`` (to the employer)
+(``employers``: "Request a change"), ``CHANGE_APPLIED`` / ``CHANGE_REJECTED`` (``enrollment.changes``),
+``MEMBER_CHANGES`` and ``CHILD_AGING_OUT`` (``maintenance``: a change file's results, a child turning
+26), ``FILE_REJECTIONS`` (``edi``), ``EMPLOYEE_SIGNED`` and ``EMPLOYEE_REMINDER`` (``members``, with
+``notice_send_to_employee``).
 """
 
 from __future__ import annotations
@@ -66,6 +69,20 @@ KINDS: dict[str, NoticeKind] = {
         NoticeKind("FILE_REJECTIONS", _("An enrollment file ended with rejected members"), _BOTH),
         NoticeKind("RENEWAL_OFFERED", _("A renewal is offered"), _BOTH),
         NoticeKind("RENEWAL_DEADLINE", _("The renewal decision's deadline is near"), _BOTH),
+        NoticeKind(
+            "RENEWAL_SIGNATURE_REQUESTED",
+            _("A renewal decision waits for the employer's signature"),
+            frozenset({Role.EMPLOYER}),
+        ),
+        NoticeKind(
+            "RENEWAL_DECISION_SIGNED", _("The employer signed the renewal decision"), frozenset({Role.BROKER})
+        ),
+        NoticeKind("EMPLOYER_REQUEST", _("The employer asks for a change"), frozenset({Role.BROKER})),
+        NoticeKind(
+            "EMPLOYER_REQUEST_DONE",
+            _("The broker did the change the employer asked for"),
+            frozenset({Role.EMPLOYER}),
+        ),
         NoticeKind("CHANGE_APPLIED", _("A change to the group was applied"), _BOTH),
         NoticeKind("CHANGE_REJECTED", _("A change to the group was rejected"), _BOTH),
         NoticeKind("DOCUMENT_REVIEWED", _("A document was reviewed"), _BOTH),

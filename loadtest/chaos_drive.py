@@ -35,13 +35,123 @@ def _ssn(group: int, n: int) -> str:
     return f"{100 + group:03d}{10 + n:02d}{4000 + group * 10 + n:04d}"
 
 
-def _families(group: int) -> list[tuple[dict, list[dict], dict]]:
-    from members.examples import ANN, ANN_DEPENDENTS, ANN_ELECTIONS, LUIS, LUIS_ELECTIONS
+# The issue's runs: 24 groups, 136 families, 357 members (≈ 5.7 families and 15 members a group).
+ISSUE_GROUPS, ISSUE_FAMILIES, ISSUE_MEMBERS = 24, 136, 357
+LARGEST_FAMILY = 7  # the employee, a spouse and up to five children
 
-    ann = {**ANN, "ssn": _ssn(group, 1)}
-    dependents = [{**d, "ssn": _ssn(group, 2 + i)} for i, d in enumerate(ANN_DEPENDENTS)]
-    luis = {**LUIS, "ssn": _ssn(group, 8)}
-    return [(ann, dependents, ANN_ELECTIONS), (luis, [], LUIS_ELECTIONS)]
+
+def census_shape(*, groups: int, families: int, members: int, seed: int) -> list[list[int]]:
+    """The size of each family (the employee included) of each group: ``families`` families and
+    ``members`` members over ``groups`` groups, spread as evenly as the counts allow, each group's families
+    of mixed sizes (single employees, couples, families with children; drawn with ``seed``, a dependent
+    going more often to a family that already has some, as real censuses run)."""
+    import random
+
+    if not groups or families < groups or not families <= members <= families * LARGEST_FAMILY:
+        raise ValueError(f"{members} members cannot make {families} families over {groups} groups")
+    rng = random.Random(seed)
+    shape: list[list[int]] = []
+    for g in range(groups):
+        count = families // groups + (g < families % groups)
+        shape.append([1] * count)
+    # Members: as evenly, the remainder to the groups with the most families first, then one by one to
+    # whichever group still has room (each family at least its employee, at most LARGEST_FAMILY).
+    order = sorted(range(groups), key=lambda g: (-len(shape[g]), g))
+    totals = {g: len(shape[g]) for g in range(groups)}
+    left = members - families
+    while left:
+        for g in order:
+            if left and totals[g] < len(shape[g]) * LARGEST_FAMILY:
+                totals[g] += 1
+                left -= 1
+    for g, sizes in enumerate(shape):
+        for _ in range(totals[g] - len(sizes)):
+            room = [i for i, size in enumerate(sizes) if size < LARGEST_FAMILY]
+            sizes[rng.choices(room, weights=[sizes[i] for i in room])[0]] += 1
+        rng.shuffle(sizes)
+    return shape
+
+
+def issue_share(total: int, groups: int) -> int:
+    """The issue's count (families or members) for ``groups`` groups: 136 families and 357 members for 24."""
+    return max(round(total * groups / ISSUE_GROUPS), groups)
+
+
+FIRST = ["Ann", "Luis", "Grace", "Omar", "Keisha", "Tom", "Priya", "Jorge", "Mei", "Sam", "Rosa", "Eli"]
+LAST = ["Lee", "Ortiz", "Baker", "Haddad", "Brown", "Nguyen", "Patel", "Garcia", "Chen", "Okafor"]
+CHILDREN = ["Maya", "Noah", "Ava", "Leo", "Zoe", "Ian", "Lia"]
+
+
+def _families(group: int, sizes: list[int]) -> list[tuple[dict, list[dict], dict]]:
+    """The group's families, of the sizes given: api.md's Ann Lee and Luis Ortiz as the pattern (the
+    owner first), each person with an SSN of their own; a family with dependents elects every line, a
+    single employee medical only (dental and vision waived, a valid reason)."""
+    from datetime import date
+
+    from members.examples import ANN, ANN_ELECTIONS, LUIS, LUIS_ELECTIONS
+
+    out = []
+    n = 0
+    for j, size in enumerate(sizes):
+        ref = f"E-{j + 1:03d}"
+        last = LAST[(group + j) % len(LAST)]
+        pattern = ANN if j == 0 else LUIS
+        n += 1
+        subscriber = {
+            **pattern,
+            "member_ref": ref,
+            "first_name": FIRST[(group + j) % len(FIRST)],
+            "last_name": last,
+            "ssn": _ssn(group, n),
+            "date_of_birth": date(1960 + (group * 7 + j * 5) % 36, 1 + j % 12, 1 + (group + j) % 28),
+            "gender": "FEMALE" if j % 2 == 0 else "MALE",
+            "marital_status": "MARRIED" if size > 1 else "SINGLE",
+            "email": f"{ref.lower()}@chaos{group}.example",
+            "hire_date": date(2015 + j % 10, 1 + j % 12, 1),
+        }
+        dependents = []
+        for d in range(size - 1):
+            n += 1
+            spouse = d == 0
+            born = date(1968 + (group + j) % 30, 3, 9) if spouse else date(2008 + (j + d * 3) % 17, 1 + d, 14)
+            dependents.append(
+                {
+                    "relationship": "SPOUSE" if spouse else "CHILD",
+                    "first_name": "Dana" if spouse else CHILDREN[d % len(CHILDREN)],
+                    "last_name": last,
+                    "ssn": _ssn(group, n),
+                    "date_of_birth": born,
+                    "gender": "MALE" if (j + d) % 2 == 0 else "FEMALE",
+                    "tobacco_use": False,
+                }
+            )
+        out.append((subscriber, dependents, ANN_ELECTIONS if dependents else LUIS_ELECTIONS))
+    return out
+
+
+def _census(families: list[tuple[dict, list[dict], dict]]) -> list[dict]:
+    """The draft's census rows for these families (what the quote and the create call carry)."""
+    rows = []
+    for subscriber, dependents, _elections in families:
+        children = sum(1 for d in dependents if d["relationship"] == "CHILD")
+        spouse = len(dependents) > children
+        tier = {(False, False): "EMP", (True, False): "ESP", (False, True): "ECH"}.get(
+            (spouse, bool(children)), "FAM"
+        )
+        ref = subscriber["member_ref"]
+        rows.append(
+            {"member_ref": ref, "subscriber_ref": ref, "relationship": "SUBSCRIBER",
+             "date_of_birth": subscriber["date_of_birth"], "gender": subscriber["gender"],
+             "zip5": subscriber["zip5"], "tobacco_use": False, "is_owner": subscriber.get("is_owner", False),
+             "coverage_tier": tier}
+        )  # fmt: skip
+        for d, dependent in enumerate(dependents):
+            rows.append(
+                {"member_ref": f"{ref}-D{d + 1}", "subscriber_ref": ref,
+                 "relationship": dependent["relationship"], "date_of_birth": dependent["date_of_birth"],
+                 "tobacco_use": False}
+            )  # fmt: skip
+    return rows
 
 
 def _broker():
@@ -58,21 +168,26 @@ def _broker():
     return broker
 
 
-def _groups(broker, count: int) -> list[int]:
+def _groups(broker, shape: list[list[int]], offset: int) -> list[int]:
+    """The chaos broker's draft groups, one per entry of ``shape``: complete, their workforce and census
+    those of the families they will enroll."""
     from enrollment import services
-    from enrollment.demo import DEMO_CENSUS, blue_heron_fields
+    from enrollment.demo import blue_heron_fields
     from enrollment.models import EmployerGroup
 
     existing = list(EmployerGroup.objects.filter(broker=broker).order_by("pk").values_list("pk", flat=True))
-    for i in range(len(existing) + 1, count + 1):
+    for i in range(len(existing) + 1, len(shape) + 1):
         group = services.group_create_draft(broker=broker, legal_name=f"Chaos Bakery {i} LLC")
+        families = len(shape[i - 1])
         fields = blue_heron_fields() | {
             "legal_name": f"Chaos Bakery {i} LLC",
             "fein": f"{310000000 + i * 7:09d}",
             "dba_name": f"Chaos {i}",
+            "total_employees": families + 1,  # one who is not eligible, as api.md's example
+            "eligible_employees": families,
         }
         services.group_update(group=group, fields=fields)
-        services.census_replace(group=group, rows=[dict(r) for r in DEMO_CENSUS])
+        services.census_replace(group=group, rows=_census(_families(offset + group.pk, shape[i - 1])))
         existing.append(group.pk)
     return existing
 
@@ -133,7 +248,10 @@ def drive(args: argparse.Namespace) -> int:
 
     S, T = EmployerGroup.Status, Transmission.Status
     broker = _broker()
-    group_ids = _groups(broker, args.groups)
+    shape = census_shape(groups=args.groups, families=args.families, members=args.members, seed=args.seed)
+    group_ids = _groups(broker, shape, args.offset)
+    sizes = dict(zip(group_ids, shape, strict=False))
+    print("SHAPE " + json.dumps({str(pk): s for pk, s in sizes.items()}), flush=True)
     browser = Browser(args.portal, broker.user)
     statuses: Counter[int] = Counter()
     errors: list[str] = []
@@ -160,7 +278,7 @@ def drive(args: argparse.Namespace) -> int:
                 elif group.status == S.OPEN_ENROLLMENT:
                     members = Member.objects.filter(group=group, withdrawn_at__isnull=True)
                     if not members.exists():
-                        for subscriber, dependents, elections in _families(args.offset + pk):
+                        for subscriber, dependents, elections in _families(args.offset + pk, sizes[pk]):
                             member_services.family_save(
                                 group=group, subscriber_data=subscriber, dependents_data=dependents,
                                 elections=elections, by=broker.user,
@@ -257,8 +375,41 @@ def inspect_portal() -> dict[str, Any]:
         "operations": dict(Counter(CarrierOperation.objects.values_list("status", flat=True))),
         "outbox_waiting": OutboxTask.objects.filter(queued_at__isnull=True).count(),
         "results": dict(Counter(TaskResult.objects.values_list("status", flat=True))),
+        "unfinished_results": unfinished_results(),
         "files": dict(Counter(Transmission.objects.values_list("status", flat=True))),
     }
+
+
+def restore_orphans() -> int:
+    """What beat's ``portal.restore_orphaned_messages`` does (every ``ORPHAN_SWEEP_SECONDS``), done by the
+    run itself once it has stopped beat: a killed worker's messages go back on their queue."""
+    _setup()
+    from portal.celery import app
+    from portal.tasks import unacked_orphans_restore
+
+    return unacked_orphans_restore(app=app)
+
+
+def unfinished_results() -> list[dict[str, Any]]:
+    """Every task result not final (RETRY, STARTED, ...): which task, its id and arguments, when, and
+    whether the same work (task and arguments) succeeded under another id (a sweep's, a redelivered
+    duplicate's), read before the run's databases are removed."""
+    from django_celery_results.models import TaskResult
+
+    final = ["SUCCESS", "FAILURE", "REVOKED", "REJECTED", "IGNORED"]
+    out = []
+    for r in TaskResult.objects.exclude(status__in=final).order_by("date_created"):
+        later = TaskResult.objects.filter(
+            task_name=r.task_name, task_args=r.task_args, status="SUCCESS"
+        ).exclude(task_id=r.task_id)
+        out.append(
+            {"task_id": r.task_id, "task_name": r.task_name, "args": r.task_args, "status": r.status,
+             "worker": getattr(r, "worker", ""), "created": str(getattr(r, "date_created", "")),
+             "done": r.date_done.isoformat(),
+             "result": str(r.result)[:300], "traceback": str(r.traceback or "")[-600:],
+             "same work succeeded under another id": list(later.values_list("task_id", "result")[:5])}
+        )  # fmt: skip
+    return out
 
 
 def inspect_sandbox() -> dict[str, Any]:
@@ -289,15 +440,23 @@ def inspect_sandbox() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m loadtest.chaos_drive")
-    parser.add_argument("what", choices=["drive", "inspect-portal", "inspect-sandbox"])
+    parser.add_argument("what", choices=["drive", "inspect-portal", "inspect-sandbox", "restore-orphans"])
     parser.add_argument("--groups", type=int, default=3)
     parser.add_argument("--portal", default="http://127.0.0.1:8000")
     parser.add_argument("--limit", type=float, default=600)
     parser.add_argument("--tick", type=float, default=1.0)
     parser.add_argument("--offset", type=int, default=0)
+    parser.add_argument("--families", type=int, help="families over all groups (the issue's share)")
+    parser.add_argument("--members", type=int, help="members over all groups (the issue's share)")
+    parser.add_argument("--seed", type=int, default=18)
     args = parser.parse_args(argv)
+    args.families = args.families or issue_share(ISSUE_FAMILIES, args.groups)
+    args.members = args.members or issue_share(ISSUE_MEMBERS, args.groups)
     if args.what == "drive":
         return drive(args)
+    if args.what == "restore-orphans":
+        print(json.dumps({"restored": restore_orphans()}))
+        return 0
     document = inspect_portal() if args.what == "inspect-portal" else inspect_sandbox()
     print(json.dumps(document, default=str))
     return 0

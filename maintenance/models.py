@@ -51,12 +51,14 @@ class ChangeFile(SentFile):
 
 
 class ChangeRequest(models.Model):
-    """One member's change: DRAFT → VALIDATED (the carrier's dates) → IN_FILE → APPLIED | REJECTED."""
+    """One member's change: DRAFT → VALIDATED (the carrier's dates) → IN_FILE → APPLIED | REJECTED; HELD
+    while it takes effect on or after a renewal date whose renewal is not accepted yet (MNT-011)."""
 
     class State(models.TextChoices):
         DRAFT = "DRAFT", _("Draft")
         REFUSED = "REFUSED", _("Refused by the carrier")
         VALIDATED = "VALIDATED", _("Validated by the carrier")
+        HELD = "HELD", _("Held until the renewal is accepted")
         IN_FILE = "IN_FILE", _("In a change file")
         APPLIED = "APPLIED", _("Applied")
         REJECTED = "REJECTED", _("Rejected in the file")
@@ -79,6 +81,9 @@ class ChangeRequest(models.Model):
     change = models.JSONField(null=True, blank=True, help_text="the carrier's computed change block")
     before = models.JSONField(default=list, blank=True, help_text="the lines held before (for a CHANGE)")
     carrier_errors = models.JSONField(default=list, blank=True)
+    held_for = models.DateField(
+        null=True, blank=True, help_text="the renewal date a HELD change waits for (MNT-011)"
+    )
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
     change_file = models.ForeignKey(ChangeFile, null=True, blank=True, on_delete=models.SET_NULL)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

@@ -9,10 +9,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from carrier.rules import carrier_today
+from enrollment.changes import group_history_changes
 from enrollment.selectors import group_list_visible_to
 from members.models import Member
 
-from .models import ChangeRequest, RosterCheck
+from .models import ChangeFile, ChangeRequest, RosterCheck
 
 
 def change_list(*, group) -> QuerySet[ChangeRequest]:
@@ -36,7 +37,8 @@ def book_differences(*, user) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One line of a member's or a group's history after enrollment: when, who, what, which file."""
+    """One line of a member's or a group's history after enrollment: when, who, what, which file. A change
+    of the group's own data has no ``member_ref`` and lists ``changes``: (field, old, new) in words."""
 
     at: datetime
     who: str
@@ -45,6 +47,7 @@ class TimelineEntry:
     state: str
     reason: str
     file_reference: str
+    changes: tuple[tuple[str, str, str], ...] = ()
 
 
 def _who(user, employee: bool) -> str:
@@ -53,9 +56,34 @@ def _who(user, employee: bool) -> str:
     return str(_("the employee")) if employee else str(_("the portal"))
 
 
+def enrolled_since(*, group) -> datetime | None:
+    """When the group first became ENROLLED (its lifecycle's transition), if recorded."""
+    move = group.transitions.filter(to_status="ENROLLED").order_by("at").first()
+    return move.at if move is not None else None
+
+
+def group_changes(*, group) -> list[TimelineEntry]:
+    """The group's own data changed after enrollment (its ``history``): who, when, each field old → new,
+    and, for what an 834's header carries (legal name, FEIN, writing agent), the first change file sent
+    after it, which told the carrier."""
+    files = list(ChangeFile.objects.filter(group=group).exclude(file_id="").order_by("created_at"))
+    out = []
+    for change in group_history_changes(group=group, since=enrolled_since(group=group)):
+        carried = (
+            next((f for f in files if f.created_at >= change.at), None) if change.in_file_header else None
+        )
+        out.append(
+            TimelineEntry(change.at, change.who or str(_("the portal")), "", str(_("The group's details")),
+                          str(_("Changed")), change.reason, carried.reference if carried else "",
+                          tuple(change.lines))
+        )  # fmt: skip
+    return out
+
+
 def timeline(*, group, member_ref: str | None = None) -> list[TimelineEntry]:
     """Every change request of the group (or of one member) after enrollment, each move of each: who
-    made it, when, what changed and the change file that carried it; newest first."""
+    made it, when, what changed and the change file that carried it; for the whole group, its own data's
+    changes too (``group_changes``), on the same timeline; newest first."""
     requests = group.change_requests.select_related("created_by").prefetch_related("history__by")
     if member_ref is not None:
         requests = requests.filter(member_ref=member_ref)
@@ -71,6 +99,8 @@ def timeline(*, group, member_ref: str | None = None) -> list[TimelineEntry]:
                 TimelineEntry(move.at, _who(move.by, False), request.member_ref, what,
                               move.get_to_state_display(), move.reason, move.file_reference)
             )  # fmt: skip
+    if member_ref is None:
+        out += group_changes(group=group)
     return sorted(out, key=lambda e: e.at, reverse=True)
 
 

@@ -21,6 +21,7 @@ from edi.services.control_numbers import control_number_allocate
 from edi.services.files import group_facts
 from enrollment import notices
 from enrollment.models import EmployerGroup
+from enrollment.renewal_facts import current_renewal
 from groupsales.change_events import ChangeAction
 from groupsales.x12.changes import ChangeFamily, ChangeLoop, render_change_834
 from groupsales.x12.model import Coverage, Envelope, Header, member_from_api
@@ -88,6 +89,8 @@ def change_request_validate(*, request_id: int) -> ChangeRequest:
         rule = getattr(exc, "rule", None)
         if rule:
             errors = [{**e, "code": rule} for e in errors]
+        if renewal_refusal_only(errors):
+            return _hold(request, errors=errors)
         change_request_move(
             request=request, to=S.REFUSED, reason="refused by the carrier", carrier_errors=errors
         )
@@ -108,11 +111,96 @@ def change_request_validate(*, request_id: int) -> ChangeRequest:
 
 def change_request_correct(*, request: ChangeRequest, body: dict[str, Any], by: Any = None) -> ChangeRequest:
     """A refused or rejected request, corrected: back to DRAFT with the new body (validate it again)."""
-    if request.state in (S.REFUSED, S.REJECTED, S.VALIDATED):
+    if request.state in (S.REFUSED, S.REJECTED, S.VALIDATED, S.HELD):
         request.body = body
         request.save(update_fields=["body_text"])
         change_request_move(request=request, to=S.DRAFT, reason="corrected", by=by, change=None)
     return request
+
+
+# --------------------------------------------------------------------------- MNT-011: held for the renewal
+
+RENEWAL_RULE = "MNT-011"
+
+
+def renewal_refusal_only(errors: list[dict[str, Any]]) -> bool:
+    """The carrier refused the change for MNT-011 alone (it takes effect on or after a renewal date whose
+    renewal is not accepted): the change waits for the renewal rather than being corrected."""
+    blocking = [e for e in errors if e.get("severity", "error") != "warning"]
+    return bool(blocking) and all(e.get("code") == RENEWAL_RULE for e in blocking)
+
+
+def _hold(request: ChangeRequest, *, errors: list[dict[str, Any]] | None = None) -> ChangeRequest:
+    renewal = current_renewal(group=request.group)
+    held_for = renewal.renewal_date if renewal is not None else None
+    day = held_for.isoformat() if held_for else "?"
+    fields: dict[str, Any] = {"held_for": held_for}
+    if errors is not None:
+        fields["carrier_errors"] = errors
+    change_request_move(
+        request=request,
+        to=S.HELD,
+        reason=f"held until the renewal of {day} is accepted (MNT-011)",
+        **fields,
+    )
+    return request
+
+
+def held_by_renewal(*, request: ChangeRequest, renewal: Any) -> bool:
+    """MNT-011 on the portal's side: a validated ADD, CHANGE or REINSTATE whose effective date is on or after
+    the current renewal date, while that renewal is not accepted (``enrollment.renewal_facts``)."""
+    effective = (request.change or {}).get("effectiveDate")
+    if renewal is None or renewal.accepted or not effective or request.action == ChangeAction.TERMINATE:
+        return False
+    return date.fromisoformat(effective) >= renewal.renewal_date
+
+
+def change_requests_hold(*, group: EmployerGroup, requests: list[ChangeRequest]) -> list[ChangeRequest]:
+    """Hold the validated requests MNT-011 holds, with the rest of their event (MNT-013: a family's event
+    goes whole); the requests still to send."""
+    renewal = current_renewal(group=group)
+    keys = {r.event_key or f"#{r.pk}" for r in requests if held_by_renewal(request=r, renewal=renewal)}
+    if not keys:
+        return requests
+    for request in requests:
+        if (request.event_key or f"#{request.pk}") in keys:
+            _hold(request)
+    return [r for r in requests if (r.event_key or f"#{r.pk}") not in keys]
+
+
+def still_held(*, request: ChangeRequest, renewal: Any) -> bool:
+    """Whether a HELD request still waits: its renewal is the current one and not accepted yet."""
+    if renewal is None or renewal.accepted or request.held_for is None:
+        return False
+    return renewal.renewal_date <= request.held_for
+
+
+def change_requests_release(*, group_id: int) -> list[int]:
+    """The group's HELD requests whose renewal has been accepted (or has taken effect): back to DRAFT, to be
+    validated again (a new request date, so a new ``sendBy``) and sent in the next change file."""
+    group = EmployerGroup.objects.get(pk=group_id)
+    held = list(group.change_requests.filter(state=S.HELD))
+    if not held:
+        return []
+    renewal = current_renewal(group=group)
+    released = []
+    for request in held:
+        if still_held(request=request, renewal=renewal):
+            continue
+        day = request.held_for.isoformat() if request.held_for else "?"
+        if change_request_move(
+            request=request,
+            to=S.DRAFT,
+            reason=f"released: the renewal of {day} was accepted",
+            change=None,
+            carrier_errors=[],
+        ):
+            released.append(request.pk)
+    return released
+
+
+def groups_with_held_changes() -> list[int]:
+    return sorted(set(ChangeRequest.objects.filter(state=S.HELD).values_list("group_id", flat=True)))
 
 
 # --------------------------------------------------------------------------- change files
@@ -179,7 +267,8 @@ def complete_events(requests: list[ChangeRequest]) -> list[ChangeRequest]:
 
 def change_file_build(*, group: EmployerGroup) -> tuple[ChangeFile | None, list[ChangeRequest]]:
     """The group's VALIDATED requests in a change file, pre-checked; None when nothing is to be sent."""
-    requests = complete_events(list(group.change_requests.filter(state=S.VALIDATED)))
+    validated = list(group.change_requests.filter(state=S.VALIDATED))
+    requests = complete_events(change_requests_hold(group=group, requests=validated))
     if not requests:
         return None, []
     families, sent = _families(group, requests)

@@ -4,6 +4,8 @@
     DRAFT ──carrier 422──▶ REFUSED ──corrected──▶ DRAFT
     IN_FILE ──file rejected its loop──▶ REJECTED ──corrected──▶ DRAFT
     VALIDATED ──corrected──▶ DRAFT;  IN_FILE ──whole file refused──▶ VALIDATED (sent again)
+    DRAFT ──carrier 422 MNT-011 alone──▶ HELD;  VALIDATED ──effective on/after an unaccepted renewal──▶ HELD
+    HELD ──the renewal accepted, or corrected──▶ DRAFT (validated again, then the next change file)
 
 ``change_request_move`` moves a request with a conditional update (its state one the table lets go to the
 target), so a late answer or a second worker moves nothing, and records a ``ChangeHistory`` row.
@@ -18,9 +20,10 @@ from .models import ChangeHistory, ChangeRequest
 S = ChangeRequest.State
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.DRAFT: frozenset({S.VALIDATED, S.REFUSED}),
+    S.DRAFT: frozenset({S.VALIDATED, S.REFUSED, S.HELD}),
     S.REFUSED: frozenset({S.DRAFT}),
-    S.VALIDATED: frozenset({S.IN_FILE, S.DRAFT}),
+    S.VALIDATED: frozenset({S.IN_FILE, S.DRAFT, S.HELD}),
+    S.HELD: frozenset({S.DRAFT}),
     S.IN_FILE: frozenset({S.APPLIED, S.REJECTED, S.VALIDATED}),
     S.REJECTED: frozenset({S.DRAFT}),
     S.APPLIED: frozenset(),

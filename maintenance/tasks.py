@@ -43,6 +43,19 @@ def send_due_change_files() -> int:
     return len(due)
 
 
+@shared_task(name="maintenance.release_held_changes", acks_late=True)
+def release_held_changes(group_id: int | None = None) -> int:
+    """Schedule (hourly): the changes held for a renewal (MNT-011) whose renewal is now accepted go back to
+    the carrier for validation, and from there into the group's next change file."""
+    group_ids = [group_id] if group_id is not None else services.groups_with_held_changes()
+    released = 0
+    for gid in group_ids:
+        for request_id in services.change_requests_release(group_id=gid):
+            validate_change.delay(request_id)
+            released += 1
+    return released
+
+
 @shared_task(name="maintenance.reconcile_roster", acks_late=True)
 def reconcile_roster(group_id: int) -> int:
     return len(services.roster_reconcile(group_id=group_id).differences)

@@ -80,6 +80,12 @@ def _announce(request: HttpRequest, group, change) -> HttpResponse:
             _("The carrier takes this change from %(date)s; send it by %(send_by)s.")
             % {"date": change.change["effectiveDate"], "send_by": change.change["sendBy"]},
         )
+    elif change.state == change.State.HELD:
+        messages.warning(
+            request,
+            _("This change takes effect on or after the renewal date: it is held until the renewal is "
+              "accepted (MNT-011), then sent in the next change file."),
+        )  # fmt: skip
     else:
         messages.error(request, _("The carrier refused this change; see why below."))
     return redirect("maintenance:group_changes", group.pk)

@@ -30,6 +30,8 @@ RECORDED: list[tuple[str, dict[str, str]]] = [
     (gettext_noop("the file was rejected as a whole"), {}),
     (gettext_noop("applied"), {}),
     (gettext_noop("rejected in the file"), {}),
+    (gettext_noop("held until the renewal of %(date)s is accepted (MNT-011)"), {}),
+    (gettext_noop("released: the renewal of %(date)s was accepted"), {}),
     # a group's lifecycle (enrollment.services, .finalize, .tasks, .changes)
     (gettext_noop("Submitted to the carrier"), {}),
     (gettext_noop("Submitted to the carrier (demo data)"), {}),
@@ -88,7 +90,17 @@ RECORDED: list[tuple[str, dict[str, str]]] = [
     # a renewal's lifecycle (renewals.services)
     (gettext_noop("The carrier's renewal is %(status)s."), {}),
     (gettext_noop("Renewal open enrollment opened."), {}),
-    (gettext_noop("The employer's decision %(decision)s was signed."), {}),
+    (gettext_noop("The employer's decision %(decision)s was signed."), {"decision": "renewal_decision"}),
+    (
+        gettext_noop("The decision %(decision)s was prepared for the employer's signature."),
+        {"decision": "renewal_decision"},
+    ),
+    (gettext_noop("The decision changed after it was signed: the signatures are void."), {}),
+    (gettext_noop("The writing agent signed the renewal decision."), {}),
+    (
+        gettext_noop("The signed decision %(decision)s was sent to the carrier."),
+        {"decision": "renewal_decision"},
+    ),
     (gettext_noop("The carrier accepted the decision."), {}),
     (gettext_noop("The carrier refused the decision: %(codes)s"), {}),
     (gettext_noop("The plan year %(start)s began."), {}),

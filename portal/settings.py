@@ -316,7 +316,7 @@ EDI_UPLOAD_RETRY_FIRST_SECONDS = env.float("EDI_UPLOAD_RETRY_FIRST_SECONDS", def
 EDI_SWEEP_STALE_SECONDS = env.float("EDI_SWEEP_STALE_SECONDS", default=180.0)
 # Lost carrier work (a broker restart, a killed worker) is queued again; the stored idempotency keys make
 # a second task harmless.
-GROUP_CREATE_CLAIM_SECONDS = env.float("GROUP_CREATE_CLAIM_SECONDS", default=60)  # a lease, renewed
+GROUP_CREATE_CLAIM_SECONDS = env.float("GROUP_CREATE_CLAIM_SECONDS", default=60)  # create and PATCH: leases
 # Sweeps run every SWEEP_SECONDS (60) and queue work untouched for the stale age (180 s): a group in a
 # long backoff gets at most one extra attempt per stale age, harmless (claims, stored keys), and work whose
 # task was lost (an unacknowledged message, a retry held by a dead worker) is found within ~4 minutes
@@ -381,6 +381,11 @@ CELERY_BEAT_SCHEDULE["renewals-sync"] = {"task": "renewals.tasks.sync_all_renewa
 # Changes after enrollment: change files sent before the earliest send-by date, the carrier's roster read.
 CELERY_BEAT_SCHEDULE["maintenance-send-due"] = {
     "task": "maintenance.send_due_change_files",
+    "schedule": 3600.0,
+}
+# MNT-011: changes held for a renewal go to the carrier again once the portal has read the acceptance.
+CELERY_BEAT_SCHEDULE["maintenance-release-held"] = {
+    "task": "maintenance.release_held_changes",
     "schedule": 3600.0,
 }
 CELERY_BEAT_SCHEDULE["maintenance-reconcile"] = {

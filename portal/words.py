@@ -100,6 +100,12 @@ LABELS: dict[str, dict[str, Promise | str]] = {
         c.FileStatus.ACCEPTED_WITH_ERRORS: _("Accepted with errors"),
         c.FileStatus.REJECTED: _("Rejected"),
     },
+    # api.md *Renewal* decision (groupsales.contract.renewal.RenewalDecisionKind)
+    "renewal_decision": {
+        "RENEW_AS_OFFERED": _("Renew as offered"),
+        "RENEW_WITH_CHANGES": _("Renew with changes"),
+        "DO_NOT_RENEW": _("Do not renew"),
+    },
     "member_status": {
         c.MemberEnrollmentStatus.NOT_SENT: _("Not sent"),
         c.MemberEnrollmentStatus.ACCEPTED: _("Accepted"),

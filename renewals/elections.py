@@ -5,13 +5,19 @@ companion checks, uploaded and polled; each member's result lands on its electio
 
 Only what differs from the passive renewal is sent: an election equal to it (each elected line on its
 plan's destination, the same lines waived) is no election (an earlier one not yet sent is withdrawn).
-Doing nothing keeps the passive renewal. Dependents follow their subscriber's plan and tier and are not
-sent (the portal does not add or drop dependents at renewal yet).
+Doing nothing keeps the passive renewal. Dependents follow their subscriber's plan and tier and are sent
+only when their own coverage from R changes (the companion guide's *Renewal files*): one added at renewal
+(``ADD``), one the employee takes off a line (``CHANGE``: HD*024 with DTP*349 = R − 1 for that line) or off
+every line (``TERMINATE``: DTP*357 = R − 1), with the subscriber's ``CHANGE`` when its tier from R differs.
+A child whose coverage the carrier ends before R (MNT-007: the end of the month of its 26th birthday) is
+not kept and needs nothing sent; the tiers from R leave it out.
 """
 
 from __future__ import annotations
 
+import copy
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -32,6 +38,7 @@ from members.models import Election, Member
 from members.services.bodies import member_build_validation_body
 
 from . import states
+from .family import joining_member_ids, lines_from_r, renewal_family, renewal_family_chosen, stand_ins
 from .models import Renewal, RenewalElection, RenewalFile
 from .plan_years import _destinations
 
@@ -118,9 +125,37 @@ def renewal_choices(*, renewal: Renewal, subscriber: Member) -> list[LineChoice]
     return rows
 
 
-def _held(subscriber: Member) -> list[dict[str, Any]]:
-    body = member_build_validation_body(member=subscriber)
+def _held(subscriber: Member, joining: set[int] | None = None) -> list[dict[str, Any]]:
+    """The subscriber's lines on R − 1 with their tiers (dependents joining at renewal left out)."""
+    dependents = [d for d in subscriber.dependents.filter(withdrawn_at__isnull=True)
+                  if d.pk not in (joining or set())]  # fmt: skip
+    body = member_build_validation_body(member=subscriber, dependents=dependents)
     return [c for c in body["coverage"] if not c.get("waived") and c.get("planId")]
+
+
+def _event(renewal: Renewal, action: str) -> dict[str, str]:
+    return {"type": "RENEWAL_OPEN_ENROLLMENT", "action": action, "date": renewal.renewal_date.isoformat()}
+
+
+def _put(
+    renewal: Renewal,
+    member: Member,
+    action: str,
+    body: dict[str, Any],
+    before: list[dict[str, Any]],
+    existing: RenewalElection | None,
+) -> RenewalElection:
+    election = existing or RenewalElection(renewal=renewal, member=member)
+    body["event"] = _event(renewal, action)
+    election.action, election.body, election.before = action, body, before
+    election.state, election.change, election.carrier_errors, election.renewal_file = (
+        E.VALIDATED,
+        None,
+        [],
+        None,
+    )
+    election.save()
+    return election
 
 
 def renewal_election_record(
@@ -130,49 +165,126 @@ def renewal_election_record(
     plans: dict[str, str | None],
     waiver_reasons: dict[str, str] | None = None,
     leave: bool = False,
+    family: Mapping[str, Iterable[str]] | None = None,
 ) -> RenewalElection | None:
     """Record and validate the employee's election: ``plans`` line → a renewal plan, or None to waive it
-    (with ``waiver_reasons[line]``); ``leave``: the employee leaves on R − 1. None when it equals the
-    passive renewal (an election not yet sent is withdrawn)."""
+    (with ``waiver_reasons[line]``); ``family`` dependent's member ref → the lines it is covered on from R
+    (none: it ends on R − 1; None: as last chosen); ``leave``: the employee leaves on R − 1 (the family
+    with it). Returns the family's refused election if any, else the subscriber's, else a dependent's;
+    None when everything equals the passive renewal (elections not yet sent are withdrawn)."""
     if not renewal_enrollment_open(renewal=renewal):
         raise RenewalElectionRefused("Renewal open enrollment is not open.")
     choices = renewal_choices(renewal=renewal, subscriber=subscriber)
-    held = _held(subscriber)
+    held = _held(subscriber, joining_member_ids(renewal, subscriber))
     passive = {c.line: c.renewal_plan for c in choices}
     wanted = {line: plans.get(line, passive.get(line)) for line in passive}
-    existing = RenewalElection.objects.filter(renewal=renewal, member=subscriber).first()
-    joining = RenewalElection.objects.filter(
-        renewal=renewal, member__subscriber=subscriber, action="ADD"
-    ).exclude(state=E.REFUSED)
-    if not leave and wanted == passive and not joining.exists():
+    stored = {e.member_id: e for e in RenewalElection.objects.filter(renewal=renewal).filter(
+        member__in=[subscriber, *subscriber.dependents.all()])}  # fmt: skip
+    if any(e.state == E.IN_FILE for e in stored.values()):
+        raise RenewalElectionRefused("The election is in a renewal file being processed.")
+    existing = stored.get(subscriber.pk)
+    joining = [e for e in stored.values() if e.action == "ADD" and e.state != E.REFUSED]
+    members = renewal_family(renewal=renewal, subscriber=subscriber)
+    chosen = family if family is not None else renewal_family_chosen(renewal=renewal, subscriber=subscriber)
+    after = lines_from_r(members, chosen, {line for line, plan in wanted.items() if plan})
+    now = {f.member_ref: f.lines for f in members}
+    passive_after = lines_from_r(members, now, {line for line, plan in passive.items() if plan})
+    passive_body = _body(subscriber, passive_after, passive, waiver_reasons)
+    body = _body(subscriber, after, wanted, waiver_reasons)
+    ends = {f.member_ref for f in members if f.ends_on is not None}  # the carrier ends them itself
+    changed = {} if leave else {
+        ref: lines for ref, lines in after.items() if ref not in ends and set(lines) != set(now[ref])
+    }  # fmt: skip
+    by_ref = {f.member_ref: f.member for f in members}
+    for f in members:  # a dependent back to what renews by itself: its election not yet sent is withdrawn
+        old = stored.get(f.member.pk)
+        if old is not None and f.member_ref not in changed and old.state in (E.VALIDATED, E.REFUSED):
+            old.delete()
+    election = _subscriber_election(
+        renewal, subscriber, sent=leave or bool(joining) or body["coverage"] != passive_body["coverage"],
+        leave=leave, held=held, body=body, existing=existing,
+    )  # fmt: skip
+    if election is None and not changed:
+        return None
+    found = [election] if election is not None else []
+    plan_of = {c["line"]: c for c in held}
+    for ref, lines in changed.items():
+        before = [plan_of[line] for line in now[ref] if line in plan_of]
+        found.append(_dependent_election(renewal, by_ref[ref], lines, before, stored, election))
+    refused = [e for e in found if e.state == E.REFUSED]
+    return (refused or found)[0]
+
+
+def _body(
+    subscriber: Member,
+    from_r: Mapping[str, tuple[str, ...]],
+    plans: Mapping[str, str | None],
+    reasons: Mapping[str, str] | None,
+) -> dict[str, Any]:
+    """The subscriber's validation body with ``plans`` and each dependent on its lines from R."""
+    return member_build_validation_body(
+        member=subscriber,
+        dependents=stand_ins(subscriber, from_r),
+        elections=_elections(subscriber, plans, reasons),
+    )
+
+
+def _elections(
+    subscriber: Member, lines: Mapping[str, str | None], reasons: Mapping[str, str] | None
+) -> list[Election]:
+    """Unsaved elections of the subscriber (line → plan, or None: waived with its reason)."""
+    return [
+        Election(member=subscriber, line=line, plan_id=plan or "", waived=plan is None,
+                 waiver_reason="" if plan else (reasons or {}).get(line, "OTHER_GROUP_COVERAGE"))
+        for line, plan in lines.items()
+    ]  # fmt: skip
+
+
+def _subscriber_election(
+    renewal: Renewal,
+    subscriber: Member,
+    *,
+    sent: bool,
+    leave: bool,
+    held: list[dict[str, Any]],
+    body: dict[str, Any],
+    existing: RenewalElection | None,
+) -> RenewalElection | None:
+    """The employee's own election, validated; None (an unsent one withdrawn) when it equals the passive
+    renewal."""
+    if not sent:
         if existing is not None and existing.state in (E.VALIDATED, E.REFUSED):
             existing.delete()
         return None
-    reasons = waiver_reasons or {}
-    elections = [
-        Election(member=subscriber, line=line, plan_id=plan or "", waived=plan is None,
-                 waiver_reason="" if plan else reasons.get(line, "OTHER_GROUP_COVERAGE"))
-        for line, plan in wanted.items()
-    ]  # fmt: skip
-    body = member_build_validation_body(member=subscriber, elections=None if leave else elections)
     action = "TERMINATE" if leave else ("CHANGE" if held else "ADD")
-    body["event"] = {
-        "type": "RENEWAL_OPEN_ENROLLMENT",
-        "action": action,
-        "date": renewal.renewal_date.isoformat(),
-    }
-    if existing is not None and existing.state in (E.IN_FILE,):
-        raise RenewalElectionRefused("The election is in a renewal file being processed.")
-    election = existing or RenewalElection(renewal=renewal, member=subscriber)
-    election.action, election.body, election.before = action, body, held
-    election.state, election.change, election.carrier_errors, election.renewal_file = (
-        E.VALIDATED,
-        None,
-        [],
-        None,
-    )
-    election.save()
-    return renewal_election_validate(election=election)
+    if leave:
+        body = member_build_validation_body(member=subscriber)
+    return renewal_election_validate(election=_put(renewal, subscriber, action, body, held, existing))
+
+
+def _dependent_election(
+    renewal: Renewal,
+    dependent: Member,
+    lines: Iterable[str],
+    before: list[dict[str, Any]],
+    stored: Mapping[int, RenewalElection],
+    subscriber_election: RenewalElection | None,
+) -> RenewalElection:
+    """A dependent's CHANGE (its lines from R) or TERMINATE (no line: it ends on R − 1), validated, or
+    refused with the employee's own refused election (the family goes together, MNT-013)."""
+    lines = list(lines)
+    if lines:
+        stand_in = copy.copy(dependent)
+        stand_in.covered_lines = lines
+        action, body = "CHANGE", member_build_validation_body(member=stand_in)
+    else:  # ends on R − 1: the body as enrolled (the coverage that ends)
+        action, body = "TERMINATE", member_build_validation_body(member=dependent)
+    mine = _put(renewal, dependent, action, body, before, stored.get(dependent.pk))
+    if subscriber_election is not None and subscriber_election.state == E.REFUSED:
+        mine.state, mine.carrier_errors = E.REFUSED, subscriber_election.carrier_errors
+        mine.save(update_fields=["state", "carrier_errors", "updated_at"])
+        return mine
+    return renewal_election_validate(election=mine)
 
 
 def renewal_election_validate(*, election: RenewalElection) -> RenewalElection:

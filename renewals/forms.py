@@ -1,20 +1,17 @@
 """The employer's renewal decision, signed (api.md ``POST /renewal-decisions``; REN-001 to REN-005).
 
-Until the employer's own signing lands (the employer issue), the broker captures the signature the
-contract requires: the signer's name, title, e-mail, the moment and ``ELECTRONIC``; the document signed is
-the decision itself (``services.decision_document_sha256``). The form builds api.md's body and checks it
-with the carrier's rules (``groupsales.rules.check_decision``) over the offer as last read, so each broken
-rule shows beside its field with its ID and fix before anything is sent.
+The broker prepares the decision here; the employer signs it from their own login (``signing``: the
+document, both signatures, REN-002 at submission). The form builds api.md's body without the signature
+and checks it with the carrier's rules (``groupsales.rules.check_decision``) over the offer as last read,
+so each broken rule shows beside its field with its ID and fix before the employer is asked to sign;
+REN-002 (the signature and the document's hash) is checked when the signed decision is submitted.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
-from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -25,9 +22,7 @@ from portal.display import plan_label
 from portal.words import code_label
 
 from .models import Renewal
-from .services import decision_document_sha256
 
-NEW_YORK = ZoneInfo("America/New_York")
 KINDS = [
     ("RENEW_AS_OFFERED", _("Renew as offered")),
     ("RENEW_WITH_CHANGES", _("Renew with changes")),
@@ -35,26 +30,10 @@ KINDS = [
 ]
 BASES = [("PERCENT", _("Percent of the premium")), ("FLAT", _("Flat dollar amount"))]
 _FIELD_OF = {  # api.md pointer → form field
-    "/employerSignature/signedBy": "signed_by",
-    "/employerSignature/title": "title",
-    "/employerSignature/email": "email",
-    "/employerSignature/signedAt": "signed_by",
-    "/employerSignature/method": "signed_by",
-    "/documentSha256": "signed_by",
     "/decision": "decision",
     "/renewalDate": "decision",
     "": "decision",
 }
-
-
-def signing_moment() -> str:
-    """Now, as an RFC 3339 UTC timestamp; on a sandbox clock (``SANDBOX_TODAY``) noon in New York of the
-    carrier's day, so that the signature is as recent as the carrier's "today" says."""
-    moment = timezone.now().replace(microsecond=0)
-    today = carrier_today()
-    if moment.astimezone(NEW_YORK).date() != today:
-        moment = datetime.combine(today, time(12), NEW_YORK).astimezone(UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def plans_sold_on_renewal(renewal: Renewal) -> dict[str, list[str]]:
@@ -82,12 +61,6 @@ def offer_lines(renewal: Renewal) -> list[dict[str, Any]]:
 
 class RenewalDecisionForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=KINDS, widget=forms.RadioSelect)
-    signed_by = forms.CharField(label=_("Signed by (the employer's signer)"), max_length=100, required=False)
-    title = forms.CharField(label=_("Signer's title"), max_length=100, required=False)
-    email = forms.CharField(label=_("Signer's e-mail"), max_length=200, required=False)
-    attest = forms.BooleanField(
-        label=_("The employer has read this decision and signs it electronically."), required=False
-    )
 
     def __init__(self, *args: Any, renewal: Renewal, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -163,14 +136,6 @@ class RenewalDecisionForm(forms.Form):
         }
         if data["decision"] == "RENEW_WITH_CHANGES":
             body["offerings"] = self._offerings(data)
-        body["documentSha256"] = decision_document_sha256(body)
-        body["employerSignature"] = {
-            "signedBy": data.get("signed_by") or "",
-            "title": data.get("title") or "",
-            "email": data.get("email") or "",
-            "signedAt": signing_moment(),
-            "method": "ELECTRONIC",
-        }
         return body
 
     def clean(self) -> dict[str, Any]:
@@ -178,12 +143,10 @@ class RenewalDecisionForm(forms.Form):
         data = self.cleaned_data
         if "decision" not in data:
             return data
-        if not data.get("attest"):
-            self.add_error("attest", _("The employer's signature is needed to send the decision."))
         body = self._body(data)
         for violation in check_decision(body, facts=portal_facts(self.renewal)):
-            if violation.severity != "error":
-                continue
+            if violation.severity != "error" or violation.code == "REN-002":
+                continue  # the signature and the document's hash: checked at submission (signing)
             field = _field_for(violation.pointer, body, self.fields)
             self.problems.setdefault(field, []).append(
                 {

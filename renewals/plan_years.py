@@ -151,6 +151,13 @@ def _apply_renewal_elections(renewal: Renewal) -> set[int]:
                 waived=True, plan_id="", waiver_reason=""
             )
         done.add(chosen.member_id)
+    dependents = RenewalElection.objects.filter(
+        renewal=renewal, state=RenewalElection.State.APPLIED, member__subscriber__isnull=False,
+        action__in=("CHANGE", "TERMINATE"),
+    )  # fmt: skip
+    for chosen in dependents:  # taken off a line (or every line, on R − 1) at renewal: its lines from R
+        lines = [] if chosen.action == "TERMINATE" else [c["line"] for c in chosen.body.get("coverage") or []]
+        Member.objects.filter(pk=chosen.member_id).update(covered_lines=lines)
     return done
 
 
@@ -203,6 +210,8 @@ def plan_year_open(*, renewal: Renewal) -> PlanYear:
             end=_anniversary(renewal.renewal_date, 1) - timedelta(days=1), offerings=offerings, rates=rates,
             employer_contributions=employer, members=_members(group),
         )  # fmt: skip
-        if offerings:
-            EmployerGroup.objects.filter(pk=group.pk).update(offerings=offerings)
+        if offerings:  # saved, not updated: the group's history records the new lines (who: the portal)
+            group.offerings = offerings
+            group._change_reason = f"The plan year {renewal.renewal_date.isoformat()} began."  # type: ignore[attr-defined]
+            group.save(update_fields=["offerings", "updated_at"])
     return year

@@ -12,7 +12,9 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from carrier.rules import carrier_today
+from enrollment.renewal_facts import CurrentRenewal
 from enrollment.selectors import group_list_visible_to
+from groupsales.change_events import renewal_date_after
 from portal.display import plan_label
 
 from .models import PlanYear, Renewal, RenewalEvent
@@ -20,6 +22,23 @@ from .models import PlanYear, Renewal, RenewalEvent
 S = Renewal.Status
 OPEN = (S.UPCOMING, S.OFFERED, S.DECIDED, S.PASSIVELY_ACCEPTED, S.RENEWAL_OE, S.FILES)
 _CENT = Decimal("0.01")
+
+
+#: The portal's statuses of a renewal the carrier has ACCEPTED (``states.target_of``), RENEWED included.
+ACCEPTED = frozenset({S.DECIDED, S.PASSIVELY_ACCEPTED, S.RENEWAL_OE, S.FILES, S.RENEWED})
+
+
+def renewal_for_changes(group: Any) -> CurrentRenewal | None:
+    """The group's current renewal for MNT-011 (``enrollment.renewal_facts``): the earliest not yet
+    RENEWED, accepted when the carrier has it ACCEPTED as last read; with none read yet, the effective
+    date's next anniversary, not accepted (the carrier's ``UPCOMING``)."""
+    renewal = Renewal.objects.filter(group=group).exclude(status=S.RENEWED).order_by("renewal_date").first()
+    if renewal is not None:
+        accepted = renewal.status in ACCEPTED or renewal.carrier_status in ("ACCEPTED", "RENEWED")
+        return CurrentRenewal(renewal.renewal_date, accepted)
+    if group.requested_effective_date is None:
+        return None
+    return CurrentRenewal(renewal_date_after(group.requested_effective_date, carrier_today()), False)
 
 
 def renewal_current(*, group: Any, today: date | None = None) -> Renewal | None:

@@ -14,8 +14,9 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -26,11 +27,12 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from enrollment import notices
-from members.models import Member
+from members.models import Member, coverage_tier
 from members.self_service import employee_costs_by_line
 from portal.display import plan_label
 
 from .elections import LineChoice, renewal_choices, renewal_enrollment_open
+from .family import FamilyMember, renewal_family, renewal_family_chosen
 from .models import Renewal, RenewalElection, RenewalLink
 
 KIND = "RENEWAL_ENROLLMENT"
@@ -110,6 +112,19 @@ def renewal_link_find(*, token: str) -> RenewalLink:
 
 
 @dataclass(frozen=True)
+class FamilyTick:
+    """One family member's box on a line: covered there from R or not; a child aging out before R cannot
+    be kept (``ends_on``, MNT-007)."""
+
+    member_ref: str
+    name: str
+    covered_now: bool
+    ticked: bool
+    ends_on: date | None
+    problems: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
 class LineView:
     line: str
     current: str  # the plan's name, or "" when waived
@@ -119,6 +134,11 @@ class LineView:
     renewal_cost: Decimal | None  # the employee's monthly cost on the renewal plan (or the family's premium)
     cost_is_share: bool
     chosen: str  # plan ID or "WAIVE"
+    family: list[FamilyTick] = field(default_factory=list)
+    tier_now: str | None = None  # the coverage tier on R − 1 (None: waived)
+    tier: str = "EMP"  # the coverage tier from R, from who is ticked
+    chosen_cost: Decimal | None = None  # the employee's monthly cost on the chosen plan with that family
+    reason: str = ""  # the waiver's reason, as chosen
 
 
 class _RenewalGroup:
@@ -134,14 +154,18 @@ class _RenewalGroup:
         return self._offerings.get(line, {})
 
 
-def _costs(renewal: Renewal, subscriber: Member, lines: list[str]) -> dict[str, dict[str, Any]]:
+def _costs(
+    renewal: Renewal, subscriber: Member, lines: list[str], from_r: Mapping[str, tuple[str, ...]]
+) -> dict[str, dict[str, Any]]:
+    """Per line and plan, the employee's cost on R (``employee_costs_by_line``: the catalogue's rates on R,
+    the renewal's contribution) for the family covered there from R (``from_r``: dependent → its lines)."""
     carrier = renewal.carrier_renewal or {}
     offerings = list(carrier.get("renewalOfferings") or [])
     if not offerings:
         return {}
     dependents: list[Mapping[str, Any]] = [
         {"date_of_birth": d.date_of_birth, "tobacco_use": d.tobacco_use, "relationship": d.relationship,
-         "covered_lines": d.covered_lines}
+         "covered_lines": list(from_r.get(d.member_ref, d.covered_lines or []))}
         for d in subscriber.dependents.filter(withdrawn_at__isnull=True)
     ]  # fmt: skip
     found: dict[str, dict[str, Any]] = {}
@@ -156,40 +180,88 @@ def _costs(renewal: Renewal, subscriber: Member, lines: list[str]) -> dict[str, 
     return found
 
 
-def renewal_page_lines(*, renewal: Renewal, subscriber: Member) -> list[LineView]:
-    """Each line as the employee's renewal page shows it, with the choice already made (else the passive)."""
+def renewal_page_lines(
+    *,
+    renewal: Renewal,
+    subscriber: Member,
+    plans: Mapping[str, str] | None = None,
+    family: Mapping[str, Iterable[str]] | None = None,
+    problems: Mapping[str, list[tuple[str, str]]] | None = None,
+    reasons: Mapping[str, str] | None = None,
+) -> list[LineView]:
+    """Each line as the employee's renewal page shows it, with the choice already made (else the passive),
+    or with what was just submitted (``plans``: line → plan ID or "WAIVE"; ``family``: dependent → its
+    lines from R) when it was refused; ``problems``: the portal's checks per dependent."""
     choices: list[LineChoice] = renewal_choices(renewal=renewal, subscriber=subscriber)
-    costs = _costs(renewal, subscriber, [c.line for c in choices if c.options])
+    members = renewal_family(renewal=renewal, subscriber=subscriber)
+    if family is None:
+        ticked = renewal_family_chosen(renewal=renewal, subscriber=subscriber)
+    else:
+        ticked = {f.member_ref: tuple(family.get(f.member_ref) or ()) for f in members}
+    from_r = {f.member_ref: () if f.ends_on else tuple(ticked.get(f.member_ref, ())) for f in members}
+    costs = _costs(renewal, subscriber, [c.line for c in choices if c.options], from_r)
     election = RenewalElection.objects.filter(renewal=renewal, member=subscriber).first()
     chosen = (
         {c["line"]: (c.get("planId") or "WAIVE") for c in election.body.get("coverage", [])}
         if election
         else {}
     )
-    rows = []
-    for c in choices:
-        if not c.options:
-            continue
-        priced = costs.get(c.line, {})
-        share = {p: Decimal(str(q["employee"])) for p, q in priced.items() if q.get("employee") is not None}
-        options = [(p, plan_label(p), share.get(p)) for p in c.options]
-        renewal_cost = share.get(c.renewal_plan or "")
-        is_share = renewal_cost is not None
-        if renewal_cost is None and c.renewal_cost is not None:
-            renewal_cost = Decimal(c.renewal_cost)  # the family's premium as the carrier's offer prices it
-        rows.append(
-            LineView(
-                c.line,
-                plan_label(c.current_plan) if c.current_plan else "",
-                plan_label(c.renewal_plan) if c.renewal_plan else "",
-                c.renewal_plan,
-                options,
-                renewal_cost,
-                is_share,
-                chosen.get(c.line) or c.renewal_plan or "WAIVE",
-            )  # fmt: skip
-        )
-    return rows
+    stored = election.body.get("coverage", []) if election else []
+    why = {c["line"]: c.get("waiverReason") or "" for c in stored}
+    if plans is not None:
+        chosen |= dict(plans)
+    why |= dict(reasons or {})
+    dependents = list(subscriber.dependents.filter(withdrawn_at__isnull=True))
+    said = problems or {}
+    return [
+        _line_view(c, costs.get(c.line, {}), members, from_r, dependents, chosen, why, said)
+        for c in choices
+        if c.options
+    ]
+
+
+def _line_view(
+    c: LineChoice,
+    priced: Mapping[str, Mapping[str, Any]],
+    members: list[FamilyMember],
+    from_r: Mapping[str, tuple[str, ...]],
+    dependents: list[Member],
+    chosen: Mapping[str, str],
+    why: Mapping[str, str],
+    said: Mapping[str, list[tuple[str, str]]],
+) -> LineView:
+    """One line of the renewal page: its plans with the employee's cost on R for the family kept there."""
+    share = {p: Decimal(str(q["employee"])) for p, q in priced.items() if q.get("employee") is not None}
+    options = [(p, plan_label(p), share.get(p)) for p in c.options]
+    renewal_cost = share.get(c.renewal_plan or "")
+    is_share = renewal_cost is not None
+    same_family = all((c.line in from_r[f.member_ref]) == (c.line in f.lines) for f in members)
+    if renewal_cost is None and c.renewal_cost is not None and same_family:
+        renewal_cost = Decimal(c.renewal_cost)  # the family's premium as the carrier's offer prices it
+    picked = chosen.get(c.line) or c.renewal_plan or "WAIVE"
+    ticks = [
+        FamilyTick(f.member_ref, f"{f.member.first_name} {f.member.last_name}", c.line in f.lines,
+                   c.line in from_r[f.member_ref], f.ends_on, list(said.get(f.member_ref, [])))
+        for f in members
+    ]  # fmt: skip
+    on_line = [d for d in dependents if c.line in from_r.get(d.member_ref, tuple(d.covered_lines or []))]
+    return LineView(
+        c.line,
+        plan_label(c.current_plan) if c.current_plan else "",
+        plan_label(c.renewal_plan) if c.renewal_plan else "",
+        c.renewal_plan,
+        options,
+        renewal_cost,
+        is_share,
+        picked,
+        ticks,
+        coverage_tier(f.member.relationship for f in members if c.line in f.lines)
+        if c.current_plan
+        else None,
+        coverage_tier(d.relationship for d in on_line),
+        share.get(picked),
+        why.get(c.line, ""),
+    )  # fmt: skip
 
 
 def renewal_page_open(*, link: RenewalLink) -> bool:

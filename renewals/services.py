@@ -143,15 +143,9 @@ def renewal_open_enrollment_start(*, renewal: Renewal) -> Renewal:
 # --------------------------------------------------------------------------- the decision
 
 
-def decision_document_sha256(body: dict[str, Any]) -> str:
-    """The SHA-256 of the decision document the employer signs: the decision itself as canonical JSON
-    (without the signature and the hash)."""
-    document = {k: v for k, v in body.items() if k not in ("employerSignature", "documentSha256")}
-    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
 def renewal_decision_record(*, renewal: Renewal, body: dict[str, Any]) -> Renewal:
-    """Store the signed decision with its idempotency key and send it in a task."""
+    """Store the signed decision with its idempotency key and send it in a task (``signing``'s
+    ``renewal_decision_submit`` builds ``body`` from the document both signed)."""
     from . import tasks
 
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
@@ -164,7 +158,7 @@ def renewal_decision_record(*, renewal: Renewal, body: dict[str, Any]) -> Renewa
             decision_problems=[],
         )
         states.renewal_note(
-            renewal=renewal, reason=f"The employer's decision {body.get('decision')} was signed."
+            renewal=renewal, reason=f"The signed decision {body.get('decision')} was sent to the carrier."
         )
         transaction.on_commit(lambda: tasks.send_renewal_decision.delay(renewal.pk))
     renewal.refresh_from_db()

@@ -14,19 +14,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from groupsales.change_events import ChangeAction, EventType
-from groupsales.codes import LINE_TO_X12, X12_TO_RELATIONSHIP, Line, Relationship
+from groupsales.change_events import ChangeAction, EventType, age_out_end
+from groupsales.codes import CHILD_RELATIONSHIPS, LINE_TO_X12, X12_TO_RELATIONSHIP, Line, Relationship
 from groupsales.rules import LoopCheck, check_change_loop
 from groupsales.rules.change_file import FamilyMember
 from groupsales.x12.parser import ParsedInterchange, ParsedMember
 
 from . import clock, scenarios
+from .file_members import file_error, member_identity_errors
 from .maintenance import _d, _end_entry, _line_map, _member_data, _waivers, coverage_lines
 from .models import EnrollmentFile, Group, MemberValidation
 from .roster_models import MemberChange, RosterEntry
 
 V = MemberValidation.Status
 C = MemberChange.Status
+_CHILDREN = {r.value for r in CHILD_RELATIONSHIPS}
 
 
 @dataclass
@@ -55,20 +57,9 @@ def file_level_errors(*, group: Group) -> list[dict[str, Any]]:
     return [{"code": "MNT-001", "message": message, "segment": None, "line": None}]
 
 
-def _file_error(code: str, message: str, segment: str | None, line: int | None) -> dict[str, Any]:
-    return {"code": code, "message": message, "segment": segment, "line": line}
-
-
 def _violation_error(v: Any, pm: ParsedMember) -> dict[str, Any]:
     segment, _, line = v.pointer.partition("@")
-    return _file_error(v.code, v.message, segment or "INS", int(line) if line.isdigit() else pm.line)
-
-
-def _identity_errors(pm: ParsedMember, validation: MemberValidation, validations: dict) -> list[dict]:
-    from .files import _member_errors  # new business's FIL-010 checks, the same for a change loop
-
-    found = _member_errors(pm, validation, validations, date.min)
-    return [e for e in found if e["code"] == "FIL-010"]
+    return file_error(v.code, v.message, segment or "INS", int(line) if line.isdigit() else pm.line)
 
 
 def _plan_errors(pm: ParsedMember, expected: dict[str, tuple[str, str]]) -> list[dict]:
@@ -79,9 +70,9 @@ def _plan_errors(pm: ParsedMember, expected: dict[str, tuple[str, str]]) -> list
             continue
         want = expected.get(cover.insurance_line)
         if want is None:
-            out.append(_file_error("FIL-011", f"Not validated for {cover.insurance_line}.", "HD", cover.line))
+            out.append(file_error("FIL-011", f"Not validated for {cover.insurance_line}.", "HD", cover.line))
         elif (cover.plan_id, cover.tier) != want:
-            out.append(_file_error("FIL-011", f"HD04/HD05 should be {want[0]}/{want[1]}.", "HD", cover.line))
+            out.append(file_error("FIL-011", f"HD04/HD05 should be {want[0]}/{want[1]}.", "HD", cover.line))
     return out
 
 
@@ -106,6 +97,8 @@ def _family_after(
             continue
         if loop is None and not (entry.coverage_end is None or entry.coverage_end >= on):
             continue
+        if loop is None and _aged_out_by(entry, on):  # MNT-007: the carrier ends it before ``on`` itself
+            continue
         lines = set(_line_map(entry, on)) if loop is None else {c["line"] for c in coverage_lines(
             loop[0], validations)}  # fmt: skip
         after.append(FamilyMember(entry.member_ref, entry.relationship, frozenset(lines)))
@@ -116,6 +109,15 @@ def _family_after(
             lines = {c["line"] for c in coverage_lines(validation, validations)}
             after.append(FamilyMember(ref, validation.relationship, frozenset(lines)))
     return after
+
+
+def _aged_out_by(entry: RosterEntry, on: date) -> bool:
+    """A (not disabled) child whose coverage the carrier ends (MNT-007, the end of the month of its 26th
+    birthday) before ``on``, though the day has not come yet (a renewal file processed before R)."""
+    born = _d(entry.body.get("dateOfBirth"))
+    if entry.relationship not in _CHILDREN or born is None or entry.body.get("disabled"):
+        return False
+    return age_out_end(born) < on
 
 
 def _subscriber_tiers(family: str, loops: list[Loop], roster: dict, validations: dict, on: date) -> dict:
@@ -174,19 +176,17 @@ def _loop_errors(
     if validation is None or not validation.valid:
         why = "The 2000 loop has no REF*ZZ member reference." if not pm.member_ref else (
             f"No valid validation for member {pm.member_ref} in this group.")  # fmt: skip
-        return [_file_error("FIL-010", why, "REF" if pm.member_ref else "INS", pm.line_of("REF", "ZZ"))]
+        return [file_error("FIL-010", why, "REF" if pm.member_ref else "INS", pm.line_of("REF", "ZZ"))]
     if change is None:
-        return [_file_error("FIL-013", "The member is not validated with a mid-year event.", "INS", pm.line)]
+        return [file_error("FIL-013", "The member is not validated with a mid-year event.", "INS", pm.line)]
     if change.status != C.PENDING:
         why = (
             "The change was rejected: validate the member again, then send it."
             if change.status == C.REJECTED
             else "The change was already applied by another file: validate the member again."
         )
-        return [_file_error("FIL-013", why, "INS", pm.line)]
-    errors = _identity_errors(pm, validation, validations) + _plan_errors(
-        pm, _expected(validation, validations)
-    )
+        return [file_error("FIL-013", why, "INS", pm.line)]
+    errors = member_identity_errors(pm, validation) + _plan_errors(pm, _expected(validation, validations))
     errors += [
         _violation_error(v, pm)
         for v in check_change_loop(
@@ -196,7 +196,7 @@ def _loop_errors(
     subscriber = validations.get(validation.subscriber_ref)
     if scenarios.member_rejected(subscriber_last_name=(subscriber or validation).body.get("lastName")):
         errors.append(
-            _file_error("FIL-901", "Enrollment processing rejected the member (sandbox).", "INS", pm.line)
+            file_error("FIL-901", "Enrollment processing rejected the member (sandbox).", "INS", pm.line)
         )
     return errors
 
@@ -235,7 +235,7 @@ def change_results(
         if any(lp.errors for lp in members):
             for loop in members:
                 if not loop.errors:
-                    loop.errors = [_file_error("MNT-013", "Rejected with its family.", "INS", loop.pm.line)]
+                    loop.errors = [file_error("MNT-013", "Rejected with its family.", "INS", loop.pm.line)]
     return _entries(loops)
 
 
@@ -297,7 +297,10 @@ def apply_changes(*, group: Group, loops: list[Loop], rejected: list[str], file_
         entry.updated_at = clock.now()
         entry.save()
         if validation.relationship == Relationship.SUBSCRIBER and action == ChangeAction.CHANGE:
-            _dependents_follow(group, validation, validations, effective)
+            own = frozenset(
+                v.member_ref for v, _change in order
+            )  # a dependent with its own loop: applied by it
+            _dependents_follow(group, validation, validations, effective, skip=own)
         MemberChange.objects.filter(pk=change.pk).update(status=C.APPLIED, file_id=file_id)
 
 
@@ -327,11 +330,12 @@ def _add(
 
 def _set_lines(entry: RosterEntry, after: list[dict], effective: date, change: dict) -> None:
     """A CHANGE: a line whose tier changes is closed the day before and opened on the effective date; a
-    line added opens; a line dropped ends on the change's coverage end."""
+    line added opens; a line dropped ends on the change's coverage end (a dependent following its
+    subscriber, without a change of its own: the day before the effective date, api.md's coverageEnd)."""
     before = _line_map(entry, effective)
     wanted = {c["line"]: (c["planId"], c["coverageTier"]) for c in after}
-    end = (_d(change.get("coverageEnd")) or effective).isoformat()
     day_before = date.fromordinal(effective.toordinal() - 1).isoformat()
+    end = coverage_end.isoformat() if (coverage_end := _d(change.get("coverageEnd"))) else day_before
     for item in entry.lines:
         if item.get("end") is not None or date.fromisoformat(item["start"]) > effective:
             continue
@@ -347,13 +351,18 @@ def _set_lines(entry: RosterEntry, after: list[dict], effective: date, change: d
 
 
 def _dependents_follow(
-    group: Group, subscriber: MemberValidation, validations: dict, effective: date
+    group: Group,
+    subscriber: MemberValidation,
+    validations: dict,
+    effective: date,
+    skip: frozenset[str] = frozenset(),
 ) -> None:
-    """A subscriber's tier change reaches its covered dependents' lines (they carry its plan and tier)."""
+    """A subscriber's tier change reaches its covered dependents' lines (they carry its plan and tier);
+    those in ``skip`` have a loop of their own in the file, which applies their change."""
     for entry in group.roster.filter(subscriber_ref=subscriber.member_ref).exclude(
         member_ref=subscriber.member_ref
     ):
-        if entry.coverage_end is not None and entry.coverage_end < effective:
+        if entry.member_ref in skip or (entry.coverage_end is not None and entry.coverage_end < effective):
             continue
         dependent = validations.get(entry.member_ref)
         if dependent is None:

@@ -1,4 +1,5 @@
-"""Enrollment files: upload checks (FIL-001, FIL-002), the processing clock, processing, the 999.
+"""Enrollment files: upload checks (FIL-001, FIL-002), the processing clock, processing, the 999; each
+member's result is :mod:`sandbox.file_members`'s (FIL-010/011/012, FIL-901).
 
 A file moves on its own clock (``SANDBOX_FILE_PICKUP_SECONDS`` in RECEIVED, then
 ``SANDBOX_FILE_PROCESSING_SECONDS`` in PROCESSING). Rather than a timer, the clock is applied whenever
@@ -19,19 +20,19 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
-from groupsales.codes import LINE_TO_X12, RELATIONSHIP_TO_X12, X12_TO_RELATIONSHIP, Relationship
 from groupsales.x12.ack999 import build_999
-from groupsales.x12.parser import ParsedInterchange, ParsedMember, X12SyntaxError, is_interchange, parse_834
-from groupsales.x12.sanitize import clean_digits, names_match
+from groupsales.x12.parser import ParsedInterchange, X12SyntaxError, is_interchange, parse_834
 from groupsales.x12.validate import companion_issues, pyx12_issues
 
 from . import change_files, clock, maintenance, renewals, scenarios
+from .file_members import file_error, member_results
 from .http import ApiProblem, error
 from .models import EnrollmentFile, Group, MemberValidation, Partner
 
@@ -102,6 +103,18 @@ def file_upload(*, partner: Partner, group: Group, content: bytes, content_type:
         raise ApiProblem.of(415, "UNSUPPORTED_MEDIA_TYPE", f"Send the 834 as {X12_CONTENT_TYPE}.")
     if len(content) > max_file_bytes():
         raise ApiProblem.of(413, "PAYLOAD_TOO_LARGE", f"A file has at most {max_file_bytes()} bytes.")
+    _check_group_takes_files(group)
+    text, parsed = _read_interchange(content)
+    isa13 = parsed.interchange_control_number
+    earlier = EnrollmentFile.objects.filter(partner=partner, interchange_control_number=isa13).first()
+    if earlier is not None:
+        message = f"Interchange control number {isa13} was already received."
+        raise ApiProblem(409, [error("FIL-002", message, fileId=earlier.file_id)])
+    return _file_create(partner=partner, group=group, isa13=isa13, text=text)
+
+
+def _check_group_takes_files(group: Group) -> None:
+    """409 unless the group (its files' clock applied) is FINALIZED or ENROLLED with no file in flight."""
     advance_group_files(group=group)
     group.refresh_from_db()
     if group.status not in (G.FINALIZED, G.ENROLLED):
@@ -110,6 +123,10 @@ def file_upload(*, partner: Partner, group: Group, content: bytes, content_type:
         )
     if group.files.filter(status__in=EnrollmentFile.IN_FLIGHT).exists():
         raise ApiProblem.of(409, "INVALID_STATE", "Another file of this group is still being processed.")
+
+
+def _read_interchange(content: bytes) -> tuple[str, ParsedInterchange]:
+    """The body as one readable X12 interchange, else FIL-001."""
     if content.startswith(b"\xef\xbb\xbf"):
         raise ApiProblem.of(
             422, "FIL-001", "The file begins with a UTF-8 byte-order mark; an interchange begins with ISA."
@@ -131,19 +148,11 @@ def file_upload(*, partner: Partner, group: Group, content: bytes, content_type:
         raise ApiProblem.of(
             422, "FIL-001", f"The body holds {interchanges} interchanges (ISA … IEA); send one per upload."
         )
-    isa13 = parsed.interchange_control_number
-    earlier = EnrollmentFile.objects.filter(partner=partner, interchange_control_number=isa13).first()
-    if earlier is not None:
-        raise ApiProblem(
-            409,
-            [
-                error(
-                    "FIL-002",
-                    f"Interchange control number {isa13} was already received.",
-                    fileId=earlier.file_id,
-                )
-            ],
-        )
+    return text, parsed
+
+
+def _file_create(*, partner: Partner, group: Group, isa13: str, text: str) -> EnrollmentFile:
+    """The RECEIVED file on its clock (pickup, then processing); the group ENROLLING."""
     now = clock.now()
     pickup = timedelta(seconds=float(settings.SANDBOX_FILE_PICKUP_SECONDS))
     with transaction.atomic():
@@ -231,7 +240,7 @@ def _fail(file: EnrollmentFile, message: str) -> None:
         claimed = EnrollmentFile.objects.filter(pk=file.pk, status=F.PROCESSING).update(
             status=F.REJECTED,
             completed_at=now,
-            errors=[_file_error(PROCESSING_FAILED, message, None, None)],
+            errors=[file_error(PROCESSING_FAILED, message, None, None)],
             summary={"members": 0, "accepted": 0, "rejected": 0},
             members=[],
         )
@@ -245,13 +254,69 @@ def _fail(file: EnrollmentFile, message: str) -> None:
 # --------------------------------------------------------------------------- processing
 
 
-def _file_error(code: str, message: str, segment: str | None, line: int | None) -> dict[str, Any]:
-    return {"code": code, "message": message, "segment": segment, "line": line}
+@dataclass
+class _Checked:
+    """A file read and checked as a whole: ``errors`` (any) reject it whole; ``changes``: a change or a
+    renewal file (1.1), whose loops are processed as change loops."""
+
+    parsed: ParsedInterchange
+    effective: date
+    changes: bool
+    renewal: bool
+    errors: list[dict[str, Any]]
+    acknowledgment: str
+    now: datetime
+
+
+@dataclass
+class _Results:
+    status: str
+    members: list[dict[str, Any]]
+    summary: dict[str, int]
+    accepted: list[str]
+    rejected: list[str]
+    plan: list
 
 
 def _process(file: EnrollmentFile) -> None:
+    """End a PROCESSING file: its whole-file checks, each loop's result, the validations, the roster or
+    the changes applied, the group's status; then the accepted members' IDs in the stored results."""
     group = file.group
-    partner = file.partner
+    checked = _check_file(file)
+    with transaction.atomic():
+        validations = {v.member_ref: v for v in group.validations.select_for_update()}
+        results = _results(file, checked, validations)
+        claimed = EnrollmentFile.objects.filter(pk=file.pk, status=F.PROCESSING).update(
+            status=results.status,
+            completed_at=checked.now,
+            errors=checked.errors,
+            summary=results.summary,
+            members=results.members,
+            acknowledgment=checked.acknowledgment,
+        )
+        if not claimed:  # another reader ended it first
+            return
+        _update_validations(validations, results)
+        if checked.changes:
+            change_files.apply_changes(
+                group=group, loops=results.plan, rejected=results.rejected, file_id=file.file_id
+            )
+        else:
+            maintenance.roster_enroll(
+                group=group, validations=validations, refs=results.accepted, file_id=file.file_id
+            )
+        group.refresh_from_db()
+        ever_accepted = group.validations.filter(status=V.ACCEPTED).exists()
+        _record(group, G.ENROLLED if ever_accepted else G.FINALIZED)
+        group.save()
+    if results.accepted:
+        _fill_member_ids(file, group, results)
+
+
+def _check_file(file: EnrollmentFile) -> _Checked:
+    """pyx12 and the companion guide, the sandbox's scenarios, and (1.1) a renewal's or a change file's
+    file-level rules; the 999 of it."""
+    group, partner = file.group, file.partner
     parsed = parse_834(file.content)
     x12 = pyx12_issues(file.content)
     effective = date.fromisoformat(group.body["requestedEffectiveDate"])
@@ -274,12 +339,11 @@ def _process(file: EnrollmentFile) -> None:
     first_file = not group.files.filter(pk__lt=file.pk).exists()
     whole = (
         scenarios.file_rejected_whole(group=group, is_first_file=first_file)
-        + [_file_error(i.code, i.message, i.segment, i.line) for i in issues]
+        + [file_error(i.code, i.message, i.segment, i.line) for i in issues]
         + renewal_errors
     )
     if change_file or renewal_file:
         whole += change_files.file_level_errors(group=group)
-    plan: list = []
     now = clock.now()
     ack = build_999(
         parsed,
@@ -290,214 +354,53 @@ def _process(file: EnrollmentFile) -> None:
         group_control_number=file.pk,
         created_at=now,
     )
-    with transaction.atomic():
-        validations = {v.member_ref: v for v in group.validations.select_for_update()}
-        members: list[dict[str, Any]]
-        if whole:
-            status, members, summary = (
-                F.REJECTED,
-                [],
-                {"members": len(parsed.members), "accepted": 0, "rejected": len(parsed.members)},
-            )
-            accepted_refs: list[str] = []
-            rejected_refs: list[str] = []
-        else:
-            if change_file or renewal_file:
-                members, accepted_refs, rejected_refs, plan = change_files.change_results(
-                    file=file, parsed=parsed, validations=validations, renewal=renewal_file
-                )
-            else:
-                members, accepted_refs, rejected_refs = _member_results(parsed, validations, effective)
-            accepted = len(accepted_refs)
-            summary = {"members": len(members), "accepted": accepted, "rejected": len(members) - accepted}
-            status = (
-                F.ACCEPTED
-                if accepted == len(members) and members
-                else (F.ACCEPTED_WITH_ERRORS if accepted else F.REJECTED)
-            )
-        claimed = EnrollmentFile.objects.filter(pk=file.pk, status=F.PROCESSING).update(
-            status=status,
-            completed_at=now,
-            errors=whole,
-            summary=summary,
-            members=members,
-            acknowledgment=ack,
+    return _Checked(parsed, effective, change_file or renewal_file, renewal_file, whole, ack, now)
+
+
+def _results(file: EnrollmentFile, checked: _Checked, validations: dict[str, MemberValidation]) -> _Results:
+    """Each loop's result and the file's status: REJECTED whole, or by its members' results."""
+    parsed = checked.parsed
+    if checked.errors:
+        count = len(parsed.members)
+        return _Results(F.REJECTED, [], {"members": count, "accepted": 0, "rejected": count}, [], [], [])
+    plan: list = []
+    if checked.changes:
+        members, accepted, rejected, plan = change_files.change_results(
+            file=file, parsed=parsed, validations=validations, renewal=checked.renewal
         )
-        if not claimed:  # another reader ended it first
-            return
-        for ref in accepted_refs:
-            validation = validations[ref]
-            if validation.status != V.ACCEPTED:
-                validation.status = V.ACCEPTED
-                validation.humana_member_id = f"H{40000000 + validation.pk}"
-                validation.save(update_fields=["status", "humana_member_id"])
-        for ref in rejected_refs:
-            validation = validations[ref]
-            if validation.status != V.ACCEPTED:
-                validation.status = V.REJECTED
-                validation.save(update_fields=["status"])
-        if change_file or renewal_file:
-            change_files.apply_changes(group=group, loops=plan, rejected=rejected_refs, file_id=file.file_id)
-        else:
-            maintenance.roster_enroll(
-                group=group, validations=validations, refs=accepted_refs, file_id=file.file_id
-            )
-        group.refresh_from_db()
-        ever_accepted = group.validations.filter(status=V.ACCEPTED).exists()
-        _record(group, G.ENROLLED if ever_accepted else G.FINALIZED)
-        group.save()
-    # Fill the member IDs of those just accepted into the stored results.
-    if accepted_refs:
-        ids = dict(
-            group.validations.filter(member_ref__in=accepted_refs).values_list(
-                "member_ref", "humana_member_id"
-            )
+    else:
+        members, accepted, rejected = member_results(parsed, validations, checked.effective)
+    summary = {"members": len(members), "accepted": len(accepted), "rejected": len(members) - len(accepted)}
+    if accepted and len(accepted) == len(members):
+        status = F.ACCEPTED
+    else:
+        status = F.ACCEPTED_WITH_ERRORS if accepted else F.REJECTED
+    return _Results(status, members, summary, accepted, rejected, plan)
+
+
+def _update_validations(validations: dict[str, MemberValidation], results: _Results) -> None:
+    """The accepted members get their Humana member IDs, the rejected REJECTED (never one accepted)."""
+    for ref in results.accepted:
+        validation = validations[ref]
+        if validation.status != V.ACCEPTED:
+            validation.status = V.ACCEPTED
+            validation.humana_member_id = f"H{40000000 + validation.pk}"
+            validation.save(update_fields=["status", "humana_member_id"])
+    for ref in results.rejected:
+        validation = validations[ref]
+        if validation.status != V.ACCEPTED:
+            validation.status = V.REJECTED
+            validation.save(update_fields=["status"])
+
+
+def _fill_member_ids(file: EnrollmentFile, group: Group, results: _Results) -> None:
+    """Fill the member IDs of those just accepted into the stored results."""
+    ids = dict(
+        group.validations.filter(member_ref__in=results.accepted).values_list(
+            "member_ref", "humana_member_id"
         )
-        for entry in members:
-            if entry["status"] == V.ACCEPTED:
-                entry["humanaMemberId"] = ids.get(entry["memberRef"])
-        EnrollmentFile.objects.filter(pk=file.pk).update(members=members)
-
-
-def _expected_coverage(
-    validation: MemberValidation, validations: dict[str, MemberValidation]
-) -> dict[str, tuple]:
-    """{line: (plan, tier)} the validation elects, a dependent's on its subscriber's plan and tier."""
-    source: MemberValidation | None = validation
-    lines: set[str] | None = None
-    if validation.relationship != Relationship.SUBSCRIBER:
-        source = validations.get(validation.subscriber_ref)
-        lines = {c.get("line") for c in validation.body.get("coverage") or []}
-    if source is None:
-        return {}
-    expected = {}
-    for cover in source.body.get("coverage") or []:
-        if cover.get("waived") or not cover.get("planId"):
-            continue
-        if lines is not None and cover.get("line") not in lines:
-            continue
-        expected[LINE_TO_X12[cover["line"]]] = (cover["planId"], cover.get("coverageTier"))
-    return expected
-
-
-def _member_errors(
-    pm: ParsedMember, validation: MemberValidation, validations: dict[str, MemberValidation], effective: date
-) -> list[dict[str, Any]]:
-    body = validation.body
-    errors = []
-
-    def fil(code: str, message: str, segment: str, line: int) -> None:
-        errors.append(_file_error(code, message, segment, line))
-
-    if (pm.subscriber_ref or "") != validation.subscriber_ref:
-        fil("FIL-010", "REF*0F differs from the validation's subscriberRef.", "REF", pm.line_of("REF", "0F"))
-    if pm.relationship_code != RELATIONSHIP_TO_X12.get(Relationship(validation.relationship)):
-        fil("FIL-010", "The relationship (INS02) differs from the validation.", "INS", pm.line)
-    if pm.birth_date is None or pm.birth_date.isoformat() != body.get("dateOfBirth"):
-        fil("FIL-010", "The file's date of birth differs from the validation.", "DMG", pm.line_of("DMG"))
-    if pm.ssn and pm.ssn != clean_digits(body.get("ssn")):
-        fil("FIL-010", "The file's SSN differs from the validation.", "NM1", pm.line_of("NM1"))
-    for element, file_value, key in (
-        ("NM103", pm.last_name, "lastName"),
-        ("NM104", pm.first_name, "firstName"),
-        ("NM105", pm.middle_name, "middleName"),
-    ):
-        if not names_match(file_value, body.get(key), element):
-            fil(
-                "FIL-010",
-                f"The file's name ({element}) differs from the validation.",
-                "NM1",
-                pm.line_of("NM1"),
-            )
-    expected = _expected_coverage(validation, validations)
-    seen = set()
-    for cover in pm.coverages:
-        seen.add(cover.insurance_line)
-        want = expected.get(cover.insurance_line)
-        if want is None:
-            fil(
-                "FIL-011",
-                f"The member is not validated for {cover.insurance_line} coverage.",
-                "HD",
-                cover.line,
-            )
-        elif (cover.plan_id, cover.tier) != want:
-            fil("FIL-011", f"HD04/HD05 should be {want[0]}/{want[1]} as validated.", "HD", cover.line)
-        if cover.start_date != effective:
-            fil(
-                "FIL-012",
-                "Coverage start (DTP*348) is not the group's effective date.",
-                "DTP",
-                cover.start_line or cover.line,
-            )
-    for line in sorted(set(expected) - seen):
-        fil(
-            "FIL-011", f"The validation elects {line} coverage but the file has no HD for it.", "INS", pm.line
-        )
-    if pm.eligibility_begin != effective:
-        fil(
-            "FIL-012",
-            "Eligibility begin (DTP*356) is not the group's effective date.",
-            "DTP",
-            pm.eligibility_begin_line or pm.line,
-        )
-    return errors
-
-
-def _member_results(
-    parsed: ParsedInterchange, validations: dict[str, MemberValidation], effective: date
-) -> tuple[list[dict[str, Any]], list[str], list[str]]:
-    results, accepted, rejected = [], [], []
-    for pm in parsed.members:
-        validation = validations.get(pm.member_ref or "")
-        relationship = X12_TO_RELATIONSHIP.get(pm.relationship_code)
-        entry: dict[str, Any] = {
-            "memberRef": pm.member_ref if validation is not None else (pm.member_ref or None),
-            "relationship": (validation.relationship if validation else relationship and relationship.value),
-            "status": V.REJECTED,
-            "humanaMemberId": None,
-            "action": "ADD",
-            "effectiveDate": None,
-            "coverageEnd": None,
-            "errors": [],
-        }
-        if validation is None or not validation.valid:
-            why = (
-                "The 2000 loop has no REF*ZZ member reference."
-                if not pm.member_ref
-                else (f"No valid validation for member {pm.member_ref} in this group.")
-            )
-            entry["errors"] = [
-                _file_error("FIL-010", why, "REF" if pm.member_ref else "INS", pm.line_of("REF", "ZZ"))
-            ]
-            results.append(entry)
-            continue
-        if validation.status == V.ACCEPTED:  # reported accepted again, never enrolled twice
-            entry.update(
-                status=V.ACCEPTED,
-                humanaMemberId=validation.humana_member_id,
-                effectiveDate=effective.isoformat(),
-            )
-            accepted.append(validation.member_ref)
-            results.append(entry)
-            continue
-        errors = _member_errors(pm, validation, validations, effective)
-        subscriber = validations.get(validation.subscriber_ref)
-        last_name = (subscriber or validation).body.get("lastName")
-        if scenarios.member_rejected(subscriber_last_name=last_name):
-            errors.append(
-                _file_error(
-                    "FIL-901",
-                    "Enrollment processing rejected the member (sandbox: Rejectsmith).",
-                    "INS",
-                    pm.line,
-                )
-            )
-        if errors:
-            entry["errors"] = errors
-            rejected.append(validation.member_ref)
-        else:
-            entry.update(status=V.ACCEPTED, effectiveDate=effective.isoformat())
-            accepted.append(validation.member_ref)
-        results.append(entry)
-    return results, accepted, rejected
+    )
+    for entry in results.members:
+        if entry["status"] == V.ACCEPTED:
+            entry["humanaMemberId"] = ids.get(entry["memberRef"])
+    EnrollmentFile.objects.filter(pk=file.pk).update(members=results.members)

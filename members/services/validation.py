@@ -11,6 +11,7 @@ late answer never overwrites a newer edit. Validation runs in ``members.tasks.va
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -26,7 +27,7 @@ from carrier.models import CarrierOperation
 from carrier.operations import carrier_call, carrier_session, claim_kept
 from carrier.outbox import outbox_enqueue
 from carrier.schemas import InvalidCarrierRequest
-from carrier.services import operation_for, operation_mark_failed
+from carrier.services import operation_for
 from enrollment import rules as enrollment_rules
 from enrollment.models import EmployerGroup
 from enrollment.payload import group_build_create_payload
@@ -36,6 +37,7 @@ from .. import completeness
 from ..models import Member
 from ..states import member_validation_move, members_validation_move
 from .bodies import member_build_validation_body
+from .open_batches import member_subject, open_batches
 from .problems import member_local_problems
 
 V = Member.ValidationStatus
@@ -195,10 +197,6 @@ def _release_unreachable(members: Iterable[Member]) -> None:
         _store(member, V.CARRIER_UNREACHABLE, "The carrier could not be reached; retrying.")
 
 
-def _member_subject(member: Member) -> str:
-    return f"member:{member.pk}:v{member.edit_version}"
-
-
 def _member_rules(group: EmployerGroup) -> Any:
     """``member -> [Problem]``: the carrier's member rules, with the group's inputs read once."""
     inputs: list[tuple[dict, Any]] = []
@@ -289,17 +287,19 @@ def _send(group: EmployerGroup, members: list[Member], client: Any, run: _Run) -
     redelivered task, a swept one). So the batches still OPEN for these versions are sent again first,
     with the same members in the same order under the same key; members with an OPEN single operation
     go one by one under theirs; only the rest are sent afresh, in batches above the threshold."""
-    batches, rest = _open_batches(group, members)
-    for operation, chunk in batches:
-        _validate_batch(group, chunk, client, run, operation=operation)
+    batches, rest = open_batches(group, members)
+    for resend in batches:
+        _validate_batch(group, resend.members, client, run, operation=resend.operation, bodies=resend.bodies)
+        if resend.moved:
+            _moved_on(group, resend.moved)
     open_singles = set(
         CarrierOperation.objects.filter(
             kind="validate_member", status=CarrierOperation.Status.OPEN,
-            subject__in=[_member_subject(m) for m in rest],
+            subject__in=[member_subject(m) for m in rest],
         ).values_list("subject", flat=True)
     )  # fmt: skip
-    singles = [m for m in rest if _member_subject(m) in open_singles]
-    fresh = [m for m in rest if _member_subject(m) not in open_singles]
+    singles = [m for m in rest if member_subject(m) in open_singles]
+    fresh = [m for m in rest if member_subject(m) not in open_singles]
     if len(fresh) > batch_threshold():
         _validate_one_by_one(group, singles, client, run)
         _validate_in_batches(group, fresh, client, run)
@@ -311,31 +311,27 @@ def _sending_order(member: Member) -> tuple[bool, str]:
     return (member.subscriber_id is not None, member.member_ref)
 
 
-def _open_batches(
-    group: EmployerGroup, members: list[Member]
-) -> tuple[list[tuple[CarrierOperation, list[Member]]], list[Member]]:
-    """The OPEN batch operations of the group whose member versions are all here (to be sent again as
-    they were), and the members left. A batch some of whose members moved on (edited to a new version,
-    withdrawn) cannot be sent again as it was: it is closed FAILED, and its other members are sent anew."""
-    by_subject = {_member_subject(m): m for m in members}
-    batches: list[tuple[CarrierOperation, list[Member]]] = []
-    taken: set[str] = set()
-    open_ops = CarrierOperation.objects.filter(
-        kind="validate_members",
-        status=CarrierOperation.Status.OPEN,
-        subject__startswith=f"group:{group.pk}:batch:",
-    ).order_by("id")
-    for operation in open_ops:
-        covers = [str(s) for s in operation.covers or []]
-        here = [s for s in covers if s in by_subject and s not in taken]
-        if covers and len(here) == len(covers):
-            batches.append((operation, [by_subject[s] for s in covers]))
-            taken.update(covers)
-        elif here:
-            moved = len(covers) - len(here)
-            error = f"Superseded: {moved} of its {len(covers)} members changed before it was answered."
-            operation_mark_failed(operation=operation, error=error)
-    return batches, [m for m in members if _member_subject(m) not in taken]
+def _moved_on(group: EmployerGroup, subjects: list[str]) -> None:
+    """After a batch was sent again with the old bodies of members that moved on: a withdrawn member is
+    withdrawn at the carrier again (a DELETE answers the same however often); one whose newer version
+    the carrier validated before the old body went again is validated once more (a new version, its own
+    key), so the carrier's current validation is the portal's."""
+    from .. import tasks
+
+    for subject in subjects:
+        _, pk, version = subject.split(":")
+        member = Member.objects.filter(pk=int(pk)).first()
+        if member is None:
+            continue
+        if member.withdrawn_at is not None:
+            outbox_enqueue(task_name=tasks.withdraw_member.name, args=[member.pk])
+        elif member.edit_version > int(version.lstrip("v")) and member.validation_status == V.VALID:
+            reason = "Its earlier version was sent again after it: validated again."
+            if members_validation_move(
+                members=Member.objects.filter(pk=member.pk, edit_version=member.edit_version),
+                to=V.NOT_VALIDATED, new_edit=True, reason=reason, validation_claimed_at=None,
+            ):  # fmt: skip
+                members_queue_validation(group=group)
 
 
 def _validate_in_batches(group: EmployerGroup, members: list[Member], client: Any, run: _Run) -> None:
@@ -349,14 +345,19 @@ def _validate_batch(
     client: Any,
     run: _Run,
     operation: CarrierOperation | None = None,
+    bodies: list[dict] | None = None,
 ) -> None:
-    bodies = [member_build_validation_body(member=m) for m in chunk]
-    subjects = [_member_subject(m) for m in chunk]
+    """Send ``chunk`` in one batch call, or (``operation``) an OPEN batch again, with ``bodies`` as first
+    sent when kept: ``chunk`` then holds the members still waiting at their version, which alone take
+    the answer's results (those of members that moved on are left)."""
+    bodies = bodies if bodies is not None else [member_build_validation_body(member=m) for m in chunk]
+    subjects = [member_subject(m) for m in chunk]
     if operation is None:
         digest = hashlib.sha256(",".join(subjects).encode()).hexdigest()[:32]
         operation = operation_for(kind="validate_members", subject=f"group:{group.pk}:batch:{digest}")
         if not operation.covers:  # saved before the call: a later run sends these members under this key
-            CarrierOperation.objects.filter(pk=operation.pk).update(covers=subjects)
+            sent = json.dumps(bodies, default=str)  # as the client writes them (dates as ISO text)
+            CarrierOperation.objects.filter(pk=operation.pk).update(covers=subjects, sent_bodies=sent)
             operation.covers = subjects
 
     def refused(exc: Exception) -> None:
@@ -365,10 +366,13 @@ def _validate_batch(
             own = [e for e in errors if e.get("memberRef") in (None, m.member_ref)]
             run.note(m, _store_invalid(m, own or errors), "invalid")
 
+    sent_refs = [str(b.get("memberRef")) for b in bodies]
+
     def answered(answer: Any) -> None:
         by_ref = {r.member_ref: r for r in answer.results if r.member_ref}
-        for index, m in enumerate(chunk):
+        for m in chunk:
             result = by_ref.get(m.member_ref)
+            index = sent_refs.index(m.member_ref) if m.member_ref in sent_refs else len(answer.results)
             if result is None and index < len(answer.results):
                 result = answer.results[index]
             if result is None:
@@ -416,7 +420,7 @@ def _validate_one_by_one(group: EmployerGroup, members: list[Member], client: An
 
 
 def _validate_one(group: EmployerGroup, m: Member, client: Any, run: _Run) -> None:
-    operation = operation_for(kind="validate_member", subject=_member_subject(m))
+    operation = operation_for(kind="validate_member", subject=member_subject(m))
     body = member_build_validation_body(member=m)
 
     def refused(exc: Exception) -> None:

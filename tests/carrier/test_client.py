@@ -11,7 +11,7 @@ import requests
 import responses
 from responses import matchers
 
-from carrier.client import GroupSalesClient, get_client, parse_retry_after
+from carrier.client import GroupSalesClient, get_client
 from carrier.errors import (
     CarrierConflictError,
     CarrierNotFoundError,
@@ -23,6 +23,7 @@ from carrier.errors import (
 from carrier.models import ApiCall
 from carrier.schemas import InvalidCarrierRequest
 from carrier.services import operation_for
+from carrier.transport import parse_retry_after
 
 from . import payloads
 

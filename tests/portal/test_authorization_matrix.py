@@ -20,9 +20,12 @@ from django.contrib.auth.models import Permission
 
 from catalogue.models import Quote
 from edi.models import Transmission
+from employers.models import EmployerRequest
 from enrollment.models import ApplicationDocument, GroupDocument
 from maintenance.models import ChangeRequest
 from members.models import RosterImport
+from renewals.models import DecisionDocument, Renewal
+from renewals.signing import decision_data_sha256
 from tests.factories import BrokerFactory
 from tests.members.conftest import ann, group, queued, rule_facts  # noqa: F401
 
@@ -54,8 +57,20 @@ def objects(group, ann):  # noqa: F811
         relationship="SUBSCRIBER", event_type="DEMOGRAPHIC", action="CHANGE", event_date=date(2027, 3, 20),
         body_text="{}",
     )  # fmt: skip
+    # Issue 22: the renewal decision the employer signs (its document) and a change the employer asked for.
+    draft = {"renewalDate": "2028-01-01", "decision": "RENEW_AS_OFFERED"}
+    renewal = Renewal.objects.create(
+        group=group, renewal_date=date(2028, 1, 1), offer_date=date(2027, 10, 3),
+        decision_deadline=date(2027, 12, 2), enrollment_cutoff=date(2027, 12, 31), decision_draft=draft,
+    )  # fmt: skip
+    decision = DecisionDocument.objects.create(
+        renewal=renewal, decision=draft, data_sha256=decision_data_sha256(draft), sha256="c" * 64,
+        pdf_base64=base64.b64encode(b"%PDF-1.4").decode(),
+    )  # fmt: skip
+    asked = EmployerRequest.objects.create(group=group, kind="NEW_HIRE", text="Priya starts", asked_by="Ann")
     return {"group": group, "member": ann, "quote": quote, "transmission": transmission, "roster": roster,
-            "document": document, "upload": upload, "change": change}  # fmt: skip
+            "document": document, "upload": upload, "change": change, "decision": decision,
+            "request": asked}  # fmt: skip
 
 
 def _value(pattern: str, kwarg: str, converter: str, objects: dict) -> str:
@@ -63,8 +78,12 @@ def _value(pattern: str, kwarg: str, converter: str, objects: dict) -> str:
         return "csv"
     if kwarg == "report":
         return "enrollment"
+    if kwarg == "sha256" and "/renewal/" in pattern:
+        return objects["decision"].sha256
     if kwarg == "sha256":
         return objects["document"].sha256
+    if "/employer-requests/<int:pk>" in pattern:
+        return str(objects["request"].pk)
     if kwarg == "slug" and "/maintenance/event/" in pattern:
         return "birth"
     if converter == "slug":
@@ -167,6 +186,13 @@ def snapshot(objects: dict) -> dict:
         "documents": list(
             GroupDocument.objects.filter(group=employer).order_by("pk").values("pk", "status", "replaced_at")
         ),
+        "renewals": list(
+            Renewal.objects.filter(group=employer).values("pk", "sending", "decision_draft", "decision_body")
+        ),
+        "decision_signatures": list(
+            DecisionDocument.objects.filter(renewal__group=employer).values("pk", "voided_at", "signatures")
+        ),
+        "requests": list(EmployerRequest.objects.filter(group=employer).values("pk", "done_at")),
     }
 
 

@@ -38,8 +38,8 @@ def test_every_fault_at_once_short_form(tmp_path):
         pytest.skip(f"the chaos run needs {', '.join(missing)}")
     out = tmp_path / "chaos.json"
     run = subprocess.run(
-        [sys.executable, "-m", "loadtest.chaos", "--groups", "3", "--fault-seconds", "45", "--redis-at", "12",
-         "--limit", "300", "--json", str(out)],
+        [sys.executable, "-m", "loadtest.chaos", "--groups", "3", "--families", "6", "--members", "15",
+         "--fault-seconds", "45", "--redis-at", "12", "--limit", "300", "--json", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=480,
     )  # fmt: skip
     tail = run.stdout[-4000:] + run.stderr[-2000:]

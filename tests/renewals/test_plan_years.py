@@ -134,6 +134,4 @@ def test_the_decision_steps_are_on_the_group_timeline(renewal, client, broker, m
     services.renewal_decision_record(renewal=renewal, body={"decision": "RENEW_AS_OFFERED"})
     client.force_login(broker.user)
     page = client.get(reverse("enrollment:group_detail", args=[renewal.group_id])).content.decode()
-    assert "The employer&#x27;s decision RENEW_AS_OFFERED was signed." in page or (
-        "The employer's decision RENEW_AS_OFFERED was signed." in page
-    )
+    assert "The signed decision Renew as offered was sent to the carrier." in page

@@ -1,7 +1,8 @@
 """The portal follows a renewal through the year against the carrier sandbox over HTTP (live server):
 sync by the service the beat task calls, the renewal page's figures equal to an independent calculation
 from the rate file, passive renewal, renewal open enrollment, the new plan year, the signed decision sent
-with its stored key, REN-001 after the deadline, the carrier's non-renewal (FEIN 92)."""
+with its stored key (REN-001 after the deadline: test_decision_signing_live.py), the carrier's
+non-renewal (FEIN 92)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from renewals.models import Renewal
 from tests.sandbox.test_renewals import expected_medical
 
 from .conftest import carrier_enrolled, on
+from .signing_helpers import agent_signs, decision_form, employer_signs, invite_ann, prepare, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = Renewal.Status
@@ -75,39 +77,19 @@ def test_the_signed_decision_is_sent_with_its_stored_key(enrolled_group, client,
     group, _api = enrolled_group
     on("2027-10-21")
     services.renewal_sync(group_id=group.pk)
+    employer = client.__class__()
+    employer.force_login(invite_ann(group, broker).user)
     client.force_login(broker.user)
-    form = {"decision": "RENEW_AS_OFFERED", "signed_by": "Ann Lee", "title": "Owner",
-            "email": "ann@example.com", "attest": "on"}  # fmt: skip
-    for line in ("medical", "dental", "vision"):
-        form |= {f"{line}_renew": "on", f"{line}_basis": "PERCENT", f"{line}_employee": "50.00",
-                 f"{line}_dependents": "0.00"}  # fmt: skip
-    answer = client.post(reverse("renewals:decide", args=[group.pk]), form)
-    assert answer.status_code == 302, answer.context["form"].errors if answer.context else answer
+    prepare(client, group, decision_form("RENEW_AS_OFFERED"))
+    employer_signs(employer, group)
+    agent_signs(client, group)
+    assert submit(client, group).status_code == 302
     renewal = renewal_of(group)
     assert renewal.sending == Renewal.Sending.QUEUED and renewal.decision_key
     assert services.renewal_decision_send(renewal_id=renewal.pk) == "sent"
     renewal = renewal_of(group)
     assert (renewal.status, renewal.sending) == (S.DECIDED, Renewal.Sending.SENT)
     assert renewal.carrier_renewal["decision"]["source"] == "EMPLOYER"
-
-
-def test_a_decision_after_the_deadline_is_refused_with_ren_001(enrolled_group, client, broker):
-    group, _api = enrolled_group
-    on("2027-10-21")
-    services.renewal_sync(group_id=group.pk)
-    on("2027-12-03")
-    client.force_login(broker.user)
-    form = {"decision": "DO_NOT_RENEW", "signed_by": "Ann Lee", "title": "Owner", "email": "ann@example.com",
-            "attest": "on"}  # fmt: skip
-    page = client.post(reverse("renewals:decide", args=[group.pk]), form)
-    assert page.status_code == 200 and "REN-001" in page.content.decode()
-    # sent anyway (e.g. recorded just before midnight): the carrier refuses it with the rule
-    body = page.context["form"].body
-    renewal = services.renewal_decision_record(renewal=renewal_of(group), body=body)
-    assert services.renewal_decision_send(renewal_id=renewal.pk) == "refused"
-    renewal = renewal_of(group)
-    assert renewal.sending == Renewal.Sending.REFUSED
-    assert [p["code"] for p in renewal.decision_problems] == ["REN-001"]
 
 
 def test_the_carrier_does_not_renew_fein_92(sandbox, broker):
@@ -155,12 +137,7 @@ def test_another_agency_does_not_see_the_renewal(enrolled_group, client, other_b
 
 
 def _decision_form(kind: str = "RENEW_WITH_CHANGES") -> dict:
-    form = {"decision": kind, "signed_by": "Ann Lee", "title": "Owner", "email": "ann@example.com",
-            "attest": "on"}  # fmt: skip
-    for line in ("medical", "dental", "vision"):
-        form |= {f"{line}_renew": "on", f"{line}_basis": "PERCENT", f"{line}_employee": "50.00",
-                 f"{line}_dependents": "0.00"}  # fmt: skip
-    return form
+    return decision_form(kind)
 
 
 def test_the_decision_is_checked_as_the_broker_types(enrolled_group, client, broker):

@@ -20,6 +20,7 @@ from renewals.models import Renewal, RenewalElection, RenewalFile, RenewalLink
 from renewals.self_service import renewal_link_token
 
 from .conftest import on
+from .signing_helpers import agent_signs, employer_signs, invite_ann, prepare, submit
 from .test_elections_live import PHONE, group  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -76,16 +77,20 @@ def test_a_whole_year_with_a_real_worker(celery_worker_thread, group, client, br
 
     on("2027-10-21")
     client.force_login(broker.user)
-    form = {"decision": "RENEW_WITH_CHANGES", "signed_by": "Ann Lee", "title": "Owner",
-            "email": "ann@example.com", "attest": "on", "medical_renew": "on", "medical_basis": "PERCENT",
+    form = {"decision": "RENEW_WITH_CHANGES", "medical_renew": "on", "medical_basis": "PERCENT",
             "medical_employee": "65.00", "medical_dependents": "25.00",
             "medical_plans": ["12345KY0010001", "12345KY0010002"]}  # fmt: skip
     others = {"dental": ("FLAT", "20.00", "0.00"), "vision": ("PERCENT", "100.00", "0.00")}
     for line, (basis, employee, dependents) in others.items():
         form |= {f"{line}_renew": "on", f"{line}_basis": basis, f"{line}_employee": employee,
                  f"{line}_dependents": dependents}  # fmt: skip
-    answer = client.post(reverse("renewals:decide", args=[group.pk]), form)
-    assert answer.status_code == 302, answer.context["form"].errors if answer.context else answer
+    # The broker prepares it, Ann signs it from her own login, the writing agent signs, the broker sends it.
+    employer = client.__class__()
+    employer.force_login(invite_ann(group, broker).user)
+    prepare(client, group, form)
+    employer_signs(employer, group)
+    agent_signs(client, group)
+    assert submit(client, group).status_code == 302
     renewal = wait_until(renewal_is(group, S.DECIDED))
     assert (
         renewal.sending == Renewal.Sending.SENT

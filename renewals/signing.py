@@ -1,0 +1,571 @@
+"""The employer signs the renewal decision from their own login (api.md *Renewal*, REN-002), as they sign
+the Employer Group Application (``enrollment.application``, GRP-015).
+
+The broker prepares the decision (``renewal_decision_prepare``: renew as offered, with changes, or not);
+it is kept as the renewal's ``decision_draft`` and rendered as a PDF (WeasyPrint, as the application) that
+the employer reads on their page and signs: the consent to electronic records and signatures, their
+name, title and e-mail, the moment, the IP address, the user agent and the document's SHA-256. The
+writing agent signs the same document, as on the application. The document's SHA-256 is api.md's
+``documentSha256``; ``employerSignature`` is built from the employer's stored signature.
+
+Any change of the decision voids the document and both signatures (its ``data_sha256`` no longer
+matches the draft; checked whenever the decision is read), and the submission is refused with REN-002
+beside the employer's signature until they sign the new document. Only a decision both have signed
+goes to the carrier, through ``services.renewal_decision_record`` (the task with its stored key).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
+
+from carrier.rules import carrier_today
+from enrollment import notices
+from enrollment.rules import Problem  # the portal's one "rule broken, where, and the fix"
+from groupsales.rules import check_decision
+from portal.display import contribution_words, plan_label
+from portal.words import code_label
+
+from . import states
+from .models import DecisionDocument, DecisionSignature, Renewal
+from .selectors import Figures, renewal_figures
+
+log = logging.getLogger(__name__)
+Role = DecisionSignature.Role
+CONSENT_VERSION = "2026-12"
+VOID_REASON = gettext_noop("The decision changed after it was signed.")
+NEW_YORK = ZoneInfo("America/New_York")
+KIND_WORDS = {
+    "RENEW_AS_OFFERED": gettext_lazy("Renew as offered"),
+    "RENEW_WITH_CHANGES": gettext_lazy("Renew with changes"),
+    "DO_NOT_RENEW": gettext_lazy("Do not renew"),
+}
+
+
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def decision_data_sha256(decision: dict[str, Any]) -> str:
+    """The fingerprint of a decision as prepared (api.md's body without the signature and the hash):
+    a document showing another fingerprint is void."""
+    data = {k: v for k, v in decision.items() if k not in ("employerSignature", "documentSha256")}
+    return hashlib.sha256(_canonical(data)).hexdigest()
+
+
+def decision_document_sha256(pdf: bytes) -> str:
+    """The SHA-256 of the decision document the employer signs (the PDF's bytes): api.md's
+    ``documentSha256``, the one definition the document, the signatures and the body use."""
+    return hashlib.sha256(pdf).hexdigest()
+
+
+def signing_moment() -> datetime:
+    """Now, to the second; on a sandbox clock (``SANDBOX_TODAY``) noon in New York of the carrier's day,
+    so that the signature is as recent as the carrier's "today" says (REN-002)."""
+    moment = timezone.now().replace(microsecond=0)
+    today = carrier_today()
+    if moment.astimezone(NEW_YORK).date() != today:
+        moment = datetime.combine(today, time(12), NEW_YORK)
+    return moment.astimezone(UTC)
+
+
+def rfc3339(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --------------------------------------------------------------------------- what the decision says
+
+
+@dataclass(frozen=True)
+class DecisionLine:
+    line: str
+    renewed: bool
+    plans_now: list[str]
+    plans_from_renewal: list[str]
+    contribution_offered: str
+    contribution_decided: str
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    """A decision in words, for its PDF and the employer's page (in the language of the moment)."""
+
+    kind: str
+    kind_words: str
+    renewal_date: str
+    lines: list[DecisionLine]
+    changes: list[str]
+    figures: Figures | None = None
+    mappings: list[str] = field(default_factory=list)
+
+
+def _contribution(value: Any) -> str:
+    return str(contribution_words(value)) if value else "—"
+
+
+def _line_changes(
+    line: dict[str, Any], kind: str, decided: dict[str, Any], end: str
+) -> tuple[DecisionLine, list[str], list[str]]:
+    """One line of the offer under the decision: the line in words, what it changes, its plan mappings."""
+    code = line["line"]
+    name = code_label(code, "line")
+    offered_plans = sorted({p["renewalPlanId"] for p in line["plans"] if p["renewalPlanId"]})
+    offered = line.get("contribution") or {}
+    renewed = kind == "RENEW_AS_OFFERED" or (kind == "RENEW_WITH_CHANGES" and code in decided)
+    plans, contribution = offered_plans, offered
+    changes, mappings = [], []
+    if kind == "RENEW_WITH_CHANGES" and code in decided:
+        plans, contribution = list(decided[code].get("planIds") or []), decided[code].get("contribution")
+        if sorted(plans) != offered_plans:
+            changes.append(
+                _("%(line)s: the plans from the renewal date are %(plans)s.")
+                % {"line": name, "plans": ", ".join(plan_label(p) for p in plans) or "—"}
+            )
+        if contribution != offered:
+            changes.append(
+                _("%(line)s: the employer's contribution changes from %(before)s to %(after)s.")
+                % {"line": name, "before": _contribution(offered), "after": _contribution(contribution)}
+            )
+        for mapping in decided[code].get("planMappings") or []:
+            mappings.append(
+                _("Members of %(from)s move to %(to)s.")
+                % {"from": plan_label(mapping["fromPlanId"]), "to": plan_label(mapping["toPlanId"])}
+            )
+    if not renewed and kind == "RENEW_WITH_CHANGES":
+        changes.append(
+            _("%(line)s is not renewed: its coverage ends on %(day)s.") % {"line": name, "day": end}
+        )
+    if renewed:
+        mapped = {m["fromPlanId"] for m in decided.get(code, {}).get("planMappings") or []}
+        for plan in line["plans"]:
+            if plan["renewalPlanId"] is None and plan["members"] and plan["currentPlanId"] not in mapped:
+                changes.append(
+                    _("%(plan)s has no renewal plan: its members lose %(line)s on %(day)s.")
+                    % {"plan": plan_label(plan["currentPlanId"]), "line": name, "day": end}
+                )
+    shown = DecisionLine(
+        code,
+        renewed,
+        [plan_label(p["currentPlanId"]) for p in line["plans"]],
+        [plan_label(p) for p in plans] if renewed else [],
+        _contribution(offered),
+        _contribution(contribution) if renewed else "—",
+    )
+    return shown, changes, mappings
+
+
+def decision_view(*, renewal: Renewal, decision: dict[str, Any]) -> DecisionView:
+    """The decision's plans (current → from the renewal date), contributions and what it changes."""
+    kind = str(decision.get("decision") or "")
+    end = (renewal.renewal_date - timedelta(days=1)).isoformat()
+    offer_lines = ((renewal.carrier_renewal or {}).get("offer") or {}).get("lines") or []
+    decided = {o["line"]: o for o in decision.get("offerings") or []}
+    lines: list[DecisionLine] = []
+    changes: list[str] = []
+    mappings: list[str] = []
+    for line in offer_lines:
+        shown, line_changes, line_mappings = _line_changes(line, kind, decided, end)
+        lines.append(shown)
+        changes += line_changes
+        mappings += line_mappings
+    if kind == "DO_NOT_RENEW":
+        changes.append(_("The group does not renew: every member's coverage ends on %(day)s.") % {"day": end})
+    elif kind == "RENEW_AS_OFFERED" and not changes:
+        changes.append(_("Every plan renews as offered, at the offer's contributions."))
+    return DecisionView(
+        kind,
+        str(KIND_WORDS.get(kind, kind)),
+        renewal.renewal_date.isoformat(),
+        lines,
+        changes + mappings,
+        renewal_figures(renewal=renewal),
+        mappings,
+    )
+
+
+# --------------------------------------------------------------------------- the document
+
+
+def _signer_language(renewal: Renewal) -> str:
+    contact = renewal.group.employer_contacts.order_by("pk").first()  # the employers app's contacts
+    return contact.language if contact is not None else (translation.get_language() or "en")[:2]
+
+
+def _render_pdf(renewal: Renewal, decision: dict[str, Any]) -> bytes:
+    from catalogue.proposal import _weasyprint, static_only_fetcher, static_root
+
+    with translation.override(_signer_language(renewal)):
+        html = render_to_string(
+            "renewals/decision_pdf.html",
+            {
+                "group": renewal.group,
+                "renewal": renewal,
+                "view": decision_view(renewal=renewal, decision=decision),
+                "consent_version": CONSENT_VERSION,
+            },
+        )
+    document = _weasyprint().HTML(
+        string=html, base_url=static_root().as_uri() + "/", url_fetcher=static_only_fetcher()
+    )
+    return document.write_pdf()
+
+
+def _live_or_voided(renewal: Renewal) -> tuple[DecisionDocument | None, bool]:
+    """The live document if it still shows the renewal's draft, and whether one that did not was voided now
+    (both signatures with it)."""
+    document = (
+        renewal.decision_documents.filter(voided_at__isnull=True).prefetch_related("signatures").first()
+    )
+    draft = Renewal.objects.filter(pk=renewal.pk).values_list("decision_draft", flat=True).first()
+    if document is None:
+        return None, False
+    if draft and document.data_sha256 == decision_data_sha256(draft) == decision_data_sha256(
+        document.decision
+    ):
+        return document, False
+    voided = DecisionDocument.objects.filter(pk=document.pk, voided_at__isnull=True).update(
+        voided_at=timezone.now(), void_reason=VOID_REASON
+    )
+    return None, bool(voided)
+
+
+def decision_document_current(*, renewal: Renewal) -> DecisionDocument | None:
+    """The document the signers see: the live one, or a new one of the draft as it is now (None: nothing
+    is prepared)."""
+    document, _voided = _live_or_voided(renewal)
+    if document is not None:
+        return document
+    renewal.refresh_from_db(fields=["decision_draft"])
+    draft = renewal.decision_draft
+    if not draft:
+        return None
+    pdf = _render_pdf(renewal, draft)
+    try:
+        with transaction.atomic():
+            return DecisionDocument.objects.create(
+                renewal=renewal,
+                decision=draft,
+                data_sha256=decision_data_sha256(draft),
+                sha256=decision_document_sha256(pdf),
+                pdf_base64=base64.b64encode(pdf).decode(),
+            )
+    except IntegrityError:  # another request made it meanwhile: the same draft, keep theirs
+        document, _voided = _live_or_voided(renewal)
+        return document
+
+
+def decision_pdf(*, document: DecisionDocument) -> bytes:
+    return base64.b64decode(document.pdf_base64)
+
+
+@dataclass(frozen=True)
+class DecisionState:
+    """The live document and its signatures; ``voided``: the latest voided document an employer signed
+    (so that the pages can say the decision changed after they signed)."""
+
+    document: DecisionDocument | None
+    employer: DecisionSignature | None
+    agent: DecisionSignature | None
+    voided: DecisionDocument | None
+
+    @property
+    def signed(self) -> bool:
+        return self.employer is not None and self.agent is not None
+
+    @property
+    def voided_employer(self) -> DecisionSignature | None:
+        if self.voided is None:
+            return None
+        return next((s for s in self.voided.signatures.all() if s.role == Role.EMPLOYER), None)
+
+
+def decision_state(*, renewal: Renewal) -> DecisionState:
+    """The decision's document and signatures (voiding it first if the draft changed); nothing is made."""
+    document, _voided = _live_or_voided(renewal)
+    by_role = {s.role: s for s in document.signatures.all()} if document else {}
+    voided = (
+        renewal.decision_documents.filter(voided_at__isnull=False, signatures__role=Role.EMPLOYER)
+        .prefetch_related("signatures")
+        .first()
+    )
+    if voided is not None and document is not None and voided.created_at > document.created_at:
+        voided = None
+    return DecisionState(document, by_role.get(Role.EMPLOYER), by_role.get(Role.AGENT), voided)
+
+
+# --------------------------------------------------------------------------- prepare, sign, submit
+
+
+def renewal_decision_prepare(
+    *, renewal: Renewal, decision: dict[str, Any], by: User | None
+) -> DecisionDocument:
+    """The broker's decision, for the employer to sign: stored as the draft; a draft that differs from the
+    signed one voids the document and both signatures. The employer is e-mailed the new document."""
+    decision = {k: v for k, v in decision.items() if k not in ("employerSignature", "documentSha256")}
+    with transaction.atomic():
+        Renewal.objects.filter(pk=renewal.pk).update(decision_draft=decision, decision_problems=[])
+        renewal.refresh_from_db()
+        live = renewal.decision_documents.filter(voided_at__isnull=True).first()
+        signed = live is not None and live.signatures.exists()
+        before, voided = _live_or_voided(renewal)
+        if voided and signed:
+            states.renewal_note(
+                renewal=renewal, reason="The decision changed after it was signed: the signatures are void."
+            )
+        document = decision_document_current(renewal=renewal)
+        assert document is not None
+        if before is None:  # a new document: the employer is asked to sign it
+            states.renewal_note(
+                renewal=renewal,
+                reason=f"The decision {decision.get('decision')} was prepared for the employer's signature.",
+            )
+        transaction.on_commit(lambda: _ask_to_sign(renewal, document))
+    log.info("renewal %s decision prepared by %s (document %s)", renewal.pk, by, document.sha256[:12])
+    return document
+
+
+def _context(renewal: Renewal, decision: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "renewal_date": renewal.renewal_date,
+        "deadline": renewal.decision_deadline,
+        "decision": str(decision.get("decision") or ""),
+    }
+
+
+def _site(name: str, pk: int) -> str:
+    return str(getattr(settings, "SITE_URL", "")).rstrip("/") + reverse(name, args=[pk])
+
+
+def _ask_to_sign(renewal: Renewal, document: DecisionDocument) -> None:
+    notices.notice_send_quietly(
+        group=renewal.group,
+        kind="RENEWAL_SIGNATURE_REQUESTED",
+        context={**_context(renewal, document.decision), "url": _site("employers:renewal", renewal.group_id)},
+        key=f"decision-sign:{document.pk}",
+    )
+
+
+def _check_signer(
+    *, renewal: Renewal, role: str, user: User | None, signed_by: str, consent: bool, title: str
+) -> None:
+    """REN-002's signer: consent, a name, the employer's title; only the writing agent signs as the agent."""
+    if not consent:
+        raise ValidationError(
+            _("REN-002: Agree to sign and receive the decision electronically to sign it."), code="consent"
+        )
+    if not signed_by.strip():
+        raise ValidationError(_("REN-002: Type your full name to sign."), code="name")
+    if role == Role.EMPLOYER and not title.strip():
+        raise ValidationError(
+            _("REN-002: Give your title at the employer (e.g. Owner, HR manager)."), code="title"
+        )
+    if role == Role.AGENT and getattr(getattr(user, "broker", None), "npn", None) != renewal.group.agent_npn:
+        raise ValidationError(_("Only the group's writing agent can sign as the agent."), code="agent")
+
+
+def _signed(renewal: Renewal, document: DecisionDocument, signature: DecisionSignature) -> None:
+    """On the renewal's timeline; the broker is told once the employer has signed."""
+    if signature.role != Role.EMPLOYER:
+        states.renewal_note(renewal=renewal, reason="The writing agent signed the renewal decision.")
+        return
+    shown = document.decision
+    states.renewal_note(
+        renewal=renewal, reason=f"The employer's decision {shown.get('decision')} was signed."
+    )
+    group = renewal.group
+    transaction.on_commit(
+        lambda: notices.notice_send_quietly(
+            group=group,
+            kind="RENEWAL_DECISION_SIGNED",
+            context={
+                **_context(renewal, shown),
+                "signed_by": signature.signed_by,
+                "url": _site("renewals:detail", group.pk),
+            },
+            key=f"decision-signed:{signature.pk}",
+        )
+    )
+
+
+def renewal_decision_sign(
+    *,
+    renewal: Renewal,
+    document_sha256: str,
+    role: str,
+    user: User | None,
+    signed_by: str,
+    email: str,
+    consent: bool,
+    title: str = "",
+    ip_address: str | None = None,
+    user_agent: str = "",
+) -> DecisionSignature:
+    """Sign the live decision document, if it is still the one the signer read (``document_sha256``)."""
+    _check_signer(renewal=renewal, role=role, user=user, signed_by=signed_by, consent=consent, title=title)
+    state = decision_state(renewal=renewal)
+    if state.document is None or state.document.sha256 != document_sha256:
+        raise ValidationError(
+            _("REN-002: The decision changed since you opened it. Read the current one, then sign it."),
+            code="changed",
+        )
+    try:
+        with transaction.atomic():
+            signature = DecisionSignature.objects.create(
+                document=state.document,
+                role=role,
+                user=user if user is not None and user.is_authenticated else None,
+                signed_by=signed_by.strip()[:120],
+                title=title.strip()[:60],
+                email=email,
+                npn=renewal.group.agent_npn if role == Role.AGENT else "",
+                document_sha256=state.document.sha256,
+                consent=True,
+                signed_at=signing_moment(),
+                ip_address=ip_address or None,
+                user_agent=(user_agent or "")[:300],
+            )
+            _signed(renewal, state.document, signature)
+            return signature
+    except IntegrityError:
+        raise ValidationError(
+            _("REN-002: This decision is already signed for that role."), code="signed"
+        ) from None
+
+
+def decision_body(*, state: DecisionState) -> dict[str, Any] | None:
+    """api.md's decision body from the live document and the employer's signature (None before both)."""
+    if state.document is None or state.employer is None:
+        return None
+    employer = state.employer
+    return {
+        **state.document.decision,
+        "documentSha256": state.document.sha256,
+        "employerSignature": {
+            "signedBy": employer.signed_by,
+            "title": employer.title,
+            "email": employer.email,
+            "signedAt": rfc3339(employer.signed_at),
+            "method": "ELECTRONIC",
+        },
+    }
+
+
+def _intact(document: DecisionDocument, signature: DecisionSignature | None) -> bool:
+    """The signature is for this document and the stored PDF is still the one it names."""
+    return (
+        signature is not None
+        and signature.document_sha256 == document.sha256
+        and decision_document_sha256(decision_pdf(document=document)) == document.sha256
+    )
+
+
+def _problem(code: str, field_name: str, message: str, fix: str) -> Problem:
+    """A problem of the decision page: ``field_name`` is where it shows (employer, agent, decision)."""
+    return Problem(code=code, message=message, fix=fix, step="decision", field=field_name)
+
+
+def _fix_ask_to_sign(who: str) -> str:
+    return _("Ask %(name)s to sign the current decision on their page; it was e-mailed to them.") % {
+        "name": who
+    }
+
+
+def _signature_problems(state: DecisionState, has_employer: bool, who: str) -> list[Problem]:
+    """Who has still to sign (or sign again: a signature of a changed decision is void)."""
+    problems = []
+    if not has_employer:
+        problems.append(
+            _problem(
+                "REN-002",
+                "employer",
+                _("The employer has no login to sign the decision with."),
+                _("Invite the employer (Employer access); they then sign the decision from their own page."),
+            )
+        )
+    elif state.employer is None:
+        message = (
+            _("The decision changed after %(name)s signed it: their signature is void.") % {"name": who}
+            if state.voided_employer is not None
+            else _("%(name)s has not signed this decision yet.") % {"name": who}
+        )
+        problems.append(_problem("REN-002", "employer", message, _fix_ask_to_sign(who)))
+    if state.agent is None:
+        problems.append(
+            _problem(
+                "",
+                "agent",
+                _("The writing agent has not signed this decision."),
+                _("The writing agent signs it on this page."),
+            )
+        )
+    return problems
+
+
+def renewal_decision_problems(*, renewal: Renewal) -> list[Problem]:
+    """Why the prepared decision cannot be submitted yet (nothing: it can)."""
+    from .forms import portal_facts
+
+    if not renewal.decision_draft:
+        return [
+            _problem(
+                "", "decision", _("No decision is prepared."), _("Prepare the employer's decision first.")
+            )
+        ]
+    state = decision_state(renewal=renewal)
+    employer = renewal.group.employer_contacts.select_related("user").order_by("pk").first()
+    who = (employer.user.get_full_name() or employer.user.email) if employer is not None else ""
+    if (
+        state.document is not None
+        and state.employer is not None
+        and not _intact(state.document, state.employer)
+    ):
+        DecisionDocument.objects.filter(pk=state.document.pk).update(
+            voided_at=timezone.now(), void_reason=VOID_REASON
+        )
+        state = DecisionState(None, None, None, state.document)
+    problems = _signature_problems(state, employer is not None, who)
+    body = decision_body(state=state)
+    for violation in check_decision(body, facts=portal_facts(renewal)) if body is not None else []:
+        if violation.severity != "error":
+            continue
+        if violation.code == "REN-002":
+            problems.append(_problem(violation.code, "employer", violation.message, _fix_ask_to_sign(who)))
+        else:
+            problems.append(_problem(violation.code, "decision", violation.message, violation.fix))
+    return problems
+
+
+class DecisionNotReady(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(f"{p.code} {p.message}" for p in problems))
+        self.problems = problems
+
+
+def renewal_decision_submit(*, renewal: Renewal, by: User | None) -> Renewal:
+    """Send the decision both have signed (the task with its stored key); ``DecisionNotReady`` with the
+    problems otherwise (REN-002 when the employer's signature is missing or void)."""
+    from .services import renewal_decision_record
+
+    problems = renewal_decision_problems(renewal=renewal)
+    if problems:
+        raise DecisionNotReady(problems)
+    body = decision_body(state=decision_state(renewal=renewal))
+    assert body is not None
+    log.info("renewal %s decision submitted by %s", renewal.pk, by)
+    return renewal_decision_record(renewal=renewal, body=body)
