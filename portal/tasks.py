@@ -23,7 +23,9 @@ def _held_task_ids(app) -> set[str] | None:
     when no worker answered (then nothing can be told orphaned)."""
     inspect = app.control.inspect(timeout=float(getattr(settings, "ORPHAN_INSPECT_TIMEOUT", 3.0)))
     active, reserved, scheduled = inspect.active(), inspect.reserved(), inspect.scheduled()
-    if not active:
+    # Three broadcasts: a worker slow to answer one of them (a loaded machine) would have its tasks
+    # counted as nobody's, so anything short of the same workers answering all three is no answer.
+    if not active or reserved is None or scheduled is None or not set(active) == set(reserved) == set(scheduled):
         return None
     held: set[str] = set()
     for replies in (active, reserved or {}):

@@ -33,6 +33,49 @@ def pytest_sessionstart(session) -> None:
         assert settings.CELERY_BROKER_URL.startswith("redis://"), "CI must test with a Redis broker"
 
 
+# Tests that mostly wait on processes of their own (chromium, Celery workers, Redis, the chaos run).
+WAITING_MARKERS = ("worker", "browser")
+
+
+def _spread(few: list, many: list) -> list:
+    """``few`` placed evenly among ``many``, the first of them first."""
+    if not few:
+        return list(many)
+    cuts = [k * len(many) // len(few) for k in range(len(few))] + [len(many)]
+    spread: list = []
+    for k, item in enumerate(few):
+        spread += [item, *many[cuts[k] : cuts[k + 1]]]
+    return spread
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under pytest-xdist's worksteal each worker starts on one contiguous share of this list and the
+    others steal from its tail. Collected as written, the waiting tests (reliability, browser) would sit
+    together at the end of one share, run one after another while the CPU idles, and finish last. Dealt
+    out instead: each share gets its part of them, the longest ("long": the chaos run) first, spread among the CPU-bound
+    tests, so some test is always computing while another waits."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    waiting = [item for item in items if any(item.get_closest_marker(m) for m in WAITING_MARKERS)]
+    if workers < 2 or not waiting:
+        return
+    waiting.sort(key=lambda item: item.get_closest_marker("long") is None)  # stable: else as collected
+    chosen = set(map(id, waiting))
+    computing = [item for item in items if id(item) not in chosen]
+    ordered: list = []
+    left = len(items)
+    for share in range(workers):
+        size = left // (workers - share)  # as worksteal sizes the first shares
+        left -= size
+        mine = waiting[share::workers]
+        cut = max(0, size - len(mine))
+        ordered += _spread(mine, computing[:cut])
+        computing = computing[cut:]
+    ordered += computing
+    assert len(ordered) == len(items)
+    items[:] = ordered
+
+
 @pytest.fixture(autouse=True)
 def _english_between_tests():
     """Each test starts in the site's language: a Spanish request (LocaleMiddleware activates the

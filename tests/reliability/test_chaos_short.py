@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import REQUIRE_SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.long]
 
 
 def _missing() -> list[str]:
