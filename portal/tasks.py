@@ -25,7 +25,9 @@ def _held_task_ids(app) -> set[str] | None:
     active, reserved, scheduled = inspect.active(), inspect.reserved(), inspect.scheduled()
     # Three broadcasts: a worker slow to answer one of them (a loaded machine) would have its tasks
     # counted as nobody's, so anything short of the same workers answering all three is no answer.
-    if not active or reserved is None or scheduled is None or not set(active) == set(reserved) == set(scheduled):
+    if not active or reserved is None or scheduled is None:
+        return None
+    if not set(active) == set(reserved) == set(scheduled):
         return None
     held: set[str] = set()
     for replies in (active, reserved or {}):

@@ -53,10 +53,10 @@ def pytest_collection_modifyitems(config, items) -> None:
     """Under pytest-xdist's worksteal each worker starts on one contiguous share of this list and the
     others steal from its tail. Collected as written, the waiting tests (reliability, browser) would sit
     together at the end of one share, run one after another while the CPU idles, and finish last. Dealt
-    out instead: each share gets its part of them, the longest ("long": the chaos run) first, spread among the CPU-bound
-    tests, so some test is always computing while another waits."""
+    out instead: each share gets its part of them, the longest ("long": the chaos run) first, spread
+    among the CPU-bound tests, so some test is always computing while another waits."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
-    waiting = [item for item in items if any(item.get_closest_marker(m) for m in WAITING_MARKERS)]
+    waiting = [item for item in items if any(map(item.get_closest_marker, WAITING_MARKERS))]
     if workers < 2 or not waiting:
         return
     waiting.sort(key=lambda item: item.get_closest_marker("long") is None)  # stable: else as collected
