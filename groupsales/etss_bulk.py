@@ -2,10 +2,12 @@
 rows at a time, with no Python object made per row.
 
 Nearly every line of a large file is an ARA row, and nearly every file is clean. So the reader hands
-each run of ARA lines of a chunk (≈ 17,000 lines) to :func:`check_ara_run`, which works in two passes:
+each run of ARA lines of a chunk (≈ 17,000 lines; the chunk's line index, :class:`~groupsales.
+etss_files.Chunk`, tells where the run ends) to :func:`check_ara_run`, which works in two passes:
 
-1. **Columns** (:class:`_Columns`, vectorised): the run's text as one byte array; the positions of its
-   line ends and ``|`` separators (a line of eight fields has seven); then, for every line at once:
+1. **Columns** (:class:`_Columns`, vectorised): the run's bytes, copied once between zero bytes; its
+   line ends (the chunk's) and ``|`` separators (a line of eight fields has seven); then, for every
+   line at once:
 
    * its **key** (the first five fields with their separators: record type, plan, area, the two dates)
      compared with the line before's, eight bytes at a time: a run of lines with one key is a block;
@@ -268,7 +270,8 @@ class _Columns:
         data = np.frombuffer(text, np.uint8)
         # the 8 bytes from each offset as one little-endian word (a view)
         words: _Words = np.ndarray((len(data) - 7,), "<u8", buffer=text, strides=(1,))
-        starts, ends, at, shaped = self._separators(data, count)
+        line_ends = chunk.ends[self.first : self.first + count] - self.offset  # in ``data``
+        starts, ends, at, shaped = self._separators(data, line_ends)
 
         # the key: up to and with the fifth separator; a line is "same" when its key is the line before's
         key_length = at[4] + 1 - starts
@@ -324,24 +327,23 @@ class _Columns:
         self.cents_64: list[int] = rate[first + _BANDS - 1].tolist()
 
     @staticmethod
-    def _separators(data: npt.NDArray[np.uint8], count: int) -> tuple[_Ints, _Ints, _Ints, _Bools]:
-        """Each line's start and end (its LF), its seven ``|`` (``at[k]``: the k+1-th of every line)
-        and whether it has seven (``shaped``); a line without them gets its end as every separator
-        (its fields are then read, not used)."""
-        separator = data == _BAR
-        separator |= data == _LF
-        found: _Ints = np.flatnonzero(separator)[1:]  # the first is the padding's LF
-        if len(found) == _FIELDS * count:
-            rows = found.reshape(count, _FIELDS).T  # a row per separator (a view)
-            if bool((data[rows[-1]] == _LF).all()):  # every eighth an LF: seven | on every line
-                return _starts(rows[-1]), rows[-1], rows[:-1], np.ones(count, np.bool_)
-        ends = found[data[found] == _LF]
-        bars = found[data[found] == _BAR]
+    def _separators(data: npt.NDArray[np.uint8], ends: _Ints) -> tuple[_Ints, _Ints, _Ints, _Bools]:
+        """Each line's start and end (its LF, ``ends``: found by the chunk), its seven ``|`` (``at[k]``:
+        the k+1-th of every line) and whether it has seven (``shaped``); a line without them gets its
+        end as every separator (its fields are then read, not used)."""
+        count = len(ends)
+        starts = _starts(ends)
+        bars: _Ints = np.flatnonzero(data == _BAR)
+        if len(bars) == (_FIELDS - 1) * count:
+            rows = bars.reshape(count, _FIELDS - 1).T  # a row per separator (a view)
+            # each line's seven between its start and its end: then every line has seven
+            if bool((rows[0] >= starts).all()) and bool((rows[-1] < ends).all()):
+                return starts, ends, rows, np.ones(count, np.bool_)
         line_of = np.searchsorted(ends, bars)
         shaped = np.bincount(line_of, minlength=count) == _FIELDS - 1
         at = np.repeat(ends[None, :], _FIELDS - 1, axis=0)
         at[:, shaped] = bars[shaped[line_of]].reshape(-1, _FIELDS - 1).T
-        return _starts(ends), ends, at, shaped
+        return starts, ends, at, shaped
 
     def _plan_year(self, plan: str, eff_text: str, exp_text: str) -> tuple[date, date, bool] | None:
         """A block's dates and its plan year's tobacco rating when the per-row check would find nothing
