@@ -43,7 +43,7 @@ from datetime import date
 from typing import BinaryIO
 
 from .etss_bulk import BULK_CHECKS, AraRows, copy_safe
-from .etss_files import DeliveredLines, EtssFileName, parse_file_name, read_sidecar, verify_sidecar
+from .etss_files import Chunk, DeliveredLines, EtssFileName, parse_file_name, read_sidecar, verify_sidecar
 from .etss_layout import (
     AGE_BANDS,
     LAYOUT,
@@ -105,16 +105,6 @@ _HANDLERS: dict[str, Callable[[EtssReader, list[str], int], Record | None]] = {
     "HDR": hdr_row, "PLN": pln_row, "ARE": are_row, "GEO": geo_row, "ARA": ara_row, "TRA": tra_row,
     "FAC": fac_row, "XWK": xwk_row, "TRL": trl_row,
 }  # fmt: skip
-
-
-def _run_end(lines: list[str], at: int, prefix: str) -> int:
-    """The end of the run of lines from ``at`` that start with ``prefix`` (found in one search)."""
-    if lines[-1].startswith(prefix) and "\n".join(lines[at:]).count(f"\n{prefix}") == len(lines) - at - 1:
-        return len(lines)
-    end = at + 1
-    while end < len(lines) and lines[end].startswith(prefix):
-        end += 1
-    return end
 
 
 def _expanded(items: Iterator[Record | AraRows]) -> Iterator[Record]:
@@ -221,28 +211,34 @@ class EtssReader:
             else:
                 raw = self._source
             delivered = DeliveredLines(raw, self._issue)
-            for first, lines in delivered:
-                yield from self._chunk_records(first, lines)
+            for chunk in delivered:
+                yield from self._chunk_records(chunk)
             self.total_lines = delivered.total_lines
             self.sha256_of_body = delivered.sha256_of_body
             self.file_sha256 = delivered.file_sha256
         self._finish()
 
-    def _chunk_records(self, first: int, lines: list[str]) -> Iterator[Record | AraRows]:
+    def _chunk_records(self, chunk: Chunk) -> Iterator[Record | AraRows]:
         """One chunk's records: runs of a record type with a bulk check (ARA) in bulk, the rest by line."""
-        counts = self.counts
-        at, count = 0, len(lines)
-        while at < count:
-            text = lines[at]
-            line_no = first + at + 1
-            bulk = BULK_CHECKS.get(text[:3]) if text[3:4] == "|" else None
-            if bulk is not None and self._run_in_order(line_no, text[:3]):
-                end = _run_end(lines, at, text[:4])
-                counts[text[:3]] += end - at
-                yield from bulk(self, lines[at:end], line_no)
+        at = 0
+        runs = chunk.runs(BULK_CHECKS) if BULK_CHECKS else []
+        for start, end, record_type in [*runs, (chunk.count, 0, "")]:  # the last: the lines after the runs
+            yield from self._line_records(chunk, at, start)
+            at = start
+            while at < end and not self._run_in_order(chunk.first + at + 1, record_type):
+                yield from self._line_records(chunk, at, at + 1)  # out of place: reported line by line
+                at += 1
+            if at < end:
+                self.counts[record_type] += end - at
+                yield from BULK_CHECKS[record_type](self, chunk, at, end)
                 at = end
-                continue
-            at += 1
+
+    def _line_records(self, chunk: Chunk, first: int, end: int) -> Iterator[Record]:
+        """Lines ``first``..``end`` of ``chunk`` (counted from 0 in it) read one by one."""
+        counts = self.counts
+        line_no = chunk.first + first
+        for text in chunk.lines(first, end):
+            line_no += 1
             fields = text.split("|")
             record_type = fields[0]
             if not self._in_order(line_no, record_type):

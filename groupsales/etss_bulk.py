@@ -2,10 +2,12 @@
 rows at a time, with no Python object made per row.
 
 Nearly every line of a large file is an ARA row, and nearly every file is clean. So the reader hands
-each run of ARA lines of a chunk (≈ 17,000 lines) to :func:`check_ara_run`, which works in two passes:
+each run of ARA lines of a chunk (≈ 17,000 lines; the chunk's line index, :class:`~groupsales.
+etss_files.Chunk`, tells where the run ends) to :func:`check_ara_run`, which works in two passes:
 
-1. **Columns** (:class:`_Columns`, vectorised): the run's text as one byte array; the positions of its
-   line ends and ``|`` separators (a line of eight fields has seven); then, for every line at once:
+1. **Columns** (:class:`_Columns`, vectorised): the run's bytes, copied once between zero bytes; its
+   line ends (the chunk's) and ``|`` separators (a line of eight fields has seven); then, for every
+   line at once:
 
    * its **key** (the first five fields with their separators: record type, plan, area, the two dates)
      compared with the line before's, eight bytes at a time: a run of lines with one key is a block;
@@ -54,6 +56,7 @@ import numpy.typing as npt
 
 if TYPE_CHECKING:
     from .etss import AgeRate, EtssReader
+    from .etss_files import Chunk
 
 __all__ = ["BULK_CHECKS", "AraRows", "check_ara_run"]
 
@@ -76,7 +79,7 @@ _LF, _BAR, _DOT = 0x0A, 0x7C, 0x2E
 _BEFORE = 16  # bytes before the first line: a money field's last 16 bytes never start before the text
 _KEY_WORDS = 16  # keys (the first five fields) of up to 128 bytes are compared; a longer one is no block
 _AFTER = 8 * _KEY_WORDS + 8  # bytes after the last LF: every 8-byte read stays inside the text
-_PAD_BEFORE, _PAD_AFTER = "\0" * (_BEFORE - 1), "\0" * _AFTER
+_PAD_BEFORE, _PAD_AFTER = b"\0" * (_BEFORE - 1) + b"\n", b"\0" * _AFTER
 _EACH = 0x0101010101010101  # one in every byte of a word
 _ZEROS = np.uint64(0x30 * _EACH)  # "00000000"
 _HIGH = np.uint64(0x80 * _EACH)
@@ -99,7 +102,8 @@ _BAND_CODES: _Words = np.array([_code(band) for band in _AGE_BANDS], np.uint64)
 @dataclass(frozen=True, slots=True)
 class AraRows:
     """Clean ARA rows of consecutive lines from ``first_line``: whole blocks of 51 rows (the bands in
-    order), each block's key, and the rows' raw lines.
+    order), each block's key, and the rows' raw text (each line with its LF), block ``n`` from
+    ``offsets[n]`` to ``offsets[n + 1]``.
 
     ``copy_safe``: no field holds a character that PostgreSQL's ``COPY`` text format would read
     specially (backslash, NUL, the ``|`` delimiter), so the raw fields can be written as they are
@@ -109,22 +113,27 @@ class AraRows:
     """
 
     first_line: int
-    lines: list[str]
+    text: str
+    offsets: list[int]
     keys: list[_Key]
     dates: Mapping[str, date]
     copy_safe: bool
 
     def __len__(self) -> int:
-        return len(self.lines)
+        return len(self.keys) * _BANDS
+
+    @property
+    def lines(self) -> list[str]:
+        """The rows' lines (without LF)."""
+        return self.text[:-1].split("\n")
 
     def money(self, number: int) -> tuple[list[str], list[str]]:
         """Block ``number``'s RATE and TOBACCO_RATE texts, in band order, cut from its raw lines: every
         line starts with the block's key, the rest is band, rate and tobacco rate."""
         plan, area, eff_text, exp_text = self.keys[number]
         prefix = f"ARA|{plan}|{area}|{eff_text}|{exp_text}|"
-        at = number * _BANDS
-        text = "\n".join(self.lines[at : at + _BANDS])
-        flat = text[len(prefix) :].replace("\n" + prefix, "|").split("|")
+        text = self.text[self.offsets[number] + len(prefix) : self.offsets[number + 1] - 1]
+        flat = text.replace("\n" + prefix, "|").split("|")
         return flat[1::3], flat[2::3]
 
     def records(self) -> Iterator[AgeRate]:
@@ -141,15 +150,15 @@ class AraRows:
     def copy_text(self) -> str:
         """The rows as ``COPY … (state, plan_id, …, tobacco_rate) FROM STDIN (DELIMITER '|', NULL '')``:
         each line with its plan's state in place of the record type, a run of one state in one go."""
-        keys, lines, parts = self.keys, self.lines, []
+        keys, offsets, parts = self.keys, self.offsets, []
         at, count = 0, len(keys)
         while at < count:
             state = keys[at][0][5:7]
             end = at + 1
             while end < count and keys[end][0][5:7] == state:
                 end += 1
-            text = "\n".join(lines[at * _BANDS : end * _BANDS])
-            parts.append(f"{state}{text[3:].replace(chr(10) + 'ARA|', chr(10) + state + '|')}\n")
+            text = self.text[offsets[at] + 3 : offsets[end]]
+            parts.append(f"{state}{text.replace(chr(10) + 'ARA|', chr(10) + state + '|')}")
             at = end
         return "".join(parts)
 
@@ -240,24 +249,29 @@ class _Columns:
     and :attr:`tobacco_cents`, its sums in whole cents; :attr:`cents_21` and :attr:`cents_64`, its
     rates at bands 21 and 64+."""
 
-    def __init__(self, reader: EtssReader, lines: list[str], first_line: int) -> None:
+    def __init__(self, reader: EtssReader, chunk: Chunk, first: int, end: int) -> None:
         self.reader = reader
-        self.lines = lines
-        self.first_line = first_line
+        self.chunk = chunk
+        self.first = first  # the run's first line in the chunk
+        self.first_line = chunk.first + first + 1
+        self.count = end - first
         self.dates: dict[str, date] = {}
         self.years: dict[tuple[str, str, str], tuple[date, date, bool] | None] = {}
         self.keys: dict[int, _Key] = {}
-        self._find_blocks(lines)
+        self._find_blocks()
 
-    def _find_blocks(self, lines: list[str]) -> None:
-        count = len(lines)
-        # the run's text between zero bytes (a first "line" of 15 and 135 after the last LF), so that
-        # every 8-byte read of a field stays inside it; one join, no copy
-        text = "\n".join([_PAD_BEFORE, *lines, _PAD_AFTER]).encode()
+    def _find_blocks(self) -> None:
+        chunk, count = self.chunk, self.count
+        # the run's bytes between zero bytes (a first "line" of 15 and 135 after the last LF), so that
+        # every 8-byte read of a field stays inside it: one copy
+        at_start, at_end = chunk.start(self.first), int(chunk.ends[self.first + count - 1]) + 1
+        self.offset = at_start - _BEFORE  # a byte's offset in the chunk's data less its offset here
+        text = b"".join((_PAD_BEFORE, memoryview(chunk.data)[at_start:at_end], _PAD_AFTER))
         data = np.frombuffer(text, np.uint8)
         # the 8 bytes from each offset as one little-endian word (a view)
         words: _Words = np.ndarray((len(data) - 7,), "<u8", buffer=text, strides=(1,))
-        starts, ends, at, shaped = self._separators(data, count)
+        line_ends = chunk.ends[self.first : self.first + count] - self.offset  # in ``data``
+        starts, ends, at, shaped = self._separators(data, line_ends)
 
         # the key: up to and with the fifth separator; a line is "same" when its key is the line before's
         key_length = at[4] + 1 - starts
@@ -302,6 +316,10 @@ class _Columns:
         good = (counts & 0xFF == _BANDS) & (given | (counts >> 16 == _BANDS))
         first = first[good]
         self.starts: list[int] = first.tolist()
+        # where each candidate block's first line and its LF are in the chunk's text, and its end
+        self.texts: list[int] = chunk.chars(starts[first] + self.offset).tolist()
+        self.text_ends: list[int] = chunk.chars(ends[first] + self.offset).tolist()
+        self.block_ends: list[int] = chunk.chars(ends[first + _BANDS - 1] + 1 + self.offset).tolist()
         self.tobacco: list[bool] = given[good].tolist()
         self.rate_cents = _per_block(rate, first)
         self.tobacco_cents = _per_block(tobacco, first)
@@ -309,24 +327,23 @@ class _Columns:
         self.cents_64: list[int] = rate[first + _BANDS - 1].tolist()
 
     @staticmethod
-    def _separators(data: npt.NDArray[np.uint8], count: int) -> tuple[_Ints, _Ints, _Ints, _Bools]:
-        """Each line's start and end (its LF), its seven ``|`` (``at[k]``: the k+1-th of every line)
-        and whether it has seven (``shaped``); a line without them gets its end as every separator
-        (its fields are then read, not used)."""
-        separator = data == _BAR
-        separator |= data == _LF
-        found: _Ints = np.flatnonzero(separator)[1:]  # the first is the padding's LF
-        if len(found) == _FIELDS * count:
-            rows = found.reshape(count, _FIELDS).T  # a row per separator (a view)
-            if bool((data[rows[-1]] == _LF).all()):  # every eighth an LF: seven | on every line
-                return _starts(rows[-1]), rows[-1], rows[:-1], np.ones(count, np.bool_)
-        ends = found[data[found] == _LF]
-        bars = found[data[found] == _BAR]
+    def _separators(data: npt.NDArray[np.uint8], ends: _Ints) -> tuple[_Ints, _Ints, _Ints, _Bools]:
+        """Each line's start and end (its LF, ``ends``: found by the chunk), its seven ``|`` (``at[k]``:
+        the k+1-th of every line) and whether it has seven (``shaped``); a line without them gets its
+        end as every separator (its fields are then read, not used)."""
+        count = len(ends)
+        starts = _starts(ends)
+        bars: _Ints = np.flatnonzero(data == _BAR)
+        if len(bars) == (_FIELDS - 1) * count:
+            rows = bars.reshape(count, _FIELDS - 1).T  # a row per separator (a view)
+            # each line's seven between its start and its end: then every line has seven
+            if bool((rows[0] >= starts).all()) and bool((rows[-1] < ends).all()):
+                return starts, ends, rows, np.ones(count, np.bool_)
         line_of = np.searchsorted(ends, bars)
         shaped = np.bincount(line_of, minlength=count) == _FIELDS - 1
         at = np.repeat(ends[None, :], _FIELDS - 1, axis=0)
         at[:, shaped] = bars[shaped[line_of]].reshape(-1, _FIELDS - 1).T
-        return _starts(ends), ends, at, shaped
+        return starts, ends, at, shaped
 
     def _plan_year(self, plan: str, eff_text: str, exp_text: str) -> tuple[date, date, bool] | None:
         """A block's dates and its plan year's tobacco rating when the per-row check would find nothing
@@ -367,14 +384,24 @@ class _Columns:
             reader._sum_tobacco_rate += Decimal(tobacco).scaleb(-2)
         line = self.starts[first]
         keys = [self.keys[number] for number in range(first, end)]
-        lines = self.lines[line : line + (end - first) * _BANDS]
-        return AraRows(self.first_line + line, lines, keys, self.dates, copy_safe)
+        start = self.texts[first]
+        offsets = [at - start for at in self.texts[first:end]]
+        offsets.append(self.block_ends[end - 1] - start)
+        text = self.chunk.text[start : self.block_ends[end - 1]]
+        return AraRows(self.first_line + line, text, offsets, keys, self.dates, copy_safe)
+
+    def key_line(self, number: int) -> str:
+        """The first line of candidate block ``number``."""
+        return self.chunk.text[self.texts[number] : self.text_ends[number]]
+
+    def slow(self, at: int, end: int) -> Iterator[AgeRate]:
+        """The per-row check of rows ``at``..``end`` of the run."""
+        return _slow(self.reader, self.chunk.lines(self.first + at, self.first + end), self.first_line + at)
 
 
-def _slow(reader: EtssReader, lines: list[str], first_line: int, at: int, end: int) -> Iterator[AgeRate]:
-    """The per-row check of rows ``at``..``end`` of the run (the reference for every message)."""
-    line = first_line + at
-    for text in lines[at:end]:
+def _slow(reader: EtssReader, lines: list[str], line: int) -> Iterator[AgeRate]:
+    """The per-row check of ``lines`` from line number ``line`` (the reference for every message)."""
+    for text in lines:
         fields = text.split("|")
         if len(fields) != _FIELDS:
             reader._wrong_field_count(line, "ARA", len(fields))
@@ -385,8 +412,8 @@ def _slow(reader: EtssReader, lines: list[str], first_line: int, at: int, end: i
         line += 1
 
 
-def check_ara_run(reader: EtssReader, lines: list[str], first_line: int) -> Iterator[AraRows | AgeRate]:
-    """Check consecutive ARA lines (``first_line`` is the first one's number); yield what is clean.
+def check_ara_run(reader: EtssReader, chunk: Chunk, first: int, end: int) -> Iterator[AraRows | AgeRate]:
+    """Check the ARA lines ``first``..``end`` of ``chunk`` (counted from 0 in it); yield what is clean.
 
     The caller has checked the run's place in the file (record order) and counted its lines. Pass 2
     runs here, a block at a time in line order, between the per-row checks of the lines of no clean
@@ -395,9 +422,10 @@ def check_ara_run(reader: EtssReader, lines: list[str], first_line: int) -> Iter
     (all bands, its 21 and 64+ rates). The plans and areas do not change during a run (the per-row
     check of ARA rows adds none), so what a plan and range allow is looked up once per run.
     """
-    if not lines:
+    if end <= first:
         return
-    run = _Columns(reader, lines, first_line)
+    run = _Columns(reader, chunk, first, end)
+    first_line, slow = run.first_line, run.slow
     copy_safe = reader._copy_safe() if run.starts else False
     blocks, areas, new_block = reader._ara_blocks, reader._areas, reader._new_ara_block
     years, year_of, keys = run.years, run.year_of, run.keys
@@ -409,9 +437,9 @@ def check_ara_run(reader: EtssReader, lines: list[str], first_line: int) -> Iter
             if clean_from is not None:
                 yield run.clean_rows(clean_from, number, copy_safe)
                 clean_from = None
-            yield from _slow(reader, lines, first_line, at, start)
+            yield from slow(at, start)
         at = start + _BANDS
-        _, plan, area, eff_text, exp_text, _rest = lines[start].split("|", 5)
+        _, plan, area, eff_text, exp_text, _rest = run.key_line(number).split("|", 5)
         range_key = (plan, eff_text, exp_text)
         found = years[range_key] if range_key in years else year_of(range_key)
         if found is not None and found[2] == tobacco[number] and area in areas:
@@ -431,14 +459,14 @@ def check_ara_run(reader: EtssReader, lines: list[str], first_line: int) -> Iter
         if clean_from is not None:
             yield run.clean_rows(clean_from, number, copy_safe)
             clean_from = None
-        yield from _slow(reader, lines, first_line, start, at)
+        yield from slow(start, at)
     if clean_from is not None:
         yield run.clean_rows(clean_from, len(run.starts), copy_safe)
-    yield from _slow(reader, lines, first_line, at, len(lines))
+    yield from slow(at, run.count)
 
 
 def copy_safe(names: Iterator[str]) -> bool:
     return not any(_COPY_UNSAFE(name) for name in names)
 
 
-BULK_CHECKS: dict[str, Callable[[EtssReader, list[str], int], Iterator[Any]]] = {"ARA": check_ara_run}
+BULK_CHECKS: dict[str, Callable[[EtssReader, Chunk, int, int], Iterator[Any]]] = {"ARA": check_ara_run}
