@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.forms import BoundField
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from agencies.access import AuthenticatedRequest
 from enrollment.selectors import group_get_visible
-from enrollment.views_application import signer_details
+from enrollment.views_signing import document_pdf_response, sign_posted
 
 from . import selectors, services, signing, states
 from .forms import RenewalDecisionForm
@@ -45,8 +46,9 @@ def _detail_context(request: HttpRequest, group, problems: list[signing.Problem]
         and states.can_transition(renewal.status, Renewal.Status.RENEWAL_OE),
     }
     if renewal is not None and renewal.decision_draft:
+        signing.renewal_decision_void_if_changed(renewal=renewal)
         state = signing.decision_state(renewal=renewal)
-        found = problems if problems is not None else signing.renewal_decision_problems(renewal=renewal)
+        found = problems if problems is not None else signing.decision_problems(renewal=renewal)
         by_field: dict[str, list[signing.Problem]] = {}
         for problem in found:
             by_field.setdefault(problem.field or "decision", []).append(problem)
@@ -160,22 +162,13 @@ def _initial(draft: dict) -> dict:
 def renewal_decision_agent_sign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The writing agent signs the prepared decision (as on the group application)."""
     group = group_get_visible(user=request.user, pk=pk, write=True)
-    renewal = _renewal(group)
-    try:
-        signing.renewal_decision_sign(
-            renewal=renewal,
-            document_sha256=request.POST.get("document_sha256", ""),
-            role=signing.Role.AGENT,
-            user=request.user,
-            signed_by=request.POST.get("signed_by", ""),
-            email=group.agent_email or request.user.email,
-            consent=request.POST.get("consent") == "on",
-            **signer_details(request),  # type: ignore[arg-type]
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Signed as the writing agent."))
+    sign_posted(
+        request,
+        partial(signing.renewal_decision_sign, renewal=_renewal(group)),
+        role=signing.Role.AGENT,
+        email=group.agent_email or request.user.email,
+        done=_("Signed as the writing agent."),
+    )
     return redirect("renewals:detail", pk=group.pk)
 
 
@@ -203,14 +196,11 @@ def renewal_decision_pdf(request: HttpRequest, pk: int, sha256: str) -> HttpResp
 
 def decision_pdf_response(*, renewal: Renewal, sha256: str) -> HttpResponse:
     """One of the renewal's decision documents (a voided one too: what was signed is kept)."""
-    document = renewal.decision_documents.filter(sha256=sha256).first()
-    if document is None:
-        raise Http404("No such document.")
-    response = HttpResponse(signing.decision_pdf(document=document), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="renewal-decision-{renewal.group_id}-{sha256[:12]}.pdf"'
+    return document_pdf_response(
+        renewal.decision_documents,
+        sha256=sha256,
+        filename=f"renewal-decision-{renewal.group_id}-{sha256[:12]}.pdf",
     )
-    return response
 
 
 @login_required
