@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Unpack
 
-from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -186,36 +185,17 @@ def application_state(*, group: EmployerGroup, body: dict[str, Any] | None = Non
     return ApplicationState(document, *signed.signers(document))
 
 
-def application_sign(
-    *,
-    group: EmployerGroup,
-    document_sha256: str,
-    role: str,
-    user: User | None,
-    signed_by: str,
-    email: str,
-    consent: bool,
-    title: str = "",
-    ip_address: str | None = None,
-    user_agent: str = "",
-) -> ApplicationSignature:
+def application_sign(*, group: EmployerGroup, **signer: Unpack[signed.Signer]) -> ApplicationSignature:
     """Sign the live document, if it is still the one the signer read (``document_sha256``)."""
-    signed.signer_check(role=role, signed_by=signed_by, consent=consent, title=title, words=WORDS)
+    signed.signer_check(signer, words=WORDS)
     application_void_if_changed(group=group)
     return signed.document_sign(
         ApplicationSignature,
+        signer,
         document=application_state(group=group).document,
-        document_sha256=document_sha256,
         words=WORDS,
-        role=role,
-        user=user,
-        signed_by=signed_by,
-        title=title,
-        email=email,
-        npn=group.agent_npn if role == Role.AGENT else "",
+        npn=group.agent_npn if signer["role"] == Role.AGENT else "",
         signed_at=timezone.now(),
-        ip_address=ip_address,
-        user_agent=user_agent,
     )
 
 

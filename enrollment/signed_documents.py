@@ -20,9 +20,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NotRequired, TypedDict, TypeVar
 
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
@@ -133,6 +133,22 @@ def signers(document: Any) -> tuple[Any, Any]:
     return by_role.get(Role.EMPLOYER), by_role.get(Role.AGENT)
 
 
+class Signer(TypedDict):
+    """Who signs, as they signed (the sign form, ``views_signing.sign_posted``): the document they read
+    (``document_sha256``), their role, login, typed name, e-mail, consent, the employer's title and where
+    the signature comes from. Each side's sign service takes these as its keyword arguments."""
+
+    document_sha256: str
+    role: str
+    user: User | None
+    signed_by: str
+    email: str
+    consent: bool
+    title: NotRequired[str]
+    ip_address: NotRequired[str | None]
+    user_agent: NotRequired[str]
+
+
 @dataclass(frozen=True)
 class SignerWords:
     """What a refused signer is told, in the words of the document's rule (GRP-015, REN-002)."""
@@ -144,52 +160,46 @@ class SignerWords:
     signed: str | Promise
 
 
-def signer_check(*, role: str, signed_by: str, consent: bool, title: str, words: SignerWords) -> None:
+def signer_check(signer: Signer, *, words: SignerWords) -> None:
     """The signer's consent, a typed name and the employer's title (``ValidationError`` with its code)."""
-    if not consent:
+    if not signer["consent"]:
         raise ValidationError(str(words.consent), code="consent")
-    if not signed_by.strip():
+    if not signer["signed_by"].strip():
         raise ValidationError(str(words.name), code="name")
-    if role == Role.EMPLOYER and not title.strip():
+    if signer["role"] == Role.EMPLOYER and not signer.get("title", "").strip():
         raise ValidationError(str(words.title), code="title")
 
 
 def document_sign(
     model: type[S],
+    signer: Signer,
     *,
     document: SignedDocument | None,
-    document_sha256: str,
     words: SignerWords,
-    role: str,
-    user: User | AnonymousUser | None,
-    signed_by: str,
-    title: str,
-    email: str,
     npn: str,
     signed_at: datetime,
-    ip_address: str | None,
-    user_agent: str,
     then: Callable[[S], None] | None = None,
 ) -> S:
     """Record the signature on the live ``document`` if it is still the one the signer read
     (``document_sha256``); ``then`` runs in the same transaction (the side's own consequences)."""
-    if document is None or document.sha256 != document_sha256:
+    if document is None or document.sha256 != signer["document_sha256"]:
         raise ValidationError(str(words.changed), code="changed")
+    user = signer["user"]
     try:
         with transaction.atomic():
             signature = model._default_manager.create(
                 document=document,
-                role=role,
+                role=signer["role"],
                 user=user if user is not None and user.is_authenticated else None,
-                signed_by=signed_by.strip()[:120],
-                title=title.strip()[:60],
-                email=email,
+                signed_by=signer["signed_by"].strip()[:120],
+                title=signer.get("title", "").strip()[:60],
+                email=signer["email"],
                 npn=npn,
                 document_sha256=document.sha256,
                 consent=True,
                 signed_at=signed_at,
-                ip_address=ip_address or None,
-                user_agent=(user_agent or "")[:300],
+                ip_address=signer.get("ip_address") or None,
+                user_agent=(signer.get("user_agent") or "")[:300],
             )
             if then is not None:
                 then(signature)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, Unpack
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -350,12 +350,11 @@ def _ask_to_sign(renewal: Renewal, document: DecisionDocument) -> None:
     )
 
 
-def _check_signer(
-    *, renewal: Renewal, role: str, user: User | None, signed_by: str, consent: bool, title: str
-) -> None:
+def _check_signer(renewal: Renewal, signer: signed.Signer) -> None:
     """REN-002's signer: consent, a name, the employer's title; only the writing agent signs as the agent."""
-    signed.signer_check(role=role, signed_by=signed_by, consent=consent, title=title, words=WORDS)
-    if role == Role.AGENT and getattr(getattr(user, "broker", None), "npn", None) != renewal.group.agent_npn:
+    signed.signer_check(signer, words=WORDS)
+    npn = getattr(getattr(signer["user"], "broker", None), "npn", None)
+    if signer["role"] == Role.AGENT and npn != renewal.group.agent_npn:
         raise ValidationError(_("Only the group's writing agent can sign as the agent."), code="agent")
 
 
@@ -383,37 +382,17 @@ def _signed(renewal: Renewal, signature: DecisionSignature) -> None:
     )
 
 
-def renewal_decision_sign(
-    *,
-    renewal: Renewal,
-    document_sha256: str,
-    role: str,
-    user: User | None,
-    signed_by: str,
-    email: str,
-    consent: bool,
-    title: str = "",
-    ip_address: str | None = None,
-    user_agent: str = "",
-) -> DecisionSignature:
+def renewal_decision_sign(*, renewal: Renewal, **signer: Unpack[signed.Signer]) -> DecisionSignature:
     """Sign the live decision document, if it is still the one the signer read (``document_sha256``)."""
-    _check_signer(renewal=renewal, role=role, user=user, signed_by=signed_by, consent=consent, title=title)
+    _check_signer(renewal, signer)
     renewal_decision_void_if_changed(renewal=renewal)
-    document = decision_state(renewal=renewal).document
     return signed.document_sign(
         DecisionSignature,
-        document=document,
-        document_sha256=document_sha256,
+        signer,
+        document=decision_state(renewal=renewal).document,
         words=WORDS,
-        role=role,
-        user=user,
-        signed_by=signed_by,
-        title=title,
-        email=email,
-        npn=renewal.group.agent_npn if role == Role.AGENT else "",
+        npn=renewal.group.agent_npn if signer["role"] == Role.AGENT else "",
         signed_at=signing_moment(),
-        ip_address=ip_address,
-        user_agent=user_agent,
         then=lambda signature: _signed(renewal, signature),
     )
 

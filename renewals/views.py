@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.access import AuthenticatedRequest
+from enrollment.models import EmployerGroup
 from enrollment.selectors import group_get_visible
 from enrollment.views_signing import document_pdf_response, sign_posted
 
@@ -21,11 +22,13 @@ from .forms import RenewalDecisionForm
 from .models import Renewal, RenewalElection
 
 
-def _renewal(group) -> Renewal:
+def _renewal(request: HttpRequest, pk: int, *, write: bool = True) -> tuple[EmployerGroup, Renewal]:
+    """The group the user may see (``write``: change) and its current renewal (404 without one)."""
+    group = group_get_visible(user=request.user, pk=pk, write=write)
     renewal = selectors.renewal_current(group=group)
     if renewal is None:
         raise Http404(_("This group has no renewal yet."))
-    return renewal
+    return group, renewal
 
 
 def _detail_context(request: HttpRequest, group, problems: list[signing.Problem] | None = None) -> dict:
@@ -87,8 +90,7 @@ def renewal_sync_now(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def renewal_open_enrollment(request: HttpRequest, pk: int) -> HttpResponse:
-    group = group_get_visible(user=request.user, pk=pk, write=True)
-    renewal = _renewal(group)
+    group, renewal = _renewal(request, pk)
     try:
         services.renewal_open_enrollment_start(renewal=renewal)
         messages.success(request, _("Renewal open enrollment is open for the employees."))
@@ -101,8 +103,7 @@ def renewal_open_enrollment(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def renewal_file_send(request: HttpRequest, pk: int) -> HttpResponse:
     """The employees' validated renewal elections to the carrier in a renewal file (a task)."""
-    group = group_get_visible(user=request.user, pk=pk, write=True)
-    renewal = _renewal(group)
+    group, renewal = _renewal(request, pk)
     from . import tasks
 
     tasks.send_renewal_file.delay(renewal.pk)
@@ -161,10 +162,10 @@ def _initial(draft: dict) -> dict:
 @require_POST
 def renewal_decision_agent_sign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The writing agent signs the prepared decision (as on the group application)."""
-    group = group_get_visible(user=request.user, pk=pk, write=True)
+    group, renewal = _renewal(request, pk)
     sign_posted(
         request,
-        partial(signing.renewal_decision_sign, renewal=_renewal(group)),
+        partial(signing.renewal_decision_sign, renewal=renewal),
         role=signing.Role.AGENT,
         email=group.agent_email or request.user.email,
         done=_("Signed as the writing agent."),
@@ -176,8 +177,7 @@ def renewal_decision_agent_sign(request: AuthenticatedRequest, pk: int) -> HttpR
 @require_POST
 def renewal_decision_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Send the decision both signed; refused (REN-002 beside the employer's signature) otherwise."""
-    group = group_get_visible(user=request.user, pk=pk, write=True)
-    renewal = _renewal(group)
+    group, renewal = _renewal(request, pk)
     try:
         signing.renewal_decision_submit(renewal=renewal, by=request.user)
     except signing.DecisionNotReady as exc:
@@ -190,8 +190,8 @@ def renewal_decision_submit(request: AuthenticatedRequest, pk: int) -> HttpRespo
 @login_required
 @require_GET
 def renewal_decision_pdf(request: HttpRequest, pk: int, sha256: str) -> HttpResponse:
-    group = group_get_visible(user=request.user, pk=pk)
-    return decision_pdf_response(renewal=_renewal(group), sha256=sha256)
+    _group, renewal = _renewal(request, pk, write=False)
+    return decision_pdf_response(renewal=renewal, sha256=sha256)
 
 
 def decision_pdf_response(*, renewal: Renewal, sha256: str) -> HttpResponse:
@@ -208,8 +208,7 @@ def decision_pdf_response(*, renewal: Renewal, sha256: str) -> HttpResponse:
 def renewal_decide_check(request: HttpRequest, pk: int) -> JsonResponse:
     """The REN rules for what is typed, without recording it (the page's script calls this as the broker
     types, like the group forms): {"fields": {field: [problem]}, "general": [problem]}."""
-    group = group_get_visible(user=request.user, pk=pk, write=True)
-    renewal = _renewal(group)
+    _group, renewal = _renewal(request, pk)
     form = RenewalDecisionForm(request.POST, renewal=renewal)
     form.is_valid()
     fields = {name: list(form.problems.get(name, [])) for name in form.fields}
