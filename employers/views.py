@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 from agencies.access import AuthenticatedRequest
 from enrollment import application
 from enrollment.selectors import group_get_visible
-from enrollment.views_application import application_pdf_response, signer_details
+from enrollment.views_application import application_pdf_response
+from enrollment.views_signing import sign_posted
 from enrollment.window import oe_window
 from members.selectors import group_progress
 from reports.tables import employer_employee_choices
@@ -62,22 +65,13 @@ def employer_group(request: AuthenticatedRequest, group_pk: int) -> HttpResponse
 @require_POST
 def employer_sign(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     contact = selectors.employer_contact_get(user=request.user, group_pk=group_pk)
-    try:
-        application.application_sign(
-            group=contact.group,
-            document_sha256=request.POST.get("document_sha256", ""),
-            role=application.Role.EMPLOYER,
-            user=request.user,
-            signed_by=request.POST.get("signed_by", ""),
-            title=request.POST.get("title", ""),
-            email=request.user.email,
-            consent=request.POST.get("consent") == "on",
-            **signer_details(request),  # type: ignore[arg-type]
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Thank you: the application is signed."))
+    sign_posted(
+        request,
+        partial(application.application_sign, group=contact.group),
+        role=application.Role.EMPLOYER,
+        email=request.user.email,
+        done=_("Thank you: the application is signed."),
+    )
     return redirect("employers:group", group_pk=group_pk)
 
 

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,25 +18,32 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from agencies.access import AuthenticatedRequest
 from enrollment.selectors import group_get_visible
-from enrollment.views_application import signer_details
+from enrollment.views_signing import sign_posted
 from renewals import signing
+from renewals.models import Renewal
 from renewals.selectors import renewal_current
 from renewals.views import decision_pdf_response
 
 from . import selectors, services
-from .models import EmployerRequest
+from .models import EmployerContact, EmployerRequest
 
 log = logging.getLogger(__name__)
+
+
+def _renewal(request: AuthenticatedRequest, group_pk: int) -> tuple[EmployerContact, Renewal | None]:
+    """The logged-in employer's contact of the group (404 for any other group) and its current renewal."""
+    contact = selectors.employer_contact_get(user=request.user, group_pk=group_pk)
+    return contact, renewal_current(group=contact.group)
 
 
 @login_required
 @require_GET
 def employer_renewal(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     """The renewal decision the broker prepared, as a document to read and sign."""
-    contact = selectors.employer_contact_get(user=request.user, group_pk=group_pk)
-    renewal = renewal_current(group=contact.group)
+    contact, renewal = _renewal(request, group_pk)
     context: dict = {"group": contact.group, "contact": contact, "renewal": renewal}
     if renewal is not None and renewal.decision_draft:
+        signing.renewal_decision_void_if_changed(renewal=renewal)
         state = signing.decision_state(renewal=renewal)
         if state.document is None:  # voided since the broker prepared it: the document of the draft as it is
             try:
@@ -55,39 +63,24 @@ def employer_renewal(request: AuthenticatedRequest, group_pk: int) -> HttpRespon
 @login_required
 @require_POST
 def employer_renewal_sign(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
-    contact = selectors.employer_contact_get(user=request.user, group_pk=group_pk)
-    renewal = renewal_current(group=contact.group)
+    _contact, renewal = _renewal(request, group_pk)
     if renewal is None:
         return redirect("employers:renewal", group_pk=group_pk)
-    try:
-        signing.renewal_decision_sign(
-            renewal=renewal,
-            document_sha256=request.POST.get("document_sha256", ""),
-            role=signing.Role.EMPLOYER,
-            user=request.user,
-            signed_by=request.POST.get("signed_by", ""),
-            title=request.POST.get("title", ""),
-            email=request.user.email,
-            consent=request.POST.get("consent") == "on",
-            **signer_details(request),  # type: ignore[arg-type]
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, _("Thank you: the renewal decision is signed. Your broker sends it to Humana.")
-        )
+    sign_posted(
+        request,
+        partial(signing.renewal_decision_sign, renewal=renewal),
+        role=signing.Role.EMPLOYER,
+        email=request.user.email,
+        done=_("Thank you: the renewal decision is signed. Your broker sends it to Humana."),
+    )
     return redirect("employers:renewal", group_pk=group_pk)
 
 
 @login_required
 @require_GET
 def employer_renewal_pdf(request: AuthenticatedRequest, group_pk: int, sha256: str) -> HttpResponse:
-    contact = selectors.employer_contact_get(user=request.user, group_pk=group_pk)
-    renewal = renewal_current(group=contact.group)
+    _contact, renewal = _renewal(request, group_pk)
     if renewal is None:
-        from django.http import Http404
-
         raise Http404("No renewal.")
     return decision_pdf_response(renewal=renewal, sha256=sha256)
 

@@ -4,7 +4,8 @@ The application is the group's *application data* — every create field but the
 employer attestation and the application itself (api.md) — rendered as a PDF that both signers see.
 Its SHA-256 is the ``documentSha256`` the carrier receives. Any change of that data voids the document
 and both signatures with it (``application_void_if_changed``, called by every service that edits the
-group, and checked again whenever the application is read), and the next reader gets a new document.
+group and before a document is made or signed; a read treats a stale document as voided and writes
+nothing), and the next reader gets a new document. The mechanism is ``enrollment.signed_documents``.
 
 Signing needs the consent to electronic records and signatures; it records who, when, the IP address,
 the user agent and the hash of the document that was shown. Once both have signed, the group's create
@@ -13,33 +14,35 @@ body (and so a created group's PATCH) carries the application.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, Unpack
 
-from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from . import signed_documents as signed
 from .models import ApplicationDocument, ApplicationSignature, EmployerGroup
 
 Role = ApplicationSignature.Role
 CONSENT_VERSION = "2026-12"
 VOID_REASON = gettext_noop("The application data changed after it was signed.")
+WORDS = signed.SignerWords(
+    consent=gettext_lazy("GRP-015: Agree to sign and receive the application electronically to sign it."),
+    name=gettext_lazy("GRP-015: Type your full name to sign."),
+    title=gettext_lazy("GRP-015: Give your title at the employer (e.g. Owner, HR manager)."),
+    changed=gettext_lazy(
+        "GRP-015: The application changed since you opened it. Read the current one, then sign it."
+    ),
+    signed=gettext_lazy("GRP-015: This application is already signed for that role."),
+)
 
 
 def iso_date(value: date | datetime | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return signed.rfc3339(value)
     return value.isoformat()
 
 
@@ -118,153 +121,82 @@ def application_data(*, group: EmployerGroup, body: dict[str, Any] | None = None
 
 
 def application_data_sha256(*, group: EmployerGroup, body: dict[str, Any] | None = None) -> str:
-    data = application_data(group=group, body=body)
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return signed.data_sha256(application_data(group=group, body=body))
 
 
-def _live_or_voided(
-    group: EmployerGroup, body: dict[str, Any] | None = None
-) -> tuple[ApplicationDocument | None, bool]:
-    """The live document if it still shows the group's data, and whether one that did not was voided now
-    (both signatures with it)."""
-    document = (
-        group.application_documents.filter(voided_at__isnull=True).prefetch_related("signatures").first()
-    )
-    if document is None or document.data_sha256 == application_data_sha256(group=group, body=body):
-        return document, False
-    voided = ApplicationDocument.objects.filter(pk=document.pk, voided_at__isnull=True).update(
-        voided_at=timezone.now(), void_reason=VOID_REASON
-    )
-    return None, bool(voided)
+def _shows(group: EmployerGroup, body: dict[str, Any] | None = None) -> Callable[[ApplicationDocument], bool]:
+    """Whether a document still shows the group's application data."""
+    data_sha256 = application_data_sha256(group=group, body=body)
+    return lambda document: document.data_sha256 == data_sha256
 
 
 def _live(group: EmployerGroup, body: dict[str, Any] | None = None) -> ApplicationDocument | None:
-    return _live_or_voided(group, body)[0]
+    """The live document if it still shows the group's data (a stale one is None; nothing is written)."""
+    return signed.document_live(group.application_documents, shows=_shows(group, body))[0]
 
 
 def application_void_if_changed(*, group: EmployerGroup) -> bool:
     """Void the live document (and both signatures) when the group's application data is no longer the
     data it shows. Returns whether one was voided."""
-    return _live_or_voided(group)[1]
+    return signed.document_void_if_stale(group.application_documents, shows=_shows(group), reason=VOID_REASON)
 
 
 def _render_pdf(group: EmployerGroup) -> bytes:
     from catalogue.plan_names import plan_names_all
-    from catalogue.proposal import _weasyprint, static_only_fetcher, static_root
 
     names = plan_names_all()
     offerings = [
         {**o, "plans": [(plan_id, names.get(plan_id, plan_id)) for plan_id in o.get("planIds") or []]}
         for o in application_data(group=group)["offerings"]
     ]
-    html = render_to_string(
+    return signed.pdf_render(
         "enrollment/application_pdf.html",
         {"group": group, "offerings": offerings, "consent_version": CONSENT_VERSION},
     )
-    document = _weasyprint().HTML(
-        string=html, base_url=static_root().as_uri() + "/", url_fetcher=static_only_fetcher()
-    )
-    return document.write_pdf()
 
 
 def application_document_current(*, group: EmployerGroup) -> ApplicationDocument:
-    """The document both signers see: the live one, or a new one of the group's data as it is now."""
+    """The document both signers see: the live one (a stale one voided first), or a new one of the group's
+    data as it is now."""
+    application_void_if_changed(group=group)
     document = _live(group)
     if document is not None:
         return document
-    pdf = _render_pdf(group)
-    try:
-        with transaction.atomic():
-            return ApplicationDocument.objects.create(
-                group=group,
-                data_sha256=application_data_sha256(group=group),
-                sha256=hashlib.sha256(pdf).hexdigest(),
-                pdf_base64=base64.b64encode(pdf).decode(),
-            )
-    except IntegrityError:  # another request made it meanwhile: the same data, keep theirs
-        document = _live(group)
-        assert document is not None
-        return document
+    document = signed.document_make(
+        group.application_documents,
+        pdf=_render_pdf(group),
+        current=lambda: _live(group),
+        data_sha256=application_data_sha256(group=group),
+    )
+    assert document is not None
+    return document
 
 
-def application_pdf(*, document: ApplicationDocument) -> bytes:
-    return base64.b64decode(document.pdf_base64)
+application_pdf = signed.document_pdf
 
 
-@dataclass(frozen=True)
-class ApplicationState:
-    document: ApplicationDocument | None
-    employer: ApplicationSignature | None
-    agent: ApplicationSignature | None
-
-    @property
-    def signed(self) -> bool:
-        return self.employer is not None and self.agent is not None
+class ApplicationState(signed.SigningState[ApplicationDocument, ApplicationSignature]):
+    pass
 
 
 def application_state(*, group: EmployerGroup, body: dict[str, Any] | None = None) -> ApplicationState:
-    """The live document and its signatures (voiding it first if the data changed); nothing is made."""
+    """The live document and its signatures (none for a stale document); nothing is made or written."""
     document = _live(group, body)
-    by_role = {s.role: s for s in document.signatures.all()} if document else {}
-    return ApplicationState(document, by_role.get(Role.EMPLOYER), by_role.get(Role.AGENT))
+    return ApplicationState(document, *signed.signers(document))
 
 
-def application_sign(
-    *,
-    group: EmployerGroup,
-    document_sha256: str,
-    role: str,
-    user: User | None,
-    signed_by: str,
-    email: str,
-    consent: bool,
-    title: str = "",
-    ip_address: str | None = None,
-    user_agent: str = "",
-) -> ApplicationSignature:
+def application_sign(*, group: EmployerGroup, **signer: Unpack[signed.Signer]) -> ApplicationSignature:
     """Sign the live document, if it is still the one the signer read (``document_sha256``)."""
-    if not consent:
-        raise ValidationError(
-            _("GRP-015: Agree to sign and receive the application electronically to sign it."), code="consent"
-        )
-    if not signed_by.strip():
-        raise ValidationError(_("GRP-015: Type your full name to sign."), code="name")
-    if role == Role.EMPLOYER and not title.strip():
-        raise ValidationError(
-            _("GRP-015: Give your title at the employer (e.g. Owner, HR manager)."), code="title"
-        )
-    state = application_state(group=group)
-    if state.document is None or state.document.sha256 != document_sha256:
-        raise ValidationError(
-            _("GRP-015: The application changed since you opened it. Read the current one, then sign it."),
-            code="changed",
-        )
-    npn = group.agent_npn if role == Role.AGENT else ""
-    try:
-        with transaction.atomic():
-            return ApplicationSignature.objects.create(
-                document=state.document,
-                role=role,
-                user=user if user is not None and user.is_authenticated else None,
-                signed_by=signed_by.strip()[:120],
-                title=title.strip()[:60],
-                email=email,
-                npn=npn,
-                document_sha256=state.document.sha256,
-                consent=True,
-                signed_at=timezone.now(),
-                ip_address=ip_address or None,
-                user_agent=(user_agent or "")[:300],
-            )
-    except IntegrityError:
-        raise ValidationError(
-            _("GRP-015: This application is already signed for that role."), code="signed"
-        ) from None
-
-
-def _rfc3339(value: Any) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    signed.signer_check(signer, words=WORDS)
+    application_void_if_changed(group=group)
+    return signed.document_sign(
+        ApplicationSignature,
+        signer,
+        document=application_state(group=group).document,
+        words=WORDS,
+        npn=group.agent_npn if signer["role"] == Role.AGENT else "",
+        signed_at=timezone.now(),
+    )
 
 
 def application_body(*, group: EmployerGroup, body: dict[str, Any] | None = None) -> dict[str, Any] | None:
@@ -277,18 +209,6 @@ def application_body(*, group: EmployerGroup, body: dict[str, Any] | None = None
     assert employer is not None and agent is not None
     return {
         "documentSha256": state.document.sha256,
-        "employerSignature": {
-            "signedBy": employer.signed_by,
-            "title": employer.title,
-            "email": employer.email,
-            "signedAt": _rfc3339(employer.signed_at),
-            "method": "ELECTRONIC",
-        },
-        "agentSignature": {
-            "npn": agent.npn,
-            "signedBy": agent.signed_by,
-            "email": agent.email,
-            "signedAt": _rfc3339(agent.signed_at),
-            "method": "ELECTRONIC",
-        },
+        "employerSignature": signed.employer_signature_body(employer),
+        "agentSignature": signed.agent_signature_body(agent),
     }

@@ -232,14 +232,14 @@ class GroupTransition(models.Model):
         return self.by.get_username() if self.by is not None else "system"
 
 
-class ApplicationDocument(models.Model):
-    """The Employer Group Application (api.md 1.1 ``employerGroupApplication``) as shown to both signers:
-    the PDF of one version of the group's application data, encrypted at rest, with its SHA-256.
+class SignedDocument(models.Model):
+    """A document both signers see (the Employer Group Application, a renewal decision): the PDF of one
+    version of the data it shows, encrypted at rest, with its SHA-256 (``enrollment.signed_documents``).
 
-    ``data_sha256`` fingerprints the application data it shows (``enrollment.application``); when that
-    data changes the document is voided (``voided_at``, with it both signatures) and a new one is made."""
+    ``data_sha256`` fingerprints the data it shows; when that data changes the document is voided
+    (``voided_at``, both signatures with it) and the next reader gets a new one. Each kind adds what it
+    belongs to and its one-live-document constraint."""
 
-    group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="application_documents")
     data_sha256 = models.CharField(max_length=64)
     sha256 = models.CharField("document SHA-256", max_length=64)
     pdf_base64 = EncryptedTextField()
@@ -248,28 +248,19 @@ class ApplicationDocument(models.Model):
     void_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
-        constraints = [
-            # One live document per group: a second "make the document" loses the race cleanly.
-            models.UniqueConstraint(
-                fields=["group"], condition=models.Q(voided_at__isnull=True), name="one_live_application"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"Application of {self.group_id} ({self.sha256[:12]})"
 
 
-class ApplicationSignature(models.Model):
-    """One signature on an application document: the employer's signer or the writing agent, with the
-    consent to electronic records and signatures, when, from where (IP, user agent) and the document's
-    hash."""
+class DocumentSignature(models.Model):
+    """One signature on a signed document: the employer's signer or the writing agent, with the consent to
+    electronic records and signatures, when, from where (IP, user agent) and the hash of the document that
+    was shown. Each kind adds its ``document`` and its one-signature-per-role constraint."""
 
     class Role(models.TextChoices):
         EMPLOYER = "EMPLOYER", _("Employer")
         AGENT = "AGENT", _("Writing agent")
 
-    document = models.ForeignKey(ApplicationDocument, on_delete=models.CASCADE, related_name="signatures")
     role = models.CharField(max_length=10, choices=Role.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     signed_by = models.CharField(max_length=120)
@@ -283,11 +274,38 @@ class ApplicationSignature(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["signed_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["document", "role"], name="one_signature_per_role")]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.signed_by}"
+
+
+class ApplicationDocument(SignedDocument):
+    """The Employer Group Application (api.md 1.1 ``employerGroupApplication``) as shown to both signers:
+    one version of the group's application data (``enrollment.application``)."""
+
+    group = models.ForeignKey(EmployerGroup, on_delete=models.CASCADE, related_name="application_documents")
+
+    class Meta(SignedDocument.Meta):
+        constraints = [
+            # One live document per group: a second "make the document" loses the race cleanly.
+            models.UniqueConstraint(
+                fields=["group"], condition=models.Q(voided_at__isnull=True), name="one_live_application"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Application of {self.group_id} ({self.sha256[:12]})"
+
+
+class ApplicationSignature(DocumentSignature):
+    """One signature on an application document."""
+
+    document = models.ForeignKey(ApplicationDocument, on_delete=models.CASCADE, related_name="signatures")
+
+    class Meta(DocumentSignature.Meta):
+        constraints = [models.UniqueConstraint(fields=["document", "role"], name="one_signature_per_role")]
 
 
 class GroupDocument(models.Model):

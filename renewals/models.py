@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedTextField
 
 from edi.models import SentFile
-from enrollment.models import EmployerGroup
+from enrollment.models import DocumentSignature, EmployerGroup, SignedDocument
 
 
 class Renewal(models.Model):
@@ -201,25 +201,15 @@ class RenewalLink(models.Model):
         return f"renewal link {self.renewal_id}/{self.subscriber_id}"
 
 
-class DecisionDocument(models.Model):
-    """The renewal decision as the employer (and the writing agent) sign it: the PDF of one version of the
-    decision the broker prepared (``Renewal.decision_draft``), encrypted at rest, with its SHA-256 — the
-    ``documentSha256`` the carrier receives (``renewals.signing``).
-
-    ``data_sha256`` fingerprints the decision it shows; when the draft changes the document is voided
-    (``voided_at``, both signatures with it) and the next reader gets a new one."""
+class DecisionDocument(SignedDocument):
+    """The renewal decision as the employer (and the writing agent) sign it: one version of the decision the
+    broker prepared (``Renewal.decision_draft``); its SHA-256 is the ``documentSha256`` the carrier
+    receives (``renewals.signing``)."""
 
     renewal = models.ForeignKey(Renewal, on_delete=models.CASCADE, related_name="decision_documents")
     decision = models.JSONField(help_text="the decision it shows (api.md's body without the signature)")
-    data_sha256 = models.CharField(max_length=64)
-    sha256 = models.CharField("document SHA-256", max_length=64)
-    pdf_base64 = EncryptedTextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    voided_at = models.DateTimeField(null=True, blank=True)
-    void_reason = models.CharField(max_length=200, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(SignedDocument.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["renewal"], condition=models.Q(voided_at__isnull=True), name="one_live_decision"
@@ -230,35 +220,16 @@ class DecisionDocument(models.Model):
         return f"Decision of renewal {self.renewal_id} ({self.sha256[:12]})"
 
 
-class DecisionSignature(models.Model):
+class DecisionSignature(DocumentSignature):
     """One signature on a decision document: the employer's signer (from their own login) or the writing
-    agent, with the consent to electronic records and signatures, when, from where (IP, user agent) and
-    the hash of the document that was shown."""
-
-    class Role(models.TextChoices):
-        EMPLOYER = "EMPLOYER", _("Employer")
-        AGENT = "AGENT", _("Writing agent")
+    agent."""
 
     document = models.ForeignKey(DecisionDocument, on_delete=models.CASCADE, related_name="signatures")
-    role = models.CharField(max_length=10, choices=Role.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    signed_by = models.CharField(max_length=120)
-    title = models.CharField(max_length=60, blank=True)
-    email = models.EmailField()
-    npn = models.CharField("NPN", max_length=10, blank=True)
-    document_sha256 = models.CharField(max_length=64)
-    consent = models.BooleanField(default=False)
-    signed_at = models.DateTimeField()
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
 
-    class Meta:
-        ordering = ["signed_at", "id"]
+    class Meta(DocumentSignature.Meta):
         constraints = [
             models.UniqueConstraint(fields=["document", "role"], name="one_decision_signature_per_role")
         ]
-
-    def __str__(self) -> str:
-        return f"{self.get_role_display()}: {self.signed_by}"

@@ -9,27 +9,27 @@ writing agent signs the same document, as on the application. The document's SHA
 ``documentSha256``; ``employerSignature`` is built from the employer's stored signature.
 
 Any change of the decision voids the document and both signatures (its ``data_sha256`` no longer
-matches the draft; checked whenever the decision is read), and the submission is refused with REN-002
-beside the employer's signature until they sign the new document. Only a decision both have signed
-goes to the carrier, through ``services.renewal_decision_record`` (the task with its stored key).
+matches the draft, or the stored PDF is no longer the one the employer signed):
+``renewal_decision_void_if_changed``, called by the write paths (prepare, sign, submit) and by the pages
+before they read; the reads (``decision_state``, ``decision_problems``) count such a document as voided
+and write nothing. The submission is refused with REN-002 beside the employer's signature until they sign
+the new document. Only a decision both have signed goes to the carrier, through
+``services.renewal_decision_record`` (the task with its stored key). The mechanism (fingerprints, the PDF,
+the live document, the signature) is ``enrollment.signed_documents``, shared with the application.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, Unpack
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -37,7 +37,9 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from carrier.rules import carrier_today
 from enrollment import notices
+from enrollment import signed_documents as signed
 from enrollment.rules import Problem  # the portal's one "rule broken, where, and the fix"
+from enrollment.signed_documents import rfc3339 as rfc3339  # api.md's signedAt, for the callers
 from groupsales.rules import check_decision
 from portal.display import contribution_words, plan_label
 from portal.words import code_label
@@ -56,23 +58,26 @@ KIND_WORDS = {
     "RENEW_WITH_CHANGES": gettext_lazy("Renew with changes"),
     "DO_NOT_RENEW": gettext_lazy("Do not renew"),
 }
-
-
-def _canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()
+WORDS = signed.SignerWords(
+    consent=gettext_lazy("REN-002: Agree to sign and receive the decision electronically to sign it."),
+    name=gettext_lazy("REN-002: Type your full name to sign."),
+    title=gettext_lazy("REN-002: Give your title at the employer (e.g. Owner, HR manager)."),
+    changed=gettext_lazy(
+        "REN-002: The decision changed since you opened it. Read the current one, then sign it."
+    ),
+    signed=gettext_lazy("REN-002: This decision is already signed for that role."),
+)
 
 
 def decision_data_sha256(decision: dict[str, Any]) -> str:
     """The fingerprint of a decision as prepared (api.md's body without the signature and the hash):
     a document showing another fingerprint is void."""
     data = {k: v for k, v in decision.items() if k not in ("employerSignature", "documentSha256")}
-    return hashlib.sha256(_canonical(data)).hexdigest()
+    return signed.data_sha256(data)
 
 
-def decision_document_sha256(pdf: bytes) -> str:
-    """The SHA-256 of the decision document the employer signs (the PDF's bytes): api.md's
-    ``documentSha256``, the one definition the document, the signatures and the body use."""
-    return hashlib.sha256(pdf).hexdigest()
+# The SHA-256 of the decision document the employer signs (the PDF's bytes): api.md's ``documentSha256``.
+decision_document_sha256 = signed.document_sha256
 
 
 def signing_moment() -> datetime:
@@ -83,10 +88,6 @@ def signing_moment() -> datetime:
     if moment.astimezone(NEW_YORK).date() != today:
         moment = datetime.combine(today, time(12), NEW_YORK)
     return moment.astimezone(UTC)
-
-
-def rfc3339(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --------------------------------------------------------------------------- what the decision says
@@ -208,85 +209,69 @@ def _signer_language(renewal: Renewal) -> str:
 
 
 def _render_pdf(renewal: Renewal, decision: dict[str, Any]) -> bytes:
-    from catalogue.proposal import _weasyprint, static_only_fetcher, static_root
-
     with translation.override(_signer_language(renewal)):
-        html = render_to_string(
+        view = decision_view(renewal=renewal, decision=decision)
+        return signed.pdf_render(
             "renewals/decision_pdf.html",
-            {
-                "group": renewal.group,
-                "renewal": renewal,
-                "view": decision_view(renewal=renewal, decision=decision),
-                "consent_version": CONSENT_VERSION,
-            },
+            {"group": renewal.group, "renewal": renewal, "view": view, "consent_version": CONSENT_VERSION},
         )
-    document = _weasyprint().HTML(
-        string=html, base_url=static_root().as_uri() + "/", url_fetcher=static_only_fetcher()
-    )
-    return document.write_pdf()
 
 
-def _live_or_voided(renewal: Renewal) -> tuple[DecisionDocument | None, bool]:
-    """The live document if it still shows the renewal's draft, and whether one that did not was voided now
-    (both signatures with it)."""
-    document = (
-        renewal.decision_documents.filter(voided_at__isnull=True).prefetch_related("signatures").first()
-    )
+def _live_or_stale(renewal: Renewal) -> tuple[DecisionDocument | None, DecisionDocument | None]:
+    """(the live document, None) if it still shows the renewal's draft (as stored now), else (None, the
+    stale one or None). Nothing is written."""
     draft = Renewal.objects.filter(pk=renewal.pk).values_list("decision_draft", flat=True).first()
-    if document is None:
-        return None, False
-    if draft and document.data_sha256 == decision_data_sha256(draft) == decision_data_sha256(
-        document.decision
-    ):
-        return document, False
-    voided = DecisionDocument.objects.filter(pk=document.pk, voided_at__isnull=True).update(
-        voided_at=timezone.now(), void_reason=VOID_REASON
-    )
-    return None, bool(voided)
+    draft_sha256 = decision_data_sha256(draft) if draft else None
+
+    def shows(document: DecisionDocument) -> bool:
+        return draft_sha256 is not None and (
+            document.data_sha256 == draft_sha256 == decision_data_sha256(document.decision)
+        )
+
+    return signed.document_live(renewal.decision_documents, shows=shows)
+
+
+def renewal_decision_void_if_changed(*, renewal: Renewal) -> bool:
+    """Void the live document (both signatures with it) when it no longer shows the renewal's draft, or when
+    the stored PDF is no longer the one the employer signed. Returns whether one was voided."""
+    live, stale = _live_or_stale(renewal)
+    if stale is not None:
+        return signed.document_void(document=stale, reason=VOID_REASON)
+    employer = signed.signers(live)[0]
+    if live is not None and employer is not None and not signed.signature_intact(live, employer):
+        return signed.document_void(document=live, reason=VOID_REASON)
+    return False
 
 
 def decision_document_current(*, renewal: Renewal) -> DecisionDocument | None:
-    """The document the signers see: the live one, or a new one of the draft as it is now (None: nothing
-    is prepared)."""
-    document, _voided = _live_or_voided(renewal)
+    """The document the signers see: the live one (a changed one voided first), or a new one of the draft
+    as it is now (None: nothing is prepared)."""
+    renewal_decision_void_if_changed(renewal=renewal)
+    document, _stale = _live_or_stale(renewal)
     if document is not None:
         return document
     renewal.refresh_from_db(fields=["decision_draft"])
     draft = renewal.decision_draft
     if not draft:
         return None
-    pdf = _render_pdf(renewal, draft)
-    try:
-        with transaction.atomic():
-            return DecisionDocument.objects.create(
-                renewal=renewal,
-                decision=draft,
-                data_sha256=decision_data_sha256(draft),
-                sha256=decision_document_sha256(pdf),
-                pdf_base64=base64.b64encode(pdf).decode(),
-            )
-    except IntegrityError:  # another request made it meanwhile: the same draft, keep theirs
-        document, _voided = _live_or_voided(renewal)
-        return document
+    return signed.document_make(
+        renewal.decision_documents,
+        pdf=_render_pdf(renewal, draft),
+        current=lambda: _live_or_stale(renewal)[0],
+        decision=draft,
+        data_sha256=decision_data_sha256(draft),
+    )
 
 
-def decision_pdf(*, document: DecisionDocument) -> bytes:
-    return base64.b64decode(document.pdf_base64)
+decision_pdf = signed.document_pdf
 
 
 @dataclass(frozen=True)
-class DecisionState:
+class DecisionState(signed.SigningState[DecisionDocument, DecisionSignature]):
     """The live document and its signatures; ``voided``: the latest voided document an employer signed
     (so that the pages can say the decision changed after they signed)."""
 
-    document: DecisionDocument | None
-    employer: DecisionSignature | None
-    agent: DecisionSignature | None
     voided: DecisionDocument | None
-
-    @property
-    def signed(self) -> bool:
-        return self.employer is not None and self.agent is not None
 
     @property
     def voided_employer(self) -> DecisionSignature | None:
@@ -296,17 +281,20 @@ class DecisionState:
 
 
 def decision_state(*, renewal: Renewal) -> DecisionState:
-    """The decision's document and signatures (voiding it first if the draft changed); nothing is made."""
-    document, _voided = _live_or_voided(renewal)
-    by_role = {s.role: s for s in document.signatures.all()} if document else {}
-    voided = (
-        renewal.decision_documents.filter(voided_at__isnull=False, signatures__role=Role.EMPLOYER)
-        .prefetch_related("signatures")
-        .first()
-    )
+    """The decision's document and signatures; a document that no longer shows the draft counts as voided
+    (``renewal_decision_void_if_changed`` voids it). Nothing is made or written."""
+    document, stale = _live_or_stale(renewal)
+    if stale is not None and signed.signers(stale)[0] is not None:
+        voided: DecisionDocument | None = stale  # the latest one the employer signed
+    else:
+        voided = (
+            renewal.decision_documents.filter(voided_at__isnull=False, signatures__role=Role.EMPLOYER)
+            .prefetch_related("signatures")
+            .first()
+        )
     if voided is not None and document is not None and voided.created_at > document.created_at:
         voided = None
-    return DecisionState(document, by_role.get(Role.EMPLOYER), by_role.get(Role.AGENT), voided)
+    return DecisionState(document, *signed.signers(document), voided)
 
 
 # --------------------------------------------------------------------------- prepare, sign, submit
@@ -322,9 +310,10 @@ def renewal_decision_prepare(
         Renewal.objects.filter(pk=renewal.pk).update(decision_draft=decision, decision_problems=[])
         renewal.refresh_from_db()
         live = renewal.decision_documents.filter(voided_at__isnull=True).first()
-        signed = live is not None and live.signatures.exists()
-        before, voided = _live_or_voided(renewal)
-        if voided and signed:
+        was_signed = live is not None and live.signatures.exists()
+        voided = renewal_decision_void_if_changed(renewal=renewal)
+        before, _stale = _live_or_stale(renewal)
+        if voided and was_signed:
             states.renewal_note(
                 renewal=renewal, reason="The decision changed after it was signed: the signatures are void."
             )
@@ -361,30 +350,20 @@ def _ask_to_sign(renewal: Renewal, document: DecisionDocument) -> None:
     )
 
 
-def _check_signer(
-    *, renewal: Renewal, role: str, user: User | None, signed_by: str, consent: bool, title: str
-) -> None:
+def _check_signer(renewal: Renewal, signer: signed.Signer) -> None:
     """REN-002's signer: consent, a name, the employer's title; only the writing agent signs as the agent."""
-    if not consent:
-        raise ValidationError(
-            _("REN-002: Agree to sign and receive the decision electronically to sign it."), code="consent"
-        )
-    if not signed_by.strip():
-        raise ValidationError(_("REN-002: Type your full name to sign."), code="name")
-    if role == Role.EMPLOYER and not title.strip():
-        raise ValidationError(
-            _("REN-002: Give your title at the employer (e.g. Owner, HR manager)."), code="title"
-        )
-    if role == Role.AGENT and getattr(getattr(user, "broker", None), "npn", None) != renewal.group.agent_npn:
+    signed.signer_check(signer, words=WORDS)
+    npn = getattr(getattr(signer["user"], "broker", None), "npn", None)
+    if signer["role"] == Role.AGENT and npn != renewal.group.agent_npn:
         raise ValidationError(_("Only the group's writing agent can sign as the agent."), code="agent")
 
 
-def _signed(renewal: Renewal, document: DecisionDocument, signature: DecisionSignature) -> None:
+def _signed(renewal: Renewal, signature: DecisionSignature) -> None:
     """On the renewal's timeline; the broker is told once the employer has signed."""
     if signature.role != Role.EMPLOYER:
         states.renewal_note(renewal=renewal, reason="The writing agent signed the renewal decision.")
         return
-    shown = document.decision
+    shown = signature.document.decision
     states.renewal_note(
         renewal=renewal, reason=f"The employer's decision {shown.get('decision')} was signed."
     )
@@ -403,76 +382,30 @@ def _signed(renewal: Renewal, document: DecisionDocument, signature: DecisionSig
     )
 
 
-def renewal_decision_sign(
-    *,
-    renewal: Renewal,
-    document_sha256: str,
-    role: str,
-    user: User | None,
-    signed_by: str,
-    email: str,
-    consent: bool,
-    title: str = "",
-    ip_address: str | None = None,
-    user_agent: str = "",
-) -> DecisionSignature:
+def renewal_decision_sign(*, renewal: Renewal, **signer: Unpack[signed.Signer]) -> DecisionSignature:
     """Sign the live decision document, if it is still the one the signer read (``document_sha256``)."""
-    _check_signer(renewal=renewal, role=role, user=user, signed_by=signed_by, consent=consent, title=title)
-    state = decision_state(renewal=renewal)
-    if state.document is None or state.document.sha256 != document_sha256:
-        raise ValidationError(
-            _("REN-002: The decision changed since you opened it. Read the current one, then sign it."),
-            code="changed",
-        )
-    try:
-        with transaction.atomic():
-            signature = DecisionSignature.objects.create(
-                document=state.document,
-                role=role,
-                user=user if user is not None and user.is_authenticated else None,
-                signed_by=signed_by.strip()[:120],
-                title=title.strip()[:60],
-                email=email,
-                npn=renewal.group.agent_npn if role == Role.AGENT else "",
-                document_sha256=state.document.sha256,
-                consent=True,
-                signed_at=signing_moment(),
-                ip_address=ip_address or None,
-                user_agent=(user_agent or "")[:300],
-            )
-            _signed(renewal, state.document, signature)
-            return signature
-    except IntegrityError:
-        raise ValidationError(
-            _("REN-002: This decision is already signed for that role."), code="signed"
-        ) from None
+    _check_signer(renewal, signer)
+    renewal_decision_void_if_changed(renewal=renewal)
+    return signed.document_sign(
+        DecisionSignature,
+        signer,
+        document=decision_state(renewal=renewal).document,
+        words=WORDS,
+        npn=renewal.group.agent_npn if signer["role"] == Role.AGENT else "",
+        signed_at=signing_moment(),
+        then=lambda signature: _signed(renewal, signature),
+    )
 
 
 def decision_body(*, state: DecisionState) -> dict[str, Any] | None:
     """api.md's decision body from the live document and the employer's signature (None before both)."""
     if state.document is None or state.employer is None:
         return None
-    employer = state.employer
     return {
         **state.document.decision,
         "documentSha256": state.document.sha256,
-        "employerSignature": {
-            "signedBy": employer.signed_by,
-            "title": employer.title,
-            "email": employer.email,
-            "signedAt": rfc3339(employer.signed_at),
-            "method": "ELECTRONIC",
-        },
+        "employerSignature": signed.employer_signature_body(state.employer),
     }
-
-
-def _intact(document: DecisionDocument, signature: DecisionSignature | None) -> bool:
-    """The signature is for this document and the stored PDF is still the one it names."""
-    return (
-        signature is not None
-        and signature.document_sha256 == document.sha256
-        and decision_document_sha256(decision_pdf(document=document)) == document.sha256
-    )
 
 
 def _problem(code: str, field_name: str, message: str, fix: str) -> Problem:
@@ -518,7 +451,17 @@ def _signature_problems(state: DecisionState, has_employer: bool, who: str) -> l
 
 
 def renewal_decision_problems(*, renewal: Renewal) -> list[Problem]:
-    """Why the prepared decision cannot be submitted yet (nothing: it can)."""
+    """Why the prepared decision cannot be submitted yet (nothing: it can), once a document that changed is
+    voided (``renewal_decision_void_if_changed``: the write paths' check; the read alone is
+    ``decision_problems``)."""
+    if renewal.decision_draft:
+        renewal_decision_void_if_changed(renewal=renewal)
+    return decision_problems(renewal=renewal)
+
+
+def decision_problems(*, renewal: Renewal) -> list[Problem]:
+    """Why the prepared decision cannot be submitted yet (nothing: it can); a document whose stored PDF is
+    not the one the employer signed counts as voided. Nothing is written."""
     from .forms import portal_facts
 
     if not renewal.decision_draft:
@@ -533,12 +476,9 @@ def renewal_decision_problems(*, renewal: Renewal) -> list[Problem]:
     if (
         state.document is not None
         and state.employer is not None
-        and not _intact(state.document, state.employer)
+        and not signed.signature_intact(state.document, state.employer)
     ):
-        DecisionDocument.objects.filter(pk=state.document.pk).update(
-            voided_at=timezone.now(), void_reason=VOID_REASON
-        )
-        state = DecisionState(None, None, None, state.document)
+        state = DecisionState(None, None, None, state.document)  # renewal_decision_void_if_changed voids it
     problems = _signature_problems(state, employer is not None, who)
     body = decision_body(state=state)
     for violation in check_decision(body, facts=portal_facts(renewal)) if body is not None else []:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.forms import BoundField
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -12,19 +13,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.access import AuthenticatedRequest
+from enrollment.models import EmployerGroup
 from enrollment.selectors import group_get_visible
-from enrollment.views_application import signer_details
+from enrollment.views_signing import document_pdf_response, sign_posted
 
 from . import selectors, services, signing, states
 from .forms import RenewalDecisionForm
 from .models import Renewal, RenewalElection
 
 
-def _renewal(group) -> Renewal:
+def _renewal(request: HttpRequest, pk: int, *, write: bool = True) -> tuple[EmployerGroup, Renewal]:
+    """The group the user may see (``write``: change) and its current renewal (404 without one)."""
+    group = group_get_visible(user=request.user, pk=pk, write=write)
     renewal = selectors.renewal_current(group=group)
     if renewal is None:
         raise Http404(_("This group has no renewal yet."))
-    return renewal
+    return group, renewal
 
 
 def _detail_context(request: HttpRequest, group, problems: list[signing.Problem] | None = None) -> dict:
@@ -45,8 +49,9 @@ def _detail_context(request: HttpRequest, group, problems: list[signing.Problem]
         and states.can_transition(renewal.status, Renewal.Status.RENEWAL_OE),
     }
     if renewal is not None and renewal.decision_draft:
+        signing.renewal_decision_void_if_changed(renewal=renewal)
         state = signing.decision_state(renewal=renewal)
-        found = problems if problems is not None else signing.renewal_decision_problems(renewal=renewal)
+        found = problems if problems is not None else signing.decision_problems(renewal=renewal)
         by_field: dict[str, list[signing.Problem]] = {}
         for problem in found:
             by_field.setdefault(problem.field or "decision", []).append(problem)
@@ -85,8 +90,7 @@ def renewal_sync_now(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def renewal_open_enrollment(request: HttpRequest, pk: int) -> HttpResponse:
-    group = group_get_visible(user=request.user, pk=pk, write=True)
-    renewal = _renewal(group)
+    group, renewal = _renewal(request, pk)
     try:
         services.renewal_open_enrollment_start(renewal=renewal)
         messages.success(request, _("Renewal open enrollment is open for the employees."))
@@ -99,8 +103,7 @@ def renewal_open_enrollment(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def renewal_file_send(request: HttpRequest, pk: int) -> HttpResponse:
     """The employees' validated renewal elections to the carrier in a renewal file (a task)."""
-    group = group_get_visible(user=request.user, pk=pk, write=True)
-    renewal = _renewal(group)
+    group, renewal = _renewal(request, pk)
     from . import tasks
 
     tasks.send_renewal_file.delay(renewal.pk)
@@ -159,23 +162,14 @@ def _initial(draft: dict) -> dict:
 @require_POST
 def renewal_decision_agent_sign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The writing agent signs the prepared decision (as on the group application)."""
-    group = group_get_visible(user=request.user, pk=pk, write=True)
-    renewal = _renewal(group)
-    try:
-        signing.renewal_decision_sign(
-            renewal=renewal,
-            document_sha256=request.POST.get("document_sha256", ""),
-            role=signing.Role.AGENT,
-            user=request.user,
-            signed_by=request.POST.get("signed_by", ""),
-            email=group.agent_email or request.user.email,
-            consent=request.POST.get("consent") == "on",
-            **signer_details(request),  # type: ignore[arg-type]
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Signed as the writing agent."))
+    group, renewal = _renewal(request, pk)
+    sign_posted(
+        request,
+        partial(signing.renewal_decision_sign, renewal=renewal),
+        role=signing.Role.AGENT,
+        email=group.agent_email or request.user.email,
+        done=_("Signed as the writing agent."),
+    )
     return redirect("renewals:detail", pk=group.pk)
 
 
@@ -183,8 +177,7 @@ def renewal_decision_agent_sign(request: AuthenticatedRequest, pk: int) -> HttpR
 @require_POST
 def renewal_decision_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Send the decision both signed; refused (REN-002 beside the employer's signature) otherwise."""
-    group = group_get_visible(user=request.user, pk=pk, write=True)
-    renewal = _renewal(group)
+    group, renewal = _renewal(request, pk)
     try:
         signing.renewal_decision_submit(renewal=renewal, by=request.user)
     except signing.DecisionNotReady as exc:
@@ -197,20 +190,17 @@ def renewal_decision_submit(request: AuthenticatedRequest, pk: int) -> HttpRespo
 @login_required
 @require_GET
 def renewal_decision_pdf(request: HttpRequest, pk: int, sha256: str) -> HttpResponse:
-    group = group_get_visible(user=request.user, pk=pk)
-    return decision_pdf_response(renewal=_renewal(group), sha256=sha256)
+    _group, renewal = _renewal(request, pk, write=False)
+    return decision_pdf_response(renewal=renewal, sha256=sha256)
 
 
 def decision_pdf_response(*, renewal: Renewal, sha256: str) -> HttpResponse:
     """One of the renewal's decision documents (a voided one too: what was signed is kept)."""
-    document = renewal.decision_documents.filter(sha256=sha256).first()
-    if document is None:
-        raise Http404("No such document.")
-    response = HttpResponse(signing.decision_pdf(document=document), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="renewal-decision-{renewal.group_id}-{sha256[:12]}.pdf"'
+    return document_pdf_response(
+        renewal.decision_documents,
+        sha256=sha256,
+        filename=f"renewal-decision-{renewal.group_id}-{sha256[:12]}.pdf",
     )
-    return response
 
 
 @login_required
@@ -218,8 +208,7 @@ def decision_pdf_response(*, renewal: Renewal, sha256: str) -> HttpResponse:
 def renewal_decide_check(request: HttpRequest, pk: int) -> JsonResponse:
     """The REN rules for what is typed, without recording it (the page's script calls this as the broker
     types, like the group forms): {"fields": {field: [problem]}, "general": [problem]}."""
-    group = group_get_visible(user=request.user, pk=pk, write=True)
-    renewal = _renewal(group)
+    _group, renewal = _renewal(request, pk)
     form = RenewalDecisionForm(request.POST, renewal=renewal)
     form.is_valid()
     fields = {name: list(form.problems.get(name, [])) for name in form.fields}
