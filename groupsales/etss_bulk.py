@@ -273,23 +273,7 @@ class _Columns:
         line_ends = chunk.ends[self.first : self.first + count] - self.offset  # in ``data``
         starts, ends, at, shaped = self._separators(data, line_ends)
 
-        # the key: up to and with the fifth separator; a line is "same" when its key is the line before's
-        key_length = at[4] + 1 - starts
-        following = key_length[1:]
-        same = shaped.copy()
-        same[0] = False
-        same[1:] &= shaped[:-1] & (following == key_length[:-1]) & (following <= 8 * _KEY_WORDS)
-        if shaped.any():
-            differ = np.zeros(count - 1, np.uint64)
-            shortest = int(key_length[shaped].min())
-            longest = min(int(key_length[shaped].max()), 8 * _KEY_WORDS)
-            for offset in range(0, longest, 8):
-                read = words[starts + offset]
-                if offset + 8 <= shortest:  # inside every key
-                    differ |= read[1:] ^ read[:-1]
-                else:
-                    differ |= (read[1:] ^ read[:-1]) & _LOW_BYTES[np.clip(following - offset, 0, 8)]
-            same[1:] &= differ == 0
+        same = self._same_key(words, starts, at, shaped)
 
         # a line's place in its run of one key, and what a block needs of each line
         heads = np.flatnonzero(~same)
@@ -325,6 +309,30 @@ class _Columns:
         self.tobacco_cents = _per_block(tobacco, first)
         self.cents_21: list[int] = rate[first + _INDEX_21].tolist()
         self.cents_64: list[int] = rate[first + _BANDS - 1].tolist()
+
+    @staticmethod
+    def _same_key(words: _Words, starts: _Ints, at: _Ints, shaped: _Bools) -> _Bools:
+        """Whether each line's block key is the line before's (the first line's never is)."""
+        count = len(starts)
+        # the key: up to and with the fifth separator; a line is "same" when its key is the line before's
+        key_length = at[4] + 1 - starts
+        following = key_length[1:]
+        same = shaped.copy()
+        same[0] = False
+        same[1:] &= shaped[:-1] & (following == key_length[:-1]) & (following <= 8 * _KEY_WORDS)
+        if shaped.any():
+            differ = np.zeros(count - 1, np.uint64)
+            shortest = int(key_length[shaped].min())
+            longest = min(int(key_length[shaped].max()), 8 * _KEY_WORDS)
+            for offset in range(0, longest, 8):
+                read = words[starts + offset]
+                if offset + 8 <= shortest:  # inside every key
+                    differ |= read[1:] ^ read[:-1]
+                else:
+                    differ |= (read[1:] ^ read[:-1]) & _LOW_BYTES[np.clip(following - offset, 0, 8)]
+            same[1:] &= differ == 0
+
+        return same
 
     @staticmethod
     def _separators(data: npt.NDArray[np.uint8], ends: _Ints) -> tuple[_Ints, _Ints, _Ints, _Bools]:
