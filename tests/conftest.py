@@ -38,10 +38,13 @@ WAITING_MARKERS = ("worker", "browser")
 
 
 def _spread(few: list, many: list) -> list:
-    """``few`` placed evenly among ``many``, the first of them first."""
+    """``few`` placed evenly among ``many``, the first of them first, each between two modules of
+    ``many`` (a module's own fixtures are then set up once, not again after each interruption)."""
     if not few:
         return list(many)
-    cuts = [k * len(many) // len(few) for k in range(len(few))] + [len(many)]
+    starts = [k for k in range(1, len(many)) if many[k].module is not many[k - 1].module] + [len(many)]
+    cuts = [0] + [min(s for s in starts if s >= k * len(many) // len(few)) for k in range(1, len(few))]
+    cuts.append(len(many))
     spread: list = []
     for k, item in enumerate(few):
         spread += [item, *many[cuts[k] : cuts[k + 1]]]
