@@ -26,10 +26,8 @@ DATA = {"ana", "lópez", "dueña", "hr", "example", "com", "blue", "heron", "bak
         "ppo"}  # fmt: skip
 
 
-def test_the_employer_signs_the_renewal_decision_on_a_phone_in_spanish(
-    live_server, phone_page, broker, settings
-):
-    settings.SANDBOX_TODAY = "2027-10-21"
+def offered_renewal(broker):
+    """An enrolled group, its renewal offered for 2028 and its employer contact Ana López (Spanish)."""
     group = make_complete_group(broker)
     EmployerGroup.objects.filter(pk=group.pk).update(status=EmployerGroup.Status.ENROLLED)
     renewal = Renewal.objects.create(
@@ -39,6 +37,14 @@ def test_the_employer_signs_the_renewal_decision_on_a_phone_in_spanish(
     )  # fmt: skip
     contact = employer_invite(group=group, first_name="Ana", last_name="López", email="ana.hr@example.com",
                               title="Dueña", language="es", by=broker.user)  # fmt: skip
+    return group, renewal, contact
+
+
+def test_the_employer_signs_the_renewal_decision_on_a_phone_in_spanish(
+    live_server, phone_page, broker, settings
+):
+    settings.SANDBOX_TODAY = "2027-10-21"
+    group, renewal, contact = offered_renewal(broker)
     contact.user.set_password(PASSWORD)
     contact.user.save()
     decision = {"renewalDate": "2028-01-01", "decision": "DO_NOT_RENEW"}
@@ -95,15 +101,7 @@ def test_the_brokers_renewal_page_shows_ren_002_beside_the_employers_signature(
     from django.test import Client
 
     settings.SANDBOX_TODAY = "2027-10-21"
-    group = make_complete_group(broker)
-    EmployerGroup.objects.filter(pk=group.pk).update(status=EmployerGroup.Status.ENROLLED)
-    renewal = Renewal.objects.create(
-        group=group, renewal_date=date(2028, 1, 1), offer_date=date(2027, 10, 3),
-        decision_deadline=date(2027, 12, 2), enrollment_cutoff=date(2027, 12, 31),
-        status=Renewal.Status.OFFERED, carrier_status="OFFERED", carrier_renewal=CARRIER,
-    )  # fmt: skip
-    employer_invite(group=group, first_name="Ana", last_name="López", email="ana.hr@example.com",
-                    title="Dueña", language="es", by=broker.user)  # fmt: skip
+    group, renewal, _contact = offered_renewal(broker)
     signing.renewal_decision_prepare(
         renewal=renewal, decision={"renewalDate": "2028-01-01", "decision": "DO_NOT_RENEW"}, by=broker.user
     )

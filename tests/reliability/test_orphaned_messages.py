@@ -55,7 +55,11 @@ def test_the_sweep_gives_a_killed_workers_unacknowledged_message_back(request, t
     # worker's start-up sweep is held by a live worker and left alone. A sweep whose inspection a worker
     # answers late restores nothing, so it is repeated as beat would repeat it.
     restored: list[int] = []
-    sweep = lambda: restored.append(unacked_orphans_restore(min_age=0, app=sender)) or sum(restored)  # noqa: E731
+
+    def sweep() -> int:
+        restored.append(unacked_orphans_restore(min_age=0, app=sender))
+        return sum(restored)
+
     eventually(sweep, "a sweep that restores", 60)
     assert sum(restored) in (1, 2), restored
     eventually(
